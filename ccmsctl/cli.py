@@ -1,0 +1,185 @@
+"""The `ccmsctl` command line: parse flags, call a stage, print, pick an exit status.
+
+Thin on purpose: every decision lives in the stages. Nothing imports this module.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from enum import StrEnum
+from importlib.metadata import version as package_version
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ccmsctl.errors import Finding, Severity
+from ccmsctl.load.estate import Loaded, count_by_kind, load_estate
+from ccmsctl.model.schema import json_schemas
+from ccmsctl.validate.run import Outcome, validate_estate
+
+app = typer.Typer(
+    name="ccmsctl",
+    help="Declarative, GitOps-driven infrastructure for a hybrid on-prem contact center.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    pretty_exceptions_enable=False,
+)
+schema_app = typer.Typer(help="JSON Schemas of the estate kinds.", no_args_is_help=True)
+app.add_typer(schema_app, name="schema")
+
+
+class Format(StrEnum):
+    text = "text"
+    json = "json"
+    github = "github"
+
+
+@contextmanager
+def _bug_guard() -> Iterator[None]:
+    """Bad input never gets here; anything that does is a bug and says so."""
+    try:
+        yield
+    except (typer.Exit, typer.Abort, KeyboardInterrupt):
+        raise
+    except Exception:
+        traceback.print_exc(file=sys.stderr)
+        typer.echo(
+            "error: this is a bug in ccmsctl; please report it with the trace above", err=True
+        )
+        raise typer.Exit(1) from None
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"ccmsctl {package_version('ccmsctl')}")
+        raise typer.Exit
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """ccmsctl: validate, compile, plan and apply a contact-center estate."""
+
+
+def _text(finding: Finding) -> str:
+    line = f"{finding.span}: {finding.severity.value}[{finding.code}]: {finding.message}"
+    return f"{line}\n  hint: {finding.hint}" if finding.hint else line
+
+
+def _github(finding: Finding) -> str:
+    level = "error" if finding.severity is Severity.ERROR else "warning"
+    span = finding.span
+    message = finding.message + (f" (hint: {finding.hint})" if finding.hint else "")
+    return (
+        f"::{level} file={span.file},line={span.line},col={span.col},"
+        f"title={finding.code}::{message}"
+    )
+
+
+def _as_json(finding: Finding) -> dict[str, object]:
+    return {
+        "code": finding.code,
+        "severity": finding.severity.value,
+        "file": finding.span.file,
+        "line": finding.span.line,
+        "col": finding.span.col,
+        "message": finding.message,
+        "hint": finding.hint,
+        "subject": finding.subject,
+    }
+
+
+def _summary(directory: Path, loaded: Loaded, outcome: Outcome) -> str:
+    counts = ", ".join(f"{count} {kind}" for kind, count in count_by_kind(loaded.estate))
+    documents = sum(count for _, count in count_by_kind(loaded.estate))
+    errors = sum(1 for f in outcome.findings if f.severity is Severity.ERROR)
+    warnings = len(outcome.findings) - errors
+    waived = f", {len(outcome.waived)} waived" if outcome.waived else ""
+    verdict = "valid" if not errors else "invalid"
+    return (
+        f"{directory}: {verdict}: {errors} error(s), {warnings} warning(s){waived}\n"
+        f"  {documents} documents in {len(loaded.files)} files: {counts or 'none'}"
+    )
+
+
+@app.command()
+def validate(
+    directory: Annotated[Path, typer.Argument(help="The estate directory.")],
+    strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")] = False,
+    output: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text,
+) -> None:
+    """Check an estate: YAML, schema and cross-document rules. Exit 1 on findings."""
+    with _bug_guard():
+        loaded = load_estate(directory)
+        outcome = validate_estate(
+            loaded.estate, loaded.sources, today=date.today(), loaded=loaded.findings
+        )
+        failed = outcome.failed(strict=strict)
+        if output is Format.json:
+            document = {
+                "version": 1,
+                "valid": not failed,
+                "findings": [_as_json(f) for f in outcome.findings],
+                "waived": [_as_json(f) for f in outcome.waived],
+                "counts": dict(count_by_kind(loaded.estate)),
+                "files": len(loaded.files),
+            }
+            typer.echo(json.dumps(document, indent=2, sort_keys=True))
+        else:
+            render: Callable[[Finding], str] = _github if output is Format.github else _text
+            for finding in outcome.findings:
+                typer.echo(render(finding))
+            typer.echo(_summary(directory, loaded, outcome), err=output is Format.github)
+    if failed:
+        raise typer.Exit(1)
+
+
+@schema_app.command("export")
+def schema_export(
+    out: Annotated[Path, typer.Option("--out", help="Directory to write into.")] = Path("schemas"),
+    check: Annotated[
+        bool, typer.Option("--check", help="Write nothing; exit 1 if files differ.")
+    ] = False,
+) -> None:
+    """Write a JSON Schema per kind (and ccmsctl.json for any kind)."""
+    with _bug_guard():
+        files = json_schemas()
+        stale = sorted(
+            name
+            for name, text in files.items()
+            if not (out / name).is_file() or (out / name).read_text(encoding="utf-8") != text
+        )
+        if check:
+            for name in stale:
+                typer.echo(f"{out / name}: differs from the models", err=True)
+            if stale:
+                typer.echo("run: ccmsctl schema export", err=True)
+                raise typer.Exit(1)
+            return
+        out.mkdir(parents=True, exist_ok=True)
+        for name in stale:
+            _write_atomically(out / name, files[name])
+        typer.echo(f"{len(files)} schemas in {out}: {len(stale)} written")
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        Path(temporary).replace(path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,86 @@
+"""Where things are and what is wrong with them: spans, findings, the source map.
+
+The lowest layer of the pipeline: every stage reports problems as `Finding` values located by a
+`Span`. This module knows nothing of YAML, pydantic or the command line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+Path = tuple[str | int, ...]
+
+
+class Severity(StrEnum):
+    """How bad a finding is; `--strict` treats warnings as errors."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    """A 1-based position in a file of the estate, as printed to the user."""
+
+    file: str
+    line: int
+    col: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One located problem. Tests assert `code` and `span`, never the wording."""
+
+    code: str
+    severity: Severity
+    span: Span
+    message: str
+    hint: str = ""
+    subject: str = ""  # "Kind/name" of the document the finding is about, for waivers
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        return (self.span.file, self.span.line, self.span.col, self.code, self.message)
+
+
+def sorted_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """All findings in the one stable order: file, line, column, code; duplicates dropped."""
+    return sorted(set(findings), key=Finding.sort_key)
+
+
+@dataclass(frozen=True)
+class DocumentSpans:
+    """Where each node of one YAML document stands: value spans and mapping-key spans."""
+
+    root: Span
+    values: Mapping[Path, Span] = field(default_factory=dict)
+    keys: Mapping[Path, Span] = field(default_factory=dict)
+
+    def at(self, path: Path, *, key: bool = False) -> Span:
+        """The span of `path`, or of its nearest ancestor that has one."""
+        table = self.keys if key else self.values
+        for end in range(len(path), 0, -1):
+            span = table.get(path[:end])
+            if span is not None:
+                return span
+            if key:
+                table = self.values
+        return self.root
+
+
+@dataclass(frozen=True)
+class SourceMap:
+    """Spans of every loaded document, by (kind, name)."""
+
+    documents: Mapping[tuple[str, str], tuple[DocumentSpans, ...]] = field(default_factory=dict)
+
+    def at(self, kind: str, name: str, *path: str | int, key: bool = False, nth: int = 0) -> Span:
+        """Where `path` stands in the `nth` document of that kind and name."""
+        docs = self.documents.get((kind, name), ())
+        if not docs:
+            return Span("<estate>", 1, 1)
+        return docs[min(nth, len(docs) - 1)].at(path, key=key)

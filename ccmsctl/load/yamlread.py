@@ -1,0 +1,288 @@
+"""Read YAML text into plain data plus a span for every node.
+
+ruamel.yaml (libyaml underneath when available) parses events; this module builds the data
+itself so that each value and each mapping key keeps its file, line and column, and resolves
+plain scalars by the YAML 1.2 core schema. It never raises on bad input: problems come back as
+findings. It must not know about kinds or models.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import (
+    AliasEvent,
+    DocumentEndEvent,
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+)
+
+from ccmsctl.errors import DocumentSpans, Finding, Path, Severity, Span
+
+SYNTAX = "E0001"
+DUPLICATE_KEY = "E0004"
+
+_INT = re.compile(r"^[-+]?[0-9]+$")
+_FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
+_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+_BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_SPECIAL_FLOATS = {
+    ".inf": float("inf"),
+    "+.inf": float("inf"),
+    "-.inf": float("-inf"),
+    ".nan": float("nan"),
+    ".Inf": float("inf"),
+    ".INF": float("inf"),
+    ".NaN": float("nan"),
+    ".NAN": float("nan"),
+}
+_TAG = "tag:yaml.org,2002:"
+
+
+@dataclass
+class RawDocument:
+    """One YAML document: its data, where each node stands, and the source text of plain
+    scalars that did not read as strings (for hints such as 'quote numbers')."""
+
+    data: Any
+    spans: DocumentSpans
+    plain: dict[Path, str] = field(default_factory=dict)
+
+
+class _InvalidNodeError(Exception):
+    """A problem with one node; the document it is in is dropped."""
+
+    def __init__(self, code: str, span: Span, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.finding = Finding(code, Severity.ERROR, span, message, hint)
+
+
+def resolve_plain(text: str) -> Any:
+    """A plain (unquoted, untagged) scalar by the YAML 1.2 core schema."""
+    if text in _NULLS:
+        return None
+    if text in _BOOLS:
+        return _BOOLS[text]
+    if _INT.match(text):
+        return int(text)
+    if text.startswith(("0o", "0x")):
+        try:
+            return int(text[2:], 8 if text[1] == "o" else 16)
+        except ValueError:
+            return text
+    if _FLOAT.match(text):
+        return float(text)
+    return _SPECIAL_FLOATS.get(text, text)
+
+
+def _tagged(text: str, tag: str, span: Span) -> Any:
+    converters: dict[str, Callable[[str], Any]] = {
+        "str": str,
+        "int": int,
+        "float": float,
+        "bool": lambda value: _BOOLS[value],
+        "null": lambda value: None if value in _NULLS else _BOOLS[value],
+    }
+    short = tag.removeprefix(_TAG)
+    if tag == "!" or short not in converters:
+        if tag == "!":
+            return text
+        raise _InvalidNodeError(SYNTAX, span, f"unsupported tag '{tag}'", "remove the tag")
+    try:
+        return converters[short](text)
+    except (KeyError, ValueError):
+        raise _InvalidNodeError(SYNTAX, span, f"'{text}' is not a valid !!{short}") from None
+
+
+class _Frame:
+    __slots__ = ("container", "key", "key_span", "merges", "path")
+
+    def __init__(self, container: dict[Any, Any] | list[Any], path: Path) -> None:
+        self.container = container
+        self.path = path
+        self.key: Any = _NO_KEY
+        self.key_span: Span | None = None
+        self.merges: list[Any] = []
+
+
+_NO_KEY = object()
+_MERGE = object()
+
+
+class _Builder:
+    """Turns one document's events into data and spans."""
+
+    def __init__(self, file: str, root: Span) -> None:
+        self.file = file
+        self.values: dict[Path, Span] = {}
+        self.keys: dict[Path, Span] = {}
+        self.plain: dict[Path, str] = {}
+        self.anchors: dict[str, Any] = {}
+        self.stack: list[_Frame] = []
+        self.root_span = root
+        self.data: Any = None
+
+    def span(self, event: Any) -> Span:
+        mark = event.start_mark
+        return Span(self.file, mark.line + 1, mark.column + 1)
+
+    def add(self, value: Any, span: Span, anchor: str | None, raw: str | None = None) -> None:
+        """Place a finished value in the innermost container, or as the document itself."""
+        if anchor:
+            self.anchors[anchor] = value
+        if not self.stack:
+            self.data = value
+            self.values[()] = span
+            return
+        frame = self.stack[-1]
+        if isinstance(frame.container, list):
+            path = (*frame.path, len(frame.container))
+            frame.container.append(value)
+        elif frame.key is _NO_KEY:
+            self.take_key(frame, value, span)
+            return
+        else:
+            key, frame.key = frame.key, _NO_KEY
+            if key is _MERGE:
+                frame.merges.append(value)
+                return
+            path = (*frame.path, key)
+            frame.container[key] = value
+            assert frame.key_span is not None
+            self.keys[path] = frame.key_span
+        self.values[path] = span
+        if raw is not None:
+            self.plain[path] = raw
+
+    def take_key(self, frame: _Frame, key: Any, span: Span) -> None:
+        if isinstance(key, dict | list):
+            raise _InvalidNodeError(SYNTAX, span, "a mapping key must be a plain value")
+        if key == "<<" and not isinstance(frame.container, list):
+            frame.key = _MERGE
+            return
+        if key in frame.container:
+            first = self.keys.get((*frame.path, key), span)
+            raise _InvalidNodeError(
+                DUPLICATE_KEY, span, f"duplicate key '{key}'", f"first given at line {first.line}"
+            )
+        frame.key = key
+        frame.key_span = span
+
+    def open(self, container: dict[Any, Any] | list[Any], event: Any) -> None:
+        span = self.span(event)
+        parent = self.stack[-1] if self.stack else None
+        if parent is None:
+            path: Path = ()
+        elif isinstance(parent.container, list):
+            path = (*parent.path, len(parent.container))
+        elif parent.key is _NO_KEY:
+            raise _InvalidNodeError(SYNTAX, span, "a mapping key must be a plain value")
+        else:
+            path = (*parent.path, parent.key) if parent.key is not _MERGE else parent.path
+        self.stack.append(_Frame(container, path))
+        self.values.setdefault(path, span)
+
+    def close(self) -> tuple[Any, Span, str | None]:
+        frame = self.stack.pop()
+        if isinstance(frame.container, dict):
+            for merged in frame.merges:
+                for source in merged if isinstance(merged, list) else [merged]:
+                    if isinstance(source, dict):
+                        for key, value in source.items():
+                            frame.container.setdefault(key, value)
+        return frame.container, self.values.get(frame.path, self.root_span), None
+
+
+def read_documents(text: str, file: str) -> tuple[list[RawDocument], list[Finding]]:
+    """All complete documents of `text`; a syntax error ends the file with a finding.
+
+    libyaml reads fast but follows YAML 1.1 in places (it rejects `{secret: env:NAME}`); a
+    file it rejects is read again by ruamel's own YAML 1.2 parser, whose verdict stands.
+    """
+    documents, findings = _read(text, file, pure=False)
+    if any(finding.code == SYNTAX for finding in findings):
+        documents, findings = _read(text, file, pure=True)
+    return documents, findings
+
+
+def _read(text: str, file: str, *, pure: bool) -> tuple[list[RawDocument], list[Finding]]:
+    documents: list[RawDocument] = []
+    findings: list[Finding] = []
+    builder: _Builder | None = None
+    anchors_of_open: list[str | None] = []
+    parser = YAML(typ="safe", pure=pure)
+    try:
+        for event in parser.parse(text):
+            if isinstance(event, DocumentStartEvent):
+                builder = _Builder(file, Span(file, event.start_mark.line + 1, 1))
+                anchors_of_open = []
+                continue
+            if builder is None:
+                continue
+            try:
+                _feed(builder, event, anchors_of_open)
+            except _InvalidNodeError as problem:
+                findings.append(problem.finding)
+                builder = None
+                continue
+            if isinstance(event, DocumentEndEvent):
+                if builder.data is not None:
+                    spans = DocumentSpans(builder.root_span, builder.values, builder.keys)
+                    documents.append(RawDocument(builder.data, spans, builder.plain))
+                builder = None
+    except MarkedYAMLError as error:
+        findings.append(_syntax_finding(error, file))
+    except YAMLError as error:
+        findings.append(_reader_finding(error, text, file))
+    return documents, findings
+
+
+def _feed(builder: _Builder, event: Any, anchors_of_open: list[str | None]) -> None:
+    if isinstance(event, ScalarEvent):
+        span = builder.span(event)
+        if event.tag is None and event.implicit[0] and not event.style:
+            value = resolve_plain(event.value)
+            raw = event.value if not isinstance(value, str) else None
+        elif event.tag is not None and event.tag != "!" and not event.implicit[1]:
+            value, raw = _tagged(event.value, event.tag, span), None
+        else:
+            value, raw = event.value, None
+        builder.add(value, span, event.anchor, raw)
+    elif isinstance(event, MappingStartEvent | SequenceStartEvent):
+        builder.open({} if isinstance(event, MappingStartEvent) else [], event)
+        anchors_of_open.append(event.anchor)
+    elif isinstance(event, MappingEndEvent | SequenceEndEvent):
+        value, span, _ = builder.close()
+        builder.add(value, span, anchors_of_open.pop())
+    elif isinstance(event, AliasEvent):
+        span = builder.span(event)
+        if event.anchor not in builder.anchors:
+            raise _InvalidNodeError(SYNTAX, span, f"unknown alias '*{event.anchor}'")
+        builder.add(builder.anchors[event.anchor], span, None)
+
+
+def _syntax_finding(error: MarkedYAMLError, file: str) -> Finding:
+    mark = error.problem_mark or error.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    problem = " ".join(part for part in (error.problem, error.context) if part)
+    return Finding(SYNTAX, Severity.ERROR, Span(file, line, col), f"YAML syntax: {problem}")
+
+
+def _reader_finding(error: YAMLError, text: str, file: str) -> Finding:
+    position = getattr(error, "position", None)
+    line, col = (1, 1)
+    if isinstance(position, int):
+        before = text[:position]
+        line = before.count("\n") + 1
+        col = position - (before.rfind("\n") + 1) + 1
+    reason = getattr(error, "reason", None) or "unreadable input"
+    return Finding(SYNTAX, Severity.ERROR, Span(file, line, col), f"YAML syntax: {reason}")

@@ -1,0 +1,120 @@
+"""The `IVR` kind: a tree of nodes, discriminated by `type`.
+
+Node targets are names of other nodes of the same IVR; validate/ivr.py checks that they exist,
+that every node is reachable and that every path can end.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, StrictStr
+
+from ccmsctl.model.base import Document, Model
+from ccmsctl.model.types import E164, Duration, Extension, Language, Name
+
+Digit = Annotated[StrictStr, Field(pattern=r"^[0-9*#]$", description="one key: 0-9, * or #")]
+Prompt = Annotated[StrictStr, Field(pattern=r"^[A-Za-z0-9_/-]+$", description="a sound file")]
+
+
+class MenuOption(Model):
+    digit: Digit
+    next: Name
+
+
+class LanguageOption(MenuOption):
+    language: Language
+
+
+class _Prompting(Model):
+    """Shared by nodes that wait for a key press."""
+
+    prompt: Prompt
+    timeout: Duration | None = None
+    retries: int = Field(default=2, ge=0, le=9, strict=True)
+    on_timeout: Name | None = None
+    on_invalid: Name | None = None
+
+
+class Menu(_Prompting):
+    type: Literal["menu"]
+    options: tuple[MenuOption, ...] = Field(min_length=1)
+
+
+class LanguageSelect(_Prompting):
+    type: Literal["language"]
+    options: tuple[LanguageOption, ...] = Field(min_length=1)
+
+
+class Play(Model):
+    type: Literal["play"]
+    prompt: Prompt
+    next: Name
+
+
+class ScheduleBranch(Model):
+    type: Literal["schedule"]
+    schedule: Name
+    open: Name
+    closed: Name
+    holiday: Name | None = Field(default=None, description="defaults to closed")
+
+
+class Queue(Model):
+    type: Literal["queue"]
+    skill_group: Name
+
+
+class Transfer(Model):
+    type: Literal["transfer"]
+    to: E164 | Extension
+
+
+class Voicemail(Model):
+    type: Literal["voicemail"]
+    mailbox: Extension
+
+
+class Hangup(Model):
+    type: Literal["hangup"]
+
+
+Node = Annotated[
+    Menu | LanguageSelect | Play | ScheduleBranch | Queue | Transfer | Voicemail | Hangup,
+    Field(discriminator="type"),
+]
+
+
+def node_targets(node: Node) -> list[tuple[tuple[str | int, ...], str]]:
+    """(path within the node, target node name) for every edge leaving `node`."""
+    match node:
+        case Menu() | LanguageSelect():
+            edges: list[tuple[tuple[str | int, ...], str]] = [
+                (("options", index, "next"), option.next)
+                for index, option in enumerate(node.options)
+            ]
+            edges += [
+                ((field,), target)
+                for field, target in (
+                    ("on_timeout", node.on_timeout),
+                    ("on_invalid", node.on_invalid),
+                )
+                if target
+            ]
+            return edges
+        case Play():
+            return [(("next",), node.next)]
+        case ScheduleBranch():
+            branches = [("open", node.open), ("closed", node.closed), ("holiday", node.holiday)]
+            return [((field,), target) for field, target in branches if target]
+        case _:
+            return []
+
+
+class IVR(Document):
+    """`entry` names the first node; `nodes` maps node names to nodes."""
+
+    kind: Literal["IVR"]
+    entry: Name
+    language: Language = "en-US"
+    nodes: dict[Name, Node] = Field(min_length=1)

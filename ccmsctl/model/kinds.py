@@ -1,0 +1,110 @@
+"""Every kind of document, and `Estate`: the validated documents of one estate together."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Annotated, TypeVar, get_args
+
+from pydantic import Field
+
+from ccmsctl.model.agent import Agent
+from ccmsctl.model.alerting import Alerting
+from ccmsctl.model.base import Document
+from ccmsctl.model.burstpool import BurstPool
+from ccmsctl.model.estate import EstateInfo
+from ccmsctl.model.gateway import Gateway
+from ccmsctl.model.ivr import IVR
+from ccmsctl.model.netdevice import NetworkDevice
+from ccmsctl.model.numbers import NumberRange
+from ccmsctl.model.residency import ResidencyPolicy
+from ccmsctl.model.retention import RetentionPolicy
+from ccmsctl.model.schedule import Schedule
+from ccmsctl.model.site import Site
+from ccmsctl.model.skillgroup import SkillGroup
+from ccmsctl.model.trunk import Trunk
+from ccmsctl.model.twinpair import TwinPair
+from ccmsctl.model.waiver import Waiver
+
+KINDS: Mapping[str, type[Document]] = MappingProxyType(
+    {
+        "Estate": EstateInfo,
+        "Site": Site,
+        "TwinPair": TwinPair,
+        "Trunk": Trunk,
+        "Gateway": Gateway,
+        "NumberRange": NumberRange,
+        "Schedule": Schedule,
+        "IVR": IVR,
+        "SkillGroup": SkillGroup,
+        "Agent": Agent,
+        "RetentionPolicy": RetentionPolicy,
+        "ResidencyPolicy": ResidencyPolicy,
+        "BurstPool": BurstPool,
+        "NetworkDevice": NetworkDevice,
+        "Alerting": Alerting,
+        "Waiver": Waiver,
+    }
+)
+
+AnyDocument = Annotated[
+    EstateInfo
+    | Site
+    | TwinPair
+    | Trunk
+    | Gateway
+    | NumberRange
+    | Schedule
+    | IVR
+    | SkillGroup
+    | Agent
+    | RetentionPolicy
+    | ResidencyPolicy
+    | BurstPool
+    | NetworkDevice
+    | Alerting
+    | Waiver,
+    Field(discriminator="kind"),
+]
+
+D = TypeVar("D", bound=Document)
+
+
+@dataclass(frozen=True)
+class Estate:
+    """All documents by kind, in file order. `broken` names documents that failed their schema:
+    references to them are not reported as dangling, as the schema error already speaks."""
+
+    documents: Mapping[str, tuple[Document, ...]] = field(default_factory=dict)
+    broken: frozenset[tuple[str, str]] = frozenset()
+
+    def of(self, kind: type[D]) -> tuple[D, ...]:
+        docs = self.documents.get(_kind_name(kind), ())
+        return tuple(doc for doc in docs if isinstance(doc, kind))
+
+    def names(self, kind: type[Document]) -> frozenset[str]:
+        """Names of `kind`, including documents that failed their schema."""
+        kind_name = _kind_name(kind)
+        valid = {doc.name for doc in self.documents.get(kind_name, ())}
+        return frozenset(valid | {name for k, name in self.broken if k == kind_name})
+
+    def index(self, kind: type[D]) -> dict[str, D]:
+        """The first document of each name."""
+        found: dict[str, D] = {}
+        for doc in self.of(kind):
+            found.setdefault(doc.name, doc)
+        return found
+
+    def all(self) -> Iterator[Document]:
+        for kind in KINDS:
+            yield from self.documents.get(kind, ())
+
+    @property
+    def info(self) -> EstateInfo | None:
+        infos = self.of(EstateInfo)
+        return infos[0] if infos else None
+
+
+def _kind_name(kind: type[Document]) -> str:
+    return str(get_args(kind.model_fields["kind"].annotation)[0])

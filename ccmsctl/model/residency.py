@@ -1,0 +1,61 @@
+"""The `ResidencyPolicy` kind: in which countries a jurisdiction's data may be kept."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from ccmsctl.model.base import Document, Model
+from ccmsctl.model.retention import DataClass
+from ccmsctl.model.types import Country
+
+Mechanism = Literal[
+    "adequacy",
+    "standard-contract",
+    "scc",
+    "bcr",
+    "certification",
+    "security-assessment",
+    "consent",
+]
+
+
+class ResidencyRule(Model):
+    data_class: DataClass
+    allowed_countries: tuple[Country, ...] = Field(min_length=1)
+    cross_border: Literal["forbidden", "allowed"] = "forbidden"
+    mechanism: Mechanism | None = None
+
+    @model_validator(mode="after")
+    def _mechanism_for_transfer(self) -> ResidencyRule:
+        if self.cross_border == "allowed" and self.mechanism is None:
+            raise ValueError("a cross-border transfer needs a mechanism")
+        return self
+
+
+class ResidencyPolicy(Document):
+    kind: Literal["ResidencyPolicy"]
+    jurisdiction: Country
+    rules: tuple[ResidencyRule, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _forbidden_stays_home(self) -> ResidencyPolicy:
+        for rule in self.rules:
+            abroad = sorted(set(rule.allowed_countries) - {self.jurisdiction})
+            if rule.cross_border == "forbidden" and abroad:
+                raise ValueError(
+                    f"{rule.data_class}: cross-border transfer is forbidden, "
+                    f"yet {', '.join(abroad)} is allowed"
+                )
+        return self
+
+    def allowed(self, data_class: str) -> frozenset[str] | None:
+        """Countries where `data_class` may be kept; None when no rule speaks of it."""
+        countries = {
+            country
+            for rule in self.rules
+            if rule.data_class == data_class
+            for country in rule.allowed_countries
+        }
+        return frozenset(countries) if countries else None

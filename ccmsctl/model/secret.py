@@ -1,0 +1,32 @@
+"""Secret references: credentials are named, never written into the estate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field, StrictStr, model_validator
+from pydantic_core import PydanticCustomError
+
+from ccmsctl.model.base import Model
+
+
+class SecretRef(Model):
+    """`{secret: env:NAME}` or `{secret: vault:PATH#KEY}`; resolved only at apply time."""
+
+    secret: StrictStr = Field(
+        pattern=r"^(env:[A-Z_][A-Z0-9_]*|vault:[A-Za-z0-9_./-]+#[A-Za-z0-9_.-]+)$",
+        description="env:VARIABLE or vault:path/to/file.yml#key",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _reference_only(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            raise PydanticCustomError(
+                "inline_secret",
+                "a credential must be a secret reference such as {secret: env:NAME}, not a value",
+            )
+        return data
+
+    def __str__(self) -> str:
+        return "(sensitive value)"

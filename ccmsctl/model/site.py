@@ -1,0 +1,36 @@
+"""The `Site` kind: a data center, office or cloud region, with its hosts."""
+
+from __future__ import annotations
+
+from ipaddress import IPv4Address, IPv6Address
+from typing import Literal
+
+from pydantic import Field, StrictStr
+
+from ccmsctl.model.base import Document, Model
+from ccmsctl.model.types import Country, Name, TimeZone
+
+HostRole = Literal["edge", "pbx", "recorder", "monitor"]
+
+
+class Host(Model):
+    """A server of the site; its roles decide which artifacts it gets."""
+
+    name: Name
+    roles: tuple[HostRole, ...] = Field(min_length=1)
+    address: IPv4Address | IPv6Address
+    channels: int = Field(default=0, ge=0, strict=True, description="media capacity (pbx)")
+
+
+class Site(Document):
+    """Where hosts stand and whose law applies: country, region, time zone."""
+
+    kind: Literal["Site"]
+    type: Literal["datacenter", "office", "cloud"] = "datacenter"
+    country: Country
+    region: StrictStr
+    timezone: TimeZone
+    hosts: tuple[Host, ...] = ()
+
+    def hosts_with(self, role: HostRole) -> tuple[Host, ...]:
+        return tuple(host for host in self.hosts if role in host.roles)

@@ -1,0 +1,41 @@
+"""The `Trunk` kind: a carrier's SIP trunk into one or more sites."""
+
+from __future__ import annotations
+
+from ipaddress import IPv4Address, IPv6Address
+from typing import Literal
+
+from pydantic import Field, StrictBool, StrictStr
+
+from ccmsctl.model.base import Document, Model
+from ccmsctl.model.secret import SecretRef
+from ccmsctl.model.types import Name
+
+Codec = Literal["PCMA", "PCMU", "G722", "G729", "opus"]
+
+
+class Peer(Model):
+    """A carrier signalling address: it is admitted by the edge ACL."""
+
+    address: IPv4Address | IPv6Address
+    port: int = Field(default=5060, ge=1, le=65535, strict=True)
+
+
+class TrunkAuth(Model):
+    username: StrictStr
+    password: SecretRef
+
+
+class Trunk(Document):
+    """Carrier, transport, peers, codecs and the channel limit that bounds concurrent calls."""
+
+    kind: Literal["Trunk"]
+    carrier: StrictStr
+    sites: tuple[Name, ...] = Field(min_length=1)
+    transport: Literal["udp", "tcp", "tls"] = "udp"
+    peers: tuple[Peer, ...] = Field(min_length=1)
+    codecs: tuple[Codec, ...] = Field(default=("PCMA",), min_length=1)
+    channels: int = Field(ge=1, strict=True, description="concurrent call limit")
+    srtp: StrictBool = False
+    registration: StrictBool = Field(default=False, description="register to the carrier")
+    auth: TrunkAuth | None = None

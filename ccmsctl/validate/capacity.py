@@ -1,0 +1,85 @@
+"""Trunks can carry the forecast: Erlang B on the busiest hour of the skill groups they feed.
+
+A skill group's offered traffic is peak calls per hour times the holding time (average handle
+time plus the service-level wait, as queued calls hold a channel too), shared evenly among the
+trunks whose DIDs lead to it. A trunk needs enough channels to block at most 1% of calls.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+
+from ccmsctl.errors import Finding, Severity, SourceMap
+from ccmsctl.model.ivr import IVR, Queue, node_targets
+from ccmsctl.model.kinds import Estate
+from ccmsctl.model.numbers import NumberRange
+from ccmsctl.model.skillgroup import SkillGroup
+from ccmsctl.model.trunk import Trunk
+from ccmsctl.validate.check import Check
+
+BLOCKING = 0.01
+_MAX_CHANNELS = 1_000_000
+
+
+def erlang_b_channels(traffic: float, blocking: float = BLOCKING) -> int:
+    """The fewest channels that carry `traffic` Erlangs with at most `blocking` loss."""
+    if traffic <= 0:
+        return 0
+    loss, channels = 1.0, 0
+    while loss > blocking and channels < _MAX_CHANNELS:
+        channels += 1
+        loss = traffic * loss / (channels + traffic * loss)
+    return channels
+
+
+def queues_of(ivr: IVR) -> set[str]:
+    """Skill groups a caller can reach in `ivr`."""
+    seen, todo, groups = {ivr.entry}, [ivr.entry], set()
+    while todo:
+        node = ivr.nodes.get(todo.pop())
+        if node is None:
+            continue
+        if isinstance(node, Queue):
+            groups.add(node.skill_group)
+        for _, target in node_targets(node):
+            if target not in seen:
+                seen.add(target)
+                todo.append(target)
+    return groups
+
+
+def _under_capacity(estate: Estate, sources: SourceMap, check: Check) -> Iterator[Finding]:
+    ivrs = estate.index(IVR)
+    feeds: dict[str, set[str]] = defaultdict(set)  # skill group -> trunks
+    for numbers in estate.of(NumberRange):
+        ivr = ivrs.get(numbers.ivr)
+        for group_name in queues_of(ivr) if ivr else ():
+            feeds[group_name].add(numbers.trunk)
+    load: dict[str, float] = defaultdict(float)
+    for group in estate.of(SkillGroup):
+        if group.forecast is None or not feeds[group.name]:
+            continue
+        holding = (group.forecast.average_handle_time + group.service_level.within).total_seconds()
+        erlangs = group.forecast.peak_calls_per_hour * holding / 3600
+        for trunk_name in feeds[group.name]:
+            load[trunk_name] += erlangs / len(feeds[group.name])
+    for trunk in estate.of(Trunk):
+        needed = erlang_b_channels(load[trunk.name])
+        if trunk.channels < needed:
+            yield check.finding(
+                sources,
+                ("Trunk", trunk.name, ("channels",)),
+                f"{trunk.channels} channels cannot carry the forecast "
+                f"{load[trunk.name]:.1f} Erlangs: {needed} needed for 1% blocking",
+            )
+
+
+CHECKS = (
+    Check(
+        "W0901",
+        Severity.WARNING,
+        "A trunk's channel limit cannot carry its forecast.",
+        _under_capacity,
+    ),
+)

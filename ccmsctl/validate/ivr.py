@@ -1,0 +1,170 @@
+"""IVR trees make sense: targets exist, every node is reachable, every path can end, menus
+handle silence and wrong keys, and queues name real skill groups."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator
+
+from ccmsctl.errors import Finding, Severity, SourceMap
+from ccmsctl.model.ivr import (
+    IVR,
+    Hangup,
+    LanguageSelect,
+    Menu,
+    Queue,
+    Transfer,
+    Voicemail,
+    node_targets,
+)
+from ccmsctl.model.kinds import Estate
+from ccmsctl.model.skillgroup import SkillGroup
+from ccmsctl.validate.check import Check
+
+_ENDS = (Queue, Transfer, Voicemail, Hangup)
+
+
+def _edges(ivr: IVR) -> dict[str, list[str]]:
+    """Node -> targets that exist."""
+    return {
+        name: [target for _, target in node_targets(node) if target in ivr.nodes]
+        for name, node in ivr.nodes.items()
+    }
+
+
+def _reachable(ivr: IVR, edges: dict[str, list[str]]) -> set[str]:
+    if ivr.entry not in ivr.nodes:
+        return set()
+    seen = {ivr.entry}
+    todo = deque([ivr.entry])
+    while todo:
+        for target in edges[todo.popleft()]:
+            if target not in seen:
+                seen.add(target)
+                todo.append(target)
+    return seen
+
+
+def _unknown_targets(estate: Estate, sources: SourceMap, check: Check) -> Iterator[Finding]:
+    for ivr in estate.of(IVR):
+        if ivr.entry not in ivr.nodes:
+            yield check.finding(
+                sources,
+                ("IVR", ivr.name, ("entry",)),
+                f"entry node '{ivr.entry}' does not exist in IVR '{ivr.name}'",
+            )
+        for name, node in ivr.nodes.items():
+            for path, target in node_targets(node):
+                if target not in ivr.nodes:
+                    yield check.finding(
+                        sources,
+                        ("IVR", ivr.name, ("nodes", name, *path)),
+                        f"node '{name}' goes to unknown node '{target}'",
+                    )
+
+
+def _unreachable(estate: Estate, sources: SourceMap, check: Check) -> Iterator[Finding]:
+    for ivr in estate.of(IVR):
+        if ivr.entry not in ivr.nodes:
+            continue
+        seen = _reachable(ivr, _edges(ivr))
+        for name in ivr.nodes:
+            if name not in seen:
+                yield check.finding(
+                    sources,
+                    ("IVR", ivr.name, ("nodes", name)),
+                    f"node '{name}' cannot be reached from entry '{ivr.entry}'",
+                )
+
+
+def _no_way_out(estate: Estate, sources: SourceMap, check: Check) -> Iterator[Finding]:
+    for ivr in estate.of(IVR):
+        edges = _edges(ivr)
+        back: dict[str, list[str]] = {name: [] for name in ivr.nodes}
+        for name, targets in edges.items():
+            for target in targets:
+                back[target].append(name)
+        can_end = {name for name, node in ivr.nodes.items() if isinstance(node, _ENDS)}
+        todo = deque(can_end)
+        while todo:
+            for source in back[todo.popleft()]:
+                if source not in can_end:
+                    can_end.add(source)
+                    todo.append(source)
+        for name in sorted(_reachable(ivr, edges) - can_end):
+            yield check.finding(
+                sources,
+                ("IVR", ivr.name, ("nodes", name)),
+                f"node '{name}' never leads to a queue, transfer, voicemail or "
+                "hangup: callers loop forever",
+                "give the loop an exit",
+            )
+
+
+def _duplicate_digits(estate: Estate, sources: SourceMap, check: Check) -> Iterator[Finding]:
+    for ivr in estate.of(IVR):
+        for name, node in ivr.nodes.items():
+            if not isinstance(node, Menu | LanguageSelect):
+                continue
+            seen: set[str] = set()
+            for index, option in enumerate(node.options):
+                if option.digit in seen:
+                    path = ("nodes", name, "options", index, "digit")
+                    yield check.finding(
+                        sources,
+                        ("IVR", ivr.name, path),
+                        f"digit '{option.digit}' is used twice in node '{name}'",
+                    )
+                seen.add(option.digit)
+
+
+def _unhandled_input(estate: Estate, sources: SourceMap, check: Check) -> Iterator[Finding]:
+    for ivr in estate.of(IVR):
+        for name, node in ivr.nodes.items():
+            if not isinstance(node, Menu | LanguageSelect):
+                continue
+            missing = [
+                field
+                for field, value in (
+                    ("timeout", node.timeout),
+                    ("on_timeout", node.on_timeout),
+                    ("on_invalid", node.on_invalid),
+                )
+                if not value
+            ]
+            if missing:
+                yield check.finding(
+                    sources,
+                    ("IVR", ivr.name, ("nodes", name)),
+                    f"{node.type} '{name}' has no {', '.join(missing)}",
+                    "say what happens when the caller presses nothing or a wrong key",
+                )
+
+
+def _unknown_queue(estate: Estate, sources: SourceMap, check: Check) -> Iterator[Finding]:
+    groups = estate.names(SkillGroup)
+    for ivr in estate.of(IVR):
+        for name, node in ivr.nodes.items():
+            if isinstance(node, Queue) and node.skill_group not in groups:
+                yield check.finding(
+                    sources,
+                    ("IVR", ivr.name, ("nodes", name, "skill_group")),
+                    f"queue node '{name}' names unknown skill group '{node.skill_group}'",
+                )
+
+
+CHECKS = (
+    Check("E0401", Severity.ERROR, "An IVR node cannot be reached from the entry.", _unreachable),
+    Check("E0402", Severity.ERROR, "An IVR loop has no way out.", _no_way_out),
+    Check("E0403", Severity.ERROR, "A menu uses a digit twice.", _duplicate_digits),
+    Check(
+        "E0404",
+        Severity.ERROR,
+        "A menu does not handle timeout or invalid input.",
+        _unhandled_input,
+    ),
+    Check("E0405", Severity.ERROR, "A queue node names an unknown skill group.", _unknown_queue),
+    Check(
+        "E0406", Severity.ERROR, "An IVR node goes to a node that does not exist.", _unknown_targets
+    ),
+)

@@ -1,0 +1,61 @@
+"""Every DID belongs to one range, and each range's trunk reaches the site that owns it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ccmsctl.errors import Finding, Severity, SourceMap
+from ccmsctl.model.kinds import Estate
+from ccmsctl.model.numbers import NumberRange
+from ccmsctl.model.trunk import Trunk
+from ccmsctl.validate.check import Check
+
+
+def _claimed_twice(estate: Estate, sources: SourceMap, check: Check) -> Iterator[Finding]:
+    intervals = sorted(
+        (first, last, index, numbers)
+        for numbers in estate.of(NumberRange)
+        for index, (first, last) in enumerate(numbers.spans())
+    )
+    reach: tuple[int, NumberRange] | None = None  # the highest last seen so far, and its owner
+    for first, last, index, numbers in intervals:
+        if reach is not None and first <= reach[0]:
+            owner = reach[1]
+            path = ("numbers", index) if numbers.numbers else ("first",)
+            overlap = (
+                f"+{first}" if first == min(last, reach[0]) else f"+{first}..+{min(last, reach[0])}"
+            )
+            yield check.finding(
+                sources,
+                ("NumberRange", numbers.name, path),
+                f"{overlap} is already claimed by NumberRange '{owner.name}'",
+                "a DID routes to one place: remove it from one of the ranges",
+            )
+        if reach is None or last > reach[0]:
+            reach = (last, numbers)
+
+
+def _trunk_misses_site(estate: Estate, sources: SourceMap, check: Check) -> Iterator[Finding]:
+    trunks = estate.index(Trunk)
+    for numbers in estate.of(NumberRange):
+        trunk = trunks.get(numbers.trunk)
+        if trunk is not None and numbers.site not in trunk.sites:
+            yield check.finding(
+                sources,
+                ("NumberRange", numbers.name, ("site",)),
+                f"trunk '{trunk.name}' does not reach site '{numbers.site}'",
+                f"the trunk serves: {', '.join(trunk.sites)}",
+            )
+
+
+CHECKS = (
+    Check(
+        "E0301", Severity.ERROR, "A number is claimed twice, or two ranges overlap.", _claimed_twice
+    ),
+    Check(
+        "E0302",
+        Severity.ERROR,
+        "A number range's trunk does not reach its site.",
+        _trunk_misses_site,
+    ),
+)
