@@ -7,9 +7,10 @@ one pass. Reads files; writes nothing.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 
 from pydantic import ValidationError
 
@@ -23,6 +24,22 @@ NOT_A_DOCUMENT = "E0002"
 UNKNOWN_KIND = "E0003"
 UNREADABLE = "E0005"
 EMPTY_ESTATE = "E0006"
+
+LOAD_CODES: Mapping[str, str] = MappingProxyType(
+    {
+        "E0001": "The file is not valid YAML.",
+        "E0002": "A document is not a mapping with 'kind:' and 'name:'.",
+        "E0003": "A document names an unknown kind.",
+        "E0004": "A mapping gives the same key twice.",
+        "E0005": "A file cannot be read, or is not UTF-8.",
+        "E0006": "The estate directory holds no YAML files.",
+        "E0101": "A required field is missing.",
+        "E0102": "A field is not part of the kind.",
+        "E0103": "A value has the wrong type.",
+        "E0104": "A value is not valid for its field.",
+        "E0105": "A credential is written as a value instead of a secret reference.",
+    }
+)
 
 
 @dataclass(frozen=True)

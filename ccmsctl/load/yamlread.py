@@ -29,6 +29,7 @@ from ruamel.yaml.events import (
 from ccmsctl.errors import DocumentSpans, Finding, Path, Severity, Span
 
 SYNTAX = "E0001"
+MAX_NODES = 5_000_000  # per document, aliases expanded: bounds the work a file can ask for
 DUPLICATE_KEY = "E0004"
 
 _INT = re.compile(r"^[-+]?[0-9]+$")
@@ -104,7 +105,7 @@ def _tagged(text: str, tag: str, span: Span) -> Any:
 
 
 class _Frame:
-    __slots__ = ("container", "key", "key_span", "merges", "path")
+    __slots__ = ("container", "key", "key_span", "merges", "path", "size")
 
     def __init__(self, container: dict[Any, Any] | list[Any], path: Path) -> None:
         self.container = container
@@ -112,6 +113,7 @@ class _Frame:
         self.key: Any = _NO_KEY
         self.key_span: Span | None = None
         self.merges: list[Any] = []
+        self.size = 1  # nodes below, aliases counted as expanded
 
 
 _NO_KEY = object()
@@ -126,7 +128,7 @@ class _Builder:
         self.values: dict[Path, Span] = {}
         self.keys: dict[Path, Span] = {}
         self.plain: dict[Path, str] = {}
-        self.anchors: dict[str, Any] = {}
+        self.anchors: dict[str, tuple[Any, int]] = {}
         self.stack: list[_Frame] = []
         self.root_span = root
         self.data: Any = None
@@ -135,15 +137,25 @@ class _Builder:
         mark = event.start_mark
         return Span(self.file, mark.line + 1, mark.column + 1)
 
-    def add(self, value: Any, span: Span, anchor: str | None, raw: str | None = None) -> None:
+    def add(
+        self, value: Any, span: Span, anchor: str | None, raw: str | None = None, size: int = 1
+    ) -> None:
         """Place a finished value in the innermost container, or as the document itself."""
         if anchor:
-            self.anchors[anchor] = value
+            self.anchors[anchor] = (value, size)
         if not self.stack:
             self.data = value
             self.values[()] = span
             return
         frame = self.stack[-1]
+        frame.size += size
+        if frame.size > MAX_NODES:
+            raise _InvalidNodeError(
+                SYNTAX,
+                span,
+                f"document expands to more than {MAX_NODES} nodes",
+                "aliases that repeat large anchors multiply: write the data out, or split it",
+            )
         if isinstance(frame.container, list):
             path = (*frame.path, len(frame.container))
             frame.container.append(value)
@@ -191,7 +203,7 @@ class _Builder:
         self.stack.append(_Frame(container, path))
         self.values.setdefault(path, span)
 
-    def close(self) -> tuple[Any, Span, str | None]:
+    def close(self) -> tuple[Any, Span, int]:
         frame = self.stack.pop()
         if isinstance(frame.container, dict):
             for merged in frame.merges:
@@ -199,7 +211,7 @@ class _Builder:
                     if isinstance(source, dict):
                         for key, value in source.items():
                             frame.container.setdefault(key, value)
-        return frame.container, self.values.get(frame.path, self.root_span), None
+        return frame.container, self.values.get(frame.path, self.root_span), frame.size
 
 
 def read_documents(text: str, file: str) -> tuple[list[RawDocument], list[Finding]]:
@@ -236,7 +248,8 @@ def _read(text: str, file: str, *, pure: bool) -> tuple[list[RawDocument], list[
                 continue
             if isinstance(event, DocumentEndEvent):
                 if builder.data is not None:
-                    spans = DocumentSpans(builder.root_span, builder.values, builder.keys)
+                    root = builder.values.get((), builder.root_span)
+                    spans = DocumentSpans(root, builder.values, builder.keys)
                     documents.append(RawDocument(builder.data, spans, builder.plain))
                 builder = None
     except MarkedYAMLError as error:
@@ -261,13 +274,14 @@ def _feed(builder: _Builder, event: Any, anchors_of_open: list[str | None]) -> N
         builder.open({} if isinstance(event, MappingStartEvent) else [], event)
         anchors_of_open.append(event.anchor)
     elif isinstance(event, MappingEndEvent | SequenceEndEvent):
-        value, span, _ = builder.close()
-        builder.add(value, span, anchors_of_open.pop())
+        value, span, size = builder.close()
+        builder.add(value, span, anchors_of_open.pop(), size=size)
     elif isinstance(event, AliasEvent):
         span = builder.span(event)
         if event.anchor not in builder.anchors:
             raise _InvalidNodeError(SYNTAX, span, f"unknown alias '*{event.anchor}'")
-        builder.add(builder.anchors[event.anchor], span, None)
+        value, size = builder.anchors[event.anchor]
+        builder.add(value, span, None, size=size)
 
 
 def _syntax_finding(error: MarkedYAMLError, file: str) -> Finding:

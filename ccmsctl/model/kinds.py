@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Annotated, TypeVar, get_args
@@ -95,15 +95,6 @@ class Estate:
         for doc in self.of(kind):
             found.setdefault(doc.name, doc)
         return found
-
-    def all(self) -> Iterator[Document]:
-        for kind in KINDS:
-            yield from self.documents.get(kind, ())
-
-    @property
-    def info(self) -> EstateInfo | None:
-        infos = self.of(EstateInfo)
-        return infos[0] if infos else None
 
 
 def _kind_name(kind: type[Document]) -> str:

@@ -84,7 +84,13 @@ def _no_way_out(estate: Estate, sources: SourceMap, check: Check) -> Iterator[Fi
         for name, targets in edges.items():
             for target in targets:
                 back[target].append(name)
-        can_end = {name for name, node in ivr.nodes.items() if isinstance(node, _ENDS)}
+        # A node with an unknown target may end there: E0406 speaks of it, not this check.
+        can_end = {
+            name
+            for name, node in ivr.nodes.items()
+            if isinstance(node, _ENDS)
+            or any(target not in ivr.nodes for _, target in node_targets(node))
+        }
         todo = deque(can_end)
         while todo:
             for source in back[todo.popleft()]:

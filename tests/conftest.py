@@ -1,0 +1,50 @@
+"""Shared test helpers: the repository's paths, fixture estates and a fixed date."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from ccmsctl.errors import Finding
+from ccmsctl.load.estate import load_estate
+from ccmsctl.validate.run import validate_estate
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "sites" / "example"
+FIXTURES = ROOT / "tests" / "fixtures"
+BASE = FIXTURES / "_base"
+TODAY = date(2026, 11, 23)
+
+
+def fixture_estate(name: str, into: Path) -> Path:
+    """A broken estate: the base estate with the fixture's files laid over it (a fixture
+    holding `.standalone` is an estate of its own)."""
+    source = FIXTURES / name
+    estate = into / "estate"
+    if not (source / ".standalone").exists():
+        shutil.copytree(BASE, estate)
+    shutil.copytree(source, estate, dirs_exist_ok=True, ignore=shutil.ignore_patterns("expected"))
+    return estate
+
+
+def findings_of(directory: Path, today: date = TODAY) -> list[Finding]:
+    loaded = load_estate(directory)
+    outcome = validate_estate(loaded.estate, loaded.sources, today=today, loaded=loaded.findings)
+    return list(outcome.findings)
+
+
+def brief(finding: Finding, directory: Path) -> str:
+    """`file:line:col: severity[CODE]`, with the file relative to the estate."""
+    file = Path(finding.span.file)
+    shown = file.relative_to(directory).as_posix() if file.is_absolute() else file.as_posix()
+    span = finding.span
+    return f"{shown}:{span.line}:{span.col}: {finding.severity.value}[{finding.code}]"
+
+
+@pytest.fixture
+def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    return tmp_path

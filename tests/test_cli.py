@@ -1,0 +1,95 @@
+"""The command line: exit statuses, formats, no tracebacks, no secrets, schema drift."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from ccmsctl import cli
+from tests.conftest import ROOT, fixture_estate
+
+runner = CliRunner()
+LINE = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+):(?P<col>\d+): (error|warning)\[[EW]\d{4}\]: .+")
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    result = runner.invoke(cli.app, list(args))
+    return result.exit_code, result.output
+
+
+def test_version() -> None:
+    code, output = invoke("--version")
+    assert code == 0
+    assert output.startswith("ccmsctl ")
+
+
+def test_findings_are_located_lines_and_exit_one(tmp_path: Path) -> None:
+    estate = fixture_estate("E0202-dangling-reference", tmp_path)
+    code, output = invoke("validate", str(estate))
+    assert code == 1
+    findings = [line for line in output.splitlines() if LINE.match(line)]
+    assert len(findings) == 1
+    assert findings[0].startswith(f"{estate}/trunk.yaml:4:17: error[E0202]:")
+    assert "  hint: did you mean 'site-b'?" in output
+    assert "Traceback" not in output
+
+
+def test_secret_value_is_never_printed(tmp_path: Path) -> None:
+    estate = fixture_estate("E0105-inline-secret", tmp_path)
+    for fmt in ("text", "json", "github"):
+        code, output = invoke("validate", str(estate), "--format", fmt)
+        assert code == 1
+        assert "E0105" in output
+        assert "s3cr3t-do-not-print" not in output
+
+
+def test_warnings_fail_only_with_strict(tmp_path: Path) -> None:
+    estate = fixture_estate("W0901-trunk-capacity", tmp_path)
+    assert invoke("validate", str(estate))[0] == 0
+    code, output = invoke("validate", str(estate), "--strict")
+    assert code == 1
+    assert "warning[W0901]" in output
+
+
+def test_json_and_github_formats(tmp_path: Path) -> None:
+    estate = fixture_estate("E0301-overlapping-numbers", tmp_path)
+    code, output = invoke("validate", str(estate), "--format", "json")
+    document = json.loads(output)
+    assert code == 1
+    assert document["valid"] is False
+    [finding] = document["findings"]
+    assert (finding["code"], finding["line"], finding["col"]) == ("E0301", 6, 8)
+    assert finding["subject"] == "NumberRange/overlapping"
+    code, output = invoke("validate", str(estate), "--format", "github")
+    assert "::error file=" in output and ",line=6,col=8,title=E0301::" in output
+
+
+def test_unexpected_exception_says_bug(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    def explode(_: Path) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(cli, "load_estate", explode)
+    code, output = invoke("validate", str(tmp_path))
+    assert code == 1
+    assert "this is a bug in ccmsctl" in output
+
+
+def test_schemas_in_repository_match_the_models() -> None:
+    code, output = invoke("schema", "export", "--out", str(ROOT / "schemas"), "--check")
+    assert code == 0, output + "\nrun: ccmsctl schema export"
+
+
+def test_schema_export_writes_and_detects_drift(tmp_path: Path) -> None:
+    code, _ = invoke("schema", "export", "--out", str(tmp_path))
+    assert code == 0
+    site = json.loads((tmp_path / "site.json").read_text(encoding="utf-8"))
+    assert "country" in site["required"]
+    assert site["additionalProperties"] is False
+    (tmp_path / "site.json").write_text("{}\n", encoding="utf-8")
+    code, output = invoke("schema", "export", "--out", str(tmp_path), "--check")
+    assert code == 1
+    assert "site.json" in output
