@@ -25,27 +25,29 @@ def _duplicates(estate: Estate, sources: SourceMap, check: Check) -> Iterator[Fi
                     "names identify documents: rename or merge",
                     nth=nth,
                 )
-    hosts: dict[str, str] = {}
-    for site in estate.of(Site):
-        for index, host in enumerate(site.hosts):
-            if host.name in hosts:
+    hosts = [
+        (site.name, host.name, ("hosts", index, "name"))
+        for site in estate.of(Site)
+        for index, host in enumerate(site.hosts)
+    ]
+    classes = [
+        (policy.name, retention.name, ("classes", index, "name"))
+        for policy in estate.of(RetentionPolicy)
+        for index, retention in enumerate(policy.classes)
+    ]
+    for kind, what, entries in (
+        ("Site", "host", hosts),
+        ("RetentionPolicy", "retention class", classes),
+    ):
+        first: dict[str, str] = {}
+        for owner, name, path in entries:
+            if name in first:
                 yield check.finding(
                     sources,
-                    ("Site", site.name, ("hosts", index, "name")),
-                    f"host '{host.name}' is already a host of site '{hosts[host.name]}'",
+                    (kind, owner, path),
+                    f"{what} '{name}' is already defined in {kind} '{first[name]}'",
                 )
-            hosts.setdefault(host.name, site.name)
-    classes: dict[str, str] = {}
-    for policy in estate.of(RetentionPolicy):
-        for index, retention in enumerate(policy.classes):
-            if retention.name in classes:
-                yield check.finding(
-                    sources,
-                    ("RetentionPolicy", policy.name, ("classes", index, "name")),
-                    f"retention class '{retention.name}' is already defined in "
-                    f"'{classes[retention.name]}'",
-                )
-            classes.setdefault(retention.name, policy.name)
+            first.setdefault(name, owner)
 
 
 CHECKS = (Check("E0201", Severity.ERROR, "A name is defined more than once.", _duplicates),)
