@@ -22,7 +22,7 @@ def test_host_and_retention_class_names_are_estate_wide(tmp_path: Path) -> None:
     found = findings_of(estate)
     assert [brief(f, estate) for f in found] == [
         "zz-more.yaml:7:12: error[E0201]",
-        "zz-more.yaml:13:13: error[E0201]",
+        "zz-more.yaml:13:12: error[E0201]",
     ]
     assert "Site 'site-a'" in found[0].message
     assert "RetentionPolicy 'retention'" in found[1].message
