@@ -20,6 +20,8 @@ from typing import Annotated
 
 import typer
 
+from ccmsctl.compile.estate import compile_estate
+from ccmsctl.compile.output import BuildFolderError, write_build
 from ccmsctl.errors import Finding, Severity
 from ccmsctl.load.estate import Loaded, count_by_kind, load_estate
 from ccmsctl.model.schema import json_schemas
@@ -144,6 +146,33 @@ def validate(
             typer.echo(_summary(directory, loaded, outcome), err=output is Format.github)
     if failed:
         raise typer.Exit(1)
+
+
+@app.command("compile")
+def compile_command(
+    directory: Annotated[Path, typer.Argument(help="The estate directory.")],
+    out: Annotated[Path, typer.Option("--out", help="Build folder to write.")] = Path("build"),
+) -> None:
+    """Validate, then write every host's generated files and a manifest to the build folder."""
+    with _bug_guard():
+        loaded = load_estate(directory)
+        outcome = validate_estate(
+            loaded.estate, loaded.sources, today=date.today(), loaded=loaded.findings
+        )
+        for finding in outcome.findings:
+            typer.echo(_text(finding), err=True)
+        if outcome.failed():
+            typer.echo(f"{directory}: not compiled: fix the errors above", err=True)
+            raise typer.Exit(1)
+        artifacts = compile_estate(loaded.estate)
+        try:
+            count = write_build(artifacts, out)
+        except BuildFolderError as error:
+            typer.echo(f"error: {error}", err=True)
+            raise typer.Exit(1) from None
+        typer.echo(
+            f"{directory}: compiled {count} files for {len(artifacts.hosts)} hosts into {out}"
+        )
 
 
 @schema_app.command("export")

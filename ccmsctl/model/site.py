@@ -19,6 +19,9 @@ class Host(Model):
     name: Name
     roles: tuple[HostRole, ...] = Field(min_length=1)
     address: IPv4Address | IPv6Address
+    interface: StrictStr = Field(
+        default="eth0", pattern=r"^[A-Za-z0-9_.:-]{1,15}$", description="NIC for VRRP (edge)"
+    )
     channels: int = Field(default=0, ge=0, strict=True, description="media capacity (pbx)")
 
 

@@ -1,0 +1,36 @@
+"""What compiling gives: files per host, and the manifest that fingerprints them.
+
+No third-party imports: later stages (plan, apply) read artifacts without the template engine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class Artifacts:
+    """host -> path (relative to the host's root, e.g. etc/kamailio/kamailio.cfg) -> bytes."""
+
+    hosts: Mapping[str, Mapping[str, bytes]] = field(default_factory=dict)
+
+    def files(self) -> Iterator[tuple[str, str, bytes]]:
+        """(host, path, content) in sorted order."""
+        for host in sorted(self.hosts):
+            for path in sorted(self.hosts[host]):
+                yield host, path, self.hosts[host][path]
+
+    def manifest(self) -> bytes:
+        """A sha256 per file, per host: what plan and apply compare against."""
+        listing = {
+            host: {path: hashlib.sha256(content).hexdigest() for path, content in files.items()}
+            for host, files in self.hosts.items()
+        }
+        return (
+            json.dumps({"version": 1, "hosts": listing}, indent=2, sort_keys=True) + "\n"
+        ).encode()

@@ -1,0 +1,66 @@
+"""keepalived on edge hosts: one VRRP instance per site, holding the site's VIP from its twin
+pair, tracking Kamailio."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ccmsctl.compile.header import header
+from ccmsctl.compile.render import Renderer
+from ccmsctl.compile.views import twin_of
+from ccmsctl.model.kinds import Estate
+from ccmsctl.model.site import Host, Site
+
+MASTER_PRIORITY = 150
+
+
+@dataclass(frozen=True)
+class VrrpView:
+    host: str
+    site: str
+    instance: str
+    state: str
+    interface: str
+    router_id: int
+    priority: int
+    address: str
+    peers: tuple[str, ...]
+    vip: str
+    check: str
+    interval: int
+    timeout: int
+    fall: int
+
+
+def compile_keepalived(
+    estate: Estate, site: Site, host: Host, renderer: Renderer, *, root: str = ""
+) -> dict[str, bytes]:
+    """keepalived.conf for the edge `host`, if its site has a VIP; else nothing."""
+    pair, _ = twin_of(estate, site.name)
+    vip = next((v for v in pair.vips if v.site == site.name), None) if pair else None
+    if pair is None or vip is None:
+        return {}
+    edges = sorted(site.hosts_with("edge"), key=lambda h: h.name)
+    rank = [edge.name for edge in edges].index(host.name)
+    sites = sorted(s.name for s in estate.of(Site))
+    view = VrrpView(
+        host=host.name,
+        site=site.name,
+        instance=f"edge_{site.name.replace('-', '_').replace('.', '_')}",
+        state="MASTER" if rank == 0 else "BACKUP",
+        interface=host.interface,
+        router_id=1 + sites.index(site.name),
+        priority=MASTER_PRIORITY - 10 * rank,
+        address=str(host.address),
+        peers=tuple(str(edge.address) for edge in edges if edge.name != host.name),
+        vip=f"{vip.address}/{128 if vip.address.version == 6 else 32}",
+        check=f"/usr/bin/pgrep -f {root}/etc/kamailio/kamailio.cfg",
+        interval=max(1, int(pair.health_check.interval.total_seconds())),
+        timeout=max(1, int(pair.health_check.timeout.total_seconds())),
+        fall=pair.health_check.failures,
+    )
+    sources = [f"Site/{site.name}", f"TwinPair/{pair.name}"]
+    context = {"vrrp": view, "header": header(sources)}
+    return {
+        "etc/keepalived/keepalived.conf": renderer.render("keepalived/keepalived.conf.j2", context)
+    }

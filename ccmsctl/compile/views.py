@@ -1,0 +1,189 @@
+"""Decided, sorted, plain data for templates: what each edge routes, admits and probes.
+
+All the choices live here (set ids, priorities, which DIDs an edge carries); templates only
+print these values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from ipaddress import IPv4Address, IPv6Address
+
+from ccmsctl.model.estate import EstateInfo
+from ccmsctl.model.kinds import Estate
+from ccmsctl.model.numbers import NumberRange
+from ccmsctl.model.site import Host, Site
+from ccmsctl.model.trunk import Trunk
+from ccmsctl.model.twinpair import TwinPair
+
+OWNER_PRIORITY = 20
+TWIN_PRIORITY = 10
+INBOUND_SET_BASE = 10  # set id of the i-th site's PBXs: 10 + i
+OUTBOUND_SET_BASE = 500  # set id of the i-th site's carriers: 500 + i
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    uri: str
+    priority: int
+
+
+@dataclass(frozen=True)
+class DispatcherSet:
+    id: int
+    name: str
+    targets: tuple[Target, ...]
+
+
+@dataclass(frozen=True)
+class AclEntry:
+    group: int
+    address: str
+    mask: int
+    tag: str
+
+
+@dataclass(frozen=True)
+class Did:
+    key: str  # E.164 digits without '+'
+    set: int
+
+
+@dataclass(frozen=True)
+class EdgeView:
+    host: str
+    site: str
+    domain: str
+    config_dir: str
+    run_dir: str
+    listen: tuple[str, ...]
+    tls: bool
+    fr_timer_ms: int
+    ping_interval: int
+    probing_threshold: int
+    did_table_bits: int
+    outbound_set: int | None
+    sets: tuple[DispatcherSet, ...]
+    acl: tuple[AclEntry, ...]
+    dids: tuple[Did, ...]
+    sources: tuple[str, ...]
+
+
+def sip_uri(address: IPv4Address | IPv6Address, port: int = 5060, transport: str = "udp") -> str:
+    host = f"[{address}]" if isinstance(address, IPv6Address) else str(address)
+    suffix = "" if transport == "udp" else f";transport={transport}"
+    return f"sip:{host}:{port}{suffix}"
+
+
+def _mask(address: IPv4Address | IPv6Address) -> int:
+    return 128 if isinstance(address, IPv6Address) else 32
+
+
+def twin_of(estate: Estate, site: str) -> tuple[TwinPair | None, str | None]:
+    """The twin pair `site` belongs to, and the other site of it."""
+    for pair in estate.of(TwinPair):
+        if site in pair.sites:
+            other = pair.sites[1] if pair.sites[0] == site else pair.sites[0]
+            return pair, other
+    return None, None
+
+
+def _pbx_targets(site: Site, priority: int) -> list[Target]:
+    return [
+        Target(host.name, sip_uri(host.address), priority)
+        for host in sorted(site.hosts_with("pbx"), key=lambda h: h.name)
+    ]
+
+
+def edge_view(estate: Estate, site: Site, host: Host, *, root: str = "") -> EdgeView:
+    """What the edge `host` of `site` needs to know."""
+    sites = estate.index(Site)
+    order = {name: index for index, name in enumerate(sorted(sites))}
+    pair, twin = twin_of(estate, site.name)
+    trunks = sorted(
+        (trunk for trunk in estate.of(Trunk) if site.name in trunk.sites), key=lambda t: t.name
+    )
+    carried = {trunk.name for trunk in trunks}
+    ranges = [numbers for numbers in estate.of(NumberRange) if numbers.trunk in carried]
+
+    sets: list[DispatcherSet] = []
+    for owner in sorted({numbers.site for numbers in ranges if numbers.site in sites}):
+        _, owner_twin = twin_of(estate, owner)
+        targets = _pbx_targets(sites[owner], OWNER_PRIORITY)
+        if owner_twin in sites:
+            targets += _pbx_targets(sites[owner_twin], TWIN_PRIORITY)
+        name = f"PBXs of {owner}" + (f", then {owner_twin}" if owner_twin in sites else "")
+        sets.append(DispatcherSet(INBOUND_SET_BASE + order[owner], name, tuple(targets)))
+    carrier_targets = tuple(
+        Target(f"{trunk.name}-{index}", sip_uri(peer.address, peer.port, trunk.transport), 10)
+        for trunk in trunks
+        for index, peer in enumerate(trunk.peers, start=1)
+    )
+    outbound = OUTBOUND_SET_BASE + order[site.name] if carrier_targets else None
+    if outbound is not None:
+        sets.append(DispatcherSet(outbound, f"carriers of {site.name}", carrier_targets))
+
+    set_of_site = {owner: INBOUND_SET_BASE + order[owner] for owner in sites}
+    dids = sorted(
+        (
+            Did(str(number), set_of_site[numbers.site])
+            for numbers in ranges
+            if numbers.site in set_of_site
+            for first, last in numbers.spans()
+            for number in range(first, last + 1)
+        ),
+        key=lambda did: did.key,
+    )
+    pbx_sites = [site] + ([sites[twin]] if twin in sites else [])
+    acl = sorted(
+        {
+            *(
+                AclEntry(1, str(peer.address), _mask(peer.address), trunk.name)
+                for trunk in trunks
+                for peer in trunk.peers
+            ),
+            *(
+                AclEntry(2, str(pbx.address), _mask(pbx.address), pbx.name)
+                for pbx_site in pbx_sites
+                for pbx in pbx_site.hosts_with("pbx")
+            ),
+        },
+        key=lambda entry: (entry.group, entry.tag, entry.address),
+    )
+    transports = {trunk.transport for trunk in trunks}
+    listen = [f"udp:{host.address}:5060", f"tcp:{host.address}:5060"]
+    if "tls" in transports:
+        listen.append(f"tls:{host.address}:5061")
+    check = pair.health_check if pair else None
+    sources = {
+        f"Site/{site.name}",
+        *(f"Trunk/{trunk.name}" for trunk in trunks),
+        *(f"NumberRange/{numbers.name}" for numbers in ranges),
+        *([f"TwinPair/{pair.name}", f"Site/{twin}"] if pair and twin else []),
+    }
+    infos = estate.of(EstateInfo)
+    domain = infos[0].sip_domain if infos else f"{site.name}.invalid"
+    return EdgeView(
+        host=host.name,
+        site=site.name,
+        domain=domain,
+        config_dir=f"{root}/etc/kamailio",
+        run_dir=f"{root}/run/kamailio",
+        listen=tuple(listen),
+        tls="tls" in transports,
+        fr_timer_ms=max(2000, int(check.timeout.total_seconds() * 1000)) if check else 2000,
+        ping_interval=max(1, int(check.interval.total_seconds())) if check else 10,
+        probing_threshold=check.failures if check else 3,
+        did_table_bits=_table_bits(len(dids)),
+        outbound_set=outbound,
+        sets=tuple(sorted(sets, key=lambda s: s.id)),
+        acl=tuple(acl),
+        dids=tuple(dids),
+        sources=tuple(sorted(sources)),
+    )
+
+
+def _table_bits(entries: int) -> int:
+    """htable size as a power of two: about one entry per bucket, 2^4 to 2^20 buckets."""
+    return min(20, max(4, entries.bit_length()))

@@ -1,0 +1,204 @@
+"""Real programs for the integration tests: a lab compile on loopback, Kamailio, SIPp.
+
+Every process started here is stopped by its context manager; every wait is bounded.
+Only loopback addresses (127.0.0.0/8) are used.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from ccmsctl.compile.estate import compile_estate
+from ccmsctl.compile.lab import lab_estate
+from ccmsctl.load.estate import load_estate
+from ccmsctl.model.site import Site
+
+SCENARIOS = Path(__file__).resolve().parent / "sipp"
+
+
+def require(program: str) -> str:
+    """The program's path; without it the test is skipped, or fails where CI requires it."""
+    found = shutil.which(program) or shutil.which(program, path="/usr/sbin:/sbin")
+    if found:
+        return found
+    message = f"{program} is not installed (.ci/run installs it from Debian's packages)"
+    if os.environ.get("CCMSCTL_REAL_COMPONENTS") == "required":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def build_lab(estate_dir: Path, into: Path) -> dict[str, str]:
+    """Compile `estate_dir` for a lab under `into`; returns host -> loopback address."""
+    estate = lab_estate(load_estate(estate_dir).estate)
+    hosts = [host for site in estate.of(Site) for host in site.hosts]
+    artifacts = compile_estate(estate, roots={host.name: str(into / host.name) for host in hosts})
+    for host, path, content in artifacts.files():
+        target = into / host / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
+    return {host.name: str(host.address) for host in hosts}
+
+
+def sip_status(source: str, target: str, method: str, uri: str, *, wait: float = 3) -> int | None:
+    """Send one request from `source` (any port) and return the final status code it gets,
+    or None if nothing final arrives within `wait` seconds."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind((source, 0))
+        sock.settimeout(0.2)
+        port = sock.getsockname()[1]
+        message = (
+            f"{method} {uri} SIP/2.0\r\n"
+            f"Via: SIP/2.0/UDP {source}:{port};branch=z9hG4bK{method.lower()}{port}\r\n"
+            f"From: <sip:test@{source}>;tag={port}\r\nTo: <{uri}>\r\n"
+            f"Call-ID: {method.lower()}-{port}@{source}\r\nCSeq: 1 {method}\r\n"
+            f"Contact: <sip:test@{source}:{port}>\r\nMax-Forwards: 70\r\n"
+            "Content-Length: 0\r\n\r\n"
+        ).encode()
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            sock.sendto(message, (target, 5060))
+            try:
+                while time.monotonic() < deadline:
+                    reply = sock.recv(65535).decode(errors="replace")
+                    code = int(reply.split(" ", 2)[1])
+                    if code >= 200:
+                        return code
+            except TimeoutError:
+                continue
+    return None
+
+
+@contextmanager
+def kamailio(root: Path, address: str) -> Iterator[Path]:
+    """Run the edge whose files are under `root`; yields its log file."""
+    binary = require("kamailio")
+    run = root / "run" / "kamailio"
+    run.mkdir(parents=True, exist_ok=True)
+    log = root / "kamailio.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [
+                binary,
+                "-DD",
+                "-E",
+                "-f",
+                str(root / "etc/kamailio/kamailio.cfg"),
+                "-P",
+                str(run / "kamailio.pid"),
+                "-Y",
+                str(run),
+                "-w",
+                str(root),
+            ],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        if sip_status("127.0.0.1", address, "OPTIONS", f"sip:{address}", wait=15) is None:
+            raise AssertionError(f"kamailio did not start:\n{log.read_text(errors='replace')}")
+        yield log
+    finally:
+        _stop(process)
+
+
+@contextmanager
+def pbx_stand_ins(addresses: list[str], trace_dir: Path) -> Iterator[dict[str, Path]]:
+    """SIPp answering calls and OPTIONS on each address; yields address -> message trace."""
+    binary = require("sipp")
+    traces: dict[str, Path] = {}
+    processes = []
+    try:
+        for address in addresses:
+            traces[address] = trace_dir / f"pbx-{address}.msg"
+            processes.append(
+                subprocess.Popen(
+                    [
+                        binary,
+                        "-sf",
+                        str(SCENARIOS / "pbx_uas.xml"),
+                        "-i",
+                        address,
+                        "-p",
+                        "5060",
+                        "-nostdin",
+                        "-trace_msg",
+                        "-message_file",
+                        str(traces[address]),
+                    ],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                    start_new_session=True,
+                )
+            )
+        time.sleep(0.5)
+        yield traces
+    finally:
+        for process in processes:
+            _stop(process)
+
+
+def carrier_call(
+    source: str, edge: str, did: str, trace_dir: Path
+) -> subprocess.CompletedProcess[str]:
+    """One call from a carrier at `source` to `did` through the edge; SIPp's exit status 0
+    means the call was answered and hung up cleanly."""
+    binary = require("sipp")
+    return subprocess.run(
+        [
+            binary,
+            "-sf",
+            str(SCENARIOS / "carrier_uac.xml"),
+            "-i",
+            source,
+            "-p",
+            "5060",
+            "-s",
+            did,
+            f"{edge}:5060",
+            "-m",
+            "1",
+            "-nostdin",
+            "-timeout",
+            "25",
+            "-timeout_error",
+            "-trace_err",
+            "-error_file",
+            str(trace_dir / f"carrier-{source}.err"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=40,
+        check=False,
+    )
+
+
+def invites(trace: Path) -> list[str]:
+    """Request lines of the INVITEs a stand-in received."""
+    if not trace.exists():
+        return []
+    return [
+        line
+        for line in trace.read_text(errors="replace").splitlines()
+        if line.startswith("INVITE sip:")
+    ]
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
