@@ -7,6 +7,7 @@ timestamps and no absolute build paths (`root` is the installed root, "" in prod
 from __future__ import annotations
 
 from ccmsctl.compile.artifacts import Artifacts
+from ccmsctl.compile.asterisk import compile_pbx
 from ccmsctl.compile.edge import compile_edge
 from ccmsctl.compile.keepalived import compile_keepalived
 from ccmsctl.compile.render import Renderer
@@ -28,6 +29,8 @@ def compile_estate(
             if "edge" in host.roles:
                 files |= compile_edge(estate, site, host, renderer, root=root)
                 files |= compile_keepalived(estate, site, host, renderer, root=root)
+            if "pbx" in host.roles:
+                files |= compile_pbx(estate, site, host, renderer, root=root)
             if files:
                 hosts[host.name] = files
     return Artifacts(hosts)

@@ -7,6 +7,7 @@ from collections import deque
 from collections.abc import Iterator
 
 from ccmsctl.errors import Finding, Severity, SourceMap
+from ccmsctl.model.agent import Agent
 from ccmsctl.model.ivr import (
     IVR,
     Hangup,
@@ -18,7 +19,9 @@ from ccmsctl.model.ivr import (
     node_targets,
 )
 from ccmsctl.model.kinds import Estate
+from ccmsctl.model.numbers import NumberRange
 from ccmsctl.model.skillgroup import SkillGroup
+from ccmsctl.model.twinpair import TwinPair
 from ccmsctl.validate.check import Check
 
 _ENDS = (Queue, Transfer, Voicemail, Hangup)
@@ -159,6 +162,37 @@ def _unknown_queue(estate: Estate, sources: SourceMap, check: Check) -> Iterator
                 )
 
 
+def _reachable_sites(estate: Estate, site: str) -> set[str]:
+    """`site` and its twin: where the site's PBXs find agents' phones."""
+    sites = {site}
+    for pair in estate.of(TwinPair):
+        if site in pair.sites:
+            sites.update(pair.sites)
+    return sites
+
+
+def _unknown_extension(estate: Estate, sources: SourceMap, check: Check) -> Iterator[Finding]:
+    agents = estate.of(Agent)
+    for ivr in estate.of(IVR):
+        owners = {r.site for r in estate.of(NumberRange) if r.ivr == ivr.name}
+        for name, node in ivr.nodes.items():
+            if not isinstance(node, Transfer) or node.to.startswith("+"):
+                continue
+            for owner in sorted(owners) or [""]:
+                sites = _reachable_sites(estate, owner) if owner else None
+                if not any(
+                    a.extension == node.to and (sites is None or a.site in sites) for a in agents
+                ):
+                    where = f" at {', '.join(sorted(sites))}" if sites else ""
+                    yield check.finding(
+                        sources,
+                        ("IVR", ivr.name, ("nodes", name, "to")),
+                        f"transfer node '{name}' dials extension {node.to}, "
+                        f"which no agent{where} has",
+                        "transfer to an agent's extension, or to an E.164 number",
+                    )
+
+
 CHECKS = (
     Check("E0401", Severity.ERROR, "An IVR node cannot be reached from the entry.", _unreachable),
     Check("E0402", Severity.ERROR, "An IVR loop has no way out.", _no_way_out),
@@ -170,6 +204,12 @@ CHECKS = (
         _unhandled_input,
     ),
     Check("E0405", Severity.ERROR, "A queue node names an unknown skill group.", _unknown_queue),
+    Check(
+        "E0407",
+        Severity.ERROR,
+        "A transfer dials an extension that no reachable agent has.",
+        _unknown_extension,
+    ),
     Check(
         "E0406", Severity.ERROR, "An IVR node goes to a node that does not exist.", _unknown_targets
     ),

@@ -82,6 +82,9 @@ def test_carrier_call_reaches_the_owning_sites_pbx_with_the_did_intact(lab) -> N
         assert first.returncode == 0, first.stdout + first.stderr
         assert second.returncode == 0, second.stdout + second.stderr
     reached = {address: invites(trace) for address, trace in traces.items()}
+    delivered = "".join(trace.read_text(errors="replace") for trace in traces.values())
+    assert "X-CCMS-Trunk: ct-sh" in delivered  # the PBX's pjsip identify matches on it
+    assert "X-CCMS-Trunk: cu-sh" in delivered
     assert [line for a in sh1 for line in reached[a]] == [
         f"INVITE sip:{SH1_DID}@{edge}:5060 SIP/2.0"
     ]

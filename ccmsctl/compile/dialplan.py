@@ -1,0 +1,271 @@
+"""The Asterisk dialplan as data: DID entry contexts, one context per IVR node, one per queue.
+
+Every decision (patterns for DID ranges, retry handling, schedule checks, overflow) is made
+here; the template prints contexts line by line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from ccmsctl.model.ivr import (
+    IVR,
+    Hangup,
+    LanguageSelect,
+    Menu,
+    Node,
+    Play,
+    Queue,
+    ScheduleBranch,
+    Transfer,
+    Voicemail,
+)
+from ccmsctl.model.numbers import NumberRange
+from ccmsctl.model.schedule import Schedule
+from ccmsctl.model.skillgroup import SkillGroup
+
+RECORDINGS = "/var/spool/asterisk/recording"
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class Step:
+    app: str
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Extension:
+    name: str
+    steps: tuple[Step, ...]
+
+
+@dataclass(frozen=True)
+class Context:
+    name: str
+    comment: str
+    extensions: tuple[Extension, ...]
+
+
+def asterisk_language(tag: str) -> str:
+    """BCP 47 `zh-CN` -> Asterisk's sound folder name `zh_CN`."""
+    return tag.replace("-", "_")
+
+
+def node_context(ivr: str, node: str) -> str:
+    return f"ivr-{ivr}-{node}"
+
+
+def queue_context(group: str) -> str:
+    return f"queue-{group}"
+
+
+def _goto(context: str) -> str:
+    return f"Goto({context},s,1)"
+
+
+def _seconds(duration: timedelta) -> int:
+    return int(duration.total_seconds())
+
+
+def range_patterns(first: int, last: int) -> list[str]:
+    """The fewest Asterisk extension patterns covering the numbers first..last."""
+    patterns = []
+    while first <= last:
+        width = 0
+        while first % 10 ** (width + 1) == 0 and first + 10 ** (width + 1) - 1 <= last:
+            width += 1
+        digits = str(first)
+        patterns.append(
+            f"_+{digits[: len(digits) - width]}{'X' * width}" if width else f"+{digits}"
+        )
+        first += 10**width
+    return patterns
+
+
+def did_context(trunk: str, ranges: list[NumberRange], ivrs: dict[str, IVR]) -> Context:
+    """Calls from a trunk: each DID enters its IVR in the IVR's language."""
+    extensions = []
+    for numbers in sorted(ranges, key=lambda r: r.name):
+        ivr = ivrs[numbers.ivr]
+        steps = (
+            Step("Set(__CCMS_DID=${EXTEN})"),
+            Step(f"Set(CHANNEL(language)={asterisk_language(ivr.language)})"),
+            Step(_goto(node_context(ivr.name, ivr.entry))),
+        )
+        for first, last in numbers.spans():
+            extensions += [Extension(p, steps) for p in range_patterns(first, last)]
+    return Context(f"from-trunk-{trunk}", f"calls delivered by trunk {trunk}", tuple(extensions))
+
+
+def ivr_contexts(ivr: IVR, schedules: dict[str, Schedule], transfer_endpoint: str) -> list[Context]:
+    """One context per node of `ivr`, in node-name order."""
+    return [
+        Context(
+            node_context(ivr.name, name),
+            f"IVR {ivr.name}, {node.type} node {name}",
+            _node_extensions(ivr, name, node, schedules, transfer_endpoint),
+        )
+        for name, node in sorted(ivr.nodes.items())
+    ]
+
+
+def _node_extensions(
+    ivr: IVR, name: str, node: Node, schedules: dict[str, Schedule], transfer_endpoint: str
+) -> tuple[Extension, ...]:
+    match node:
+        case Menu() | LanguageSelect():
+            return _prompting(ivr, name, node)
+        case Play():
+            steps = (
+                Step(f"Playback({node.prompt})"),
+                Step(_goto(node_context(ivr.name, node.next))),
+            )
+            return (Extension("s", steps),)
+        case ScheduleBranch():
+            return (Extension("s", _schedule_steps(ivr, node, schedules[node.schedule])),)
+        case Queue():
+            return (Extension("s", (Step(_goto(queue_context(node.skill_group))),)),)
+        case Transfer():
+            return (Extension("s", (Step(_dial(node.to, transfer_endpoint)), Step("Hangup()"))),)
+        case Voicemail():
+            steps = (Step(f"VoiceMail({node.mailbox}@default,u)"), Step("Hangup()"))
+            return (Extension("s", steps),)
+        case Hangup():
+            return (Extension("s", (Step("Hangup()"),)),)
+    raise AssertionError(f"unhandled node type {node.type}")  # pragma: no cover
+
+
+def _dial(to: str, transfer_endpoint: str) -> str:
+    if to.startswith("+"):
+        return f"Dial(PJSIP/{to}@{transfer_endpoint},60)"
+    return f"Dial(PJSIP/{to},30)"
+
+
+def _prompting(ivr: IVR, name: str, node: Menu | LanguageSelect) -> tuple[Extension, ...]:
+    wait = _seconds(node.timeout) if node.timeout else 5
+    start = Extension(
+        "s",
+        (
+            Step("Set(TRIES=0)"),
+            Step(f"Background({node.prompt})", "prompt"),
+            Step(f"WaitExten({wait})"),
+        ),
+    )
+    options = []
+    for option in sorted(node.options, key=lambda o: o.digit):
+        steps = [Step(_goto(node_context(ivr.name, option.next)))]
+        if isinstance(node, LanguageSelect):
+            language = next(o.language for o in node.options if o.digit == option.digit)
+            steps.insert(0, Step(f"Set(CHANNEL(language)={asterisk_language(language)})"))
+        options.append(Extension(option.digit, tuple(steps)))
+    handlers = []
+    for exten, target in (("t", node.on_timeout), ("i", node.on_invalid)):
+        # After the retries, go on; a handler that points back here would never end: hang up.
+        final = _goto(node_context(ivr.name, target)) if target and target != name else "Hangup()"
+        handlers.append(
+            Extension(
+                exten,
+                (
+                    Step("Set(TRIES=$[${TRIES} + 1])"),
+                    Step(f"GotoIf($[${{TRIES}} <= {node.retries}]?s,prompt)"),
+                    Step(final),
+                ),
+            )
+        )
+    return (start, *options, *handlers)
+
+
+def _schedule_steps(ivr: IVR, node: ScheduleBranch, schedule: Schedule) -> tuple[Step, ...]:
+    zone = schedule.timezone
+    steps = [Step(f"Set(TODAY=${{STRFTIME(${{EPOCH}},{zone},%Y-%m-%d)}})")]
+    holiday = node_context(ivr.name, node.holiday or node.closed)
+    for day in sorted(schedule.holidays, key=lambda h: h.date):
+        until = day.until or day.date
+        steps.append(
+            Step(
+                f'GotoIf($["${{TODAY}}" >= "{day.date.isoformat()}" & '
+                f'"${{TODAY}}" <= "{until.isoformat()}"]?{holiday},s,1)'
+            )
+        )
+    opening = node_context(ivr.name, node.open)
+    steps.extend(
+        Step(
+            f"GotoIfTime({hours.open}-{_last_minute(hours.close)},{_weekdays(hours.days)},"
+            f"*,*,{zone}?{opening},s,1)"
+        )
+        for hours in schedule.weekly
+    )
+    steps.append(Step(_goto(node_context(ivr.name, node.closed))))
+    return tuple(steps)
+
+
+def _last_minute(close: str) -> str:
+    """Asterisk time ranges include their last minute: 20:00 closes at 19:59."""
+    hour, minute = (int(part) for part in close.split(":"))
+    total = hour * 60 + minute - 1
+    return f"{total // 60:02d}:{total % 60:02d}"
+
+
+def _weekdays(days: tuple[str, ...]) -> str:
+    indexes = sorted({_DAYS.index(day) for day in days})
+    if indexes == list(range(indexes[0], indexes[-1] + 1)) and len(indexes) > 1:
+        return f"{_DAYS[indexes[0]]}-{_DAYS[indexes[-1]]}"
+    return "&".join(_DAYS[i] for i in indexes)
+
+
+def queue_context_for(group: SkillGroup, transfer_endpoint: str) -> Context:
+    """Record by the group's retention class, queue until max wait, then overflow."""
+    steps: list[Step] = [Step(f"Set(__CCMS_SKILL_GROUP={group.name})")]
+    if group.recording_class:
+        path = (
+            f"{RECORDINGS}/{group.recording_class}/"
+            "${STRFTIME(${EPOCH},,%Y/%m/%d)}/${UNIQUEID}.wav"
+        )
+        steps += [
+            Step("GotoIf($[${LEN(${CCMS_RECORDING})} > 0]?queue)"),
+            Step(f"Set(__CCMS_RECORDING={path})"),
+            Step("MixMonitor(${CCMS_RECORDING})"),
+        ]
+    steps.append(Step(f"Queue({group.name},t,,,{_seconds(group.max_wait)})", "queue"))
+    overflow = group.overflow
+    if overflow and overflow.skill_group:
+        steps.append(Step(_goto(queue_context(overflow.skill_group))))
+    elif overflow and overflow.transfer:
+        steps += [Step(_dial(overflow.transfer, transfer_endpoint)), Step("Hangup()")]
+    elif overflow and overflow.voicemail:
+        steps += [Step(f"VoiceMail({overflow.voicemail}@default,u)"), Step("Hangup()")]
+    else:
+        steps.append(Step("Hangup()"))
+    comment = f"skill group {group.name}: queue, then overflow after {_seconds(group.max_wait)} s"
+    return Context(queue_context(group.name), comment, (Extension("s", tuple(steps)),))
+
+
+def queues_reached(ivrs: list[IVR], groups: dict[str, SkillGroup]) -> set[str]:
+    """Skill groups the IVRs queue to, and the groups they overflow to, in turn."""
+    todo = [
+        node.skill_group for ivr in ivrs for node in ivr.nodes.values() if isinstance(node, Queue)
+    ]
+    reached: set[str] = set()
+    while todo:
+        name = todo.pop()
+        if name in reached or name not in groups:
+            continue
+        reached.add(name)
+        overflow = groups[name].overflow
+        if overflow and overflow.skill_group:
+            todo.append(overflow.skill_group)
+    return reached
+
+
+def internal_context(extensions: list[str], transfer_endpoint: str) -> Context:
+    """Agents' phones: dial each other by extension, and E.164 numbers out through a trunk."""
+    dial = [
+        Extension(ext, (Step(f"Dial(PJSIP/{ext},30)"), Step("Hangup()")))
+        for ext in sorted(extensions)
+    ]
+    out = Extension(
+        "_+X.", (Step(f"Dial(PJSIP/${{EXTEN}}@{transfer_endpoint},60)"), Step("Hangup()"))
+    )
+    return Context("internal", "agents' phones: each other, and out through a trunk", (*dial, out))
