@@ -85,7 +85,7 @@ def ivr_doc(index: int) -> str:
         f'{options}\n      - {{digit: "0", next: operator}}\n      - {{digit: "9", next: info}}\n'
         "    on_timeout: q0\n    on_invalid: menu\n"
         + "\n".join(queues)
-        + '\n  operator: {type: transfer, to: "8000"}\n'
+        + '\n  operator: {type: transfer, to: "+862100009999"}\n'
         "  info: {type: play, prompt: info, next: menu2}\n"
         "  menu2:\n    type: menu\n    prompt: more\n    timeout: 5s\n"
         '    options: [{digit: "1", next: q1}, {digit: "2", next: voicemail}]\n'

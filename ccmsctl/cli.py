@@ -21,6 +21,7 @@ from typing import Annotated
 import typer
 
 from ccmsctl.compile.estate import compile_estate
+from ccmsctl.compile.fanout import workers_available
 from ccmsctl.compile.output import BuildFolderError, write_build
 from ccmsctl.errors import Finding, Severity
 from ccmsctl.load.estate import Loaded, count_by_kind, load_estate
@@ -164,7 +165,7 @@ def compile_command(
         if outcome.failed():
             typer.echo(f"{directory}: not compiled: fix the errors above", err=True)
             raise typer.Exit(1)
-        artifacts = compile_estate(loaded.estate)
+        artifacts = compile_estate(loaded.estate, workers=workers_available())
         try:
             count = write_build(artifacts, out)
         except BuildFolderError as error:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import NamedTuple
 
 Path = tuple[str | int, ...]
 
@@ -20,9 +21,9 @@ class Severity(StrEnum):
     WARNING = "warning"
 
 
-@dataclass(frozen=True, order=True)
-class Span:
-    """A 1-based position in a file of the estate, as printed to the user."""
+class Span(NamedTuple):
+    """A 1-based position in a file of the estate, as printed to the user. A named tuple: the
+    loader makes one for every YAML node, so it must be cheap."""
 
     file: str
     line: int

@@ -175,7 +175,7 @@ def _penalty(agent: Agent, group: SkillGroup) -> int:
     return 10 - min(agent.skills[skill] for skill in group.skills)
 
 
-def _queue_section(group: SkillGroup, agents: list[Agent]) -> Section:
+def _queue_section(group: SkillGroup, by_skill: dict[str, list[Agent]]) -> Section:
     keys = [
         ("strategy", group.strategy),
         ("weight", str(group.weight)),
@@ -188,9 +188,10 @@ def _queue_section(group: SkillGroup, agents: list[Agent]) -> Section:
         ("ringinuse", "no"),
         ("announce-holdtime", "no"),
     ]
+    candidates = min((by_skill.get(skill, []) for skill in group.skills), key=len)
     members = sorted(
         (_penalty(agent, group), agent.extension, agent.display_name)
-        for agent in agents
+        for agent in candidates
         if all(skill in agent.skills for skill in group.skills)
     )
     keys += [("member", f"PJSIP/{ext},{penalty},{name}") for penalty, ext, name in members]
@@ -220,11 +221,17 @@ def _purge_jobs(estate: Estate, site: Site) -> list[PurgeJob]:
     return jobs
 
 
-def compile_pbx(
-    estate: Estate, site: Site, host: Host, renderer: Renderer, *, root: str = ""
-) -> dict[str, bytes]:
-    """Files of the PBX `host` of `site`."""
-    del root  # Asterisk's own paths are fixed; the lab runs no Asterisk
+@dataclass(frozen=True)
+class PbxSite:
+    """What all PBXs of a site share: their PJSIP sections and rendered files."""
+
+    pjsip_body: bytes  # trunk and agent sections, after the host's own transports
+    header: str
+    files: dict[str, bytes]
+
+
+def compile_pbx_site(estate: Estate, site: Site, renderer: Renderer) -> PbxSite:
+    """The PBX configuration of `site`, the same on each of its PBXs but for the bindings."""
     _, twin = twin_of(estate, site.name)
     served = {site.name, *([twin] if twin else [])}
     ranges = [r for r in estate.of(NumberRange) if r.site in served]
@@ -238,20 +245,15 @@ def compile_pbx(
     groups = estate.index(SkillGroup)
     reached = queues_reached([ivrs[name] for name in used_ivrs], groups)
     agents = [agent for agent in estate.of(Agent) if agent.site in served]
+    by_skill: dict[str, list[Agent]] = {}
+    for agent in agents:
+        for skill in agent.skills:
+            by_skill.setdefault(skill, []).append(agent)
     own_trunks = sorted(t for t in used_trunks if site.name in trunks[t].sites)
     transfer_endpoint = f"trunk-{(own_trunks or used_trunks or ['none'])[0]}"
     edge = _edge_address(estate, site)
 
-    sections = [
-        Section(
-            "transport-udp",
-            (("type", "transport"), ("protocol", "udp"), ("bind", f"{sip_uri(host.address)[4:]}")),
-        ),
-        Section(
-            "transport-tcp",
-            (("type", "transport"), ("protocol", "tcp"), ("bind", f"{sip_uri(host.address)[4:]}")),
-        ),
-    ]
+    sections: list[Section] = []
     for name in used_trunks:
         sections += _trunk_sections(trunks[name], edge)
     sections += _agent_sections(agents)
@@ -274,29 +276,12 @@ def compile_pbx(
         *([f"Site/{twin}"] if twin else []),
     }
     top = header(sorted(sources))
-    queue_sections = [_queue_section(groups[name], agents) for name in sorted(reached)]
-    jobs = _purge_jobs(estate, site)
+    queue_sections = [_queue_section(groups[name], by_skill) for name in sorted(reached)]
     retention_sources = [f"RetentionPolicy/{p.name}" for p in estate.of(RetentionPolicy)]
-    return {
-        "etc/asterisk/pjsip.conf": renderer.render(
-            "asterisk/sections.conf.j2",
-            {
-                "header": top,
-                "sections": sections,
-                "includes": [SECRETS_INCLUDE],
-                "intro": [
-                    f"PJSIP of {host.name}: trunks reach it through the edge, which tags",
-                    "each call with X-CCMS-Trunk; agents' phones register here.",
-                ],
-            },
-        ),
+    files = {
         "etc/asterisk/extensions.conf": renderer.render(
             "asterisk/extensions.conf.j2",
-            {
-                "header": top,
-                "contexts": contexts,
-                "host": host.name,
-            },
+            {"header": top, "contexts": contexts, "site": site.name},
         ),
         "etc/asterisk/queues.conf": renderer.render(
             "asterisk/sections.conf.j2",
@@ -360,8 +345,34 @@ def compile_pbx(
             "cron/retention.j2",
             {
                 "header": header([f"Site/{site.name}", *retention_sources]),
-                "host": host.name,
-                "jobs": jobs,
+                "site": site.name,
+                "jobs": _purge_jobs(estate, site),
             },
         ),
     }
+    body = renderer.render(
+        "asterisk/sections.body.j2", {"sections": sections, "includes": [SECRETS_INCLUDE]}
+    )
+    return PbxSite(body, top, files)
+
+
+def compile_pbx(shared: PbxSite, host: Host, renderer: Renderer) -> dict[str, bytes]:
+    """Files of the PBX `host`: the site's files, and PJSIP bound to the host's address."""
+    bind = sip_uri(host.address)[4:]
+    transports = [
+        Section("transport-udp", (("type", "transport"), ("protocol", "udp"), ("bind", bind))),
+        Section("transport-tcp", (("type", "transport"), ("protocol", "tcp"), ("bind", bind))),
+    ]
+    pjsip = renderer.render(
+        "asterisk/sections.conf.j2",
+        {
+            "header": shared.header,
+            "sections": transports,
+            "includes": [],
+            "intro": [
+                f"PJSIP of {host.name}: trunks reach it through the edge, which tags",
+                "each call with X-CCMS-Trunk; agents' phones register here.",
+            ],
+        },
+    )
+    return {**shared.files, "etc/asterisk/pjsip.conf": pjsip + shared.pjsip_body}

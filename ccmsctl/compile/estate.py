@@ -6,9 +6,12 @@ timestamps and no absolute build paths (`root` is the installed root, "" in prod
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from ccmsctl.compile.artifacts import Artifacts
-from ccmsctl.compile.asterisk import compile_pbx
-from ccmsctl.compile.edge import compile_edge
+from ccmsctl.compile.asterisk import compile_pbx, compile_pbx_site
+from ccmsctl.compile.edge import compile_edge, compile_edge_site
+from ccmsctl.compile.fanout import fan_out
 from ccmsctl.compile.keepalived import compile_keepalived
 from ccmsctl.compile.render import Renderer
 from ccmsctl.model.kinds import Estate
@@ -16,21 +19,45 @@ from ccmsctl.model.site import Site
 
 
 def compile_estate(
-    estate: Estate, *, renderer: Renderer | None = None, roots: dict[str, str] | None = None
+    estate: Estate,
+    *,
+    renderer: Renderer | None = None,
+    roots: Mapping[str, str] | None = None,
+    workers: int = 1,
 ) -> Artifacts:
-    """All artifacts of `estate`; `roots` gives a host's install root (the lab's folders)."""
+    """All artifacts of `estate`; `roots` gives a host's install root (the lab's folders).
+    With `workers` > 1 the sites are compiled in parallel; the bytes are the same."""
     renderer = renderer or Renderer()
     roots = roots or {}
+    sites = sorted(estate.of(Site), key=lambda s: s.name)
+
+    def compile_sites(share: Sequence[Site]) -> dict[str, dict[str, bytes]]:
+        return {
+            host: files
+            for site in share
+            for host, files in _compile_site(estate, site, renderer, roots).items()
+        }
+
     hosts: dict[str, dict[str, bytes]] = {}
-    for site in sorted(estate.of(Site), key=lambda s: s.name):
-        for host in sorted(site.hosts, key=lambda h: h.name):
-            root = roots.get(host.name, "")
-            files: dict[str, bytes] = {}
-            if "edge" in host.roles:
-                files |= compile_edge(estate, site, host, renderer, root=root)
-                files |= compile_keepalived(estate, site, host, renderer, root=root)
-            if "pbx" in host.roles:
-                files |= compile_pbx(estate, site, host, renderer, root=root)
-            if files:
-                hosts[host.name] = files
+    for part in fan_out(compile_sites, sites, workers):
+        hosts |= part
     return Artifacts(hosts)
+
+
+def _compile_site(
+    estate: Estate, site: Site, renderer: Renderer, roots: Mapping[str, str]
+) -> dict[str, dict[str, bytes]]:
+    edges = compile_edge_site(estate, site, renderer) if site.hosts_with("edge") else None
+    pbxs = compile_pbx_site(estate, site, renderer) if site.hosts_with("pbx") else None
+    hosts: dict[str, dict[str, bytes]] = {}
+    for host in sorted(site.hosts, key=lambda h: h.name):
+        root = roots.get(host.name, "")
+        files: dict[str, bytes] = {}
+        if edges is not None and "edge" in host.roles:
+            files |= compile_edge(edges, host, renderer, root=root)
+            files |= compile_keepalived(estate, site, host, renderer, root=root)
+        if pbxs is not None and "pbx" in host.roles:
+            files |= compile_pbx(pbxs, host, renderer)
+        if files:
+            hosts[host.name] = files
+    return hosts

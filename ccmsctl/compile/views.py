@@ -6,7 +6,7 @@ print these values.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from ipaddress import IPv4Address, IPv6Address
 
 from ccmsctl.model.estate import EstateInfo
@@ -63,6 +63,7 @@ class EdgeView:
     ping_interval: int
     probing_threshold: int
     did_table_bits: int
+    shm_mb: int
     outbound_set: int | None
     sets: tuple[DispatcherSet, ...]
     acl: tuple[AclEntry, ...]
@@ -96,8 +97,8 @@ def _pbx_targets(site: Site, priority: int) -> list[Target]:
     ]
 
 
-def edge_view(estate: Estate, site: Site, host: Host, *, root: str = "") -> EdgeView:
-    """What the edge `host` of `site` needs to know."""
+def edge_site_view(estate: Estate, site: Site) -> EdgeView:
+    """What every edge of `site` needs to know; `for_host` adds what is the host's own."""
     sites = estate.index(Site)
     order = {name: index for index, name in enumerate(sorted(sites))}
     pair, twin = twin_of(estate, site.name)
@@ -152,9 +153,6 @@ def edge_view(estate: Estate, site: Site, host: Host, *, root: str = "") -> Edge
         key=lambda entry: (entry.group, entry.tag, entry.address),
     )
     transports = {trunk.transport for trunk in trunks}
-    listen = [f"udp:{host.address}:5060", f"tcp:{host.address}:5060"]
-    if "tls" in transports:
-        listen.append(f"tls:{host.address}:5061")
     check = pair.health_check if pair else None
     sources = {
         f"Site/{site.name}",
@@ -165,23 +163,45 @@ def edge_view(estate: Estate, site: Site, host: Host, *, root: str = "") -> Edge
     infos = estate.of(EstateInfo)
     domain = infos[0].sip_domain if infos else f"{site.name}.invalid"
     return EdgeView(
-        host=host.name,
+        host="",
         site=site.name,
         domain=domain,
-        config_dir=f"{root}/etc/kamailio",
-        run_dir=f"{root}/run/kamailio",
-        listen=tuple(listen),
+        config_dir="",
+        run_dir="",
+        listen=(),
         tls="tls" in transports,
         fr_timer_ms=max(2000, int(check.timeout.total_seconds() * 1000)) if check else 2000,
         ping_interval=max(1, int(check.interval.total_seconds())) if check else 10,
         probing_threshold=check.failures if check else 3,
         did_table_bits=_table_bits(len(dids)),
+        shm_mb=_shared_memory_mb(len(dids)),
         outbound_set=outbound,
         sets=tuple(sorted(sets, key=lambda s: s.id)),
         acl=tuple(acl),
         dids=tuple(dids),
         sources=tuple(sorted(sources)),
     )
+
+
+def for_host(view: EdgeView, host: Host, *, root: str = "") -> EdgeView:
+    """The site's edge view, for `host` installed under `root`."""
+    listen = [f"udp:{host.address}:5060", f"tcp:{host.address}:5060"]
+    if view.tls:
+        listen.append(f"tls:{host.address}:5061")
+    return replace(
+        view,
+        host=host.name,
+        config_dir=f"{root}/etc/kamailio",
+        run_dir=f"{root}/run/kamailio",
+        listen=tuple(listen),
+    )
+
+
+def _shared_memory_mb(dids: int) -> int:
+    """Kamailio's shared memory: 128 MB, plus about 1.5 KB per DID (the db_text copy and the
+    hash table cells both live there), in steps of 32 MB."""
+    needed = 128 + dids * 1536 // 2**20
+    return -(-needed // 32) * 32
 
 
 def _table_bits(entries: int) -> int:

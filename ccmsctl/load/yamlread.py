@@ -47,6 +47,7 @@ _SPECIAL_FLOATS = {
     ".NAN": float("nan"),
 }
 _TAG = "tag:yaml.org,2002:"
+_MAY_NOT_BE_STRING = frozenset("0123456789+-.~nNtTfF")
 
 
 @dataclass
@@ -69,6 +70,8 @@ class _InvalidNodeError(Exception):
 
 def resolve_plain(text: str) -> Any:
     """A plain (unquoted, untagged) scalar by the YAML 1.2 core schema."""
+    if text and text[0] not in _MAY_NOT_BE_STRING:
+        return text  # most scalars: names, words, addresses
     if text in _NULLS:
         return None
     if text in _BOOLS:
