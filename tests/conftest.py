@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from ccmsctl.compile.estate import compile_estate
+from ccmsctl.compile.output import write_build
 from ccmsctl.errors import Finding
 from ccmsctl.load.estate import load_estate
 from ccmsctl.validate.run import validate_estate
@@ -53,6 +55,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture
 def update_goldens(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-goldens"))
+
+
+@pytest.fixture(scope="session")
+def example_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example estate compiled for production into a build folder."""
+    out = tmp_path_factory.mktemp("example") / "build"
+    write_build(compile_estate(load_estate(EXAMPLE).estate), out)
+    return out
 
 
 @pytest.fixture

@@ -113,8 +113,11 @@ def kamailio(root: Path, address: str) -> Iterator[Path]:
 
 
 @contextmanager
-def pbx_stand_ins(addresses: list[str], trace_dir: Path) -> Iterator[dict[str, Path]]:
-    """SIPp answering calls and OPTIONS on each address; yields address -> message trace."""
+def pbx_stand_ins(
+    addresses: list[str], trace_dir: Path, scenario: str = "pbx_uas.xml"
+) -> Iterator[dict[str, Path]]:
+    """SIPp answering OPTIONS and calls on each address (by default answering them; with
+    pbx_503_uas.xml refusing them); yields address -> message trace."""
     binary = require("sipp")
     traces: dict[str, Path] = {}
     processes = []
@@ -126,7 +129,7 @@ def pbx_stand_ins(addresses: list[str], trace_dir: Path) -> Iterator[dict[str, P
                     [
                         binary,
                         "-sf",
-                        str(SCENARIOS / "pbx_uas.xml"),
+                        str(SCENARIOS / scenario),
                         "-i",
                         address,
                         "-p",

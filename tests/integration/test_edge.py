@@ -8,8 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from ccmsctl.compile.estate import compile_estate
-from ccmsctl.load.estate import load_estate
 from tests.conftest import EXAMPLE
 from tests.integration.realworld import (
     build_lab,
@@ -25,15 +23,6 @@ SH1_DID = "+862161230005"  # ct-sh-service, owned by sh-1
 SH2_DID = "+862131880003"  # cu-sh-service, owned by sh-2
 
 
-@pytest.fixture(scope="module")
-def production_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("build")
-    for host, path, content in compile_estate(load_estate(EXAMPLE).estate).files():
-        (out / host / path).parent.mkdir(parents=True, exist_ok=True)
-        (out / host / path).write_bytes(content)
-    return out
-
-
 @pytest.fixture
 def lab(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     return tmp_path, build_lab(EXAMPLE, tmp_path)
@@ -43,26 +32,26 @@ def check(command: list[str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
 
 
-def test_kamailio_accepts_every_generated_config(production_build: Path) -> None:
+def test_kamailio_accepts_every_generated_config(example_build: Path) -> None:
     binary = require("kamailio")
-    configs = sorted(production_build.glob("*/etc/kamailio/kamailio.cfg"))
+    configs = sorted(example_build.glob("*/etc/kamailio/kamailio.cfg"))
     assert len(configs) == 5
     for config in configs:
         result = check([binary, "-c", "-f", str(config)])
         assert result.returncode == 0, f"{config}:\n{result.stdout}{result.stderr}"
 
 
-def test_kamailio_check_rejects_a_broken_config(production_build: Path, tmp_path: Path) -> None:
+def test_kamailio_check_rejects_a_broken_config(example_build: Path, tmp_path: Path) -> None:
     binary = require("kamailio")
-    config = production_build / "sh1-edge-1/etc/kamailio/kamailio.cfg"
+    config = example_build / "sh1-edge-1/etc/kamailio/kamailio.cfg"
     broken = tmp_path / "kamailio.cfg"
     broken.write_text(config.read_text().replace("ds_select_dst(", "ds_select_dest("))
     assert check([binary, "-c", "-f", str(broken)]).returncode != 0
 
 
-def test_keepalived_accepts_every_generated_config(production_build: Path) -> None:
+def test_keepalived_accepts_every_generated_config(example_build: Path) -> None:
     binary = require("keepalived")
-    configs = sorted(production_build.glob("*/etc/keepalived/keepalived.conf"))
+    configs = sorted(example_build.glob("*/etc/keepalived/keepalived.conf"))
     assert len(configs) == 4  # the Shanghai edges; Hong Kong has one edge and no VIP
     for config in configs:
         result = check([binary, "-t", "-f", str(config)])
@@ -110,5 +99,23 @@ def test_call_fails_over_to_the_twin_sites_pbx(lab) -> None:
         call = carrier_call("127.1.1.1", edge, SH1_DID, root)
         assert call.returncode == 0, call.stdout + call.stderr + log.read_text()
     assert [line for trace in traces.values() for line in invites(trace)] == [
+        f"INVITE sip:{SH1_DID}@{edge}:5060 SIP/2.0"
+    ]
+
+
+def test_call_moves_on_when_the_owning_sites_pbxs_answer_503(lab) -> None:
+    root, addresses = lab
+    edge = addresses["sh1-edge-1"]
+    sh1 = [addresses["sh1-pbx-1"], addresses["sh1-pbx-2"]]
+    sh2 = [addresses["sh2-pbx-1"]]
+    with (
+        kamailio(root / "sh1-edge-1", edge),
+        pbx_stand_ins(sh1, root, "pbx_503_uas.xml") as refusing,
+        pbx_stand_ins(sh2, root) as answering,
+    ):
+        call = carrier_call("127.1.1.1", edge, SH1_DID, root)
+        assert call.returncode == 0, call.stdout + call.stderr
+    assert [line for trace in refusing.values() for line in invites(trace)]  # tried first
+    assert [line for trace in answering.values() for line in invites(trace)] == [
         f"INVITE sip:{SH1_DID}@{edge}:5060 SIP/2.0"
     ]

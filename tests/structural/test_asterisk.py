@@ -8,23 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from ccmsctl.compile.estate import compile_estate
-from ccmsctl.load.estate import load_estate
-from tests.conftest import EXAMPLE
 from tests.structural.asterisk import check
 
 
-@pytest.fixture(scope="module")
-def build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("build")
-    for host, path, content in compile_estate(load_estate(EXAMPLE).estate).files():
-        (out / host / path).parent.mkdir(parents=True, exist_ok=True)
-        (out / host / path).write_bytes(content)
-    return out
-
-
-def test_every_pbx_of_the_example_is_consistent(build: Path) -> None:
-    folders = sorted(build.glob("*/etc/asterisk"))
+def test_every_pbx_of_the_example_is_consistent(example_build: Path) -> None:
+    folders = sorted(example_build.glob("*/etc/asterisk"))
     assert [folder.parts[-3] for folder in folders] == [
         "hk1-pbx-1",
         "sh1-pbx-1",
@@ -71,12 +59,12 @@ BREAKAGES = [
 
 @pytest.mark.parametrize(("file", "old", "new", "expected"), BREAKAGES)
 def test_checker_catches_breakage(
-    build: Path, tmp_path: Path, file: str, old: str, new: str, expected: str
+    example_build: Path, tmp_path: Path, file: str, old: str, new: str, expected: str
 ) -> None:
     folder = tmp_path / "asterisk"
     folder.mkdir()
     for name in ("pjsip.conf", "extensions.conf", "queues.conf"):
-        text = (build / "sh1-pbx-1/etc/asterisk" / name).read_text(encoding="utf-8")
+        text = (example_build / "sh1-pbx-1/etc/asterisk" / name).read_text(encoding="utf-8")
         if name == file:
             assert old in text, f"{old!r} not in {name}"
             text = text.replace(old, new, 1)
