@@ -20,12 +20,29 @@ from typing import Annotated
 
 import typer
 
+from ccmsctl.apply.lab import (
+    DEFAULT_FOLDER,
+    Lab,
+    LabError,
+    lab_down,
+    lab_status,
+    lab_up,
+    open_lab,
+    plan_lab,
+)
+from ccmsctl.apply.lock import LockedError, force_unlock, locked
+from ccmsctl.apply.rollout import StalePlanError, apply_to_lab, check_fresh, lab_states
 from ccmsctl.compile.estate import compile_estate
 from ccmsctl.compile.fanout import workers_available
+from ccmsctl.compile.lab import lab_estate
 from ccmsctl.compile.output import BuildFolderError, write_build
 from ccmsctl.errors import Finding, Severity
 from ccmsctl.load.estate import Loaded, count_by_kind, load_estate
 from ccmsctl.model.schema import json_schemas
+from ccmsctl.plan.diff import SYMBOL, Plan, make_plan, unified_diff
+from ccmsctl.plan.planfile import PlanFileError, SavedPlan, write_plan_file
+from ccmsctl.plan.planfile import load as load_plan
+from ccmsctl.plan.provenance import provenance
 from ccmsctl.validate.run import Outcome, validate_estate
 
 app = typer.Typer(
@@ -37,6 +54,12 @@ app = typer.Typer(
 )
 schema_app = typer.Typer(help="JSON Schemas of the estate kinds.", no_args_is_help=True)
 app.add_typer(schema_app, name="schema")
+lab_app = typer.Typer(
+    help="The lab: the whole estate on this machine, on loopback.", no_args_is_help=True
+)
+app.add_typer(lab_app, name="lab")
+
+LabDir = Annotated[Path, typer.Option("--lab-dir", help="Where the lab lives.")]
 
 
 class Format(StrEnum):
@@ -202,6 +225,236 @@ def schema_export(
         for name in stale:
             _write_atomically(out / name, files[name])
         typer.echo(f"{len(files)} schemas in {out}: {len(stale)} written")
+
+
+class Target(StrEnum):
+    lab = "lab"
+
+
+def _validated(directory: Path) -> Loaded:
+    """The loaded estate, or exit 1 after printing its errors."""
+    loaded = load_estate(directory)
+    outcome = validate_estate(
+        loaded.estate, loaded.sources, today=date.today(), loaded=loaded.findings
+    )
+    for finding in outcome.findings:
+        typer.echo(_text(finding), err=True)
+    if outcome.failed():
+        typer.echo(f"{directory}: fix the errors above first", err=True)
+        raise typer.Exit(1)
+    return loaded
+
+
+def _open_lab(folder: Path) -> Lab:
+    try:
+        return open_lab(folder)
+    except LabError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
+
+
+def _lab_plan(directory: Path, folder: Path) -> tuple[Loaded, Lab, SavedPlan]:
+    loaded = _validated(directory)
+    lab = _open_lab(folder)
+    desired = compile_estate(
+        lab_estate(loaded.estate), roots=lab.roots(), workers=workers_available()
+    )
+    states = lab_states(lab, {host: sorted(files) for host, files in desired.hosts.items()})
+    plan = make_plan(desired, states)
+    saved = SavedPlan(
+        estate_dir=str(directory.resolve()),
+        target="lab",
+        provenance=provenance(directory, loaded.estate),
+        fingerprints={host: state.fingerprint() for host, state in states.items()},
+        plan=plan,
+    )
+    return loaded, lab, saved
+
+
+def _print_plan(plan: Plan, *, diff: bool) -> None:
+    for host in plan.hosts():
+        typer.echo(host)
+        for change in (c for c in plan.changes if c.host == host):
+            note = f" ({change.reason})" if change.reason == "drift" else ""
+            typer.echo(f"  {SYMBOL[change.action]} {change.path}{note}")
+            if diff:
+                typer.echo(unified_diff(change), nl=False)
+    typer.echo(plan.summary())
+
+
+def _plan_json(plan: Plan) -> None:
+    typer.echo(json.dumps({"type": "version", "version": 1, "ccmsctl": package_version("ccmsctl")}))
+    for change in plan.changes:
+        typer.echo(
+            json.dumps(
+                {
+                    "type": "planned_change",
+                    "host": change.host,
+                    "path": change.path,
+                    "action": change.action,
+                    "reason": change.reason,
+                }
+            )
+        )
+    typer.echo(json.dumps({"type": "change_summary", **plan.counts(), "message": plan.summary()}))
+
+
+@app.command()
+def plan(
+    directory: Annotated[Path, typer.Argument(help="The estate directory.")],
+    target: Annotated[Target, typer.Option("--target", help="Where to plan for.")] = Target.lab,
+    lab_dir: LabDir = DEFAULT_FOLDER,
+    diff: Annotated[bool, typer.Option("--diff", help="Show unified diffs.")] = False,
+    out: Annotated[Path | None, typer.Option("--out", help="Save the plan (mode 0600).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON Lines output.")] = False,
+    detailed_exitcode: Annotated[
+        bool, typer.Option("--detailed-exitcode", help="Exit 2 when there are changes.")
+    ] = False,
+) -> None:
+    """Show what apply would change on each host, file by file."""
+    del target  # the lab is the one target today
+    with _bug_guard():
+        _, _, saved = _lab_plan(directory, lab_dir)
+        if as_json:
+            _plan_json(saved.plan)
+        else:
+            _print_plan(saved.plan, diff=diff)
+        if out is not None:
+            write_plan_file(out, saved)
+            if not as_json:
+                typer.echo(f"Saved the plan to {out}: apply it with ccmsctl apply {out}")
+    if detailed_exitcode and saved.plan.changes:
+        raise typer.Exit(2)
+
+
+@app.command()
+def apply(
+    source: Annotated[Path, typer.Argument(help="An estate directory, or a saved plan file.")],
+    target: Annotated[Target, typer.Option("--target", help="Where to apply.")] = Target.lab,
+    lab_dir: LabDir = DEFAULT_FOLDER,
+    auto_approve: Annotated[
+        bool, typer.Option("--auto-approve", help="Apply without asking.")
+    ] = False,
+    lock_timeout: Annotated[
+        float, typer.Option("--lock-timeout", help="Seconds to wait for the lock.")
+    ] = 0,
+) -> None:
+    """Apply a saved plan exactly, or plan and apply an estate directory (asks first)."""
+    del target
+    with _bug_guard():
+        if source.is_file():
+            try:
+                saved = load_plan(source.read_bytes())
+            except PlanFileError as error:
+                typer.echo(f"error: {source}: {error}", err=True)
+                raise typer.Exit(1) from None
+            directory = Path(saved.estate_dir)
+            loaded = _validated(directory)
+            lab = _open_lab(lab_dir)
+        else:
+            directory = source
+            loaded, lab, saved = _lab_plan(directory, lab_dir)
+            _print_plan(saved.plan, diff=False)
+            if not auto_approve and not typer.confirm("Apply these changes?", default=False):
+                typer.echo("Apply cancelled.")
+                raise typer.Exit(1)
+        try:
+            with locked(lab.folder, "apply", package_version("ccmsctl"), timeout=lock_timeout):
+                desired_paths = {h: sorted(f) for h, f in saved.plan.desired.hosts.items()}
+                states = lab_states(lab, desired_paths)
+                check_fresh(saved, provenance(directory, loaded.estate), states)
+                outcome = apply_to_lab(
+                    loaded.estate,
+                    lab,
+                    saved.plan,
+                    states,
+                    saved.provenance.commit,
+                    progress=typer.echo,
+                )
+        except (LockedError, StalePlanError) as error:
+            typer.echo(f"error: {error}", err=True)
+            raise typer.Exit(1) from None
+        if outcome.error:
+            typer.echo(f"error: apply failed on {outcome.error}", err=True)
+            typer.echo(f"rolled back: {', '.join(outcome.rolled_back)}", err=True)
+            if outcome.untouched:
+                typer.echo(f"not touched: {', '.join(outcome.untouched)}", err=True)
+            raise typer.Exit(1)
+        typer.echo(f"Apply complete. {saved.plan.summary()} Ansible changed={outcome.changed()}.")
+
+
+@app.command("force-unlock")
+def force_unlock_command(
+    lock_id: Annotated[str, typer.Argument(help="The id the refused apply printed.")],
+    lab_dir: LabDir = DEFAULT_FOLDER,
+) -> None:
+    """Remove a lock left by an apply that died."""
+    try:
+        holder = force_unlock(lab_dir, lock_id)
+    except ValueError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"Removed {holder.describe()}.")
+
+
+@lab_app.command("up")
+def lab_up_command(
+    directory: Annotated[Path, typer.Argument(help="The estate directory.")],
+    lab_dir: LabDir = DEFAULT_FOLDER,
+) -> None:
+    """Create a folder per host and start the PBX stand-ins."""
+    with _bug_guard():
+        loaded = _validated(directory)
+        lab = plan_lab(loaded.estate, directory, lab_dir)
+        try:
+            for line in lab_up(lab):
+                typer.echo(line)
+        except LabError as error:
+            typer.echo(f"error: {error}", err=True)
+            raise typer.Exit(1) from None
+        typer.echo(f"Lab up in {lab.folder}: {len(lab.hosts)} hosts on loopback.")
+
+
+@lab_app.command("status")
+def lab_status_command(
+    directory: Annotated[Path, typer.Argument(help="The estate directory.")],
+    lab_dir: LabDir = DEFAULT_FOLDER,
+) -> None:
+    """Show each lab host, its address, and what runs there."""
+    del directory
+    with _bug_guard():
+        for status in lab_status(_open_lab(lab_dir)):
+            parts = [
+                f"{status.host.name:<14} {status.host.address:<12}"
+                f" {','.join(status.host.roles):<14}"
+            ]
+            if status.kamailio is not None:
+                parts.append(
+                    "kamailio "
+                    + (
+                        "answering"
+                        if status.answering
+                        else "running"
+                        if status.kamailio
+                        else "stopped"
+                    )
+                )
+            if status.stand_in is not None:
+                parts.append("pbx stand-in " + ("running" if status.stand_in else "stopped"))
+            typer.echo("  ".join(parts))
+
+
+@lab_app.command("down")
+def lab_down_command(
+    directory: Annotated[Path, typer.Argument(help="The estate directory.")],
+    lab_dir: LabDir = DEFAULT_FOLDER,
+) -> None:
+    """Stop everything the lab runs and remove its folder."""
+    del directory
+    with _bug_guard():
+        for line in lab_down(_open_lab(lab_dir)):
+            typer.echo(line)
+        typer.echo("Lab down.")
 
 
 def _write_atomically(path: Path, text: str) -> None:

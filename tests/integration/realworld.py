@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -18,12 +17,13 @@ from pathlib import Path
 
 import pytest
 
+from ccmsctl.apply.health import sip_status
 from ccmsctl.compile.estate import compile_estate
 from ccmsctl.compile.lab import lab_estate
 from ccmsctl.load.estate import load_estate
 from ccmsctl.model.site import Site
 
-SCENARIOS = Path(__file__).resolve().parent / "sipp"
+SCENARIOS = Path(__file__).resolve().parents[2] / "ccmsctl" / "apply" / "sipp"
 
 
 def require(program: str) -> str:
@@ -47,35 +47,6 @@ def build_lab(estate_dir: Path, into: Path) -> dict[str, str]:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(content)
     return {host.name: str(host.address) for host in hosts}
-
-
-def sip_status(source: str, target: str, method: str, uri: str, *, wait: float = 3) -> int | None:
-    """Send one request from `source` (any port) and return the final status code it gets,
-    or None if nothing final arrives within `wait` seconds."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind((source, 0))
-        sock.settimeout(0.2)
-        port = sock.getsockname()[1]
-        message = (
-            f"{method} {uri} SIP/2.0\r\n"
-            f"Via: SIP/2.0/UDP {source}:{port};branch=z9hG4bK{method.lower()}{port}\r\n"
-            f"From: <sip:test@{source}>;tag={port}\r\nTo: <{uri}>\r\n"
-            f"Call-ID: {method.lower()}-{port}@{source}\r\nCSeq: 1 {method}\r\n"
-            f"Contact: <sip:test@{source}:{port}>\r\nMax-Forwards: 70\r\n"
-            "Content-Length: 0\r\n\r\n"
-        ).encode()
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
-            sock.sendto(message, (target, 5060))
-            try:
-                while time.monotonic() < deadline:
-                    reply = sock.recv(65535).decode(errors="replace")
-                    code = int(reply.split(" ", 2)[1])
-                    if code >= 200:
-                        return code
-            except TimeoutError:
-                continue
-    return None
 
 
 @contextmanager

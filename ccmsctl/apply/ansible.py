@@ -1,0 +1,136 @@
+"""Run the repository's playbook on a batch of hosts through ansible-runner.
+
+Progress streams from the event handler, Ctrl-C and the timeout cancel the run, each run's
+artifacts stay in its own folder, and each host's outcome is judged from the run's stats, not
+from the return code.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import ansible_runner
+
+from ccmsctl.plan.provenance import REPOSITORY
+
+PLAYBOOK = REPOSITORY / "playbooks" / "site.yml"
+ROLES = REPOSITORY / "roles"
+
+
+@dataclass(frozen=True)
+class HostRun:
+    """One host's part of a run: what to install from where, and its new record."""
+
+    name: str
+    root: str
+    roles: tuple[str, ...]
+    lab: bool
+    staging: Path
+    files: tuple[str, ...]
+    remove: tuple[str, ...] = ()
+    changed: bool = False
+    record: str = ""
+    connection: Mapping[str, str] = field(default_factory=lambda: {"ansible_connection": "local"})
+
+    def variables(self) -> dict[str, Any]:
+        return {
+            **self.connection,
+            "ansible_python_interpreter": sys.executable,
+            "ccms_root": self.root,
+            "ccms_lab": self.lab,
+            "ccms_roles": list(self.roles),
+            "ccms_staging": str(self.staging),
+            "ccms_files": list(self.files),
+            "ccms_remove": list(self.remove),
+            "ccms_changed": self.changed,
+            "ccms_record": self.record,
+        }
+
+
+@dataclass(frozen=True)
+class Result:
+    """A host's outcome: how many tasks changed it, and whether (and why) it failed."""
+
+    host: str
+    changed: int
+    failed: bool
+    error: str = ""
+
+
+def _progress_handler(
+    progress: Callable[[str], None], errors: dict[str, str]
+) -> Callable[[dict[str, Any]], bool]:
+    def handle(event: dict[str, Any]) -> bool:
+        data = event.get("event_data", {})
+        host, task = data.get("host"), data.get("task", "")
+        kind = event.get("event")
+        if kind == "runner_on_ok":
+            state = "changed" if data.get("res", {}).get("changed") else "ok"
+            progress(f"  {host}: {task}: {state}")
+        elif kind in ("runner_on_failed", "runner_on_unreachable") and host:
+            if kind == "runner_on_failed" and data.get("ignore_errors"):
+                return True
+            result = data.get("res", {})
+            message = (
+                " ".join(
+                    str(part).strip() for part in (result.get("msg"), result.get("stderr")) if part
+                )
+                or "failed"
+            )
+            errors.setdefault(host, f"{task}: {str(message).strip()}")
+            progress(f"  {host}: {task}: FAILED: {str(message).strip()}")
+        return True
+
+    return handle
+
+
+def run_playbook(
+    hosts: list[HostRun],
+    run_dir: Path,
+    *,
+    progress: Callable[[str], None],
+    cancel: Callable[[], bool] = lambda: False,
+    timeout: int = 1800,
+) -> list[Result]:
+    """Run playbooks/site.yml on `hosts`; one Result per host, in order."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    inventory = run_dir / "inventory.json"
+    inventory.write_text(
+        json.dumps(
+            {"all": {"hosts": {host.name: host.variables() for host in hosts}}},
+            indent=2,
+            sort_keys=True,
+        ),
+        encoding="utf-8",
+    )
+    errors: dict[str, str] = {}
+    runner = ansible_runner.run(
+        private_data_dir=str(run_dir),
+        playbook=str(PLAYBOOK),
+        inventory=str(inventory),
+        envvars={
+            "ANSIBLE_ROLES_PATH": str(ROLES),
+            "ANSIBLE_NOCOLOR": "1",
+            "ANSIBLE_RETRY_FILES_ENABLED": "0",
+            "ANSIBLE_LOCAL_TEMP": str(run_dir / "tmp"),
+        },
+        quiet=True,
+        event_handler=_progress_handler(progress, errors),
+        cancel_callback=cancel,
+        timeout=timeout,
+    )
+    stats: dict[str, dict[str, int]] = runner.stats or {}
+    failed_hosts = set(stats.get("failures", {})) | set(stats.get("dark", {}))
+    results = []
+    for host in hosts:
+        failed = host.name in failed_hosts or (runner.status != "successful" and not stats)
+        error = errors.get(host.name, "") if failed else ""
+        if failed and not error:
+            error = f"ansible-runner finished {runner.status}"
+        results.append(Result(host.name, stats.get("changed", {}).get(host.name, 0), failed, error))
+    return results

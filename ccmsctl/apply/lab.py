@@ -1,0 +1,202 @@
+"""The lab: a whole estate on this machine, on loopback addresses only.
+
+Each host is a folder (its root) and a 127.x address (see compile/lab.py). `lab up` makes
+the folders and starts SIPp PBX stand-ins (Asterisk cannot be installed here); Kamailio is
+started on edge hosts by the apply, as production's systemd would. `lab down` stops every
+process the lab started and removes the folder. Every wait is bounded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ccmsctl.apply.health import answers_options
+from ccmsctl.compile.lab import lab_estate
+from ccmsctl.model.kinds import Estate
+from ccmsctl.model.site import Site
+
+LAB_FILE = "lab.json"
+SCENARIOS = Path(__file__).resolve().parent / "sipp"
+DEFAULT_FOLDER = Path(".ccmsctl/lab")
+KAMAILIO_PID = "run/kamailio/kamailio.pid"
+SIPP_PID = "run/sipp.pid"
+
+
+class LabError(Exception):
+    """The lab is missing, or cannot be set up."""
+
+
+@dataclass(frozen=True)
+class LabHost:
+    name: str
+    site: str
+    roles: tuple[str, ...]
+    address: str
+    root: Path
+
+
+@dataclass(frozen=True)
+class Lab:
+    folder: Path
+    estate_dir: Path
+    hosts: tuple[LabHost, ...]
+
+    def host(self, name: str) -> LabHost:
+        return next(host for host in self.hosts if host.name == name)
+
+    def roots(self) -> dict[str, str]:
+        return {host.name: str(host.root) for host in self.hosts}
+
+
+def plan_lab(estate: Estate, estate_dir: Path, folder: Path) -> Lab:
+    """The lab for `estate` in `folder` (nothing is created)."""
+    folder = folder.resolve()
+    hosts = tuple(
+        LabHost(host.name, site.name, tuple(host.roles), str(host.address), folder / host.name)
+        for site in sorted(lab_estate(estate).of(Site), key=lambda s: s.name)
+        for host in sorted(site.hosts, key=lambda h: h.name)
+    )
+    return Lab(folder, estate_dir.resolve(), hosts)
+
+
+def open_lab(folder: Path) -> Lab:
+    """The lab that `lab up` made in `folder`."""
+    try:
+        data = json.loads((folder / LAB_FILE).read_text(encoding="utf-8"))
+        hosts = tuple(
+            LabHost(h["name"], h["site"], tuple(h["roles"]), h["address"], Path(h["root"]))
+            for h in data["hosts"]
+        )
+        return Lab(folder.resolve(), Path(data["estate_dir"]), hosts)
+    except FileNotFoundError:
+        raise LabError(f"no lab in {folder}: run ccmsctl lab up first") from None
+    except (ValueError, KeyError, TypeError) as error:
+        raise LabError(f"{folder / LAB_FILE} is damaged: {error}") from None
+
+
+def lab_up(lab: Lab) -> list[str]:
+    """Create the host folders and start the PBX stand-ins; returns what was done."""
+    if shutil.which("sipp") is None:
+        raise LabError("sipp is not installed (Debian package sip-tester)")
+    done = []
+    lab.folder.mkdir(parents=True, exist_ok=True)
+    document = {
+        "estate_dir": str(lab.estate_dir),
+        "hosts": [
+            {
+                "name": h.name,
+                "site": h.site,
+                "roles": list(h.roles),
+                "address": h.address,
+                "root": str(h.root),
+            }
+            for h in lab.hosts
+        ],
+    }
+    (lab.folder / LAB_FILE).write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    for host in lab.hosts:
+        (host.root / "run").mkdir(parents=True, exist_ok=True)
+        if "pbx" in host.roles and not _alive(host.root / SIPP_PID):
+            _start_pbx_stand_in(host)
+            done.append(f"{host.name}: PBX stand-in (SIPp) on {host.address}:5060")
+    return done
+
+
+def _start_pbx_stand_in(host: LabHost) -> None:
+    log = host.root / "run" / "sipp.log"
+    with log.open("ab") as output:
+        process = subprocess.Popen(
+            [
+                "sipp",
+                "-sf",
+                str(SCENARIOS / "pbx_uas.xml"),
+                "-i",
+                host.address,
+                "-p",
+                "5060",
+                "-nostdin",
+                "-trace_msg",
+                "-message_file",
+                str(host.root / "run" / "sipp.msg"),
+            ],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    (host.root / SIPP_PID).write_text(f"{process.pid}\n", encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class HostStatus:
+    host: LabHost
+    kamailio: bool | None  # None: not an edge
+    answering: bool | None
+    stand_in: bool | None  # None: not a PBX
+
+
+def lab_status(lab: Lab) -> list[HostStatus]:
+    statuses = []
+    for host in lab.hosts:
+        edge = "edge" in host.roles
+        running = _alive(host.root / KAMAILIO_PID) if edge else None
+        answering = answers_options(host.address, wait=1) if running else (False if edge else None)
+        stand_in = _alive(host.root / SIPP_PID) if "pbx" in host.roles else None
+        statuses.append(HostStatus(host, running, answering, stand_in))
+    return statuses
+
+
+def lab_down(lab: Lab) -> list[str]:
+    """Stop every process of the lab and remove its folder."""
+    stopped = []
+    for host in lab.hosts:
+        for pid_file, what in ((KAMAILIO_PID, "kamailio"), (SIPP_PID, "PBX stand-in")):
+            if _stop(host.root / pid_file):
+                stopped.append(f"{host.name}: stopped {what}")
+    shutil.rmtree(lab.folder, ignore_errors=True)
+    return stopped
+
+
+def _pid(pid_file: Path) -> int | None:
+    try:
+        return int(pid_file.read_text(encoding="utf-8").strip())
+    except (OSError, ValueError):
+        return None
+
+
+def _alive(pid_file: Path) -> bool:
+    pid = _pid(pid_file)
+    if pid is None:
+        return False
+    try:
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return False  # our own child, now reaped
+    except ChildProcessError:
+        pass  # not our child: started by an earlier command
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _stop(pid_file: Path) -> bool:
+    pid = _pid(pid_file)
+    if pid is None or not _alive(pid_file):
+        return False
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _alive(pid_file):
+        time.sleep(0.1)
+    if _alive(pid_file):
+        os.kill(pid, signal.SIGKILL)
+    return True

@@ -1,0 +1,91 @@
+"""The apply lock: one apply at a time per target, with who holds it and since when.
+
+The lock is a file created with O_EXCL (atomic on one filesystem). A second apply waits up
+to --lock-timeout and is then refused, naming the holder; `ccmsctl force-unlock LOCK_ID`
+breaks a lock left by a killed apply.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import socket
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+LOCK_FILE = "lock.json"
+
+
+@dataclass(frozen=True)
+class LockInfo:
+    id: str
+    operation: str
+    who: str
+    version: str
+    when: str
+
+    def describe(self) -> str:
+        return f"lock {self.id} held by {self.who} for {self.operation} since {self.when}"
+
+
+class LockedError(Exception):
+    def __init__(self, holder: LockInfo | None) -> None:
+        detail = holder.describe() if holder else "lock held (its file is unreadable)"
+        super().__init__(
+            f"{detail}; if that apply is dead: ccmsctl force-unlock "
+            f"{holder.id if holder else '<id>'}"
+        )
+        self.holder = holder
+
+
+def read_lock(folder: Path) -> LockInfo | None:
+    try:
+        return LockInfo(**json.loads((folder / LOCK_FILE).read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+@contextmanager
+def locked(folder: Path, operation: str, version: str, *, timeout: float = 0) -> Iterator[LockInfo]:
+    """Hold the lock of `folder` for the duration; wait up to `timeout` seconds for it."""
+    info = LockInfo(
+        id=str(uuid.uuid4()),
+        operation=operation,
+        who=f"{getpass.getuser()}@{socket.gethostname()} (pid {os.getpid()})",
+        version=version,
+        when=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / LOCK_FILE
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            break
+        except FileExistsError:
+            if time.monotonic() >= deadline:
+                raise LockedError(read_lock(folder)) from None
+            time.sleep(0.2)
+    with os.fdopen(handle, "w", encoding="utf-8") as stream:
+        json.dump(asdict(info), stream)
+    try:
+        yield info
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def force_unlock(folder: Path, lock_id: str) -> LockInfo:
+    """Remove the lock if its id is `lock_id`; raises ValueError otherwise."""
+    holder = read_lock(folder)
+    if holder is None:
+        raise ValueError(f"no lock in {folder}")
+    if holder.id != lock_id:
+        raise ValueError(f"the lock's id is {holder.id}, not {lock_id}")
+    (folder / LOCK_FILE).unlink()
+    return holder

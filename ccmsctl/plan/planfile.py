@@ -1,0 +1,120 @@
+"""A plan saved to a file, to be applied exactly as reviewed.
+
+The file holds the plan's changes, every desired file's bytes, where the plan came from and
+a fingerprint of each target host's state. It may hold sensitive material, so it is written
+with mode 0600, atomically.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ccmsctl.compile.artifacts import Artifacts
+from ccmsctl.plan.diff import Change, Plan
+from ccmsctl.plan.provenance import Provenance
+
+FORMAT = "ccmsctl-plan"
+VERSION = 1
+
+
+class PlanFileError(Exception):
+    """The file is not a plan this version of ccmsctl can read."""
+
+
+@dataclass(frozen=True)
+class SavedPlan:
+    estate_dir: str
+    target: str
+    provenance: Provenance
+    fingerprints: Mapping[str, str]  # host -> HostState.fingerprint() when planned
+    plan: Plan
+
+
+def _b64(content: bytes | None) -> str | None:
+    return None if content is None else base64.b64encode(content).decode()
+
+
+def _bytes(text: str | None) -> bytes | None:
+    return None if text is None else base64.b64decode(text)
+
+
+def dump(saved: SavedPlan) -> bytes:
+    document = {
+        "format": FORMAT,
+        "version": VERSION,
+        "estate_dir": saved.estate_dir,
+        "target": saved.target,
+        "provenance": vars(saved.provenance),
+        "fingerprints": dict(saved.fingerprints),
+        "changes": [
+            {
+                "host": c.host,
+                "path": c.path,
+                "action": c.action,
+                "reason": c.reason,
+                "before": _b64(c.before),
+                "after": _b64(c.after),
+            }
+            for c in saved.plan.changes
+        ],
+        "desired": {
+            host: {path: _b64(content) for path, content in files.items()}
+            for host, files in saved.plan.desired.hosts.items()
+        },
+    }
+    return (json.dumps(document, indent=1, sort_keys=True) + "\n").encode()
+
+
+def load(data: bytes) -> SavedPlan:
+    try:
+        document: dict[str, Any] = json.loads(data)
+        if document.get("format") != FORMAT or document.get("version") != VERSION:
+            raise PlanFileError("not a ccmsctl plan file of version 1")
+        changes = tuple(
+            Change(
+                c["host"],
+                c["path"],
+                c["action"],
+                c["reason"],
+                _bytes(c["before"]),
+                _bytes(c["after"]),
+            )
+            for c in document["changes"]
+        )
+        desired = Artifacts(
+            {
+                host: {path: base64.b64decode(content) for path, content in files.items()}
+                for host, files in document["desired"].items()
+            }
+        )
+        return SavedPlan(
+            document["estate_dir"],
+            document["target"],
+            Provenance(**document["provenance"]),
+            document["fingerprints"],
+            Plan(changes, desired),
+        )
+    except (ValueError, KeyError, TypeError) as error:
+        raise PlanFileError(f"unreadable plan file: {error}") from None
+
+
+def write_plan_file(path: Path, saved: SavedPlan) -> None:
+    """Write `path` with mode 0600 via a temporary file and a rename."""
+    handle, temporary = tempfile.mkstemp(
+        dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}."
+    )
+    try:
+        os.fchmod(handle, 0o600)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(dump(saved))
+        Path(temporary).replace(path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

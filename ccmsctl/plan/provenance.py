@@ -1,0 +1,68 @@
+"""Where a plan comes from: the estate's Git commit, a hash of the model, and a hash of the
+templates, roles and playbooks that turn it into changes. A saved plan is stale when any of
+them differs at apply time."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from ccmsctl.model.kinds import Estate
+
+TOOLING = ("templates", "roles", "playbooks")
+REPOSITORY = Path(__file__).resolve().parent.parent.parent
+
+
+@dataclass(frozen=True)
+class Provenance:
+    commit: str
+    model_hash: str
+    tooling_hash: str
+
+
+def model_hash(estate: Estate) -> str:
+    """sha256 of every document, canonically: independent of file layout and key order."""
+    documents = sorted(
+        (kind, doc.name, doc.model_dump(mode="json", by_alias=True))
+        for kind, docs in estate.documents.items()
+        for doc in docs
+    )
+    return hashlib.sha256(json.dumps(documents, sort_keys=True).encode()).hexdigest()
+
+
+def tooling_hash(repository: Path = REPOSITORY) -> str:
+    """sha256 of the files under templates/, roles/ and playbooks/."""
+    digest = hashlib.sha256()
+    for folder in TOOLING:
+        for path in sorted((repository / folder).rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(f"\0{path.relative_to(repository).as_posix()}\0".encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def git_commit(directory: Path) -> str:
+    """The commit the estate directory is at ("+dirty" if it has uncommitted changes), or
+    "unversioned" outside Git."""
+
+    def git(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["git", "-C", str(directory), *args],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+
+    head = git("rev-parse", "HEAD")
+    if head.returncode != 0:
+        return "unversioned"
+    dirty = git("status", "--porcelain", "--", ".").stdout.strip()
+    return head.stdout.strip() + ("+dirty" if dirty else "")
+
+
+def provenance(directory: Path, estate: Estate) -> Provenance:
+    return Provenance(git_commit(directory), model_hash(estate), tooling_hash())

@@ -1,0 +1,72 @@
+"""What is on a host now: its record of the last apply, and the managed files as they are.
+
+The record lives at var/lib/ccmsctl/record.json under the host's root and is written by the
+apply (the Ansible common role), atomically. This module reads it, and the files, from a
+local root (the lab); production hosts hand the same `HostState` over from Ansible facts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+RECORD = "var/lib/ccmsctl/record.json"
+
+
+@dataclass(frozen=True)
+class Record:
+    """What the last apply installed: the commit, when, and each file's sha256."""
+
+    commit: str
+    applied_at: str
+    files: Mapping[str, str]
+
+    def to_json(self) -> str:
+        body = {"commit": self.commit, "applied_at": self.applied_at, "files": dict(self.files)}
+        return json.dumps(body, indent=2, sort_keys=True) + "\n"
+
+
+@dataclass(frozen=True)
+class HostState:
+    """A host's record (None before the first apply) and its managed files' current bytes
+    (a path missing from `files` is absent on the host)."""
+
+    record: Record | None
+    files: Mapping[str, bytes] = field(default_factory=dict)
+
+    def fingerprint(self) -> str:
+        """Changes whenever the record or any managed file does: a saved plan checks it."""
+        digest = hashlib.sha256()
+        digest.update((self.record.to_json() if self.record else "no record").encode())
+        for path in sorted(self.files):
+            digest.update(f"\0{path}\0{sha256(self.files[path])}".encode())
+        return digest.hexdigest()
+
+
+def sha256(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def parse_record(text: str) -> Record | None:
+    """The record, or None if it is missing fields or not JSON (then everything is re-sent)."""
+    try:
+        data = json.loads(text)
+        files = {str(path): str(digest) for path, digest in data["files"].items()}
+        return Record(str(data["commit"]), str(data["applied_at"]), files)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def read_local_state(root: Path, paths: Iterable[str]) -> HostState:
+    """The state of a host whose root is a local folder: its record, and `paths` plus every
+    path the record names."""
+    record_file = root / RECORD
+    record = (
+        parse_record(record_file.read_text(encoding="utf-8")) if record_file.is_file() else None
+    )
+    wanted = set(paths) | set(record.files if record else ())
+    files = {path: (root / path).read_bytes() for path in sorted(wanted) if (root / path).is_file()}
+    return HostState(record, files)
