@@ -24,6 +24,7 @@ from ccmsctl.apply.lab import (
     DEFAULT_FOLDER,
     Lab,
     LabError,
+    lab_call,
     lab_down,
     lab_status,
     lab_up,
@@ -442,6 +443,27 @@ def lab_status_command(
             if status.stand_in is not None:
                 parts.append("pbx stand-in " + ("running" if status.stand_in else "stopped"))
             typer.echo("  ".join(parts))
+
+
+@lab_app.command("call")
+def lab_call_command(
+    directory: Annotated[Path, typer.Argument(help="The estate directory.")],
+    did: Annotated[str, typer.Argument(help="The DID to call, e.g. +862161230005.")],
+    lab_dir: LabDir = DEFAULT_FOLDER,
+) -> None:
+    """Call a DID through the lab as its carrier would, and say which PBX answered."""
+    with _bug_guard():
+        loaded = _validated(directory)
+        try:
+            result = lab_call(_open_lab(lab_dir), loaded.estate, did)
+        except LabError as error:
+            typer.echo(f"error: {error}", err=True)
+            raise typer.Exit(1) from None
+        route = f"{result.did} from trunk {result.trunk} ({result.source}) via {result.edge}"
+        if not result.answered:
+            typer.echo(f"Call {route}: FAILED\n{result.detail}", err=True)
+            raise typer.Exit(1)
+        typer.echo(f"Call {route}: answered by {result.pbx or 'a PBX'} and hung up cleanly.")
 
 
 @lab_app.command("down")

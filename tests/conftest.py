@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -63,6 +67,38 @@ def example_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("example") / "build"
     write_build(compile_estate(load_estate(EXAMPLE).estate), out)
     return out
+
+
+def ccmsctl(*args: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """Run the command line as a user would, in `cwd`."""
+    return subprocess.run(
+        [sys.executable, "-m", "ccmsctl", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="session")
+def example_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A lab of the example estate (up, not yet applied) for the whole session: its working
+    folder. One lab at a time: every lab binds the same loopback addresses."""
+    for program in ("kamailio", "sipp"):
+        if shutil.which(program) is None and shutil.which(program, path="/usr/sbin") is None:
+            message = f"{program} is not installed"
+            if os.environ.get("CCMSCTL_REAL_COMPONENTS") == "required":
+                pytest.fail(message)
+            pytest.skip(message)
+    workdir = tmp_path_factory.mktemp("lab")
+    up = ccmsctl("lab", "up", str(EXAMPLE), cwd=workdir)
+    assert up.returncode == 0, up.stdout + up.stderr
+    try:
+        yield workdir
+    finally:
+        down = ccmsctl("lab", "down", str(EXAMPLE), cwd=workdir)
+        assert down.returncode == 0, down.stdout + down.stderr
 
 
 @pytest.fixture

@@ -1,0 +1,166 @@
+"""plan and apply against the lab, with the real Kamailio, SIPp and Ansible: a first apply,
+an idempotent second one, drift, stale plans, locks, a config that fails its check, and an
+apply killed half-way. The tests share one lab and run in file order."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from ccmsctl.apply.lock import locked
+from ccmsctl.plan.state import RECORD
+from tests.conftest import EXAMPLE, ccmsctl
+from tests.integration.realworld import invites
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def lab(example_lab: Path) -> Path:
+    return example_lab
+
+
+def root(workdir: Path, host: str) -> Path:
+    return workdir / ".ccmsctl" / "lab" / host
+
+
+def test_first_apply_installs_everything_and_a_call_goes_through(lab: Path) -> None:
+    planned = ccmsctl("plan", str(EXAMPLE), "--detailed-exitcode", cwd=lab)
+    assert planned.returncode == 2, planned.stdout + planned.stderr
+    assert planned.stdout.strip().endswith("Plan: 55 to add, 0 to change, 0 to delete.")
+    applied = ccmsctl("apply", str(EXAMPLE), "--auto-approve", cwd=lab)
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    order = [line for line in applied.stdout.splitlines() if line.endswith(": applying")]
+    assert order == ["site hk-1: applying", "site sh-2: applying", "site sh-1: applying"]
+    call = ccmsctl("lab", "call", str(EXAMPLE), "+862161230005", cwd=lab)
+    assert call.returncode == 0, call.stdout + call.stderr
+    assert "from trunk ct-sh (127.1.1.1) via sh1-edge-1: answered by sh1-pbx-" in call.stdout
+    stand_ins = [root(lab, host) / "run" / "sipp.msg" for host in ("sh1-pbx-1", "sh1-pbx-2")]
+    assert sum(len(invites(trace)) for trace in stand_ins) == 1
+    unknown = ccmsctl("lab", "call", str(EXAMPLE), "+85230019999", cwd=lab)
+    assert unknown.returncode == 1
+    assert "in no NumberRange" in unknown.stderr
+
+
+def test_second_apply_changes_nothing(lab: Path) -> None:
+    planned = ccmsctl("plan", str(EXAMPLE), "--detailed-exitcode", cwd=lab)
+    assert planned.returncode == 0
+    assert planned.stdout.strip() == "No changes."
+    applied = ccmsctl("apply", str(EXAMPLE), "--auto-approve", cwd=lab)
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert applied.stdout.strip().endswith("No changes. Ansible changed=0.")
+
+
+def test_hand_edit_shows_as_drift_and_json(lab: Path) -> None:
+    edited = root(lab, "sh2-edge-1") / "etc/kamailio/address.list"
+    edited.write_text(edited.read_text() + "1 127.66.0.1 32 0 rogue\n")
+    planned = ccmsctl("plan", str(EXAMPLE), "--diff", cwd=lab)
+    assert "  ~ etc/kamailio/address.list (drift)" in planned.stdout
+    assert "-1 127.66.0.1 32 0 rogue" in planned.stdout
+    assert planned.stdout.strip().endswith("Plan: 0 to add, 1 to change, 0 to delete.")
+    lines = [
+        json.loads(line)
+        for line in ccmsctl("plan", str(EXAMPLE), "--json", cwd=lab).stdout.splitlines()
+    ]
+    assert lines[0]["type"] == "version"
+    assert [
+        (m["host"], m["action"], m["reason"]) for m in lines if m["type"] == "planned_change"
+    ] == [("sh2-edge-1", "change", "drift")]
+    assert lines[-1] == {
+        "type": "change_summary",
+        "add": 0,
+        "change": 1,
+        "delete": 0,
+        "message": "Plan: 0 to add, 1 to change, 0 to delete.",
+    }
+
+
+def test_saved_plan_is_private_and_refused_when_stale(lab: Path) -> None:
+    plan_file = lab / "drift.plan"
+    assert ccmsctl("plan", str(EXAMPLE), "--out", str(plan_file), cwd=lab).returncode == 0
+    assert plan_file.stat().st_mode & 0o777 == 0o600
+    edited = root(lab, "sh1-edge-2") / "etc/kamailio/dispatcher.list"
+    original = edited.read_bytes()
+    edited.write_bytes(original + b"# touched\n")
+    stale = ccmsctl("apply", str(plan_file), cwd=lab)
+    assert stale.returncode == 1
+    assert "saved plan is stale: host sh1-edge-2" in stale.stderr
+    edited.write_bytes(original)
+    fresh = ccmsctl("apply", str(plan_file), cwd=lab)
+    assert fresh.returncode == 0, fresh.stdout + fresh.stderr
+    assert ccmsctl("plan", str(EXAMPLE), cwd=lab).stdout.strip() == "No changes."
+
+
+def test_second_apply_is_refused_naming_the_lock_holder(lab: Path) -> None:
+    with locked(lab / ".ccmsctl" / "lab", "apply", "test") as holder:
+        refused = ccmsctl("apply", str(EXAMPLE), "--auto-approve", cwd=lab)
+    assert refused.returncode == 1
+    assert f"lock {holder.id} held by {holder.who}" in refused.stderr
+    assert f"ccmsctl force-unlock {holder.id}" in refused.stderr
+
+
+def test_config_failing_its_check_is_rolled_back_and_the_twin_untouched(lab: Path) -> None:
+    plan_file = lab / "broken.plan"
+    edge = root(lab, "sh2-edge-1") / "etc/kamailio/dispatcher.list"
+    edge.write_bytes(edge.read_bytes() + b"# drift to make sh2-edge-1 part of the plan\n")
+    assert ccmsctl("plan", str(EXAMPLE), "--out", str(plan_file), cwd=lab).returncode == 0
+    saved = json.loads(plan_file.read_text())
+    config = saved["desired"]["sh2-edge-1"]["etc/kamailio/kamailio.cfg"]
+    broken = base64.b64decode(config).replace(b"ds_select_dst(", b"ds_select_dest(")
+    saved["desired"]["sh2-edge-1"]["etc/kamailio/kamailio.cfg"] = base64.b64encode(broken).decode()
+    saved["changes"].append(
+        {
+            "host": "sh2-edge-1",
+            "path": "etc/kamailio/kamailio.cfg",
+            "action": "change",
+            "reason": "update",
+            "before": None,
+            "after": base64.b64encode(broken).decode(),
+        }
+    )
+    plan_file.write_text(json.dumps(saved))
+    before_sh1 = (root(lab, "sh1-edge-1") / RECORD).read_bytes()
+    before_sh2 = (root(lab, "sh2-edge-1") / RECORD).read_bytes()
+    failed = ccmsctl("apply", str(plan_file), cwd=lab)
+    assert failed.returncode == 1
+    assert "apply failed on sh2-edge-1" in failed.stderr
+    assert "kamailio.cfg" in failed.stderr
+    assert "not touched: sh1-edge-1" in failed.stderr
+    assert (root(lab, "sh1-edge-1") / RECORD).read_bytes() == before_sh1
+    assert (root(lab, "sh2-edge-1") / RECORD).read_bytes() == before_sh2
+    assert (
+        b"ds_select_dest("
+        not in (root(lab, "sh2-edge-1") / "etc/kamailio/kamailio.cfg").read_bytes()
+    )
+    assert edge.read_bytes().endswith(b"# drift to make sh2-edge-1 part of the plan\n")
+    repaired = ccmsctl("apply", str(EXAMPLE), "--auto-approve", cwd=lab)
+    assert repaired.returncode == 0, repaired.stdout + repaired.stderr
+
+
+def test_apply_killed_half_way_converges_on_rerun(lab: Path) -> None:
+    for host in ("sh1-edge-1", "sh1-edge-2", "sh2-edge-1", "sh2-edge-2", "hk1-edge-1"):
+        did = root(lab, host) / "etc/kamailio/db/did"
+        did.write_bytes(did.read_bytes() + b"99:1:0:1:10:0\n")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ccmsctl", "apply", str(EXAMPLE), "--auto-approve"],
+        cwd=lab,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    time.sleep(6)
+    os.killpg(process.pid, signal.SIGKILL)
+    assert process.wait(timeout=30) == -signal.SIGKILL, "the apply ended before it was killed"
+    lock = json.loads((lab / ".ccmsctl/lab/lock.json").read_text())
+    assert ccmsctl("force-unlock", lock["id"], cwd=lab).returncode == 0
+    rerun = ccmsctl("apply", str(EXAMPLE), "--auto-approve", cwd=lab)
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert ccmsctl("plan", str(EXAMPLE), cwd=lab).stdout.strip() == "No changes."
