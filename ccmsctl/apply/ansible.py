@@ -117,12 +117,14 @@ def run_playbook(
             "ANSIBLE_ROLES_PATH": str(ROLES),
             "ANSIBLE_NOCOLOR": "1",
             "ANSIBLE_RETRY_FILES_ENABLED": "0",
+            "ANSIBLE_PIPELINING": "1",
             "ANSIBLE_LOCAL_TEMP": str(run_dir / "tmp"),
         },
         quiet=True,
         event_handler=_progress_handler(progress, errors),
         cancel_callback=cancel,
         timeout=timeout,
+        forks=min(max(len(hosts), 1), 16),
     )
     stats: dict[str, dict[str, int]] = runner.stats or {}
     failed_hosts = set(stats.get("failures", {})) | set(stats.get("dark", {}))

@@ -1,9 +1,11 @@
-"""Apply a plan to the lab: locked, checked for staleness, one site at a time, twin sites
-never together, with a health gate after every site and a rollback of a site that fails.
+"""Apply a plan to the lab: locked, checked for staleness, in two waves so that the two
+sites of a twin pair are never changed together, with a health gate after each wave and a
+rollback of a wave that fails.
 
-Order: sites outside twin pairs first; then for each twin pair its standby side (the site
-that is not primary; in active-active the second by name), the gate, then the other side.
-A failed site is restored to the files it had, and nothing after it is touched.
+Wave 1: the sites outside twin pairs and the standby side of every pair (the site that is
+not primary; in active-active, the second by name). Health gate: every edge of the wave runs
+Kamailio and answers SIP OPTIONS. Wave 2: the other sides. A failed wave gets its hosts'
+previous files and records back, and wave 2 is not touched.
 """
 
 from __future__ import annotations
@@ -41,15 +43,17 @@ class Outcome:
 
 
 def site_order(estate: Estate, sites: list[str]) -> list[list[str]]:
-    """Batches of sites: unpaired ones first, then each twin pair standby side first."""
-    paired: list[list[str]] = []
+    """Waves of sites: first the sites outside twin pairs and the standby side of every pair,
+    then the other sides. No wave holds both sites of a pair."""
+    first_wave, second_wave = [], []
     in_pairs: set[str] = set()
     for pair in sorted(estate.of(TwinPair), key=lambda p: p.name):
-        first = pair.primary if pair.primary in pair.sites else sorted(pair.sites)[0]
-        others = sorted(site for site in pair.sites if site != first)
-        paired += [[site] for site in [*others, first] if site in sites]
+        primary = pair.primary if pair.primary in pair.sites else sorted(pair.sites)[0]
+        first_wave += [site for site in pair.sites if site != primary and site in sites]
+        second_wave += [primary] if primary in sites else []
         in_pairs.update(pair.sites)
-    return [[site] for site in sorted(set(sites) - in_pairs)] + paired
+    first_wave += sorted(set(sites) - in_pairs)
+    return [sorted(wave) for wave in (first_wave, second_wave) if wave]
 
 
 def lab_states(lab: Lab, desired_paths: dict[str, list[str]]) -> dict[str, HostState]:
@@ -148,17 +152,17 @@ def apply_to_lab(
         if host.name in plan.desired.hosts or host.name in plan.hosts():
             by_site.setdefault(host.site, []).append(host)
     results: list[Result] = []
-    batches = site_order(estate, sorted(by_site))
-    for index, (site,) in enumerate(batches):
-        progress(f"site {site}: applying")
-        batch = by_site[site]
+    waves = site_order(estate, sorted(by_site))
+    for index, wave in enumerate(waves):
+        progress(f"wave {index + 1} ({', '.join(wave)}): applying")
+        batch = [host for site in wave for host in by_site[site]]
         runs, rollbacks = [], []
         for host in batch:
-            runs_for_host = _host_runs(host, plan, states[host.name], run_dir, commit, applied_at)
-            runs.append(runs_for_host[0])
-            rollbacks.append(runs_for_host[1])
+            forward, back = _host_runs(host, plan, states[host.name], run_dir, commit, applied_at)
+            runs.append(forward)
+            rollbacks.append(back)
         batch_results = run_playbook(
-            runs, run_dir / f"batch-{index}", progress=progress, cancel=cancel
+            runs, run_dir / f"wave-{index + 1}", progress=progress, cancel=cancel
         )
         results += batch_results
         failed = [r for r in batch_results if r.failed]
@@ -169,9 +173,9 @@ def apply_to_lab(
                 if "edge" in h.roles and not answers_options(h.address, wait=15)
             ]
         if failed:
-            progress(f"site {site}: failed; restoring its previous files")
-            run_playbook(rollbacks, run_dir / f"rollback-{index}", progress=progress)
-            untouched = [h.name for (later,) in batches[index + 1 :] for h in by_site[later]]
+            progress(f"wave {index + 1}: failed; restoring the previous files of its hosts")
+            run_playbook(rollbacks, run_dir / f"rollback-{index + 1}", progress=progress)
+            untouched = [h.name for later in waves[index + 1 :] for s in later for h in by_site[s]]
             first = failed[0]
             return Outcome(
                 tuple(results),
@@ -179,5 +183,5 @@ def apply_to_lab(
                 tuple(untouched),
                 f"{first.host}: {first.error}",
             )
-        progress(f"site {site}: healthy")
+        progress(f"wave {index + 1}: healthy")
     return Outcome(tuple(results))

@@ -39,7 +39,7 @@ def test_first_apply_installs_everything_and_a_call_goes_through(lab: Path) -> N
     applied = ccmsctl("apply", str(EXAMPLE), "--auto-approve", cwd=lab)
     assert applied.returncode == 0, applied.stdout + applied.stderr
     order = [line for line in applied.stdout.splitlines() if line.endswith(": applying")]
-    assert order == ["site hk-1: applying", "site sh-2: applying", "site sh-1: applying"]
+    assert order == ["wave 1 (hk-1, sh-2): applying", "wave 2 (sh-1): applying"]
     call = ccmsctl("lab", "call", str(EXAMPLE), "+862161230005", cwd=lab)
     assert call.returncode == 0, call.stdout + call.stderr
     assert "from trunk ct-sh (127.1.1.1) via sh1-edge-1: answered by sh1-pbx-" in call.stdout
