@@ -24,7 +24,7 @@ ROLES = REPOSITORY / "roles"
 
 @dataclass(frozen=True)
 class HostRun:
-    """One host's part of a run: what to install from where, and its new record."""
+    """One host's part of a run: what to install from where, and what to remove."""
 
     name: str
     root: str
@@ -33,8 +33,6 @@ class HostRun:
     staging: Path
     files: tuple[str, ...]
     remove: tuple[str, ...] = ()
-    changed: bool = False
-    record: str = ""
     connection: Mapping[str, str] = field(default_factory=lambda: {"ansible_connection": "local"})
 
     def variables(self) -> dict[str, Any]:
@@ -47,8 +45,6 @@ class HostRun:
             "ccms_staging": str(self.staging),
             "ccms_files": list(self.files),
             "ccms_remove": list(self.remove),
-            "ccms_changed": self.changed,
-            "ccms_record": self.record,
         }
 
 

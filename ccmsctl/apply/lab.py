@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import time
 from dataclasses import dataclass
@@ -88,6 +89,16 @@ def lab_up(lab: Lab) -> list[str]:
     if shutil.which("sipp") is None:
         raise LabError("sipp is not installed (Debian package sip-tester)")
     done = []
+    busy = [
+        f"{h.address}:5060 ({h.name})"
+        for h in lab.hosts
+        if {"edge", "pbx"} & set(h.roles)
+        and not _alive(h.root / SIPP_PID)
+        and not _alive(h.root / KAMAILIO_PID)
+        and _port_taken(h.address)
+    ]
+    if busy:
+        raise LabError(f"already in use: {', '.join(busy)}: is another lab up?")
     lab.folder.mkdir(parents=True, exist_ok=True)
     document = {
         "estate_dir": str(lab.estate_dir),
@@ -109,6 +120,15 @@ def lab_up(lab: Lab) -> list[str]:
             _start_pbx_stand_in(host)
             done.append(f"{host.name}: PBX stand-in (SIPp) on {host.address}:5060")
     return done
+
+
+def _port_taken(address: str) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.bind((address, 5060))
+        except OSError:
+            return True
+    return False
 
 
 def _start_pbx_stand_in(host: LabHost) -> None:
@@ -269,14 +289,18 @@ def lab_call(lab: Lab, estate: Estate, did: str, *, timeout: float = 30) -> Call
         check=False,
     )
     answered = run.returncode == 0
-    pbx = next(
-        (
-            host.name
-            for host in lab.hosts
-            if "pbx" in host.roles and call_id in _read(host.root / "run" / "sipp.msg")
-        ),
-        None,
-    )
+    pbx = None
+    deadline = time.monotonic() + 3  # the stand-ins write their traces a little later
+    while answered and pbx is None and time.monotonic() < deadline:
+        pbx = next(
+            (
+                host.name
+                for host in lab.hosts
+                if "pbx" in host.roles and call_id in _read(host.root / "run" / "sipp.msg")
+            ),
+            None,
+        )
+        time.sleep(0.1)
     detail = "" if answered else "\n".join((run.stdout + run.stderr).splitlines()[-8:])
     return CallResult(did, trunk.name, source, edge.name, answered, pbx, detail)
 

@@ -93,29 +93,26 @@ def _host_runs(
     """The run that applies the host's changes, and the one that would undo them.
 
     Only changed files are sent (an unchanged host costs Ansible nothing, and reports
-    changed=0); the record always lists every file."""
+    changed=0), with the host's new record, which lists every file; the undo puts back the
+    changed files and the old record."""
     desired = dict(plan.desired.hosts.get(host.name, {}))
     changes = [c for c in plan.changes if c.host == host.name]
-    sent = tuple(sorted(c.path for c in changes if c.action != "delete"))
+    if not changes:
+        nothing = HostRun(host.name, str(host.root), host.roles, True, run_dir, ())
+        return nothing, nothing
+    record = Record(commit, applied_at, {p: sha256(c) for p, c in desired.items()})
+    sent = {c.path: desired[c.path] for c in changes if c.action != "delete"}
+    sent[RECORD] = record.to_json().encode()
     removed = tuple(sorted(c.path for c in changes if c.action == "delete"))
     staging, snapshot = run_dir / "stage" / host.name, run_dir / "snapshot" / host.name
-    _stage(staging, {path: desired[path] for path in sent})
+    _stage(staging, sent)
     restored = {c.path: state.files[c.path] for c in changes if c.path in state.files}
+    if state.record is not None:
+        restored[RECORD] = state.record.to_json().encode()
     _stage(snapshot, restored)
-    record = Record(commit, applied_at, {p: sha256(c) for p, c in desired.items()})
     forward = HostRun(
-        host.name,
-        str(host.root),
-        host.roles,
-        True,
-        staging,
-        sent,
-        removed,
-        bool(changes),
-        record.to_json(),
+        host.name, str(host.root), host.roles, True, staging, tuple(sorted(sent)), removed
     )
-    previous = state.record
-    added = tuple(sorted(set(sent) - set(restored)))
     back = HostRun(
         host.name,
         str(host.root),
@@ -123,9 +120,7 @@ def _host_runs(
         True,
         snapshot,
         tuple(sorted(restored)),
-        added + (() if previous else (RECORD,)),
-        previous is not None,
-        previous.to_json() if previous else "",
+        tuple(sorted(set(sent) - set(restored))),
     )
     return forward, back
 
