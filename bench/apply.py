@@ -26,36 +26,53 @@ def site(index: int) -> str:
     hosts = "\n".join(
         f"  - {{name: s{index:02d}-{role}-{n}, roles: [{role}], address: 10.{index}.0.{k}}}"
         for k, (role, n) in enumerate(
-            [("edge", 1), ("edge", 2), ("pbx", 1), ("pbx", 2), ("monitor", 1)], start=1)
+            [("edge", 1), ("edge", 2), ("pbx", 1), ("pbx", 2), ("monitor", 1)], start=1
+        )
     )
-    return (f"kind: Site\nname: site-{index:02d}\ncountry: CN\nregion: cn-east\n"
-            f"timezone: Asia/Shanghai\nhosts:\n{hosts}\n")
+    return (
+        f"kind: Site\nname: site-{index:02d}\ncountry: CN\nregion: cn-east\n"
+        f"timezone: Asia/Shanghai\nhosts:\n{hosts}\n"
+    )
 
 
 def estate(folder: Path, sites: int) -> Path:
-    docs = ["kind: Estate\nname: bench\nsip_domain: bench.example\n",
-            "kind: IVR\nname: main\nentry: bye\nnodes:\n  bye: {type: hangup}\n"]
+    docs = [
+        "kind: Estate\nname: bench\nsip_domain: bench.example\n",
+        "kind: IVR\nname: main\nentry: bye\nnodes:\n  bye: {type: hangup}\n",
+    ]
     for index in range(sites):
         docs.append(site(index))
         first = FIRST + index * 1000
-        docs.append(f"kind: Trunk\nname: trunk-{index:02d}\ncarrier: Bench\n"
-                    f"sites: [site-{index:02d}]\npeers: [{{address: 203.0.113.{index + 1}}}]\n"
-                    "channels: 100\n")
-        docs.append(f"kind: NumberRange\nname: dids-{index:02d}\ntrunk: trunk-{index:02d}\n"
-                    f"site: site-{index:02d}\nivr: main\nfirst: \"+{first}\"\n"
-                    f"last: \"+{first + 99}\"\n")
+        docs.append(
+            f"kind: Trunk\nname: trunk-{index:02d}\ncarrier: Bench\n"
+            f"sites: [site-{index:02d}]\npeers: [{{address: 203.0.113.{index + 1}}}]\n"
+            "channels: 100\n"
+        )
+        docs.append(
+            f"kind: NumberRange\nname: dids-{index:02d}\ntrunk: trunk-{index:02d}\n"
+            f'site: site-{index:02d}\nivr: main\nfirst: "+{first}"\n'
+            f'last: "+{first + 99}"\n'
+        )
     for pair in range(sites // 2):
         a, b = 2 * pair, 2 * pair + 1
-        docs.append(f"kind: TwinPair\nname: pair-{pair}\nsites: [site-{a:02d}, site-{b:02d}]\n"
-                    f"mode: active-standby\nprimary: site-{a:02d}\nrto: 60s\n")
+        docs.append(
+            f"kind: TwinPair\nname: pair-{pair}\nsites: [site-{a:02d}, site-{b:02d}]\n"
+            f"mode: active-standby\nprimary: site-{a:02d}\nrto: 60s\n"
+        )
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "estate.yaml").write_text("---\n".join(docs), encoding="utf-8")
     return folder
 
 
 def ccmsctl(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    run = subprocess.run([sys.executable, "-m", "ccmsctl", *args], cwd=cwd, capture_output=True,
-                         text=True, timeout=1800, check=False)
+    run = subprocess.run(
+        [sys.executable, "-m", "ccmsctl", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=False,
+    )
     if run.returncode != 0:
         raise SystemExit(f"ccmsctl {' '.join(args)} failed:\n{run.stdout}{run.stderr}")
     return run
