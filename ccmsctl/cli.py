@@ -40,10 +40,10 @@ from ccmsctl.compile.output import BuildFolderError, write_build
 from ccmsctl.errors import Finding, Severity
 from ccmsctl.load.estate import Loaded, count_by_kind, load_estate
 from ccmsctl.model.schema import json_schemas
-from ccmsctl.plan.diff import SYMBOL, Plan, make_plan, unified_diff
+from ccmsctl.plan.diff import SYMBOL, Plan, base_states, make_plan, unified_diff
 from ccmsctl.plan.planfile import PlanFileError, SavedPlan, write_plan_file
 from ccmsctl.plan.planfile import load as load_plan
-from ccmsctl.plan.provenance import provenance
+from ccmsctl.plan.provenance import RevisionError, checkout_estate, provenance
 from ccmsctl.validate.run import Outcome, validate_estate
 
 app = typer.Typer(
@@ -272,6 +272,26 @@ def _lab_plan(directory: Path, folder: Path) -> tuple[Loaded, Lab, SavedPlan]:
     return loaded, lab, saved
 
 
+def _review_plan(directory: Path, ref: str) -> Plan:
+    """The estate's compile against its compile at Git revision `ref`; no host is read."""
+    loaded = _validated(directory)
+    with tempfile.TemporaryDirectory(prefix="ccmsctl-base-") as folder:
+        try:
+            old_dir = checkout_estate(directory, ref, Path(folder))
+        except RevisionError as error:
+            typer.echo(f"error: {error}", err=True)
+            raise typer.Exit(1) from None
+        old = load_estate(old_dir)
+        if any(f.severity is Severity.ERROR for f in old.findings):
+            typer.echo(
+                f"error: the estate at {ref} does not load; compare with another base", err=True
+            )
+            raise typer.Exit(1)
+        before = compile_estate(old.estate, workers=workers_available())
+    after = compile_estate(loaded.estate, workers=workers_available())
+    return make_plan(after, base_states(before))
+
+
 def _print_plan(plan: Plan, *, diff: bool) -> None:
     for host in plan.hosts():
         typer.echo(host)
@@ -307,6 +327,14 @@ def plan(
     lab_dir: LabDir = DEFAULT_FOLDER,
     diff: Annotated[bool, typer.Option("--diff", help="Show unified diffs.")] = False,
     out: Annotated[Path | None, typer.Option("--out", help="Save the plan (mode 0600).")] = None,
+    base: Annotated[
+        str | None,
+        typer.Option(
+            "--base",
+            help="Compare with the compile of this Git revision instead "
+            "of the hosts (offline review of a pull request).",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON Lines output.")] = False,
     detailed_exitcode: Annotated[
         bool, typer.Option("--detailed-exitcode", help="Exit 2 when there are changes.")
@@ -315,6 +343,15 @@ def plan(
     """Show what apply would change on each host, file by file."""
     del target  # the lab is the one target today
     with _bug_guard():
+        if base is not None:
+            review = _review_plan(directory, base)
+            if as_json:
+                _plan_json(review)
+            else:
+                _print_plan(review, diff=diff)
+            if detailed_exitcode and review.changes:
+                raise typer.Exit(2)
+            return
         _, _, saved = _lab_plan(directory, lab_dir)
         if as_json:
             _plan_json(saved.plan)

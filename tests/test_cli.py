@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from ccmsctl import cli
-from tests.conftest import ROOT, fixture_estate
+from tests.conftest import EXAMPLE, ROOT, fixture_estate
 
 runner = CliRunner()
 LINE = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+):(?P<col>\d+): (error|warning)\[[EW]\d{4}\]: .+")
@@ -93,3 +95,26 @@ def test_schema_export_writes_and_detects_drift(tmp_path: Path) -> None:
     code, output = invoke("schema", "export", "--out", str(tmp_path), "--check")
     assert code == 1
     assert "site.json" in output
+
+
+def test_plan_base_compares_with_another_revision_without_hosts(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(EXAMPLE, repo / "sites" / "example")
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, timeout=60)
+
+    git("init", "-q")
+    git("-c", "user.name=t", "-c", "user.email=t@example.invalid", "add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qm", "base")
+    trunks = repo / "sites/example/carriers/trunks.yaml"
+    trunks.write_text(trunks.read_text().replace("  - address: 203.0.113.11\n", ""))
+    estate = str(repo / "sites" / "example")
+    code, output = invoke("plan", estate, "--base", "HEAD", "--detailed-exitcode", "--diff")
+    assert code == 2, output
+    assert "  ~ etc/kamailio/address.list" in output
+    assert "-1 203.0.113.11 32 0 ct-sh" in output
+    assert output.strip().endswith("to delete.")
+    code, output = invoke("plan", estate, "--base", "no-such-ref")
+    assert code == 1
+    assert "cannot read" in output

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ccmsctl.compile.artifacts import Artifacts
-from ccmsctl.plan.state import HostState, sha256
+from ccmsctl.plan.state import HostState, Record, sha256
 
 Action = Literal["add", "change", "delete"]
 SYMBOL = {"add": "+", "change": "~", "delete": "-"}
@@ -99,3 +99,11 @@ def unified_diff(change: Change) -> str:
         tofile=f"{change.host}/{change.path} (compiled)",
     )
     return "".join(lines)
+
+
+def base_states(base: Artifacts) -> dict[str, HostState]:
+    """Hosts as another revision would have left them: for offline review (plan --base)."""
+    return {
+        host: HostState(Record("base", "", {p: sha256(c) for p, c in files.items()}), files)
+        for host, files in base.hosts.items()
+    }

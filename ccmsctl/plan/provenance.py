@@ -5,8 +5,10 @@ them differs at apply time."""
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import subprocess
+import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,3 +68,31 @@ def git_commit(directory: Path) -> str:
 
 def provenance(directory: Path, estate: Estate) -> Provenance:
     return Provenance(git_commit(directory), model_hash(estate), tooling_hash())
+
+
+class RevisionError(Exception):
+    """The estate cannot be read at that Git revision."""
+
+
+def checkout_estate(directory: Path, ref: str, into: Path) -> Path:
+    """Extract the estate directory as it is at Git revision `ref` into `into`; returns the
+    estate's folder there. Reads the repository only; touches no host."""
+
+    def git(*args: str) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run(
+            ["git", "-C", str(directory), *args], capture_output=True, timeout=120, check=False
+        )
+
+    top = git("rev-parse", "--show-toplevel")
+    if top.returncode != 0:
+        raise RevisionError(f"{directory} is not in a Git repository")
+    root = Path(top.stdout.decode().strip())
+    relative = directory.resolve().relative_to(root).as_posix() or "."
+    archive = git("-C", str(root), "archive", "--format=tar", ref, "--", relative)
+    if archive.returncode != 0:
+        raise RevisionError(
+            f"cannot read {relative} at {ref}: {archive.stderr.decode(errors='replace').strip()}"
+        )
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(into, filter="data")
+    return into / relative
