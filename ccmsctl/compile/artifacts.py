@@ -15,9 +15,11 @@ MANIFEST = "manifest.json"
 
 @dataclass(frozen=True)
 class Artifacts:
-    """host -> path (relative to the host's root, e.g. etc/kamailio/kamailio.cfg) -> bytes."""
+    """host -> path (relative to the host's root, e.g. etc/kamailio/kamailio.cfg) -> bytes,
+    and the estate-wide files (the Ansible inventory) by path."""
 
     hosts: Mapping[str, Mapping[str, bytes]] = field(default_factory=dict)
+    estate: Mapping[str, bytes] = field(default_factory=dict)
 
     def files(self) -> Iterator[tuple[str, str, bytes]]:
         """(host, path, content) in sorted order."""
@@ -26,11 +28,11 @@ class Artifacts:
                 yield host, path, self.hosts[host][path]
 
     def manifest(self) -> bytes:
-        """A sha256 per file, per host: what plan and apply compare against."""
+        """A sha256 per file, per host and for the estate-wide files."""
         listing = {
             host: {path: hashlib.sha256(content).hexdigest() for path, content in files.items()}
             for host, files in self.hosts.items()
         }
-        return (
-            json.dumps({"version": 1, "hosts": listing}, indent=2, sort_keys=True) + "\n"
-        ).encode()
+        estate = {path: hashlib.sha256(data).hexdigest() for path, data in self.estate.items()}
+        document = {"version": 1, "hosts": listing, "estate": estate}
+        return (json.dumps(document, indent=2, sort_keys=True) + "\n").encode()

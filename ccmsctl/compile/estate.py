@@ -12,6 +12,7 @@ from ccmsctl.compile.artifacts import Artifacts
 from ccmsctl.compile.asterisk import compile_pbx, compile_pbx_site
 from ccmsctl.compile.edge import compile_edge, compile_edge_site
 from ccmsctl.compile.fanout import fan_out
+from ccmsctl.compile.inventory import compile_inventory
 from ccmsctl.compile.keepalived import compile_keepalived
 from ccmsctl.compile.render import Renderer
 from ccmsctl.model.kinds import Estate
@@ -41,7 +42,7 @@ def compile_estate(
     hosts: dict[str, dict[str, bytes]] = {}
     for part in fan_out(compile_sites, sites, workers):
         hosts |= part
-    return Artifacts(hosts)
+    return Artifacts(hosts, {"inventory.yml": compile_inventory(estate, renderer)})
 
 
 def _compile_site(

@@ -33,6 +33,9 @@ def write_build(artifacts: Artifacts, out: Path) -> int:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(content)
             count += 1
+        for path, content in sorted(artifacts.estate.items()):
+            (staging / path).write_bytes(content)
+            count += 1
         (staging / MANIFEST).write_bytes(artifacts.manifest())
         old = out.with_name(f".{out.name}.old")
         if out.exists():

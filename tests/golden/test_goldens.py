@@ -23,6 +23,7 @@ REFRESH = "pytest tests/golden --update-goldens"
 def compiled_tree() -> dict[str, bytes]:
     artifacts = compile_estate(load_estate(EXAMPLE).estate)
     tree = {f"{host}/{path}": content for host, path, content in artifacts.files()}
+    tree |= dict(artifacts.estate)
     tree[MANIFEST] = artifacts.manifest()
     return tree
 

@@ -1,0 +1,75 @@
+"""The estate's Ansible inventory: every host with its address, site and roles, grouped by
+site, role, twin side and burst pool, so the playbooks run from ansible-playbook or AWX too."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from ccmsctl.compile.header import header
+from ccmsctl.compile.render import Renderer
+from ccmsctl.model.burstpool import BurstPool
+from ccmsctl.model.kinds import Estate
+from ccmsctl.model.site import Site
+from ccmsctl.model.twinpair import TwinPair
+
+
+@dataclass(frozen=True)
+class InventoryHost:
+    name: str
+    address: str
+    site: str
+    roles: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Group:
+    name: str
+    hosts: tuple[str, ...]
+    vars: tuple[tuple[str, str], ...] = ()
+
+
+def group_name(*parts: str) -> str:
+    """Ansible group names are identifiers: sh-1 -> site_sh_1."""
+    return re.sub(r"[^A-Za-z0-9_]", "_", "_".join(parts))
+
+
+def compile_inventory(estate: Estate, renderer: Renderer) -> bytes:
+    sites = sorted(estate.of(Site), key=lambda s: s.name)
+    hosts = [
+        InventoryHost(host.name, str(host.address), site.name, tuple(host.roles))
+        for site in sites
+        for host in sorted(site.hosts, key=lambda h: h.name)
+    ]
+    by_site = {site.name: tuple(sorted(h.name for h in site.hosts)) for site in sites}
+    groups = [Group(group_name("site", name), members) for name, members in by_site.items()]
+    for role in sorted({role for host in hosts for role in host.roles}):
+        members = tuple(host.name for host in hosts if role in host.roles)
+        groups.append(Group(group_name("role", role), members))
+    for pair in sorted(estate.of(TwinPair), key=lambda p: p.name):
+        primary = pair.primary if pair.primary in pair.sites else sorted(pair.sites)[0]
+        for side, site_names in (
+            ("primary", [primary]),
+            ("standby", [s for s in pair.sites if s != primary]),
+        ):
+            members = tuple(h for s in site_names for h in by_site.get(s, ()))
+            groups.append(Group(group_name("twin", pair.name, side), members))
+    for pool in sorted(estate.of(BurstPool), key=lambda p: p.name):
+        variables = (
+            ("ccms_provider", json.dumps(pool.provider)),
+            ("ccms_region", json.dumps(pool.region)),
+            ("ccms_country", pool.country),
+            ("ccms_node_template", json.dumps(pool.node_template)),
+            ("ccms_min", str(pool.min)),
+            ("ccms_max", str(pool.max)),
+            ("ccms_serves", json.dumps(list(pool.serves))),
+        )
+        groups.append(Group(group_name("burst", pool.name), (), variables))
+    sources = [f"Site/{s.name}" for s in sites] + [
+        f"TwinPair/{p.name}" for p in estate.of(TwinPair)
+    ]
+    sources += [f"BurstPool/{p.name}" for p in estate.of(BurstPool)]
+    return renderer.render(
+        "ansible/inventory.yml.j2", {"header": header(sources), "hosts": hosts, "groups": groups}
+    )
