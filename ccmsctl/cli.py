@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import tempfile
+import threading
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -232,6 +234,26 @@ class Target(StrEnum):
     lab = "lab"
 
 
+@contextmanager
+def _interruptible() -> Iterator[threading.Event]:
+    """Ctrl-C (or SIGTERM) during an apply cancels the Ansible run: the wave in progress is
+    rolled back and nothing after it starts."""
+    cancelled = threading.Event()
+
+    def cancel(signum: int, frame: object) -> None:
+        del signum, frame
+        if not cancelled.is_set():
+            typer.echo("Cancelling: the wave in progress will be rolled back.", err=True)
+        cancelled.set()
+
+    previous = {sig: signal.signal(sig, cancel) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield cancelled
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 def _validated(directory: Path) -> Loaded:
     """The loaded estate, or exit 1 after printing its errors."""
     loaded = load_estate(directory)
@@ -401,14 +423,16 @@ def apply(
                 desired_paths = {h: sorted(f) for h, f in saved.plan.desired.hosts.items()}
                 states = lab_states(lab, desired_paths)
                 check_fresh(saved, provenance(directory, loaded.estate), states)
-                outcome = apply_to_lab(
-                    loaded.estate,
-                    lab,
-                    saved.plan,
-                    states,
-                    saved.provenance.commit,
-                    progress=typer.echo,
-                )
+                with _interruptible() as cancelled:
+                    outcome = apply_to_lab(
+                        loaded.estate,
+                        lab,
+                        saved.plan,
+                        states,
+                        saved.provenance.commit,
+                        progress=typer.echo,
+                        cancel=cancelled.is_set,
+                    )
         except (LockedError, StalePlanError) as error:
             typer.echo(f"error: {error}", err=True)
             raise typer.Exit(1) from None

@@ -126,7 +126,11 @@ def run_playbook(
     failed_hosts = set(stats.get("failures", {})) | set(stats.get("dark", {}))
     results = []
     for host in hosts:
-        failed = host.name in failed_hosts or (runner.status != "successful" and not stats)
+        failed = (
+            host.name in failed_hosts
+            or runner.status in ("canceled", "timeout")
+            or (runner.status != "successful" and not stats)
+        )
         error = errors.get(host.name, "") if failed else ""
         if failed and not error:
             error = f"ansible-runner finished {runner.status}"

@@ -161,6 +161,8 @@ def apply_to_lab(
         )
         results += batch_results
         failed = [r for r in batch_results if r.failed]
+        if not failed and cancel():
+            failed = [Result(batch[0].name, 0, True, "apply cancelled")]
         if not failed:
             failed = [
                 Result(h.name, 0, True, "Kamailio does not answer SIP OPTIONS after the apply")

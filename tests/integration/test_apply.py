@@ -156,7 +156,7 @@ def test_apply_killed_half_way_converges_on_rerun(lab: Path) -> None:
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    time.sleep(6)
+    time.sleep(2.5)
     os.killpg(process.pid, signal.SIGKILL)
     assert process.wait(timeout=30) == -signal.SIGKILL, "the apply ended before it was killed"
     lock = json.loads((lab / ".ccmsctl/lab/lock.json").read_text())
@@ -164,3 +164,24 @@ def test_apply_killed_half_way_converges_on_rerun(lab: Path) -> None:
     rerun = ccmsctl("apply", str(EXAMPLE), "--auto-approve", cwd=lab)
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     assert ccmsctl("plan", str(EXAMPLE), cwd=lab).stdout.strip() == "No changes."
+
+
+def test_ctrl_c_rolls_back_the_wave_and_releases_the_lock(lab: Path) -> None:
+    edited = root(lab, "hk1-edge-1") / "etc/kamailio/dispatcher.list"
+    edited.write_bytes(edited.read_bytes() + b"# interrupted\n")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ccmsctl", "apply", str(EXAMPLE), "--auto-approve"],
+        cwd=lab,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(1.5)
+    process.send_signal(signal.SIGINT)
+    _, errors = process.communicate(timeout=120)
+    assert process.returncode == 1, errors
+    assert "Cancelling" in errors
+    assert "rolled back: hk1-edge-1" in errors
+    assert not (lab / ".ccmsctl/lab/lock.json").exists()
+    assert edited.read_bytes().endswith(b"# interrupted\n")  # the wave was put back
+    assert ccmsctl("apply", str(EXAMPLE), "--auto-approve", cwd=lab).returncode == 0

@@ -11,14 +11,27 @@ from pathlib import Path
 
 def test_ansible_reads_the_generated_inventory(example_build: Path) -> None:
     listed = subprocess.run(
-        [sys.executable, "-m", "ansible.cli.inventory", "-i",
-         str(example_build / "inventory.yml"), "--list"],
-        capture_output=True, text=True, timeout=120, check=True,
+        [
+            sys.executable,
+            "-m",
+            "ansible.cli.inventory",
+            "-i",
+            str(example_build / "inventory.yml"),
+            "--list",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     )
     inventory = json.loads(listed.stdout)
     assert set(inventory["site_sh_1"]["hosts"]) >= {"sh1-edge-1", "sh1-pbx-1"}
     assert sorted(inventory["role_edge"]["hosts"]) == [
-        "hk1-edge-1", "sh1-edge-1", "sh1-edge-2", "sh2-edge-1", "sh2-edge-2",
+        "hk1-edge-1",
+        "sh1-edge-1",
+        "sh1-edge-2",
+        "sh2-edge-1",
+        "sh2-edge-2",
     ]
     assert all(h.startswith("sh2-") for h in inventory["twin_shanghai_standby"]["hosts"])
     assert all(h.startswith("sh1-") for h in inventory["twin_shanghai_primary"]["hosts"])
