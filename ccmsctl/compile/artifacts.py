@@ -16,10 +16,12 @@ MANIFEST = "manifest.json"
 @dataclass(frozen=True)
 class Artifacts:
     """host -> path (relative to the host's root, e.g. etc/kamailio/kamailio.cfg) -> bytes,
-    and the estate-wide files (the Ansible inventory) by path."""
+    the estate-wide files (the Ansible inventory) by path, and each network device's intended
+    configuration."""
 
     hosts: Mapping[str, Mapping[str, bytes]] = field(default_factory=dict)
     estate: Mapping[str, bytes] = field(default_factory=dict)
+    devices: Mapping[str, bytes] = field(default_factory=dict)  # network device -> config
 
     def files(self) -> Iterator[tuple[str, str, bytes]]:
         """(host, path, content) in sorted order."""
@@ -34,5 +36,6 @@ class Artifacts:
             for host, files in self.hosts.items()
         }
         estate = {path: hashlib.sha256(data).hexdigest() for path, data in self.estate.items()}
-        document = {"version": 1, "hosts": listing, "estate": estate}
+        devices = {name: hashlib.sha256(data).hexdigest() for name, data in self.devices.items()}
+        document = {"version": 1, "hosts": listing, "estate": estate, "devices": devices}
         return (json.dumps(document, indent=2, sort_keys=True) + "\n").encode()

@@ -14,8 +14,10 @@ from ccmsctl.compile.edge import compile_edge, compile_edge_site
 from ccmsctl.compile.fanout import fan_out
 from ccmsctl.compile.inventory import compile_inventory
 from ccmsctl.compile.keepalived import compile_keepalived
+from ccmsctl.compile.network.device import compile_network_device
 from ccmsctl.compile.render import Renderer
 from ccmsctl.model.kinds import Estate
+from ccmsctl.model.netdevice import NetworkDevice
 from ccmsctl.model.site import Site
 
 
@@ -42,7 +44,11 @@ def compile_estate(
     hosts: dict[str, dict[str, bytes]] = {}
     for part in fan_out(compile_sites, sites, workers):
         hosts |= part
-    return Artifacts(hosts, {"inventory.yml": compile_inventory(estate, renderer)})
+    devices = {
+        device.name: compile_network_device(estate, device, renderer)
+        for device in sorted(estate.of(NetworkDevice), key=lambda d: d.name)
+    }
+    return Artifacts(hosts, {"inventory.yml": compile_inventory(estate, renderer)}, devices)
 
 
 def _compile_site(

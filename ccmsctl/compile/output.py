@@ -36,6 +36,10 @@ def write_build(artifacts: Artifacts, out: Path) -> int:
         for path, content in sorted(artifacts.estate.items()):
             (staging / path).write_bytes(content)
             count += 1
+        for device, content in sorted(artifacts.devices.items()):
+            (staging / "network").mkdir(exist_ok=True)
+            (staging / "network" / f"{device}.cfg").write_bytes(content)
+            count += 1
         (staging / MANIFEST).write_bytes(artifacts.manifest())
         old = out.with_name(f".{out.name}.old")
         if out.exists():

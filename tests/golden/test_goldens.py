@@ -24,6 +24,7 @@ def compiled_tree() -> dict[str, bytes]:
     artifacts = compile_estate(load_estate(EXAMPLE).estate)
     tree = {f"{host}/{path}": content for host, path, content in artifacts.files()}
     tree |= dict(artifacts.estate)
+    tree |= {f"network/{name}.cfg": config for name, config in artifacts.devices.items()}
     tree[MANIFEST] = artifacts.manifest()
     return tree
 

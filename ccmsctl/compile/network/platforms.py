@@ -1,0 +1,83 @@
+"""Per-platform differences as data: which template renders the intended configuration, and
+which top-level sections of a running configuration ccmsctl manages (everything else on the
+device is left alone by remediation)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from types import MappingProxyType
+
+
+@dataclass(frozen=True)
+class PlatformRules:
+    template: str
+    comment: str  # how the platform's configuration writes a comment line
+    managed: tuple[str, ...]  # top-level lines ccmsctl owns: {vlan}, {vlan_name}, {ports}
+    interface_lines: str = "(?!)"  # lines ccmsctl owns inside an interface it manages
+    commit_confirmed: bool = False
+
+    def owned(self, vlan: int, vlan_name: str, ports: tuple[str, ...]) -> re.Pattern[str]:
+        """One pattern matching every top-level line this device's voice config owns."""
+        values = {
+            "vlan": str(vlan),
+            "vlan_name": re.escape(vlan_name),
+            "ports": "|".join(re.escape(port) for port in ports) or "(?!)",
+        }
+        return re.compile("|".join(f"(?:{m.format(**values)})" for m in self.managed))
+
+
+PLATFORMS = MappingProxyType(
+    {
+        "cisco_ios": PlatformRules(
+            "network/cisco_ios.j2",
+            "!",
+            (
+                r"^vlan {vlan}$",
+                r"^ip access-list extended CCMS-",
+                r"^class-map .*CCMS-",
+                r"^policy-map CCMS-",
+                r"^interface ({ports})$",
+            ),
+            interface_lines=r"^\s+(switchport mode |switchport voice vlan "
+            r"|service-policy input CCMS-|ip access-group CCMS-|mls qos trust )",
+        ),
+        "arista_eos": PlatformRules(
+            "network/arista_eos.j2",
+            "!",
+            (
+                r"^vlan {vlan}$",
+                r"^ip access-list CCMS-",
+                r"^class-map .*CCMS-",
+                r"^policy-map .*CCMS-",
+                r"^interface ({ports})$",
+            ),
+            interface_lines=r"^\s+(switchport mode |switchport phone "
+            r"|service-policy type qos input CCMS-|ip access-group CCMS-|qos trust )",
+        ),
+        "juniper_junos": PlatformRules(
+            "network/juniper_junos.j2",
+            "#",
+            (
+                r"^set vlans {vlan_name} ",
+                r"^set switch-options voip interface ({ports})\.",
+                r"^set firewall family inet filter CCMS-",
+                r"^set class-of-service .*CCMS-",
+                r"^set interfaces ({ports}) unit 0 family inet filter input CCMS-",
+            ),
+            commit_confirmed=True,
+        ),
+        "huawei_vrp": PlatformRules(
+            "network/huawei_vrp.j2",
+            "#",
+            (
+                r"^vlan {vlan}$",
+                r"^acl name CCMS-",
+                r"^traffic (classifier|behavior|policy) CCMS-",
+                r"^interface ({ports})$",
+            ),
+            interface_lines=r"^\s+(voice-vlan |traffic-policy CCMS-|port link-type "
+            r"|traffic-filter inbound acl name CCMS-|trust dscp)",
+        ),
+    }
+)

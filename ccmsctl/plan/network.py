@@ -1,0 +1,75 @@
+"""Network remediation: the fewest commands that take a device's running configuration to
+the intended voice configuration, and the commands that would undo them.
+
+hier_config computes both, per platform (all four platforms ccmsctl renders are hier_config
+platforms). Only the sections ccmsctl owns are compared, so nothing else on the device — its
+hostname, other VLANs, other ACLs — is ever touched.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from hier_config import Platform, WorkflowRemediation, get_hconfig
+
+PLATFORMS = {
+    "cisco_ios": Platform.CISCO_IOS,
+    "arista_eos": Platform.ARISTA_EOS,
+    "juniper_junos": Platform.JUNIPER_JUNOS,
+    "huawei_vrp": Platform.HUAWEI_VRP,
+}
+
+
+@dataclass(frozen=True)
+class Remediation:
+    """Commands to push (`commands`) and to undo them (`rollback`), as indented lines."""
+
+    commands: tuple[str, ...]
+    rollback: tuple[str, ...]
+
+
+def without_comments(config: str, comment: str) -> str:
+    return "\n".join(
+        line
+        for line in config.splitlines()
+        if line.strip() and not line.lstrip().startswith(comment)
+    )
+
+
+def owned_part(
+    running: str, owned: re.Pattern[str], comment: str, interface_lines: str = "(?!)"
+) -> str:
+    """The top-level blocks of `running` (a line and its indented children) that ccmsctl
+    owns; inside an interface, only the lines it owns (a description stays the operator's).
+    The rest of the device's configuration is left out of every comparison."""
+    inside = re.compile(interface_lines)
+    kept: list[str] = []
+    keeping = interface = False
+    for line in without_comments(running, comment).splitlines():
+        if not line[:1].isspace():
+            keeping = owned.search(line) is not None
+            interface = line.startswith("interface ")
+            if keeping:
+                kept.append(line)
+        elif keeping and (not interface or inside.search(line)):
+            kept.append(line)
+    return "\n".join(kept)
+
+
+def remediate(
+    platform: str,
+    running: str,
+    intended: str,
+    owned: re.Pattern[str],
+    comment: str,
+    interface_lines: str = "(?!)",
+) -> Remediation:
+    hier = PLATFORMS[platform]
+    current = get_hconfig(hier, owned_part(running, owned, comment, interface_lines))
+    wanted = get_hconfig(hier, without_comments(intended, comment))
+    workflow = WorkflowRemediation(current, wanted)
+    return Remediation(
+        tuple(workflow.remediation_config.dump_simple()),
+        tuple(workflow.rollback_config.dump_simple()),
+    )
