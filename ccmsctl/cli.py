@@ -491,16 +491,8 @@ def lab_status_command(
                 f" {','.join(status.host.roles):<14}"
             ]
             if status.kamailio is not None:
-                parts.append(
-                    "kamailio "
-                    + (
-                        "answering"
-                        if status.answering
-                        else "running"
-                        if status.kamailio
-                        else "stopped"
-                    )
-                )
+                state = "running" if status.kamailio else "stopped"
+                parts.append("kamailio " + ("answering" if status.answering else state))
             if status.stand_in is not None:
                 parts.append("pbx stand-in " + ("running" if status.stand_in else "stopped"))
             typer.echo("  ".join(parts))

@@ -262,31 +262,8 @@ def lab_call(lab: Lab, estate: Estate, did: str, *, timeout: float = 30) -> Call
         raise LabError(f"no edge host receives trunk {trunk.name}")
     source, edge = str(trunk.peers[0].address), edges[0]
     call_id = f"ccmsctl-call-{os.getpid()}-{int(time.time())}"
-    run = subprocess.run(
-        [
-            "sipp",
-            "-sf",
-            str(SCENARIOS / "carrier_uac.xml"),
-            "-i",
-            source,
-            "-p",
-            "5060",
-            "-s",
-            did,
-            f"{edge.address}:5060",
-            "-m",
-            "1",
-            "-nostdin",
-            "-timeout",
-            str(int(timeout)),
-            "-timeout_error",
-            "-cid_str",
-            f"{call_id}-%u-%p@%s",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=timeout + 30,
-        check=False,
+    run = carrier_call(
+        source, str(edge.address), did, timeout=timeout, extra=("-cid_str", f"{call_id}-%u-%p@%s")
     )
     answered = run.returncode == 0
     pbx = None
@@ -303,6 +280,38 @@ def lab_call(lab: Lab, estate: Estate, did: str, *, timeout: float = 30) -> Call
         time.sleep(0.1)
     detail = "" if answered else "\n".join((run.stdout + run.stderr).splitlines()[-8:])
     return CallResult(did, trunk.name, source, edge.name, answered, pbx, detail)
+
+
+def carrier_call(
+    source: str, edge: str, did: str, *, timeout: float = 30, extra: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess[str]:
+    """One SIPp call as a carrier at `source` to `did` through the edge at `edge`:5060;
+    exit status 0 means it was answered and hung up cleanly."""
+    return subprocess.run(
+        [
+            "sipp",
+            "-sf",
+            str(SCENARIOS / "carrier_uac.xml"),
+            "-i",
+            source,
+            "-p",
+            "5060",
+            "-s",
+            did,
+            f"{edge}:5060",
+            "-m",
+            "1",
+            "-nostdin",
+            "-timeout",
+            str(int(timeout)),
+            "-timeout_error",
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=timeout + 30,
+        check=False,
+    )
 
 
 def _read(path: Path) -> str:

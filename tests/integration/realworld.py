@@ -17,13 +17,14 @@ from pathlib import Path
 
 import pytest
 
+from ccmsctl.apply import lab
 from ccmsctl.apply.health import sip_status
 from ccmsctl.compile.estate import compile_estate
 from ccmsctl.compile.lab import lab_estate
 from ccmsctl.load.estate import load_estate
 from ccmsctl.model.site import Site
 
-SCENARIOS = Path(__file__).resolve().parents[2] / "ccmsctl" / "apply" / "sipp"
+SCENARIOS = lab.SCENARIOS
 
 
 def require(program: str) -> str:
@@ -127,33 +128,13 @@ def carrier_call(
 ) -> subprocess.CompletedProcess[str]:
     """One call from a carrier at `source` to `did` through the edge; SIPp's exit status 0
     means the call was answered and hung up cleanly."""
-    binary = require("sipp")
-    return subprocess.run(
-        [
-            binary,
-            "-sf",
-            str(SCENARIOS / "carrier_uac.xml"),
-            "-i",
-            source,
-            "-p",
-            "5060",
-            "-s",
-            did,
-            f"{edge}:5060",
-            "-m",
-            "1",
-            "-nostdin",
-            "-timeout",
-            "25",
-            "-timeout_error",
-            "-trace_err",
-            "-error_file",
-            str(trace_dir / f"carrier-{source}.err"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=40,
-        check=False,
+    require("sipp")
+    return lab.carrier_call(
+        source,
+        edge,
+        did,
+        timeout=25,
+        extra=("-trace_err", "-error_file", str(trace_dir / f"carrier-{source}.err")),
     )
 
 
