@@ -120,7 +120,7 @@ def run_playbook(
         event_handler=_progress_handler(progress, errors),
         cancel_callback=cancel,
         timeout=timeout,
-        forks=min(max(len(hosts), 1), 16),
+        forks=min(max(len(hosts), 1), 50),
     )
     stats: dict[str, dict[str, int]] = runner.stats or {}
     failed_hosts = set(stats.get("failures", {})) | set(stats.get("dark", {}))

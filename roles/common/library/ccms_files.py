@@ -34,6 +34,20 @@ options:
     description: Path -> check command, with %s standing for the file to check.
     type: dict
     default: {}
+  restarts:
+    description:
+      - After installing, run each I(argv) whose I(prefix) starts a path that was installed
+        or removed (restart or reload a service).
+    type: list
+    elements: dict
+    default: []
+  ensure:
+    description:
+      - Commands run after the restarts when none of them ran (start a service that should
+        run); a command that prints C(started) changed the host.
+    type: list
+    elements: list
+    default: []
 """
 
 RETURN = r"""
@@ -88,6 +102,8 @@ def main() -> None:
             "remove": {"type": "list", "elements": "str", "default": []},
             "modes": {"type": "dict", "default": {}},
             "validate": {"type": "dict", "default": {}},
+            "restarts": {"type": "list", "elements": "dict", "default": []},
+            "ensure": {"type": "list", "elements": "list", "default": []},
         },
         supports_check_mode=True,
     )
@@ -108,7 +124,27 @@ def main() -> None:
             if not module.check_mode:
                 target.unlink()
             removed.append(relative)
-    module.exit_json(changed=bool(installed or removed), installed=installed, removed=removed)
+    touched = installed + removed
+    ran = [
+        _run(module, item["argv"])
+        for item in params["restarts"]
+        if any(path.startswith(item["prefix"]) for path in touched)
+    ]
+    started = [] if ran else [_run(module, argv) for argv in params["ensure"]]
+    changed = bool(touched or ran or any(out == "started" for out in started))
+    module.exit_json(changed=changed, installed=installed, removed=removed)
+
+
+def _run(module: AnsibleModule, argv: list[str]) -> str:
+    if module.check_mode:
+        return ""
+    result = subprocess.run(
+        [str(part) for part in argv], capture_output=True, text=True, timeout=300, check=False
+    )
+    if result.returncode != 0:
+        output = (result.stdout + result.stderr).strip().splitlines()[-5:]
+        module.fail_json(msg=f"{' '.join(map(str, argv))} failed: " + " | ".join(output))
+    return result.stdout.strip()
 
 
 if __name__ == "__main__":
