@@ -1,0 +1,104 @@
+"""netmiko over real SSH to a fake device on loopback: the first push changes it, the second
+sends nothing, a refused command stops that device naming it, an unreachable device is
+reported within the timeout, and the password never appears in what ccmsctl reports."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ccmsctl.apply.fakedevice import FakeDevice
+from ccmsctl.apply.netdev import DevicePushError, push
+from ccmsctl.compile.network.device import compile_network_device
+from ccmsctl.compile.network.platforms import PLATFORMS
+from ccmsctl.compile.render import Renderer
+from ccmsctl.load.estate import load_estate
+from ccmsctl.model.netdevice import NetworkDevice
+from ccmsctl.plan.network import remediate
+from tests.conftest import EXAMPLE, ROOT
+
+PASSWORD = "lab-switch-secret"
+RUNNING = ROOT / "tests" / "golden" / "network" / "cisco_ios" / "running.cfg"
+
+
+def free_port(address: str) -> int:
+    with socket.socket() as probe:
+        probe.bind((address, 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def switch(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[tuple[NetworkDevice, str]]:
+    estate = load_estate(EXAMPLE).estate
+    device = estate.index(NetworkDevice)["hk1-access-sw"]
+    monkeypatch.setenv("HK_NETDEV_PASSWORD", PASSWORD)
+    yield device, compile_network_device(estate, device, Renderer()).decode()
+
+
+def fake(tmp_path: Path, port: int, reject: str | None = None) -> FakeDevice:
+    state = tmp_path / "running.cfg"
+    state.write_text(RUNNING.read_text())
+    return FakeDevice(
+        "127.3.1.1", port, "hk1-access-sw", "ccmsctl", PASSWORD, state, reject=reject
+    ).start()
+
+
+def test_first_push_converges_and_second_sends_nothing(switch, tmp_path: Path) -> None:
+    device, intended = switch
+    port = free_port("127.3.1.1")
+    box = fake(tmp_path, port)
+    try:
+        first = push(device, intended, address="127.3.1.1", port=port)
+        assert first.sent and first.saved
+        assert box.saved == 1
+        rules = PLATFORMS["cisco_ios"]
+        owned = rules.owned(210, "voice", (*device.access_ports, *device.uplinks))
+        left = remediate(
+            "cisco_ios", box.running, intended, owned, rules.comment, rules.interface_lines
+        )
+        assert left.commands == ()
+        assert "hostname hk1-access-sw" in box.running  # what ccmsctl does not own stays
+        assert "description agent desk 1" in box.running
+        sent_before = len(box.commands)
+        second = push(device, intended, address="127.3.1.1", port=port)
+        assert second.sent == () and not second.saved
+        assert len(box.commands) == sent_before and box.saved == 1
+    finally:
+        box.stop()
+
+
+def test_refused_command_stops_the_device_and_names_it(switch, tmp_path: Path) -> None:
+    device, intended = switch
+    port = free_port("127.3.1.1")
+    box = fake(tmp_path, port, reject=r"^mls qos trust")
+    try:
+        with pytest.raises(DevicePushError) as refused:
+            push(device, intended, address="127.3.1.1", port=port)
+        message = str(refused.value)
+        assert "hk1-access-sw refused 'mls qos trust dscp'" in message
+        assert PASSWORD not in message
+        assert box.saved == 0
+    finally:
+        box.stop()
+
+
+def test_unreachable_device_is_reported_not_hung_on(switch) -> None:
+    device, intended = switch
+    port = free_port("127.3.9.1")  # nothing listens there
+    started = time.monotonic()
+    with pytest.raises(DevicePushError) as unreachable:
+        push(device, intended, address="127.3.9.1", port=port, timeout=3)
+    assert time.monotonic() - started < 30
+    assert "hk1-access-sw (127.3.9.1" in str(unreachable.value)
+    assert PASSWORD not in str(unreachable.value)
+
+
+def test_missing_credentials_are_an_error_without_a_value(switch, monkeypatch) -> None:
+    device, intended = switch
+    monkeypatch.delenv("HK_NETDEV_PASSWORD")
+    with pytest.raises(DevicePushError, match="HK_NETDEV_PASSWORD is not set"):
+        push(device, intended, address="127.3.1.1", port=1)
