@@ -33,7 +33,7 @@ from ccmsctl.apply.lab import (
     open_lab,
     plan_lab,
 )
-from ccmsctl.apply.lock import LockedError, force_unlock, locked
+from ccmsctl.apply.lock import LockedError, LockError, force_unlock, locked
 from ccmsctl.apply.rollout import StalePlanError, apply_to_lab, check_fresh, lab_states
 from ccmsctl.compile.estate import compile_estate
 from ccmsctl.compile.fanout import workers_available
@@ -47,6 +47,17 @@ from ccmsctl.plan.planfile import PlanFileError, SavedPlan, write_plan_file
 from ccmsctl.plan.planfile import load as load_plan
 from ccmsctl.plan.provenance import RevisionError, checkout_estate, provenance
 from ccmsctl.validate.run import Outcome, validate_estate
+
+# Failures a user causes and can fix: one error line, exit status 1, no trace.
+USER_ERRORS = (
+    BuildFolderError,
+    LabError,
+    LockError,
+    LockedError,
+    PlanFileError,
+    RevisionError,
+    StalePlanError,
+)
 
 app = typer.Typer(
     name="ccmsctl",
@@ -73,11 +84,15 @@ class Format(StrEnum):
 
 @contextmanager
 def _bug_guard() -> Iterator[None]:
-    """Bad input never gets here; anything that does is a bug and says so."""
+    """Expected failures (a missing lab, a held lock, a stale plan...) end with one error
+    line and exit status 1; anything else is a bug and says so."""
     try:
         yield
     except (typer.Exit, typer.Abort, KeyboardInterrupt):
         raise
+    except USER_ERRORS as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
     except Exception:
         traceback.print_exc(file=sys.stderr)
         typer.echo(
@@ -192,11 +207,7 @@ def compile_command(
             typer.echo(f"{directory}: not compiled: fix the errors above", err=True)
             raise typer.Exit(1)
         artifacts = compile_estate(loaded.estate, workers=workers_available())
-        try:
-            count = write_build(artifacts, out)
-        except BuildFolderError as error:
-            typer.echo(f"error: {error}", err=True)
-            raise typer.Exit(1) from None
+        count = write_build(artifacts, out)
         typer.echo(
             f"{directory}: compiled {count} files for {len(artifacts.hosts)} hosts into {out}"
         )
@@ -268,17 +279,9 @@ def _validated(directory: Path) -> Loaded:
     return loaded
 
 
-def _open_lab(folder: Path) -> Lab:
-    try:
-        return open_lab(folder)
-    except LabError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(1) from None
-
-
 def _lab_plan(directory: Path, folder: Path) -> tuple[Loaded, Lab, SavedPlan]:
     loaded = _validated(directory)
-    lab = _open_lab(folder)
+    lab = open_lab(folder)
     desired = compile_estate(
         lab_estate(loaded.estate), roots=lab.roots(), workers=workers_available()
     )
@@ -298,11 +301,7 @@ def _review_plan(directory: Path, ref: str) -> Plan:
     """The estate's compile against its compile at Git revision `ref`; no host is read."""
     loaded = _validated(directory)
     with tempfile.TemporaryDirectory(prefix="ccmsctl-base-") as folder:
-        try:
-            old_dir = checkout_estate(directory, ref, Path(folder))
-        except RevisionError as error:
-            typer.echo(f"error: {error}", err=True)
-            raise typer.Exit(1) from None
+        old_dir = checkout_estate(directory, ref, Path(folder))
         old = load_estate(old_dir)
         if any(f.severity is Severity.ERROR for f in old.findings):
             typer.echo(
@@ -403,14 +402,10 @@ def apply(
     del target
     with _bug_guard():
         if source.is_file():
-            try:
-                saved = load_plan(source.read_bytes())
-            except PlanFileError as error:
-                typer.echo(f"error: {source}: {error}", err=True)
-                raise typer.Exit(1) from None
+            saved = load_plan(source.read_bytes())
             directory = Path(saved.estate_dir)
             loaded = _validated(directory)
-            lab = _open_lab(lab_dir)
+            lab = open_lab(lab_dir)
         else:
             directory = source
             loaded, lab, saved = _lab_plan(directory, lab_dir)
@@ -418,24 +413,20 @@ def apply(
             if not auto_approve and not typer.confirm("Apply these changes?", default=False):
                 typer.echo("Apply cancelled.")
                 raise typer.Exit(1)
-        try:
-            with locked(lab.folder, "apply", package_version("ccmsctl"), timeout=lock_timeout):
-                desired_paths = {h: sorted(f) for h, f in saved.plan.desired.hosts.items()}
-                states = lab_states(lab, desired_paths)
-                check_fresh(saved, provenance(directory, loaded.estate), states)
-                with _interruptible() as cancelled:
-                    outcome = apply_to_lab(
-                        loaded.estate,
-                        lab,
-                        saved.plan,
-                        states,
-                        saved.provenance.commit,
-                        progress=typer.echo,
-                        cancel=cancelled.is_set,
-                    )
-        except (LockedError, StalePlanError) as error:
-            typer.echo(f"error: {error}", err=True)
-            raise typer.Exit(1) from None
+        with locked(lab.folder, "apply", package_version("ccmsctl"), timeout=lock_timeout):
+            desired_paths = {h: sorted(f) for h, f in saved.plan.desired.hosts.items()}
+            states = lab_states(lab, desired_paths)
+            check_fresh(saved, provenance(directory, loaded.estate), states)
+            with _interruptible() as cancelled:
+                outcome = apply_to_lab(
+                    loaded.estate,
+                    lab,
+                    saved.plan,
+                    states,
+                    saved.provenance.commit,
+                    progress=typer.echo,
+                    cancel=cancelled.is_set,
+                )
         if outcome.error:
             typer.echo(f"error: apply failed on {outcome.error}", err=True)
             typer.echo(f"rolled back: {', '.join(outcome.rolled_back)}", err=True)
@@ -451,12 +442,9 @@ def force_unlock_command(
     lab_dir: LabDir = DEFAULT_FOLDER,
 ) -> None:
     """Remove a lock left by an apply that died."""
-    try:
+    with _bug_guard():
         holder = force_unlock(lab_dir, lock_id)
-    except ValueError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(1) from None
-    typer.echo(f"Removed {holder.describe()}.")
+        typer.echo(f"Removed {holder.describe()}.")
 
 
 @lab_app.command("up")
@@ -468,12 +456,8 @@ def lab_up_command(
     with _bug_guard():
         loaded = _validated(directory)
         lab = plan_lab(loaded.estate, directory, lab_dir)
-        try:
-            for line in lab_up(lab):
-                typer.echo(line)
-        except LabError as error:
-            typer.echo(f"error: {error}", err=True)
-            raise typer.Exit(1) from None
+        for line in lab_up(lab):
+            typer.echo(line)
         typer.echo(f"Lab up in {lab.folder}: {len(lab.hosts)} hosts on loopback.")
 
 
@@ -485,7 +469,7 @@ def lab_status_command(
     """Show each lab host, its address, and what runs there."""
     del directory
     with _bug_guard():
-        for status in lab_status(_open_lab(lab_dir)):
+        for status in lab_status(open_lab(lab_dir)):
             parts = [
                 f"{status.host.name:<14} {status.host.address:<12}"
                 f" {','.join(status.host.roles):<14}"
@@ -507,11 +491,7 @@ def lab_call_command(
     """Call a DID through the lab as its carrier would, and say which PBX answered."""
     with _bug_guard():
         loaded = _validated(directory)
-        try:
-            result = lab_call(_open_lab(lab_dir), loaded.estate, did)
-        except LabError as error:
-            typer.echo(f"error: {error}", err=True)
-            raise typer.Exit(1) from None
+        result = lab_call(open_lab(lab_dir), loaded.estate, did)
         route = f"{result.did} from trunk {result.trunk} ({result.source}) via {result.edge}"
         if not result.answered:
             typer.echo(f"Call {route}: FAILED\n{result.detail}", err=True)
@@ -527,7 +507,7 @@ def lab_down_command(
     """Stop everything the lab runs and remove its folder."""
     del directory
     with _bug_guard():
-        for line in lab_down(_open_lab(lab_dir)):
+        for line in lab_down(open_lab(lab_dir)):
             typer.echo(line)
         typer.echo("Lab down.")
 

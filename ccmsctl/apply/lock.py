@@ -80,12 +80,16 @@ def locked(folder: Path, operation: str, version: str, *, timeout: float = 0) ->
         path.unlink(missing_ok=True)
 
 
+class LockError(Exception):
+    """force-unlock was given the wrong lock, or there is none."""
+
+
 def force_unlock(folder: Path, lock_id: str) -> LockInfo:
-    """Remove the lock if its id is `lock_id`; raises ValueError otherwise."""
+    """Remove the lock if its id is `lock_id`; raises LockError otherwise."""
     holder = read_lock(folder)
     if holder is None:
-        raise ValueError(f"no lock in {folder}")
+        raise LockError(f"no lock in {folder}")
     if holder.id != lock_id:
-        raise ValueError(f"the lock's id is {holder.id}, not {lock_id}")
+        raise LockError(f"the lock's id is {holder.id}, not {lock_id}")
     (folder / LOCK_FILE).unlink()
     return holder
