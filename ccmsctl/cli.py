@@ -42,7 +42,14 @@ from ccmsctl.compile.output import BuildFolderError, write_build
 from ccmsctl.errors import Finding, Severity
 from ccmsctl.load.estate import Loaded, count_by_kind, load_estate
 from ccmsctl.model.schema import json_schemas
-from ccmsctl.plan.diff import SYMBOL, Plan, base_states, make_plan, unified_diff
+from ccmsctl.plan.diff import (
+    SYMBOL,
+    Plan,
+    base_states,
+    make_plan,
+    unified_diff,
+    with_devices,
+)
 from ccmsctl.plan.planfile import PlanFileError, SavedPlan, write_plan_file
 from ccmsctl.plan.planfile import load as load_plan
 from ccmsctl.plan.provenance import RevisionError, checkout_estate, provenance
@@ -310,7 +317,7 @@ def _review_plan(directory: Path, ref: str) -> Plan:
             raise typer.Exit(1)
         before = compile_estate(old.estate, workers=workers_available())
     after = compile_estate(loaded.estate, workers=workers_available())
-    return make_plan(after, base_states(before))
+    return make_plan(with_devices(after), base_states(with_devices(before)))
 
 
 def _print_plan(plan: Plan, *, diff: bool) -> None:

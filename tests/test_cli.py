@@ -114,6 +114,8 @@ def test_plan_base_compares_with_another_revision_without_hosts(tmp_path: Path) 
     assert code == 2, output
     assert "  ~ etc/kamailio/address.list" in output
     assert "-1 203.0.113.11 32 0 ct-sh" in output
+    assert "sh1-core-sw\n  ~ running-config (voice)" in output  # the switches' ACLs follow
+    assert "- rule 35 permit udp source 203.0.113.11 0" in output
     assert output.strip().endswith("to delete.")
     code, output = invoke("plan", estate, "--base", "no-such-ref")
     assert code == 1

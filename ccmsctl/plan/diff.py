@@ -101,6 +101,15 @@ def unified_diff(change: Change) -> str:
     return "".join(lines)
 
 
+def with_devices(artifacts: Artifacts) -> Artifacts:
+    """Network devices as targets of their own (`<device>`, file `running-config (voice)`),
+    for the offline review, where both sides are compiles."""
+    devices = {
+        name: {"running-config (voice)": config} for name, config in artifacts.devices.items()
+    }
+    return Artifacts({**artifacts.hosts, **devices}, artifacts.estate, artifacts.devices)
+
+
 def base_states(base: Artifacts) -> dict[str, HostState]:
     """Hosts as another revision would have left them: for offline review (plan --base)."""
     return {
