@@ -1,10 +1,12 @@
 """A fake network device for the lab and the tests: a real SSH server (paramiko) on a
-loopback address with an IOS-like command line that keeps a running configuration.
+loopback address with the command line of a platform (Cisco IOS, Arista EOS or Huawei VRP),
+keeping a running configuration.
 
-It answers what netmiko's cisco_ios driver sends: `terminal length 0`, `terminal width 511`,
-`show running-config`, `configure terminal` (with sub-modes), `end`/`exit`, `no ...`,
-`write memory`. Configuration lines are applied with hier_config, as the device would apply
-them; lines matching `reject` are refused with IOS's own error text.
+It answers what netmiko's driver for the platform sends: paging and width commands, show or
+display the running configuration, enter configuration mode and its sub-modes, leave them,
+`no`/`undo` lines, save (with VRP's confirmation). Configuration lines are applied with
+hier_config, as the device would apply them; lines matching `reject` are refused with the
+platform's own error text.
 """
 
 from __future__ import annotations
@@ -12,13 +14,96 @@ from __future__ import annotations
 import re
 import socket
 import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import paramiko
 from hier_config import Platform, get_hconfig
 
-_SECTIONS = re.compile(r"^(interface|vlan|ip access-list|class-map|policy-map|router|line) ")
-_NESTED = {"policy-map": re.compile(r"^class ")}
+
+@dataclass(frozen=True)
+class Dialect:
+    """What one platform's command line looks like: differences as data."""
+
+    platform: Platform
+    exec_prompt: str  # {host}
+    config_prompt: str  # {host}
+    sub_prompt: str  # {host}, {view}
+    replies: dict[str, str]  # exec commands answered with fixed text (paging, width)
+    show: tuple[str, ...]
+    configure: tuple[str, ...]
+    leave: tuple[str, ...]  # back to exec from anywhere
+    up: tuple[str, ...]  # one level up
+    save: tuple[str, ...]
+    saved: str
+    confirm: str  # a question save asks first, "" if none
+    invalid: str
+    sections: re.Pattern[str]
+    nested: dict[str, re.Pattern[str]] = field(default_factory=dict)
+
+
+_IOS_SECTIONS = re.compile(r"^(interface|vlan|ip access-list|class-map|policy-map|router|line) ")
+DIALECTS = {
+    "cisco_ios": Dialect(
+        Platform.CISCO_IOS,
+        "{host}#",
+        "{host}(config)#",
+        "{host}(config-sub)#",
+        {"terminal length 0": "", "terminal width 511": ""},
+        ("show running-config",),
+        ("configure terminal",),
+        ("end", "\x1a"),
+        ("exit",),
+        ("write memory", "write mem"),
+        "Building configuration...\r\n[OK]\r\n",
+        "",
+        "                ^\r\n% Invalid input detected at '^' marker.\r\n\r\n",
+        _IOS_SECTIONS,
+        {"policy-map": re.compile(r"^class ")},
+    ),
+    "arista_eos": Dialect(
+        Platform.ARISTA_EOS,
+        "{host}#",
+        "{host}(config)#",
+        "{host}(config-sub)#",
+        {
+            "terminal length 0": "Pagination disabled.\r\n",
+            "terminal width 511": "Width set to 511 columns.\r\n",
+        },
+        ("show running-config",),
+        ("configure terminal", "configure"),
+        ("end",),
+        ("exit",),
+        ("write memory", "copy running-config startup-config"),
+        "Copy completed successfully.\r\n",
+        "",
+        "% Invalid input\r\n",
+        _IOS_SECTIONS,
+        {"policy-map": re.compile(r"^class ")},
+    ),
+    "huawei_vrp": Dialect(
+        Platform.HUAWEI_VRP,
+        "<{host}>",
+        "[{host}]",
+        "[{host}-{view}]",
+        {
+            "screen-length 0 temporary": "Info: The configuration takes effect on the current "
+            "user terminal interface only.\r\n"
+        },
+        ("display current-configuration",),
+        ("system-view",),
+        ("return",),
+        ("quit",),
+        ("save",),
+        "Info: Save the configuration successfully.\r\n",
+        "Warning: The current configuration will be written to the device. Continue? [Y/N]:",
+        "Error: Unrecognized command found at '^' position.\r\n",
+        re.compile(
+            r"^(interface|vlan|acl name|traffic classifier|traffic behavior"
+            r"|traffic policy) "
+        ),
+    ),
+}
 
 
 class _Server(paramiko.ServerInterface):  # type: ignore[misc]  # paramiko is untyped
@@ -58,7 +143,9 @@ class FakeDevice:
         password: str,
         state_file: Path,
         reject: str | None = None,
+        platform: str = "cisco_ios",
     ) -> None:
+        self.dialect = DIALECTS[platform]
         self.address, self.port, self.hostname = address, port, hostname
         self.username, self.password = username, password
         self.state_file = state_file
@@ -112,8 +199,9 @@ class FakeDevice:
 
     def _shell(self, channel: paramiko.Channel) -> None:
         channel.settimeout(60)
-        mode: list[str] = []  # () exec, ["config"] config, ["config", section...] sub-modes
+        mode: list[str] = []  # [] exec; ["config", section, nested section] in configuration
         session: list[str] = []
+        confirming = False
         buffer = b""
         channel.sendall(self._prompt(mode).encode())
         while not self._stopping.is_set():
@@ -126,78 +214,95 @@ class FakeDevice:
                 line, buffer = buffer[:cut].decode(errors="replace"), buffer[cut + 1 :]
                 if buffer[:1] == b"\n":
                     buffer = buffer[1:]
+                if confirming:
+                    confirming = False
+                    self.saved += line.strip().lower() == "y"
+                    done = self.dialect.saved if line.strip().lower() == "y" else ""
+                    channel.sendall((line + "\r\n" + done + self._prompt(mode)).encode())
+                    continue
                 reply = self._command(line.strip(), mode, session)
                 if reply is None:
                     channel.close()
                     return
+                if reply == _CONFIRM:
+                    confirming = True
+                    channel.sendall((line + "\r\n" + self.dialect.confirm).encode())
+                    continue
                 channel.sendall((line + "\r\n" + reply + self._prompt(mode)).encode())
 
     def _prompt(self, mode: list[str]) -> str:
         if not mode:
-            return f"{self.hostname}#"
-        sub = {
-            "interface": "-if",
-            "vlan": "-vlan",
-            "ip": "-ext-nacl",
-            "class-map": "-cmap",
-            "policy-map": "-pmap",
-            "class": "-pmap-c",
-        }
-        suffix = sub.get(mode[-1].split()[0], "-sub") if len(mode) > 1 else ""
-        return f"{self.hostname}(config{suffix})#"
+            return self.dialect.exec_prompt.format(host=self.hostname)
+        if len(mode) == 1:
+            return self.dialect.config_prompt.format(host=self.hostname)
+        view = mode[-1].split()[-1].replace("/", "")
+        return self.dialect.sub_prompt.format(host=self.hostname, view=view)
 
     def _command(self, line: str, mode: list[str], session: list[str]) -> str | None:
+        dialect = self.dialect
         if not mode:
             return self._exec(line, mode)
-        if line in ("end", "\x1a"):
+        if line in dialect.leave:
             self._commit(session)
             mode.clear()
             return ""
-        if line == "exit":
+        if line in dialect.up:
             if len(mode) > 1:
                 mode.pop()
             else:
                 self._commit(session)
                 mode.clear()
             return ""
+        if not line:
+            return ""
         if self.reject and self.reject.search(line):
-            return "                ^\r\n% Invalid input detected at '^' marker.\r\n\r\n"
+            return dialect.invalid
         self.commands.append(line)
         header = False
-        if _SECTIONS.match(line):
+        if dialect.sections.match(line):
             del mode[1:]
             mode.append(line)
             header = True
         elif len(mode) > 1 and any(
-            pattern.match(line) for key, pattern in _NESTED.items() if mode[1].startswith(key)
+            pattern.match(line)
+            for key, pattern in dialect.nested.items()
+            if mode[1].startswith(key)
         ):
             del mode[2:]
             mode.append(line)
             header = True
-        elif line.startswith("no ") and _SECTIONS.match(line.removeprefix("no ")):
+        elif re.match(r"^(no|undo) ", line) and dialect.sections.match(line.split(" ", 1)[1]):
             del mode[1:]
         session.append(" " * (len(mode) - 2 if header else len(mode) - 1) + line)
         return ""
 
     def _exec(self, line: str, mode: list[str]) -> str | None:
-        if line in ("", "terminal length 0", "terminal width 511"):
+        dialect = self.dialect
+        if line in dialect.replies:
+            return dialect.replies[line]
+        if not line:
             return ""
         if line in ("exit", "quit", "logout"):
             return None
-        if line.startswith("show run"):
+        if line in dialect.show:
             return self.running.replace("\n", "\r\n")
-        if line in ("configure terminal", "conf t"):
+        if line in dialect.configure:
             mode.append("config")
-            return "Enter configuration commands, one per line.  End with CNTL/Z.\r\n"
-        if line in ("write memory", "write mem", "copy running-config startup-config"):
+            return ""
+        if line in dialect.save:
+            if dialect.confirm:
+                return _CONFIRM
             self.saved += 1
-            return "Building configuration...\r\n[OK]\r\n"
-        return "                ^\r\n% Invalid input detected at '^' marker.\r\n\r\n"
+            return dialect.saved
+        return dialect.invalid
 
     def _commit(self, session: list[str]) -> None:
         if not session:
             return
-        current = get_hconfig(Platform.CISCO_IOS, self.running)
-        future = current.future(get_hconfig(Platform.CISCO_IOS, "\n".join(session)))
+        current = get_hconfig(self.dialect.platform, self.running)
+        future = current.future(get_hconfig(self.dialect.platform, "\n".join(session)))
         self.state_file.write_text("\n".join(future.dump_simple()) + "\n", encoding="utf-8")
         session.clear()
+
+
+_CONFIRM = "\0confirm"

@@ -79,9 +79,11 @@ def push(
             banner_timeout=timeout,
             timeout=timeout,
         ) as connection:
-            running = str(connection.send_command("show running-config"))
-            commands = tuple(
-                line.strip() for line in _remediation(device, running, intended).commands
+            rules = PLATFORMS[device.platform]
+            running = str(connection.send_command(rules.show_running))
+            commands = typed(
+                _remediation(device, running, intended).commands,
+                PLATFORMS[device.platform].leave_section,
             )
             if not commands:
                 return PushResult(device.name, (), saved=False)
@@ -102,6 +104,20 @@ def push(
         ) from None
     except OSError as error:
         raise DevicePushError(f"{device.name} ({address}:{port}) unreachable: {error}") from None
+
+
+def typed(lines: tuple[str, ...], leave_section: str) -> tuple[str, ...]:
+    """Indented remediation lines as typed at the device: stripped, with the platform's
+    command to leave a view wherever the indentation steps back (VRP's `quit`)."""
+    typed_lines: list[str] = []
+    depth = 0
+    for line in lines:
+        level = (len(line) - len(line.lstrip())) // 2
+        if leave_section:
+            typed_lines += [leave_section] * max(depth - level, 0)
+        typed_lines.append(line.strip())
+        depth = level
+    return tuple(typed_lines)
 
 
 def _refused(message: str, commands: tuple[str, ...]) -> str:

@@ -47,22 +47,38 @@ def fake(tmp_path: Path, port: int, reject: str | None = None) -> FakeDevice:
     ).start()
 
 
-def test_first_push_converges_and_second_sends_nothing(switch, tmp_path: Path) -> None:
-    device, intended = switch
+DEVICES = {"cisco_ios": "hk1-access-sw", "arista_eos": "sh2-pbx-tor", "huawei_vrp": "sh1-core-sw"}
+
+
+@pytest.mark.parametrize("platform", sorted(DEVICES))
+def test_first_push_converges_and_second_sends_nothing(
+    platform: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    estate = load_estate(EXAMPLE).estate
+    device = estate.index(NetworkDevice)[DEVICES[platform]]
+    intended = compile_network_device(estate, device, Renderer()).decode()
+    monkeypatch.setenv(device.credentials.password.secret.split(":", 1)[1], PASSWORD)
+    state = tmp_path / "running.cfg"
+    running = (ROOT / "tests" / "golden" / "network" / platform / "running.cfg").read_text()
+    state.write_text(running)
     port = free_port("127.3.1.1")
-    box = fake(tmp_path, port)
+    box = FakeDevice(
+        "127.3.1.1", port, device.name, "ccmsctl", PASSWORD, state, platform=platform
+    ).start()
     try:
         first = push(device, intended, address="127.3.1.1", port=port)
         assert first.sent and first.saved
         assert box.saved == 1
-        rules = PLATFORMS["cisco_ios"]
-        owned = rules.owned(210, "voice", (*device.access_ports, *device.uplinks))
+        rules = PLATFORMS[platform]
+        owned = rules.owned(
+            device.voice_vlan.id, device.voice_vlan.name, (*device.access_ports, *device.uplinks)
+        )
         left = remediate(
-            "cisco_ios", box.running, intended, owned, rules.comment, rules.interface_lines
+            platform, box.running, intended, owned, rules.comment, rules.interface_lines
         )
         assert left.commands == ()
-        assert "hostname hk1-access-sw" in box.running  # what ccmsctl does not own stays
-        assert "description agent desk 1" in box.running
+        assert running.splitlines()[0].strip() in box.running  # hostname: not ccmsctl's
+        assert "description" in box.running
         sent_before = len(box.commands)
         second = push(device, intended, address="127.3.1.1", port=port)
         assert second.sent == () and not second.saved

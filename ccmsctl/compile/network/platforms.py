@@ -15,6 +15,8 @@ class PlatformRules:
     comment: str  # how the platform's configuration writes a comment line
     managed: tuple[str, ...]  # top-level lines ccmsctl owns: {vlan}, {vlan_name}, {ports}
     interface_lines: str = "(?!)"  # lines ccmsctl owns inside an interface it manages
+    leave_section: str = ""  # typed to leave a section's view before the next one (VRP: quit)
+    show_running: str = "show running-config"
     commit_confirmed: bool = False
 
     def owned(self, vlan: int, vlan_name: str, ports: tuple[str, ...]) -> re.Pattern[str]:
@@ -66,6 +68,7 @@ PLATFORMS = MappingProxyType(
                 r"^set interfaces ({ports}) unit 0 family inet filter input CCMS-",
             ),
             commit_confirmed=True,
+            show_running="show configuration | display set",
         ),
         "huawei_vrp": PlatformRules(
             "network/huawei_vrp.j2",
@@ -78,6 +81,8 @@ PLATFORMS = MappingProxyType(
             ),
             interface_lines=r"^\s+(voice-vlan |traffic-policy CCMS-|port link-type "
             r"|traffic-filter inbound acl name CCMS-|trust dscp)",
+            leave_section="quit",
+            show_running="display current-configuration",
         ),
     }
 )
