@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,6 +27,20 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def lab(example_lab: Path) -> Path:
     return example_lab
+
+
+def wait_for_line(process: subprocess.Popen[Any], start: str, timeout: float = 120) -> None:
+    """Read the process's output until a line starting with `start` (bounded)."""
+    assert process.stdout is not None
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        text = line.decode() if isinstance(line, bytes) else line
+        if text.startswith(start):
+            return
+        if not text and process.poll() is not None:
+            break
+    raise AssertionError(f"the apply never printed {start!r}")
 
 
 def root(workdir: Path, host: str) -> Path:
@@ -156,7 +171,8 @@ def test_apply_killed_half_way_converges_on_rerun(lab: Path) -> None:
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    time.sleep(2.5)
+    wait_for_line(process, "wave 1 (")
+    time.sleep(0.3)  # into the wave's Ansible run
     os.killpg(process.pid, signal.SIGKILL)
     assert process.wait(timeout=30) == -signal.SIGKILL, "the apply ended before it was killed"
     lock = json.loads((lab / ".ccmsctl/lab/lock.json").read_text())
@@ -176,7 +192,7 @@ def test_ctrl_c_rolls_back_the_wave_and_releases_the_lock(lab: Path) -> None:
         stderr=subprocess.PIPE,
         text=True,
     )
-    time.sleep(1.5)
+    wait_for_line(process, "wave 1 (")
     process.send_signal(signal.SIGINT)
     _, errors = process.communicate(timeout=120)
     assert process.returncode == 1, errors
