@@ -1,5 +1,5 @@
 """`python -m ccmsctl` runs the command line."""
 
-from ccmsctl.cli import app
+from ccmsctl.cli.main import app
 
 app(prog_name="ccmsctl")

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ccmsctl import cli
+from ccmsctl.cli import estate as estate_commands
+from ccmsctl.cli.main import app
 from tests.conftest import EXAMPLE, ROOT, fixture_estate
 
 runner = CliRunner()
@@ -19,7 +20,7 @@ LINE = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+):(?P<col>\d+): (error|warning)
 
 
 def invoke(*args: str) -> tuple[int, str]:
-    result = runner.invoke(cli.app, list(args))
+    result = runner.invoke(app, list(args))
     return result.exit_code, result.output
 
 
@@ -74,7 +75,7 @@ def test_unexpected_exception_says_bug(monkeypatch: pytest.MonkeyPatch, tmp_path
     def explode(_: Path) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(cli, "load_estate", explode)
+    monkeypatch.setattr(estate_commands, "load_estate", explode)
     code, output = invoke("validate", str(tmp_path))
     assert code == 1
     assert "this is a bug in ccmsctl" in output

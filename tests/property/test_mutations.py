@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from ccmsctl import cli
+from ccmsctl.cli.main import app
 from tests.conftest import EXAMPLE
 
 FILES = sorted(path.relative_to(EXAMPLE) for path in EXAMPLE.rglob("*.yaml"))
@@ -86,7 +86,7 @@ def test_mutated_estate_gives_findings_never_a_traceback(change: tuple[Path, byt
         estate = Path(workdir) / "estate"
         shutil.copytree(EXAMPLE, estate)
         (estate / file).write_bytes(content)
-        result = CliRunner().invoke(cli.app, ["validate", str(estate)])
+        result = CliRunner().invoke(app, ["validate", str(estate)])
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
     assert result.exit_code in (0, 1)
     assert "Traceback" not in result.output

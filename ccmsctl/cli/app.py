@@ -1,0 +1,119 @@
+"""The command line's shared parts: the typer apps, the error guard, the options and
+helpers every command group uses. Thin on purpose: decisions live in the stages."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from enum import StrEnum
+from importlib.metadata import version as package_version
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ccmsctl.apply.lab import (
+    LabError,
+)
+from ccmsctl.apply.lock import LockedError, LockError
+from ccmsctl.apply.rollout import StalePlanError
+from ccmsctl.compile.output import BuildFolderError
+from ccmsctl.errors import Finding
+from ccmsctl.load.estate import Loaded, load_estate
+from ccmsctl.plan.planfile import PlanFileError
+from ccmsctl.plan.provenance import RevisionError
+from ccmsctl.validate.run import validate_estate
+
+# Failures a user causes and can fix: one error line, exit status 1, no trace.
+USER_ERRORS = (
+    BuildFolderError,
+    LabError,
+    LockError,
+    LockedError,
+    PlanFileError,
+    RevisionError,
+    StalePlanError,
+)
+
+app = typer.Typer(
+    name="ccmsctl",
+    help="Declarative, GitOps-driven infrastructure for a hybrid on-prem contact center.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    pretty_exceptions_enable=False,
+)
+schema_app = typer.Typer(help="JSON Schemas of the estate kinds.", no_args_is_help=True)
+app.add_typer(schema_app, name="schema")
+lab_app = typer.Typer(
+    help="The lab: the whole estate on this machine, on loopback.", no_args_is_help=True
+)
+app.add_typer(lab_app, name="lab")
+
+LabDir = Annotated[Path, typer.Option("--lab-dir", help="Where the lab lives.")]
+
+
+class Format(StrEnum):
+    text = "text"
+    json = "json"
+    github = "github"
+
+
+@contextmanager
+def guard() -> Iterator[None]:
+    """Expected failures (a missing lab, a held lock, a stale plan...) end with one error
+    line and exit status 1; anything else is a bug and says so."""
+    try:
+        yield
+    except (typer.Exit, typer.Abort, KeyboardInterrupt):
+        raise
+    except USER_ERRORS as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
+    except Exception:
+        traceback.print_exc(file=sys.stderr)
+        typer.echo(
+            "error: this is a bug in ccmsctl; please report it with the trace above", err=True
+        )
+        raise typer.Exit(1) from None
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"ccmsctl {package_version('ccmsctl')}")
+        raise typer.Exit
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """ccmsctl: validate, compile, plan and apply a contact-center estate."""
+
+
+def finding_text(finding: Finding) -> str:
+    line = f"{finding.span}: {finding.severity.value}[{finding.code}]: {finding.message}"
+    return f"{line}\n  hint: {finding.hint}" if finding.hint else line
+
+
+class Target(StrEnum):
+    lab = "lab"
+
+
+def validated(directory: Path) -> Loaded:
+    """The loaded estate, or exit 1 after printing its errors."""
+    loaded = load_estate(directory)
+    outcome = validate_estate(
+        loaded.estate, loaded.sources, today=date.today(), loaded=loaded.findings
+    )
+    for finding in outcome.findings:
+        typer.echo(finding_text(finding), err=True)
+    if outcome.failed():
+        typer.echo(f"{directory}: fix the errors above first", err=True)
+        raise typer.Exit(1)
+    return loaded

@@ -1,0 +1,234 @@
+"""Commands that change hosts: plan, apply, force-unlock."""
+
+from __future__ import annotations
+
+import json
+import signal
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib.metadata import version as package_version
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ccmsctl.apply.lab import (
+    DEFAULT_FOLDER,
+    Lab,
+    open_lab,
+)
+from ccmsctl.apply.lock import force_unlock, locked
+from ccmsctl.apply.rollout import apply_to_lab, check_fresh, lab_states
+from ccmsctl.cli.app import (
+    LabDir,
+    Target,
+    app,
+    guard,
+    validated,
+)
+from ccmsctl.compile.estate import compile_estate
+from ccmsctl.compile.fanout import workers_available
+from ccmsctl.compile.lab import lab_estate
+from ccmsctl.errors import Severity
+from ccmsctl.load.estate import Loaded, load_estate
+from ccmsctl.plan.diff import (
+    SYMBOL,
+    Plan,
+    base_states,
+    make_plan,
+    unified_diff,
+    with_devices,
+)
+from ccmsctl.plan.planfile import SavedPlan, write_plan_file
+from ccmsctl.plan.planfile import load as load_plan
+from ccmsctl.plan.provenance import checkout_estate, provenance
+
+
+@contextmanager
+def _interruptible() -> Iterator[threading.Event]:
+    """Ctrl-C (or SIGTERM) during an apply cancels the Ansible run: the wave in progress is
+    rolled back and nothing after it starts."""
+    cancelled = threading.Event()
+
+    def cancel(signum: int, frame: object) -> None:
+        del signum, frame
+        if not cancelled.is_set():
+            typer.echo("Cancelling: the wave in progress will be rolled back.", err=True)
+        cancelled.set()
+
+    previous = {sig: signal.signal(sig, cancel) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield cancelled
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _lab_plan(directory: Path, folder: Path) -> tuple[Loaded, Lab, SavedPlan]:
+    loaded = validated(directory)
+    lab = open_lab(folder)
+    desired = compile_estate(
+        lab_estate(loaded.estate), roots=lab.roots(), workers=workers_available()
+    )
+    states = lab_states(lab, {host: sorted(files) for host, files in desired.hosts.items()})
+    plan = make_plan(desired, states)
+    saved = SavedPlan(
+        estate_dir=str(directory.resolve()),
+        target="lab",
+        provenance=provenance(directory, loaded.estate),
+        fingerprints={host: state.fingerprint() for host, state in states.items()},
+        plan=plan,
+    )
+    return loaded, lab, saved
+
+
+def _review_plan(directory: Path, ref: str) -> Plan:
+    """The estate's compile against its compile at Git revision `ref`; no host is read."""
+    loaded = validated(directory)
+    with tempfile.TemporaryDirectory(prefix="ccmsctl-base-") as folder:
+        old_dir = checkout_estate(directory, ref, Path(folder))
+        old = load_estate(old_dir)
+        if any(f.severity is Severity.ERROR for f in old.findings):
+            typer.echo(
+                f"error: the estate at {ref} does not load; compare with another base", err=True
+            )
+            raise typer.Exit(1)
+        before = compile_estate(old.estate, workers=workers_available())
+    after = compile_estate(loaded.estate, workers=workers_available())
+    return make_plan(with_devices(after), base_states(with_devices(before)))
+
+
+def _print_plan(plan: Plan, *, diff: bool) -> None:
+    for host in plan.hosts():
+        typer.echo(host)
+        for change in (c for c in plan.changes if c.host == host):
+            note = f" ({change.reason})" if change.reason == "drift" else ""
+            typer.echo(f"  {SYMBOL[change.action]} {change.path}{note}")
+            if diff:
+                typer.echo(unified_diff(change), nl=False)
+    typer.echo(plan.summary())
+
+
+def _plan_json(plan: Plan) -> None:
+    typer.echo(json.dumps({"type": "version", "version": 1, "ccmsctl": package_version("ccmsctl")}))
+    for change in plan.changes:
+        typer.echo(
+            json.dumps(
+                {
+                    "type": "planned_change",
+                    "host": change.host,
+                    "path": change.path,
+                    "action": change.action,
+                    "reason": change.reason,
+                }
+            )
+        )
+    typer.echo(json.dumps({"type": "change_summary", **plan.counts(), "message": plan.summary()}))
+
+
+@app.command()
+def plan(
+    directory: Annotated[Path, typer.Argument(help="The estate directory.")],
+    target: Annotated[Target, typer.Option("--target", help="Where to plan for.")] = Target.lab,
+    lab_dir: LabDir = DEFAULT_FOLDER,
+    diff: Annotated[bool, typer.Option("--diff", help="Show unified diffs.")] = False,
+    out: Annotated[Path | None, typer.Option("--out", help="Save the plan (mode 0600).")] = None,
+    base: Annotated[
+        str | None,
+        typer.Option(
+            "--base",
+            help="Compare with the compile of this Git revision instead "
+            "of the hosts (offline review of a pull request).",
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON Lines output.")] = False,
+    detailed_exitcode: Annotated[
+        bool, typer.Option("--detailed-exitcode", help="Exit 2 when there are changes.")
+    ] = False,
+) -> None:
+    """Show what apply would change on each host, file by file."""
+    del target  # the lab is the one target today
+    with guard():
+        if base is not None:
+            review = _review_plan(directory, base)
+            if as_json:
+                _plan_json(review)
+            else:
+                _print_plan(review, diff=diff)
+            if detailed_exitcode and review.changes:
+                raise typer.Exit(2)
+            return
+        _, _, saved = _lab_plan(directory, lab_dir)
+        if as_json:
+            _plan_json(saved.plan)
+        else:
+            _print_plan(saved.plan, diff=diff)
+        if out is not None:
+            write_plan_file(out, saved)
+            if not as_json:
+                typer.echo(f"Saved the plan to {out}: apply it with ccmsctl apply {out}")
+    if detailed_exitcode and saved.plan.changes:
+        raise typer.Exit(2)
+
+
+@app.command()
+def apply(
+    source: Annotated[Path, typer.Argument(help="An estate directory, or a saved plan file.")],
+    target: Annotated[Target, typer.Option("--target", help="Where to apply.")] = Target.lab,
+    lab_dir: LabDir = DEFAULT_FOLDER,
+    auto_approve: Annotated[
+        bool, typer.Option("--auto-approve", help="Apply without asking.")
+    ] = False,
+    lock_timeout: Annotated[
+        float, typer.Option("--lock-timeout", help="Seconds to wait for the lock.")
+    ] = 0,
+) -> None:
+    """Apply a saved plan exactly, or plan and apply an estate directory (asks first)."""
+    del target
+    with guard():
+        if source.is_file():
+            saved = load_plan(source.read_bytes())
+            directory = Path(saved.estate_dir)
+            loaded = validated(directory)
+            lab = open_lab(lab_dir)
+        else:
+            directory = source
+            loaded, lab, saved = _lab_plan(directory, lab_dir)
+            _print_plan(saved.plan, diff=False)
+            if not auto_approve and not typer.confirm("Apply these changes?", default=False):
+                typer.echo("Apply cancelled.")
+                raise typer.Exit(1)
+        with locked(lab.folder, "apply", package_version("ccmsctl"), timeout=lock_timeout):
+            desired_paths = {h: sorted(f) for h, f in saved.plan.desired.hosts.items()}
+            states = lab_states(lab, desired_paths)
+            check_fresh(saved, provenance(directory, loaded.estate), states)
+            with _interruptible() as cancelled:
+                outcome = apply_to_lab(
+                    loaded.estate,
+                    lab,
+                    saved.plan,
+                    states,
+                    saved.provenance.commit,
+                    progress=typer.echo,
+                    cancel=cancelled.is_set,
+                )
+        if outcome.error:
+            typer.echo(f"error: apply failed on {outcome.error}", err=True)
+            typer.echo(f"rolled back: {', '.join(outcome.rolled_back)}", err=True)
+            if outcome.untouched:
+                typer.echo(f"not touched: {', '.join(outcome.untouched)}", err=True)
+            raise typer.Exit(1)
+        typer.echo(f"Apply complete. {saved.plan.summary()} Ansible changed={outcome.changed()}.")
+
+
+@app.command("force-unlock")
+def force_unlock_command(
+    lock_id: Annotated[str, typer.Argument(help="The id the refused apply printed.")],
+    lab_dir: LabDir = DEFAULT_FOLDER,
+) -> None:
+    """Remove a lock left by an apply that died."""
+    with guard():
+        holder = force_unlock(lab_dir, lock_id)
+        typer.echo(f"Removed {holder.describe()}.")

@@ -1,0 +1,158 @@
+"""Commands on the estate itself: validate, compile, schema export."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ccmsctl.cli.app import (
+    Format,
+    app,
+    finding_text,
+    guard,
+    schema_app,
+)
+from ccmsctl.compile.estate import compile_estate
+from ccmsctl.compile.fanout import workers_available
+from ccmsctl.compile.output import write_build
+from ccmsctl.errors import Finding, Severity
+from ccmsctl.load.estate import Loaded, count_by_kind, load_estate
+from ccmsctl.model.schema import json_schemas
+from ccmsctl.validate.run import Outcome, validate_estate
+
+
+def _github(finding: Finding) -> str:
+    level = "error" if finding.severity is Severity.ERROR else "warning"
+    span = finding.span
+    message = finding.message + (f" (hint: {finding.hint})" if finding.hint else "")
+    return (
+        f"::{level} file={span.file},line={span.line},col={span.col},"
+        f"title={finding.code}::{message}"
+    )
+
+
+def _as_json(finding: Finding) -> dict[str, object]:
+    return {
+        "code": finding.code,
+        "severity": finding.severity.value,
+        "file": finding.span.file,
+        "line": finding.span.line,
+        "col": finding.span.col,
+        "message": finding.message,
+        "hint": finding.hint,
+        "subject": finding.subject,
+    }
+
+
+def _summary(directory: Path, loaded: Loaded, outcome: Outcome) -> str:
+    counts = ", ".join(f"{count} {kind}" for kind, count in count_by_kind(loaded.estate))
+    documents = sum(count for _, count in count_by_kind(loaded.estate))
+    errors = sum(1 for f in outcome.findings if f.severity is Severity.ERROR)
+    warnings = len(outcome.findings) - errors
+    waived = f", {len(outcome.waived)} waived" if outcome.waived else ""
+    verdict = "valid" if not errors else "invalid"
+    return (
+        f"{directory}: {verdict}: {errors} error(s), {warnings} warning(s){waived}\n"
+        f"  {documents} documents in {len(loaded.files)} files: {counts or 'none'}"
+    )
+
+
+@app.command()
+def validate(
+    directory: Annotated[Path, typer.Argument(help="The estate directory.")],
+    strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")] = False,
+    output: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text,
+) -> None:
+    """Check an estate: YAML, schema and cross-document rules. Exit 1 on findings."""
+    with guard():
+        loaded = load_estate(directory)
+        outcome = validate_estate(
+            loaded.estate, loaded.sources, today=date.today(), loaded=loaded.findings
+        )
+        failed = outcome.failed(strict=strict)
+        if output is Format.json:
+            document = {
+                "version": 1,
+                "valid": not failed,
+                "findings": [_as_json(f) for f in outcome.findings],
+                "waived": [_as_json(f) for f in outcome.waived],
+                "counts": dict(count_by_kind(loaded.estate)),
+                "files": len(loaded.files),
+            }
+            typer.echo(json.dumps(document, indent=2, sort_keys=True))
+        else:
+            render: Callable[[Finding], str] = _github if output is Format.github else finding_text
+            for finding in outcome.findings:
+                typer.echo(render(finding))
+            typer.echo(_summary(directory, loaded, outcome), err=output is Format.github)
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command("compile")
+def compile_command(
+    directory: Annotated[Path, typer.Argument(help="The estate directory.")],
+    out: Annotated[Path, typer.Option("--out", help="Build folder to write.")] = Path("build"),
+) -> None:
+    """Validate, then write every host's generated files and a manifest to the build folder."""
+    with guard():
+        loaded = load_estate(directory)
+        outcome = validate_estate(
+            loaded.estate, loaded.sources, today=date.today(), loaded=loaded.findings
+        )
+        for finding in outcome.findings:
+            typer.echo(finding_text(finding), err=True)
+        if outcome.failed():
+            typer.echo(f"{directory}: not compiled: fix the errors above", err=True)
+            raise typer.Exit(1)
+        artifacts = compile_estate(loaded.estate, workers=workers_available())
+        count = write_build(artifacts, out)
+        typer.echo(
+            f"{directory}: compiled {count} files for {len(artifacts.hosts)} hosts into {out}"
+        )
+
+
+@schema_app.command("export")
+def schema_export(
+    out: Annotated[Path, typer.Option("--out", help="Directory to write into.")] = Path("schemas"),
+    check: Annotated[
+        bool, typer.Option("--check", help="Write nothing; exit 1 if files differ.")
+    ] = False,
+) -> None:
+    """Write a JSON Schema per kind (and ccmsctl.json for any kind)."""
+    with guard():
+        files = json_schemas()
+        stale = sorted(
+            name
+            for name, text in files.items()
+            if not (out / name).is_file() or (out / name).read_text(encoding="utf-8") != text
+        )
+        if check:
+            for name in stale:
+                typer.echo(f"{out / name}: differs from the models", err=True)
+            if stale:
+                typer.echo("run: ccmsctl schema export", err=True)
+                raise typer.Exit(1)
+            return
+        out.mkdir(parents=True, exist_ok=True)
+        for name in stale:
+            _write_atomically(out / name, files[name])
+        typer.echo(f"{len(files)} schemas in {out}: {len(stale)} written")
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        Path(temporary).replace(path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

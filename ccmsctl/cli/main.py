@@ -1,0 +1,9 @@
+"""The `ccmsctl` command line: every command group registered on one typer app.
+
+Nothing imports this module but the console script and `python -m ccmsctl`.
+"""
+
+from ccmsctl.cli import changes, estate, lab
+from ccmsctl.cli.app import app
+
+__all__ = ["app", "changes", "estate", "lab"]
