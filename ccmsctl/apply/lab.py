@@ -51,9 +51,6 @@ class Lab:
     estate_dir: Path
     hosts: tuple[LabHost, ...]
 
-    def host(self, name: str) -> LabHost:
-        return next(host for host in self.hosts if host.name == name)
-
     def roots(self) -> dict[str, str]:
         return {host.name: str(host.root) for host in self.hosts}
 

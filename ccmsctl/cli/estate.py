@@ -18,6 +18,7 @@ from ccmsctl.cli.app import (
     finding_text,
     guard,
     schema_app,
+    validated,
 )
 from ccmsctl.compile.estate import compile_estate
 from ccmsctl.compile.fanout import workers_available
@@ -103,15 +104,7 @@ def compile_command(
 ) -> None:
     """Validate, then write every host's generated files and a manifest to the build folder."""
     with guard():
-        loaded = load_estate(directory)
-        outcome = validate_estate(
-            loaded.estate, loaded.sources, today=date.today(), loaded=loaded.findings
-        )
-        for finding in outcome.findings:
-            typer.echo(finding_text(finding), err=True)
-        if outcome.failed():
-            typer.echo(f"{directory}: not compiled: fix the errors above", err=True)
-            raise typer.Exit(1)
+        loaded = validated(directory)
         artifacts = compile_estate(loaded.estate, workers=workers_available())
         count = write_build(artifacts, out)
         typer.echo(

@@ -17,7 +17,6 @@ class PlatformRules:
     interface_lines: str = "(?!)"  # lines ccmsctl owns inside an interface it manages
     leave_section: str = ""  # typed to leave a section's view before the next one (VRP: quit)
     show_running: str = "show running-config"
-    commit_confirmed: bool = False
 
     def owned(self, vlan: int, vlan_name: str, ports: tuple[str, ...]) -> re.Pattern[str]:
         """One pattern matching every top-level line this device's voice config owns."""
@@ -67,7 +66,6 @@ PLATFORMS = MappingProxyType(
                 r"^set class-of-service .*CCMS-",
                 r"^set interfaces ({ports}) unit 0 family inet filter input CCMS-",
             ),
-            commit_confirmed=True,
             show_running="show configuration | display set",
         ),
         "huawei_vrp": PlatformRules(
