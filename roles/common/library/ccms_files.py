@@ -1,17 +1,26 @@
 #!/usr/bin/python
+# WANT_JSON
 """Install files compiled by ccmsctl under a host's root: only those that differ, each
-checked (when a check is given) and swapped in atomically, in one module run per host."""
+checked (when a check is given) and swapped in atomically, in one module run per host.
+
+A WANT_JSON module on the standard library alone: Ansible hands it its arguments as a JSON
+file instead of packing AnsibleModule and its module_utils into an AnsiballZ payload, which
+it would build on the controller and compile on the host for every host of every run (most
+of the per-host cost of a 50-host apply; see bench/README.md). The arguments are checked
+here against ARGUMENTS instead.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shlex
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
-
-from ansible.module_utils.basic import AnsibleModule
+from typing import Any, NoReturn
 
 DOCUMENTATION = r"""
 module: ccms_files
@@ -55,6 +64,45 @@ installed: {description: Paths whose content changed., type: list, returned: alw
 removed: {description: Paths deleted., type: list, returned: always}
 """
 
+# name -> (type, default); a name without a default is required.
+ARGUMENTS: dict[str, tuple[type, Any]] = {
+    "root": (str, None),
+    "source": (str, None),
+    "files": (list, []),
+    "remove": (list, []),
+    "modes": (dict, {}),
+    "validate": (dict, {}),
+    "restarts": (list, []),
+    "ensure": (list, []),
+}
+
+
+def _exit(**result: Any) -> NoReturn:
+    print(json.dumps(result))
+    sys.exit(1 if result.get("failed") else 0)
+
+
+def fail(msg: str) -> NoReturn:
+    _exit(failed=True, changed=False, msg=msg)
+
+
+def _arguments(path: str) -> tuple[dict[str, Any], bool]:
+    """The module's arguments from Ansible's JSON file, checked; and whether in check mode."""
+    given = json.loads(Path(path).read_text(encoding="utf-8"))
+    unknown = sorted(key for key in given if key not in ARGUMENTS and not key.startswith("_"))
+    if unknown:
+        fail(f"unsupported parameters: {', '.join(unknown)}")
+    params = {}
+    for name, (kind, default) in ARGUMENTS.items():
+        value = given.get(name, default)
+        if value is None:
+            fail(f"missing required argument: {name}")
+        if not isinstance(value, kind):
+            fail(f"argument {name} must be a {kind.__name__}, not {type(value).__name__}")
+        params[name] = value
+    params["source"] = str(Path(params["source"]).expanduser())
+    return params, bool(given.get("_ansible_check_mode"))
+
 
 def _digest(path: Path) -> str | None:
     try:
@@ -68,8 +116,7 @@ def _mode(path: str, modes: dict[str, str]) -> int:
     return int(modes[max(matches, key=len)], 8) if matches else 0o644
 
 
-def _install(module: AnsibleModule, relative: str, target: Path) -> None:
-    params = module.params
+def _install(params: dict[str, Any], relative: str, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
     temporary = Path(name)
@@ -85,29 +132,14 @@ def _install(module: AnsibleModule, relative: str, target: Path) -> None:
             result = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
             if result.returncode != 0:
                 output = (result.stdout + result.stderr).strip().splitlines()[-5:]
-                module.fail_json(
-                    msg=f"{relative} failed its check ({check}): " + " | ".join(output)
-                )
+                fail(f"{relative} failed its check ({check}): " + " | ".join(output))
         temporary.replace(target)
     finally:
         temporary.unlink(missing_ok=True)
 
 
 def main() -> None:
-    module = AnsibleModule(
-        argument_spec={
-            "root": {"type": "str", "required": True},
-            "source": {"type": "path", "required": True},
-            "files": {"type": "list", "elements": "str", "default": []},
-            "remove": {"type": "list", "elements": "str", "default": []},
-            "modes": {"type": "dict", "default": {}},
-            "validate": {"type": "dict", "default": {}},
-            "restarts": {"type": "list", "elements": "dict", "default": []},
-            "ensure": {"type": "list", "elements": "list", "default": []},
-        },
-        supports_check_mode=True,
-    )
-    params = module.params
+    params, check_mode = _arguments(sys.argv[1])
     root = Path(params["root"] or "/")
     installed, removed = [], []
     checked_last = sorted(params["files"], key=lambda p: (p in params["validate"], p))
@@ -115,35 +147,35 @@ def main() -> None:
         target = root / relative
         if _digest(target) == _digest(Path(params["source"]) / relative):
             continue
-        if not module.check_mode:
-            _install(module, relative, target)
+        if not check_mode:
+            _install(params, relative, target)
         installed.append(relative)
     for relative in sorted(params["remove"]):
         target = root / relative
         if target.exists() or target.is_symlink():
-            if not module.check_mode:
+            if not check_mode:
                 target.unlink()
             removed.append(relative)
     touched = installed + removed
     ran = [
-        _run(module, item["argv"])
+        _run(item["argv"], check_mode)
         for item in params["restarts"]
         if any(path.startswith(item["prefix"]) for path in touched)
     ]
-    started = [] if ran else [_run(module, argv) for argv in params["ensure"]]
+    started = [] if ran else [_run(argv, check_mode) for argv in params["ensure"]]
     changed = bool(touched or ran or any(out == "started" for out in started))
-    module.exit_json(changed=changed, installed=installed, removed=removed)
+    _exit(changed=changed, installed=installed, removed=removed)
 
 
-def _run(module: AnsibleModule, argv: list[str]) -> str:
-    if module.check_mode:
+def _run(argv: list[str], check_mode: bool) -> str:
+    if check_mode:
         return ""
     result = subprocess.run(
         [str(part) for part in argv], capture_output=True, text=True, timeout=300, check=False
     )
     if result.returncode != 0:
         output = (result.stdout + result.stderr).strip().splitlines()[-5:]
-        module.fail_json(msg=f"{' '.join(map(str, argv))} failed: " + " | ".join(output))
+        fail(f"{' '.join(map(str, argv))} failed: " + " | ".join(output))
     return result.stdout.strip()
 
 
