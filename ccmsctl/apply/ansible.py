@@ -20,6 +20,7 @@ from ccmsctl.plan.provenance import REPOSITORY
 
 PLAYBOOK = REPOSITORY / "playbooks" / "site.yml"
 ROLES = REPOSITORY / "roles"
+MODULES = REPOSITORY / "playbooks" / "library"
 
 
 @dataclass(frozen=True)
@@ -111,9 +112,11 @@ def run_playbook(
         inventory=str(inventory),
         envvars={
             "ANSIBLE_ROLES_PATH": str(ROLES),
+            "ANSIBLE_LIBRARY": str(MODULES),
             "ANSIBLE_NOCOLOR": "1",
             "ANSIBLE_RETRY_FILES_ENABLED": "0",
             "ANSIBLE_PIPELINING": "1",
+            "ANSIBLE_DISPLAY_SKIPPED_HOSTS": "0",
             "ANSIBLE_LOCAL_TEMP": str(run_dir / "tmp"),
         },
         quiet=True,

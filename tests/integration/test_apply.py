@@ -109,9 +109,20 @@ def test_saved_plan_is_private_and_refused_when_stale(lab: Path) -> None:
     assert stale.returncode == 1
     assert "saved plan is stale: host sh1-edge-2" in stale.stderr
     edited.write_bytes(original)
+    edges = ["hk1-edge-1", "sh1-edge-1", "sh1-edge-2", "sh2-edge-1", "sh2-edge-2"]
+    before = {edge: kamailio_pid(lab, edge) for edge in edges}
     fresh = ccmsctl("apply", str(plan_file), cwd=lab)
     assert fresh.returncode == 0, fresh.stdout + fresh.stderr
     assert ccmsctl("plan", str(EXAMPLE), cwd=lab).stdout.strip() == "No changes."
+    # the plan put back sh2-edge-1's address list: its Kamailio restarted, and no other
+    restarts = [line.strip() for line in fresh.stdout.splitlines() if "Restart" in line]
+    assert restarts == ["sh2-edge-1: Restart Kamailio: changed"]
+    after = {edge: kamailio_pid(lab, edge) for edge in edges}
+    assert [edge for edge in edges if after[edge] != before[edge]] == ["sh2-edge-1"]
+
+
+def kamailio_pid(workdir: Path, host: str) -> int:
+    return int((root(workdir, host) / "run/kamailio/kamailio.pid").read_text(encoding="utf-8"))
 
 
 def test_second_apply_is_refused_naming_the_lock_holder(lab: Path) -> None:

@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # WANT_JSON
 """Install files compiled by ccmsctl under a host's root: only those that differ, each
-checked (when a check is given) and swapped in atomically, in one module run per host.
+checked (when a check is given) and swapped in atomically.
 
 A WANT_JSON module on the standard library alone: Ansible hands it its arguments as a JSON
 file instead of packing AnsibleModule and its module_utils into an AnsiballZ payload, which
@@ -43,20 +43,6 @@ options:
     description: Path -> check command, with %s standing for the file to check.
     type: dict
     default: {}
-  restarts:
-    description:
-      - After installing, run each I(argv) whose I(prefix) starts a path that was installed
-        or removed (restart or reload a service).
-    type: list
-    elements: dict
-    default: []
-  ensure:
-    description:
-      - Commands run after the restarts when none of them ran (start a service that should
-        run); a command that prints C(started) changed the host.
-    type: list
-    elements: list
-    default: []
 """
 
 RETURN = r"""
@@ -72,8 +58,6 @@ ARGUMENTS: dict[str, tuple[type, Any]] = {
     "remove": (list, []),
     "modes": (dict, {}),
     "validate": (dict, {}),
-    "restarts": (list, []),
-    "ensure": (list, []),
 }
 
 
@@ -156,27 +140,7 @@ def main() -> None:
             if not check_mode:
                 target.unlink()
             removed.append(relative)
-    touched = installed + removed
-    ran = [
-        _run(item["argv"], check_mode)
-        for item in params["restarts"]
-        if any(path.startswith(item["prefix"]) for path in touched)
-    ]
-    started = [] if ran else [_run(argv, check_mode) for argv in params["ensure"]]
-    changed = bool(touched or ran or any(out == "started" for out in started))
-    _exit(changed=changed, installed=installed, removed=removed)
-
-
-def _run(argv: list[str], check_mode: bool) -> str:
-    if check_mode:
-        return ""
-    result = subprocess.run(
-        [str(part) for part in argv], capture_output=True, text=True, timeout=300, check=False
-    )
-    if result.returncode != 0:
-        output = (result.stdout + result.stderr).strip().splitlines()[-5:]
-        fail(f"{' '.join(map(str, argv))} failed: " + " | ".join(output))
-    return result.stdout.strip()
+    _exit(changed=bool(installed or removed), installed=installed, removed=removed)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
-"""The role's ccms_files module, run the way Ansible runs a WANT_JSON module: the module
-file with one argument, a JSON file of its arguments; its answer is JSON on stdout."""
+"""The playbooks' own modules, run the way Ansible runs a WANT_JSON module: the module file
+with one argument, a JSON file of its arguments; its answer is JSON on stdout."""
 
 from __future__ import annotations
 
@@ -11,14 +11,16 @@ from typing import Any
 
 from ccmsctl.plan.provenance import REPOSITORY
 
-MODULE = REPOSITORY / "roles" / "common" / "library" / "ccms_files.py"
+MODULES = REPOSITORY / "playbooks" / "library"
 
 
-def run_module(tmp_path: Path, **arguments: Any) -> tuple[int, dict[str, Any]]:
+def run_module(
+    tmp_path: Path, module: str = "ccms_files", **arguments: Any
+) -> tuple[int, dict[str, Any]]:
     args = tmp_path / "args.json"
     args.write_text(json.dumps(arguments), encoding="utf-8")
     run = subprocess.run(
-        [sys.executable, str(MODULE), str(args)],
+        [sys.executable, str(MODULES / f"{module}.py"), str(args)],
         capture_output=True,
         text=True,
         timeout=60,
@@ -68,41 +70,37 @@ def test_installs_changed_files_with_modes_and_removes_stale_ones(tmp_path: Path
 
 def test_check_mode_reports_without_touching_anything(tmp_path: Path) -> None:
     source, root = staged(tmp_path)
-    marker = tmp_path / "restarted"
     status, result = run_module(
         tmp_path,
         root=str(root),
         source=str(source),
         files=FILES,
-        restarts=[{"prefix": "etc/app/", "argv": ["touch", str(marker)]}],
+        remove=["etc/app/stale.conf"],
         _ansible_check_mode=True,
     )
     assert status == 0
     assert result["changed"] is True
     assert result["installed"] == ["etc/app/extra.conf", "etc/app/main.conf"]
+    assert result["removed"] == ["etc/app/stale.conf"]
     assert (root / "etc/app/main.conf").read_text(encoding="utf-8") == "old\n"
     assert not (root / "etc/app/extra.conf").exists()
-    assert not marker.exists()
+    assert (root / "etc/app/stale.conf").exists()
 
 
-def test_a_file_failing_its_check_leaves_the_old_one_and_restarts_nothing(
-    tmp_path: Path,
-) -> None:
+def test_a_file_failing_its_check_leaves_the_old_one(tmp_path: Path) -> None:
     source, root = staged(tmp_path)
-    marker = tmp_path / "restarted"
     status, result = run_module(
         tmp_path,
         root=str(root),
         source=str(source),
         files=FILES,
         validate={"etc/app/main.conf": "grep -q valid %s"},
-        restarts=[{"prefix": "etc/app/", "argv": ["touch", str(marker)]}],
     )
     assert status == 1
     assert result["failed"] is True
     assert result["msg"].startswith("etc/app/main.conf failed its check (grep -q valid %s)")
     assert (root / "etc/app/main.conf").read_text(encoding="utf-8") == "old\n"
-    assert not marker.exists()
+    # files without a check go first; no temporary file is left behind
     assert sorted(p.name for p in (root / "etc/app").iterdir()) == [
         "extra.conf",
         "main.conf",
@@ -110,21 +108,37 @@ def test_a_file_failing_its_check_leaves_the_old_one_and_restarts_nothing(
     ]
 
 
-def test_restart_runs_only_when_its_files_changed_and_ensure_otherwise(tmp_path: Path) -> None:
-    source, root = staged(tmp_path)
-    common = {
-        "root": str(root),
-        "source": str(source),
-        "files": FILES,
-        "restarts": [{"prefix": "etc/app/", "argv": ["echo", "restarted"]}],
-        "ensure": [["echo", "started"]],
-    }
-    assert run_module(tmp_path, **common)[1]["changed"] is True
-    # nothing to install: the ensure command runs, and "started" means it changed the host
-    status, result = run_module(tmp_path, **common)
-    assert (status, result["changed"], result["installed"]) == (0, True, [])
-    status, result = run_module(tmp_path, **{**common, "ensure": [["echo", "running"]]})
-    assert (status, result["changed"]) == (0, False)
+def test_ccms_run_reports_changed_by_its_output(tmp_path: Path) -> None:
+    assert run_module(tmp_path, "ccms_run", argv=["echo", "restarted"]) == (
+        0,
+        {"changed": True, "stdout": "restarted"},
+    )
+    ensure = ["started"]
+    assert run_module(tmp_path, "ccms_run", argv=["echo", "running"], changed_if=ensure) == (
+        0,
+        {"changed": False, "stdout": "running"},
+    )
+    assert run_module(tmp_path, "ccms_run", argv=["echo", "started"], changed_if=ensure)[1][
+        "changed"
+    ]
+    marker = tmp_path / "ran"
+    status, result = run_module(
+        tmp_path, "ccms_run", argv=["touch", str(marker)], _ansible_check_mode=True
+    )
+    assert (status, result["changed"], marker.exists()) == (0, False, False)
+
+
+def test_ccms_run_fails_with_the_command_and_its_last_output(tmp_path: Path) -> None:
+    status, result = run_module(
+        tmp_path, "ccms_run", argv=["sh", "-c", "echo one; echo two >&2; exit 3"]
+    )
+    assert (status, result["failed"]) == (1, True)
+    assert result["msg"] == "sh -c echo one; echo two >&2; exit 3 failed: one | two"
+    status, result = run_module(tmp_path, "ccms_run", argv=[str(tmp_path / "absent")])
+    assert (status, result["failed"]) == (1, True)
+    assert "No such file" in result["msg"]
+    status, result = run_module(tmp_path, "ccms_run", argv="echo", shell=True)
+    assert (status, result["msg"]) == (1, "unsupported parameters: shell")
 
 
 def test_bad_arguments_are_refused_by_name(tmp_path: Path) -> None:
