@@ -1,12 +1,17 @@
 """A fake network device for the lab and the tests: a real SSH server (paramiko) on a
-loopback address with the command line of a platform (Cisco IOS, Arista EOS or Huawei VRP),
-keeping a running configuration.
+loopback address with the command line of a platform (Cisco IOS, Arista EOS, Huawei VRP or
+Juniper Junos), keeping a running configuration.
 
 It answers what netmiko's driver for the platform sends: paging and width commands, show or
 display the running configuration, enter configuration mode and its sub-modes, leave them,
 `no`/`undo` lines, save (with VRP's confirmation). Configuration lines are applied with
 hier_config, as the device would apply them; lines matching `reject` are refused with the
 platform's own error text.
+
+Junos keeps a candidate configuration of `set` lines: `set`/`delete` change the candidate,
+`commit` makes it the running one, `rollback 0` discards it, and `commit confirmed N` rolls
+the commit back by itself after N minutes (`minute` seconds each) unless a `commit` confirms
+it in time.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import re
 import socket
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -103,6 +109,27 @@ DIALECTS = {
             r"|traffic policy) "
         ),
     ),
+    # Junos has a command line of its own (_Junos below); only these fields are used
+    "juniper_junos": Dialect(
+        Platform.JUNIPER_JUNOS,
+        "{host}> ",
+        "{host}# ",
+        "{host}# ",
+        {
+            "set cli screen-width 511": "Screen width set to 511\r\n",
+            "set cli complete-on-space off": "Disabling complete-on-space\r\n",
+            "set cli screen-length 0": "Screen length set to 0\r\n",
+        },
+        ("show configuration | display set",),
+        ("configure", "configure private"),
+        ("exit configuration-mode",),
+        ("exit",),
+        (),
+        "",
+        "",
+        "syntax error.\r\n",
+        re.compile("(?!)"),
+    ),
 }
 
 
@@ -144,12 +171,20 @@ class FakeDevice:
         state_file: Path,
         reject: str | None = None,
         platform: str = "cisco_ios",
+        minute: float = 60,
+        lockout: str | None = None,
     ) -> None:
         self.dialect = DIALECTS[platform]
+        self.junos = (
+            _Junos(self, username, hostname, minute) if platform == "juniper_junos" else None
+        )
         self.address, self.port, self.hostname = address, port, hostname
         self.username, self.password = username, password
         self.state_file = state_file
         self.reject = re.compile(reject) if reject else None
+        # a running line matching `lockout` refuses new sessions (a change that cuts the
+        # device's management off)
+        self.lockout = re.compile(lockout, re.MULTILINE) if lockout else None
         self.saved = 0
         self.commands: list[str] = []
         self._key = paramiko.RSAKey.generate(1024)
@@ -171,6 +206,8 @@ class FakeDevice:
 
     def stop(self) -> None:
         self._stopping.set()
+        if self.junos is not None:
+            self.junos.cancel_rollback()
         self._thread.join(timeout=10)
         self._socket.close()
 
@@ -183,6 +220,9 @@ class FakeDevice:
             threading.Thread(target=self._session, args=(client,), daemon=True).start()
 
     def _session(self, client: socket.socket) -> None:
+        if self.lockout and self.lockout.search(self.running):
+            client.close()
+            return
         transport = paramiko.Transport(client)
         transport.add_server_key(self._key)
         server = _Server(self.username, self.password)
@@ -197,13 +237,10 @@ class FakeDevice:
         finally:
             transport.close()
 
-    def _shell(self, channel: paramiko.Channel) -> None:
+    def _lines(self, channel: paramiko.Channel) -> Iterator[str]:
+        """The lines typed into `channel`, until the client leaves or the device stops."""
         channel.settimeout(60)
-        mode: list[str] = []  # [] exec; ["config", section, nested section] in configuration
-        session: list[str] = []
-        confirming = False
         buffer = b""
-        channel.sendall(self._prompt(mode).encode())
         while not self._stopping.is_set():
             data = channel.recv(4096)
             if not data:
@@ -214,21 +251,32 @@ class FakeDevice:
                 line, buffer = buffer[:cut].decode(errors="replace"), buffer[cut + 1 :]
                 if buffer[:1] == b"\n":
                     buffer = buffer[1:]
-                if confirming:
-                    confirming = False
-                    self.saved += line.strip().lower() == "y"
-                    done = self.dialect.saved if line.strip().lower() == "y" else ""
-                    channel.sendall((line + "\r\n" + done + self._prompt(mode)).encode())
-                    continue
-                reply = self._command(line.strip(), mode, session)
-                if reply is None:
-                    channel.close()
-                    return
-                if reply == _CONFIRM:
-                    confirming = True
-                    channel.sendall((line + "\r\n" + self.dialect.confirm).encode())
-                    continue
-                channel.sendall((line + "\r\n" + reply + self._prompt(mode)).encode())
+                yield line
+
+    def _shell(self, channel: paramiko.Channel) -> None:
+        if self.junos is not None:
+            self.junos.shell(channel, self._lines(channel))
+            return
+        mode: list[str] = []  # [] exec; ["config", section, nested section] in configuration
+        session: list[str] = []
+        confirming = False
+        channel.sendall(self._prompt(mode).encode())
+        for line in self._lines(channel):
+            if confirming:
+                confirming = False
+                self.saved += line.strip().lower() == "y"
+                done = self.dialect.saved if line.strip().lower() == "y" else ""
+                channel.sendall((line + "\r\n" + done + self._prompt(mode)).encode())
+                continue
+            reply = self._command(line.strip(), mode, session)
+            if reply is None:
+                channel.close()
+                return
+            if reply == _CONFIRM:
+                confirming = True
+                channel.sendall((line + "\r\n" + self.dialect.confirm).encode())
+                continue
+            channel.sendall((line + "\r\n" + reply + self._prompt(mode)).encode())
 
     def _prompt(self, mode: list[str]) -> str:
         if not mode:
@@ -306,3 +354,139 @@ class FakeDevice:
 
 
 _CONFIRM = "\0confirm"
+
+
+class _Junos:
+    """Junos's command line: operational mode, configuration mode on a candidate of `set`
+    lines, commit, commit confirmed with its automatic rollback, rollback 0."""
+
+    def __init__(self, device: FakeDevice, username: str, hostname: str, minute: float) -> None:
+        self.device, self.minute = device, minute
+        self.host = f"{username}@{hostname}"
+        self._lock = threading.Lock()
+        self._rollback: threading.Timer | None = None
+        self._before: list[str] = []  # the running lines before an unconfirmed commit
+        self.rolled_back = 0
+
+    def lines(self) -> list[str]:
+        return [line for line in self.device.running.splitlines() if line.strip()]
+
+    def _write(self, lines: list[str]) -> None:
+        self.device.state_file.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+
+    def shell(self, channel: paramiko.Channel, lines: Iterator[str]) -> None:
+        candidate: list[str] | None = None  # None: operational mode
+        exiting = False
+        channel.sendall(f"\r\n{self.host}> ".encode())
+        for typed in lines:
+            line = typed.strip()
+            if exiting:
+                exiting = False
+                if line.lower() in ("", "yes", "y"):
+                    candidate = None
+                    channel.sendall(f"{typed}\r\nExiting configuration mode\r\n\r\n".encode())
+                    channel.sendall(f"{self.host}> ".encode())
+                else:
+                    channel.sendall(f"{typed}\r\n\r\n[edit]\r\n{self.host}# ".encode())
+                continue
+            if candidate is None:
+                reply = self._operational(line)
+                if reply is None:
+                    channel.close()
+                    return
+                if line in ("configure", "configure private"):
+                    candidate = self.lines()
+                    channel.sendall(f"{typed}\r\n{reply}[edit]\r\n{self.host}# ".encode())
+                else:
+                    channel.sendall(f"{typed}\r\n{reply}\r\n{self.host}> ".encode())
+                continue
+            if line in {"exit configuration-mode", "exit"}:
+                if candidate != self.lines():
+                    exiting = True
+                    channel.sendall(
+                        f"{typed}\r\nThe configuration has been changed but not committed\r\n"
+                        "Exit with uncommitted changes? [yes,no] (yes) ".encode()
+                    )
+                    continue
+                candidate = None
+                channel.sendall(
+                    f"{typed}\r\nExiting configuration mode\r\n\r\n{self.host}> ".encode()
+                )
+                continue
+            reply, candidate = self._configure(line, candidate)
+            channel.sendall(f"{typed}\r\n{reply}\r\n[edit]\r\n{self.host}# ".encode())
+
+    def _operational(self, line: str) -> str | None:
+        dialect = self.device.dialect
+        if line in dialect.replies:
+            return dialect.replies[line]
+        if line in ("exit", "quit"):
+            return None
+        if line == "show configuration | display set":
+            return "\r\n".join(self.lines()) + "\r\n"
+        if line in dialect.configure:
+            return "Entering configuration mode\r\n\r\n"
+        if not line:
+            return ""
+        return f"{' ' * len(self.host)}^\r\nunknown command.\r\n"
+
+    def _configure(self, line: str, candidate: list[str]) -> tuple[str, list[str]]:
+        device = self.device
+        if not line:
+            return "", candidate
+        if line == "rollback 0":
+            return "load complete\r\n", self.lines()
+        if line == "commit check":
+            return "configuration check succeeds\r\n", candidate
+        if line == "commit" or line.startswith("commit confirmed"):
+            return self._commit(line, candidate), candidate
+        if line.startswith("run show configuration | display set"):
+            return "\r\n".join(self.lines()) + "\r\n", candidate
+        if device.reject and device.reject.search(line):
+            return f"{' ' * (len(self.host) + 6)}^\r\nsyntax error.\r\n", candidate
+        verb, _, rest = line.partition(" ")
+        if verb == "set" and rest:
+            device.commands.append(line)
+            return "", candidate if line in candidate else [*candidate, line]
+        if verb == "delete" and rest:
+            device.commands.append(line)
+            body = line[len("delete ") :]
+            kept = [
+                c for c in candidate if not (c == f"set {body}" or c.startswith(f"set {body} "))
+            ]
+            if len(kept) == len(candidate):
+                return "warning: statement not found\r\n", candidate
+            return "", kept
+        return f"{' ' * (len(self.host) + 2)}^\r\nsyntax error.\r\n", candidate
+
+    def _commit(self, line: str, candidate: list[str]) -> str:
+        with self._lock:
+            previous = self.lines()
+            confirmed_pending = self._rollback is not None
+            self.cancel_rollback()
+            self._write(candidate)
+            self.device.saved += 1
+            reply = "configuration check succeeds\r\n"
+            if line.startswith("commit confirmed"):
+                minutes = int(line.split()[2]) if len(line.split()) > 2 else 10
+                keep = previous if not confirmed_pending else self._before
+                self._before = keep
+                self._rollback = threading.Timer(minutes * self.minute, self._roll_back, [keep])
+                self._rollback.daemon = True
+                self._rollback.start()
+                reply += (
+                    f"commit confirmed will be automatically rolled back in {minutes} minutes "
+                    "unless confirmed\r\n"
+                )
+            return reply + "commit complete\r\n"
+
+    def _roll_back(self, lines: list[str]) -> None:
+        with self._lock:
+            self._write(lines)
+            self._rollback = None
+            self.rolled_back += 1
+
+    def cancel_rollback(self) -> None:
+        if self._rollback is not None:
+            self._rollback.cancel()
+            self._rollback = None

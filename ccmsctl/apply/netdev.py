@@ -1,31 +1,43 @@
-"""Push voice configuration to network devices with netmiko over SSH.
+"""Read and push voice configuration on network devices with netmiko over SSH.
 
 Per device: read the running configuration, compute the remediation (plan/network.py: only
 what ccmsctl owns), send it with `send_config_set(error_pattern=...)` so a device's error
-stops that device at the command it refused, then save. A device that needs nothing gets no
-command at all. Credentials come from secret references at push time and are never printed.
+stops that device at the command it refused, then make it permanent: `write memory` (or the
+platform's save) on devices that run what they are told, `commit confirmed` on Junos, which
+ccmsctl confirms with a plain `commit` only after a new SSH session reaches the device and
+finds the intended configuration (a change that cuts the device off rolls itself back).
+
+A refused command leaves the device as it was: Junos discards the candidate (`rollback 0`);
+elsewhere the commands already taken are undone from the configuration read before the push,
+and nothing is saved. A device that needs nothing gets no command at all. Passwords come from
+secret references (or the lab) at push time and are never printed.
 """
 
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import cast
 
-from netmiko import ConnectHandler
+from netmiko import BaseConnection, ConnectHandler
 from netmiko.exceptions import (
     ConfigInvalidException,
     NetmikoAuthenticationException,
     NetmikoBaseException,
     NetmikoTimeoutException,
 )
+from netmiko.juniper.juniper import JuniperBase
 
 from ccmsctl.compile.network.platforms import PLATFORMS
 from ccmsctl.model.netdevice import NetworkDevice
 from ccmsctl.model.secret import SecretRef
-from ccmsctl.plan.network import Remediation, remediate
+from ccmsctl.plan.network import Remediation, owned_part, remediate
 
-ERRORS = r"% Invalid|% Incomplete|% Ambiguous|Error:|error:"
+ERRORS = r"% Invalid|% Incomplete|% Ambiguous|Error:|error:|syntax error|unknown command"
+CONFIRM_MINUTES = 5
 
 
 class DevicePushError(Exception):
@@ -37,6 +49,16 @@ class PushResult:
     device: str
     sent: tuple[str, ...]
     saved: bool
+
+
+@dataclass(frozen=True)
+class Access:
+    """How to reach a device: its address and port, and the password to log in with."""
+
+    address: str
+    port: int
+    password: str
+    timeout: float = 10
 
 
 def resolve(secret: SecretRef) -> str:
@@ -52,58 +74,130 @@ def resolve(secret: SecretRef) -> str:
     return value
 
 
-def _remediation(device: NetworkDevice, running: str, intended: str) -> Remediation:
+def remediation(device: NetworkDevice, running: str, intended: str) -> Remediation:
+    """The commands that take `running` to `intended` on `device`, and their undo."""
     rules = PLATFORMS[device.platform]
-    owned = rules.owned(
+    return remediate(
+        device.platform, running, intended, _owned(device), rules.comment, rules.interface_lines
+    )
+
+
+def _owned(device: NetworkDevice) -> re.Pattern[str]:
+    return PLATFORMS[device.platform].owned(
         device.voice_vlan.id, device.voice_vlan.name, (*device.access_ports, *device.uplinks)
     )
-    return remediate(
-        device.platform, running, intended, owned, rules.comment, rules.interface_lines
-    )
 
 
-def push(
-    device: NetworkDevice, intended: str, *, address: str, port: int, timeout: float = 10
-) -> PushResult:
-    """Bring `device` to `intended`; raises DevicePushError naming the device (and command)."""
-    password = resolve(device.credentials.password)
+@contextmanager
+def connected(device: NetworkDevice, access: Access) -> Iterator[BaseConnection]:
+    """An SSH session to `device`; every failure becomes a DevicePushError naming it."""
+    where = f"{device.name} ({access.address}:{access.port})"
     try:
         with ConnectHandler(
             device_type=device.platform,
-            host=address,
-            port=port,
+            host=access.address,
+            port=access.port,
             username=device.credentials.username,
-            password=password,
-            conn_timeout=timeout,
-            auth_timeout=timeout,
-            banner_timeout=timeout,
-            timeout=timeout,
+            password=access.password,
+            conn_timeout=access.timeout,
+            auth_timeout=access.timeout,
+            banner_timeout=access.timeout,
+            timeout=access.timeout,
         ) as connection:
-            rules = PLATFORMS[device.platform]
-            running = str(connection.send_command(rules.show_running))
-            commands = typed(
-                _remediation(device, running, intended).commands,
-                PLATFORMS[device.platform].leave_section,
+            yield connection
+    except (NetmikoBaseException, NetmikoTimeoutException, NetmikoAuthenticationException) as error:
+        first = str(error).splitlines()[0] if str(error) else ""
+        raise DevicePushError(f"{where}: {type(error).__name__}: {first}") from None
+    except OSError as error:
+        raise DevicePushError(f"{where} unreachable: {error}") from None
+
+
+def read_running(connection: BaseConnection, device: NetworkDevice) -> str:
+    return str(connection.send_command(PLATFORMS[device.platform].show_running))
+
+
+def push(
+    device: NetworkDevice,
+    intended: str,
+    *,
+    address: str,
+    port: int,
+    timeout: float = 10,
+    password: str | None = None,
+) -> PushResult:
+    """Bring `device` to `intended`; raises DevicePushError naming the device (and command).
+    The password is `password` when given (the lab's), else the device's secret reference."""
+    access = Access(address, port, password or resolve(device.credentials.password), timeout)
+    rules = PLATFORMS[device.platform]
+    with connected(device, access) as connection:
+        running = read_running(connection, device)
+        commands = typed(remediation(device, running, intended).commands, rules.leave_section)
+        if not commands:
+            return PushResult(device.name, (), saved=False)
+        try:
+            connection.send_config_set(
+                list(commands), error_pattern=ERRORS, exit_config_mode=not rules.candidate
             )
-            if not commands:
-                return PushResult(device.name, (), saved=False)
-            try:
-                connection.send_config_set(list(commands), error_pattern=ERRORS)
-            except ConfigInvalidException as error:
-                refused = _refused(str(error), commands)
-                raise DevicePushError(
-                    f"{device.name} refused {refused!r}; the rest of its "
-                    "commands were not sent and nothing was saved"
-                ) from None
+        except ConfigInvalidException as error:
+            _undo(connection, device, running)
+            raise DevicePushError(
+                f"{device.name} refused {_refused(str(error), commands)!r}; the rest of its "
+                "commands were not sent, the device is back to its configuration from before, "
+                "and nothing was saved"
+            ) from None
+        if not rules.candidate:
             connection.save_config()
             return PushResult(device.name, commands, saved=True)
-    except (NetmikoBaseException, NetmikoTimeoutException, NetmikoAuthenticationException) as error:
+        _commit(connection, device)
+    _confirm(device, intended, access)
+    return PushResult(device.name, commands, saved=True)
+
+
+def _undo(connection: BaseConnection, device: NetworkDevice, before: str) -> None:
+    """Take back what a refused push had already changed."""
+    rules = PLATFORMS[device.platform]
+    if rules.candidate:
+        connection.send_config_set(["rollback 0"], exit_config_mode=True)
+        return
+    connection.exit_config_mode()
+    back = remediation(device, read_running(connection, device), _owned_config(device, before))
+    if back.commands:
+        connection.send_config_set(list(typed(back.commands, rules.leave_section)))
+
+
+def _owned_config(device: NetworkDevice, running: str) -> str:
+    rules = PLATFORMS[device.platform]
+    return owned_part(running, _owned(device), rules.comment, rules.interface_lines)
+
+
+def _commit(connection: BaseConnection, device: NetworkDevice) -> None:
+    junos = cast(JuniperBase, connection)
+    try:
+        junos.commit(confirm=True, confirm_delay=CONFIRM_MINUTES)
+    except ValueError as error:
+        junos.send_config_set(["rollback 0"], exit_config_mode=True)
         raise DevicePushError(
-            f"{device.name} ({address}:{port}): {type(error).__name__}: "
-            f"{str(error).splitlines()[0] if str(error) else ''}"
+            f"{device.name} refused the commit: {str(error).strip().splitlines()[-1]}"
         ) from None
-    except OSError as error:
-        raise DevicePushError(f"{device.name} ({address}:{port}) unreachable: {error}") from None
+    junos.exit_config_mode()
+
+
+def _confirm(device: NetworkDevice, intended: str, access: Access) -> None:
+    """From a new session: the device is reachable and runs `intended`; then confirm."""
+    unconfirmed = f"not confirmed, so {device.name} rolls back in {CONFIRM_MINUTES} minutes"
+    try:
+        with connected(device, access) as connection:
+            left = remediation(device, read_running(connection, device), intended).commands
+            if not left:
+                cast(JuniperBase, connection).commit()
+                connection.exit_config_mode()
+    except DevicePushError as error:
+        raise DevicePushError(f"{error}; the commit was {unconfirmed}") from None
+    if left:
+        raise DevicePushError(
+            f"{device.name} does not run the committed configuration ({len(left)} lines "
+            f"differ); {unconfirmed}"
+        )
 
 
 def typed(lines: tuple[str, ...], leave_section: str) -> tuple[str, ...]:

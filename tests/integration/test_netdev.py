@@ -8,6 +8,7 @@ import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -47,7 +48,12 @@ def fake(tmp_path: Path, port: int, reject: str | None = None) -> FakeDevice:
     ).start()
 
 
-DEVICES = {"cisco_ios": "hk1-access-sw", "arista_eos": "sh2-pbx-tor", "huawei_vrp": "sh1-core-sw"}
+DEVICES = {
+    "cisco_ios": "hk1-access-sw",
+    "arista_eos": "sh2-pbx-tor",
+    "huawei_vrp": "sh1-core-sw",
+    "juniper_junos": "hk1-wan-rtr",
+}
 
 
 @pytest.mark.parametrize("platform", sorted(DEVICES))
@@ -68,7 +74,8 @@ def test_first_push_converges_and_second_sends_nothing(
     try:
         first = push(device, intended, address="127.3.1.1", port=port)
         assert first.sent and first.saved
-        assert box.saved == 1
+        commits = 2 if platform == "juniper_junos" else 1  # commit confirmed, then commit
+        assert box.saved == commits
         rules = PLATFORMS[platform]
         owned = rules.owned(
             device.voice_vlan.id, device.voice_vlan.name, (*device.access_ports, *device.uplinks)
@@ -78,11 +85,11 @@ def test_first_push_converges_and_second_sends_nothing(
         )
         assert left.commands == ()
         assert running.splitlines()[0].strip() in box.running  # hostname: not ccmsctl's
-        assert "description" in box.running
+        assert "description" in box.running or "set firewall family inet filter MGMT" in box.running
         sent_before = len(box.commands)
         second = push(device, intended, address="127.3.1.1", port=port)
         assert second.sent == () and not second.saved
-        assert len(box.commands) == sent_before and box.saved == 1
+        assert len(box.commands) == sent_before and box.saved == commits
     finally:
         box.stop()
 
@@ -98,6 +105,9 @@ def test_refused_command_stops_the_device_and_names_it(switch, tmp_path: Path) -
         assert "hk1-access-sw refused 'mls qos trust dscp'" in message
         assert PASSWORD not in message
         assert box.saved == 0
+        # what it had taken before the refusal is undone
+        assert "vlan 210" in box.commands
+        assert normalized(box.running) == normalized(RUNNING.read_text())
     finally:
         box.stop()
 
@@ -118,3 +128,80 @@ def test_missing_credentials_are_an_error_without_a_value(switch, monkeypatch) -
     monkeypatch.delenv("HK_NETDEV_PASSWORD")
     with pytest.raises(DevicePushError, match="HK_NETDEV_PASSWORD is not set"):
         push(device, intended, address="127.3.1.1", port=1)
+
+
+def normalized(config: str) -> list[str]:
+    return sorted(line.strip() for line in config.splitlines() if line.strip(" !"))
+
+
+def junos(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **options: Any
+) -> tuple[NetworkDevice, str, FakeDevice, int, str]:
+    estate = load_estate(EXAMPLE).estate
+    device = estate.index(NetworkDevice)["hk1-wan-rtr"]
+    intended = compile_network_device(estate, device, Renderer()).decode()
+    monkeypatch.setenv("HK_NETDEV_PASSWORD", PASSWORD)
+    running = (ROOT / "tests" / "golden" / "network" / "juniper_junos" / "running.cfg").read_text()
+    state = tmp_path / "running.cfg"
+    state.write_text(running)
+    port = free_port("127.3.1.1")
+    box = FakeDevice(
+        "127.3.1.1",
+        port,
+        device.name,
+        "ccmsctl",
+        PASSWORD,
+        state,
+        platform="juniper_junos",
+        **options,
+    ).start()
+    return device, intended, box, port, running
+
+
+def test_junos_refused_line_discards_the_candidate(tmp_path, monkeypatch) -> None:
+    device, intended, box, port, running = junos(
+        tmp_path, monkeypatch, reject=r"^set class-of-service"
+    )
+    try:
+        with pytest.raises(DevicePushError) as refused:
+            push(device, intended, address="127.3.1.1", port=port)
+        assert "hk1-wan-rtr refused 'set class-of-service" in str(refused.value)
+        assert box.commands  # lines were taken into the candidate before the refusal
+        assert box.running == running
+        assert box.saved == 0
+    finally:
+        box.stop()
+
+
+def test_junos_commit_is_confirmed_from_a_new_session(tmp_path, monkeypatch) -> None:
+    device, intended, box, port, running = junos(tmp_path, monkeypatch, minute=0.2)
+    try:
+        result = push(device, intended, address="127.3.1.1", port=port)
+        assert result.saved and box.saved == 2  # commit confirmed, then commit
+        time.sleep(2)  # well past the 5 "minutes" of the confirmed commit
+        assert box.junos is not None and box.junos.rolled_back == 0
+        assert box.running != running
+        assert push(device, intended, address="127.3.1.1", port=port).sent == ()
+    finally:
+        box.stop()
+
+
+def test_junos_commit_that_cuts_the_device_off_rolls_itself_back(tmp_path, monkeypatch) -> None:
+    # the new filter on the management uplink locks ccmsctl out: the confirmation never comes
+    device, intended, box, port, running = junos(
+        tmp_path, monkeypatch, minute=0.2, lockout=r"^set interfaces ge-0/0/0 .*filter input"
+    )
+    try:
+        with pytest.raises(DevicePushError) as cut_off:
+            push(device, intended, address="127.3.1.1", port=port, timeout=3)
+        message = str(cut_off.value)
+        assert "hk1-wan-rtr (127.3.1.1" in message
+        assert "not confirmed, so hk1-wan-rtr rolls back in 5 minutes" in message
+        assert box.running != running
+        deadline = time.monotonic() + 10
+        while box.running != running and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert box.running == running
+        assert box.junos is not None and box.junos.rolled_back == 1
+    finally:
+        box.stop()

@@ -17,6 +17,10 @@ class PlatformRules:
     interface_lines: str = "(?!)"  # lines ccmsctl owns inside an interface it manages
     leave_section: str = ""  # typed to leave a section's view before the next one (VRP: quit)
     show_running: str = "show running-config"
+    # a candidate configuration made live by `commit` (Junos) instead of saving the running
+    # one: ccmsctl commits with `commit confirmed`, checks the device from a new session,
+    # then confirms
+    candidate: bool = False
 
     def owned(self, vlan: int, vlan_name: str, ports: tuple[str, ...]) -> re.Pattern[str]:
         """One pattern matching every top-level line this device's voice config owns."""
@@ -67,6 +71,7 @@ PLATFORMS = MappingProxyType(
                 r"^set interfaces ({ports}) unit 0 family inet filter input CCMS-",
             ),
             show_running="show configuration | display set",
+            candidate=True,
         ),
         "huawei_vrp": PlatformRules(
             "network/huawei_vrp.j2",
