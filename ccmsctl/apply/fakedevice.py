@@ -16,7 +16,10 @@ it in time.
 
 from __future__ import annotations
 
+import argparse
+import logging
 import re
+import signal
 import socket
 import threading
 from collections.abc import Iterator
@@ -490,3 +493,51 @@ class _Junos:
         if self._rollback is not None:
             self._rollback.cancel()
             self._rollback = None
+
+
+def seed_config(platform: str, hostname: str, ports: tuple[str, ...]) -> str:
+    """A device's configuration before ccmsctl ever touched it: its name and its ports with
+    the descriptions the site's engineers gave them."""
+    if platform == "juniper_junos":
+        lines = [f"set system host-name {hostname}"]
+        lines += [f'set interfaces {port} description "patch {n}"' for n, port in enumerate(ports)]
+        return "\n".join(lines) + "\n"
+    name = "sysname" if platform == "huawei_vrp" else "hostname"
+    blocks = [f"{name} {hostname}"]
+    blocks += [f"interface {port}\n description patch {n}" for n, port in enumerate(ports)]
+    return "\n".join(blocks) + "\n"
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve one fake device until SIGTERM: the lab's switches and routers."""
+    parser = argparse.ArgumentParser(prog="python -m ccmsctl.apply.fakedevice")
+    parser.add_argument("--address", required=True)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--platform", required=True, choices=sorted(DIALECTS))
+    parser.add_argument("--hostname", required=True)
+    parser.add_argument("--username", required=True)
+    parser.add_argument("--password-file", type=Path, required=True)
+    parser.add_argument("--state", type=Path, required=True)
+    args = parser.parse_args(argv)
+    # a client that connects and leaves (the lab's readiness probe) is not worth a traceback
+    logging.getLogger("paramiko").setLevel(logging.CRITICAL)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    device = FakeDevice(
+        args.address,
+        args.port,
+        args.hostname,
+        args.username,
+        args.password_file.read_text(encoding="utf-8").strip(),
+        args.state,
+        platform=args.platform,
+    ).start()
+    print(f"{args.hostname}: {args.platform} on {args.address}:{args.port}", flush=True)
+    while not stop.wait(1):
+        pass
+    device.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,26 +1,33 @@
 """The lab: a whole estate on this machine, on loopback addresses only.
 
 Each host is a folder (its root) and a 127.x address (see compile/lab.py). `lab up` makes
-the folders and starts SIPp PBX stand-ins (Asterisk cannot be installed here); Kamailio is
-started on edge hosts by the apply, as production's systemd would. `lab down` stops every
-process the lab started and removes the folder. Every wait is bounded.
+the folders, starts SIPp PBX stand-ins (Asterisk cannot be installed here) and one fake
+switch or router per network device of the estate (ccmsctl/apply/fakedevice.py: SSH with
+the device's platform's command line, a password of the lab's own, a factory configuration
+to start from); Kamailio is started on edge hosts by the apply, as production's systemd
+would. `lab down` stops every process the lab started and removes the folder. Every wait is
+bounded.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ccmsctl.apply.fakedevice import seed_config
 from ccmsctl.apply.health import answers_options
 from ccmsctl.compile.lab import lab_estate
 from ccmsctl.model.kinds import Estate
+from ccmsctl.model.netdevice import NetworkDevice
 from ccmsctl.model.numbers import NumberRange
 from ccmsctl.model.site import Site
 from ccmsctl.model.trunk import Trunk
@@ -30,6 +37,7 @@ SCENARIOS = Path(__file__).resolve().parent / "sipp"
 DEFAULT_FOLDER = Path(".ccmsctl/lab")
 KAMAILIO_PID = "run/kamailio/kamailio.pid"
 SIPP_PID = "run/sipp.pid"
+DEVICE_PID = "device.pid"
 
 
 class LabError(Exception):
@@ -46,10 +54,31 @@ class LabHost:
 
 
 @dataclass(frozen=True)
+class LabDevice:
+    """A network device of the lab: a fake device process serving SSH on address:port, its
+    running configuration and its password kept in `folder`."""
+
+    name: str
+    site: str
+    platform: str
+    address: str
+    port: int
+    folder: Path
+
+    @property
+    def state(self) -> Path:
+        return self.folder / "running.cfg"
+
+    def password(self) -> str:
+        return (self.folder / "password").read_text(encoding="utf-8").strip()
+
+
+@dataclass(frozen=True)
 class Lab:
     folder: Path
     estate_dir: Path
     hosts: tuple[LabHost, ...]
+    devices: tuple[LabDevice, ...] = ()
 
     def roots(self) -> dict[str, str]:
         return {host.name: str(host.root) for host in self.hosts}
@@ -58,12 +87,24 @@ class Lab:
 def plan_lab(estate: Estate, estate_dir: Path, folder: Path) -> Lab:
     """The lab for `estate` in `folder` (nothing is created)."""
     folder = folder.resolve()
+    moved = lab_estate(estate)
     hosts = tuple(
         LabHost(host.name, site.name, tuple(host.roles), str(host.address), folder / host.name)
-        for site in sorted(lab_estate(estate).of(Site), key=lambda s: s.name)
+        for site in sorted(moved.of(Site), key=lambda s: s.name)
         for host in sorted(site.hosts, key=lambda h: h.name)
     )
-    return Lab(folder, estate_dir.resolve(), hosts)
+    devices = tuple(
+        LabDevice(
+            d.name,
+            d.site,
+            d.platform,
+            str(d.management),
+            d.port,
+            folder / "devices" / d.name,
+        )
+        for d in sorted(moved.of(NetworkDevice), key=lambda d: d.name)
+    )
+    return Lab(folder, estate_dir.resolve(), hosts, devices)
 
 
 def open_lab(folder: Path) -> Lab:
@@ -74,15 +115,22 @@ def open_lab(folder: Path) -> Lab:
             LabHost(h["name"], h["site"], tuple(h["roles"]), h["address"], Path(h["root"]))
             for h in data["hosts"]
         )
-        return Lab(folder.resolve(), Path(data["estate_dir"]), hosts)
+        devices = tuple(
+            LabDevice(
+                d["name"], d["site"], d["platform"], d["address"], d["port"], Path(d["folder"])
+            )
+            for d in data.get("devices", [])
+        )
+        return Lab(folder.resolve(), Path(data["estate_dir"]), hosts, devices)
     except FileNotFoundError:
         raise LabError(f"no lab in {folder}: run ccmsctl lab up first") from None
     except (ValueError, KeyError, TypeError) as error:
         raise LabError(f"{folder / LAB_FILE} is damaged: {error}") from None
 
 
-def lab_up(lab: Lab) -> list[str]:
-    """Create the host folders and start the PBX stand-ins; returns what was done."""
+def lab_up(lab: Lab, estate: Estate) -> list[str]:
+    """Create the host folders, start the PBX stand-ins and the fake network devices;
+    returns what was done."""
     if shutil.which("sipp") is None:
         raise LabError("sipp is not installed (Debian package sip-tester)")
     done = []
@@ -93,6 +141,11 @@ def lab_up(lab: Lab) -> list[str]:
         and not _alive(h.root / SIPP_PID)
         and not _alive(h.root / KAMAILIO_PID)
         and _port_taken(h.address)
+    ]
+    busy += [
+        f"{d.address}:{d.port} ({d.name})"
+        for d in lab.devices
+        if not _alive(d.folder / DEVICE_PID) and _port_taken(d.address, d.port, socket.SOCK_STREAM)
     ]
     if busy:
         raise LabError(f"already in use: {', '.join(busy)}: is another lab up?")
@@ -109,6 +162,17 @@ def lab_up(lab: Lab) -> list[str]:
             }
             for h in lab.hosts
         ],
+        "devices": [
+            {
+                "name": d.name,
+                "site": d.site,
+                "platform": d.platform,
+                "address": d.address,
+                "port": d.port,
+                "folder": str(d.folder),
+            }
+            for d in lab.devices
+        ],
     }
     (lab.folder / LAB_FILE).write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     for host in lab.hosts:
@@ -116,16 +180,74 @@ def lab_up(lab: Lab) -> list[str]:
         if "pbx" in host.roles and not _alive(host.root / SIPP_PID):
             _start_pbx_stand_in(host)
             done.append(f"{host.name}: PBX stand-in (SIPp) on {host.address}:5060")
+    devices = {d.name: d for d in lab_estate(estate).of(NetworkDevice)}
+    for device in lab.devices:
+        if not _alive(device.folder / DEVICE_PID):
+            _start_device(device, devices[device.name])
+            done.append(
+                f"{device.name}: fake {device.platform} device on {device.address}:{device.port}"
+            )
     return done
 
 
-def _port_taken(address: str) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+def _port_taken(address: str, port: int = 5060, kind: int = socket.SOCK_DGRAM) -> bool:
+    with socket.socket(socket.AF_INET, kind) as probe:
         try:
-            probe.bind((address, 5060))
+            probe.bind((address, port))
         except OSError:
             return True
     return False
+
+
+def _start_device(device: LabDevice, model: NetworkDevice) -> None:
+    """Start the fake device and wait (bounded) until it accepts connections. Its password
+    is the lab's own, made here; its configuration starts from the factory one."""
+    device.folder.mkdir(parents=True, exist_ok=True)
+    password = device.folder / "password"
+    if not password.exists():
+        handle = os.open(password, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(secrets.token_urlsafe(18) + "\n")
+    if not device.state.exists():
+        ports = (*model.access_ports, *model.uplinks)
+        device.state.write_text(seed_config(device.platform, device.name, ports), encoding="utf-8")
+    with (device.folder / "device.log").open("ab") as output:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "ccmsctl.apply.fakedevice",
+                "--address",
+                device.address,
+                "--port",
+                str(device.port),
+                "--platform",
+                device.platform,
+                "--hostname",
+                device.name,
+                "--username",
+                model.credentials.username,
+                "--password-file",
+                str(password),
+                "--state",
+                str(device.state),
+            ],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    (device.folder / DEVICE_PID).write_text(f"{process.pid}\n", encoding="utf-8")
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise LabError(f"{device.name}: the fake device did not start; see {output.name}")
+        with socket.socket() as probe:
+            probe.settimeout(0.5)
+            if probe.connect_ex((device.address, device.port)) == 0:
+                return
+        time.sleep(0.1)
+    raise LabError(f"{device.name}: the fake device does not listen on {device.address}")
 
 
 def _start_pbx_stand_in(host: LabHost) -> None:
@@ -161,6 +283,11 @@ class HostStatus:
     stand_in: bool | None  # None: not a PBX
 
 
+def devices_running(lab: Lab) -> dict[str, bool]:
+    """Whether each fake network device of the lab runs."""
+    return {d.name: _alive(d.folder / DEVICE_PID) for d in lab.devices}
+
+
 def lab_status(lab: Lab) -> list[HostStatus]:
     statuses = []
     for host in lab.hosts:
@@ -179,6 +306,11 @@ def lab_down(lab: Lab) -> list[str]:
         for pid_file, what in ((KAMAILIO_PID, "kamailio"), (SIPP_PID, "PBX stand-in")):
             if _stop(host.root / pid_file):
                 stopped.append(f"{host.name}: stopped {what}")
+    stopped += [
+        f"{device.name}: stopped the fake {device.platform} device"
+        for device in lab.devices
+        if _stop(device.folder / DEVICE_PID)
+    ]
     shutil.rmtree(lab.folder, ignore_errors=True)
     return stopped
 

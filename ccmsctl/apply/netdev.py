@@ -15,6 +15,7 @@ secret references (or the lab) at push time and are never printed.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from collections.abc import Iterator
@@ -35,6 +36,10 @@ from ccmsctl.compile.network.platforms import PLATFORMS
 from ccmsctl.model.netdevice import NetworkDevice
 from ccmsctl.model.secret import SecretRef
 from ccmsctl.plan.network import Remediation, owned_part, remediate
+
+# ccmsctl reports what goes wrong on a device itself; paramiko's own log lines (a peer that
+# resets the connection at logout) are not for the operator
+logging.getLogger("paramiko").addHandler(logging.NullHandler())
 
 ERRORS = r"% Invalid|% Incomplete|% Ambiguous|Error:|error:|syntax error|unknown command"
 CONFIRM_MINUTES = 5

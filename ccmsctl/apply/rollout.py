@@ -4,19 +4,23 @@ rollback of a wave that fails.
 
 Wave 1: the sites outside twin pairs and the standby side of every pair (the site that is
 not primary; in active-active, the second by name). Health gate: every edge of the wave runs
-Kamailio and answers SIP OPTIONS. Wave 2: the other sides. A failed wave gets its hosts'
-previous files and records back, and wave 2 is not touched.
+Kamailio and answers SIP OPTIONS. Then the network devices of the wave's sites get their
+voice configuration (each device on its own: one that refuses a command is put back as it
+was, the others are pushed in full). Wave 2: the other sides. A failed wave gets its hosts'
+previous files and records back, and wave 2 is not touched; a failed device stops the apply
+before wave 2 too, but the wave's healthy hosts keep their new files.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from ccmsctl.apply.ansible import HostRun, Result, run_playbook
+from ccmsctl.apply.devices import DeviceOutcome, push_devices
 from ccmsctl.apply.health import answers_options
 from ccmsctl.apply.lab import Lab, LabHost
 from ccmsctl.model.kinds import Estate
@@ -37,9 +41,13 @@ class Outcome:
     rolled_back: tuple[str, ...] = ()
     untouched: tuple[str, ...] = ()
     error: str = ""
+    devices: tuple[DeviceOutcome, ...] = ()
 
     def changed(self) -> int:
         return sum(result.changed for result in self.results)
+
+    def devices_changed(self) -> int:
+        return sum(1 for d in self.devices if d.result is not None and d.result.sent)
 
 
 def site_order(estate: Estate, sites: list[str]) -> list[list[str]]:
@@ -63,8 +71,16 @@ def lab_states(lab: Lab, desired_paths: dict[str, list[str]]) -> dict[str, HostS
     }
 
 
-def check_fresh(saved: SavedPlan, current: Provenance, states: dict[str, HostState]) -> None:
-    """Raise StalePlanError naming what changed since `saved` was planned."""
+def fingerprints(states: Mapping[str, HostState], devices: Mapping[str, str]) -> dict[str, str]:
+    """What a saved plan must still find: each host's state, each device's running config."""
+    return {host: state.fingerprint() for host, state in states.items()} | {
+        f"device:{name}": sha256(running.encode()) for name, running in devices.items()
+    }
+
+
+def check_fresh(saved: SavedPlan, current: Provenance, now: Mapping[str, str]) -> None:
+    """Raise StalePlanError naming what changed since `saved` was planned; `now` holds the
+    current fingerprints()."""
     was = saved.provenance
     if current.commit != was.commit:
         raise StalePlanError(
@@ -75,10 +91,11 @@ def check_fresh(saved: SavedPlan, current: Provenance, states: dict[str, HostSta
         raise StalePlanError("saved plan is stale: the estate's model changed")
     if current.tooling_hash != was.tooling_hash:
         raise StalePlanError("saved plan is stale: templates, roles or playbooks changed")
-    for host, fingerprint in sorted(saved.fingerprints.items()):
-        state = states.get(host)
-        if state is None or state.fingerprint() != fingerprint:
-            raise StalePlanError(f"saved plan is stale: host {host} changed since it was planned")
+    for target, fingerprint in sorted(saved.fingerprints.items()):
+        if now.get(target) != fingerprint:
+            kind, _, name = target.rpartition(":")
+            what = f"network device {name}" if kind == "device" else f"host {name}"
+            raise StalePlanError(f"saved plan is stale: {what} changed since it was planned")
 
 
 def _stage(folder: Path, files: dict[str, bytes]) -> None:
@@ -146,39 +163,63 @@ def apply_to_lab(
     for host in lab.hosts:
         if host.name in plan.desired.hosts or host.name in plan.hosts():
             by_site.setdefault(host.site, []).append(host)
-    results: list[Result] = []
-    waves = site_order(estate, sorted(by_site))
+    changed_devices = {d.device for d in plan.devices}
+    device_sites = {d.site for d in lab.devices if d.name in changed_devices}
+    run = _Apply(progress, cancel, [])
+    pushed: list[DeviceOutcome] = []
+    waves = site_order(estate, sorted(set(by_site) | device_sites))
     for index, wave in enumerate(waves):
         progress(f"wave {index + 1} ({', '.join(wave)}): applying")
-        batch = [host for site in wave for host in by_site[site]]
+        batch = [host for site in wave for host in by_site.get(site, [])]
+        later = {site for later_wave in waves[index + 1 :] for site in later_wave}
+        untouched = tuple(h.name for s in sorted(later) for h in by_site.get(s, [])) + tuple(
+            d.name for d in lab.devices if d.name in changed_devices and d.site in later
+        )
         runs, rollbacks = [], []
         for host in batch:
             forward, back = _host_runs(host, plan, states[host.name], run_dir, commit, applied_at)
             runs.append(forward)
             rollbacks.append(back)
-        batch_results = run_playbook(
-            runs, run_dir / f"wave-{index + 1}", progress=progress, cancel=cancel
-        )
-        results += batch_results
-        failed = [r for r in batch_results if r.failed]
-        if not failed and cancel():
-            failed = [Result(batch[0].name, 0, True, "apply cancelled")]
-        if not failed:
-            failed = [
-                Result(h.name, 0, True, "Kamailio does not answer SIP OPTIONS after the apply")
-                for h in batch
-                if "edge" in h.roles and not answers_options(h.address, wait=15)
-            ]
+        failed = _apply_hosts(batch, runs, run_dir / f"wave-{index + 1}", run)
         if failed:
             progress(f"wave {index + 1}: failed; restoring the previous files of its hosts")
             run_playbook(rollbacks, run_dir / f"rollback-{index + 1}", progress=progress)
-            untouched = [h.name for later in waves[index + 1 :] for s in later for h in by_site[s]]
-            first = failed[0]
-            return Outcome(
-                tuple(results),
-                tuple(h.name for h in batch),
-                tuple(untouched),
-                f"{first.host}: {first.error}",
-            )
+            error = f"{failed[0].host}: {failed[0].error}"
+            batch_names = tuple(h.name for h in batch)
+            return Outcome(tuple(run.results), batch_names, untouched, error, tuple(pushed))
+        names = [d.name for d in lab.devices if d.site in wave and d.name in changed_devices]
+        pushed += push_devices(lab, estate, names, plan.desired.devices, progress=progress)
+        refused = [d for d in pushed if d.error]
+        if refused:
+            progress(f"wave {index + 1}: a network device failed; stopping before the next wave")
+            error = f"network device {refused[0].error}"
+            return Outcome(tuple(run.results), (), untouched, error, tuple(pushed))
         progress(f"wave {index + 1}: healthy")
-    return Outcome(tuple(results))
+    return Outcome(tuple(run.results), devices=tuple(pushed))
+
+
+@dataclass
+class _Apply:
+    progress: Callable[[str], None]
+    cancel: Callable[[], bool]
+    results: list[Result]
+
+
+def _apply_hosts(
+    batch: list[LabHost], runs: list[HostRun], run_dir: Path, apply: _Apply
+) -> list[Result]:
+    """Run the wave's hosts, then its health gate; the failures."""
+    if not batch:
+        return []
+    results = run_playbook(runs, run_dir, progress=apply.progress, cancel=apply.cancel)
+    apply.results += results
+    failed = [r for r in results if r.failed]
+    if not failed and apply.cancel():
+        failed = [Result(batch[0].name, 0, True, "apply cancelled")]
+    if not failed:
+        failed = [
+            Result(h.name, 0, True, "Kamailio does not answer SIP OPTIONS after the apply")
+            for h in batch
+            if "edge" in h.roles and not answers_options(h.address, wait=15)
+        ]
+    return failed

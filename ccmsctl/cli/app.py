@@ -15,6 +15,7 @@ from typing import Annotated
 
 import typer
 
+from ccmsctl.apply.devices import DeviceReadError
 from ccmsctl.apply.lab import (
     LabError,
 )
@@ -30,6 +31,7 @@ from ccmsctl.validate.run import validate_estate
 # Failures a user causes and can fix: one error line, exit status 1, no trace.
 USER_ERRORS = (
     BuildFolderError,
+    DeviceReadError,
     LabError,
     LockError,
     LockedError,

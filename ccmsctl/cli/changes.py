@@ -8,19 +8,21 @@ import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from ccmsctl.apply.devices import device_changes, read_devices
 from ccmsctl.apply.lab import (
     DEFAULT_FOLDER,
     Lab,
     open_lab,
 )
 from ccmsctl.apply.lock import force_unlock, locked
-from ccmsctl.apply.rollout import apply_to_lab, check_fresh, lab_states
+from ccmsctl.apply.rollout import apply_to_lab, check_fresh, fingerprints, lab_states
 from ccmsctl.cli.app import (
     LabDir,
     Target,
@@ -73,12 +75,14 @@ def _lab_plan(directory: Path, folder: Path) -> tuple[Loaded, Lab, SavedPlan]:
         lab_estate(loaded.estate), roots=lab.roots(), workers=workers_available()
     )
     states = lab_states(lab, {host: sorted(files) for host, files in desired.hosts.items()})
-    plan = make_plan(desired, states)
+    running = read_devices(lab, loaded.estate)
+    devices = device_changes(lab, loaded.estate, desired.devices, running)
+    plan = replace(make_plan(desired, states), devices=devices)
     saved = SavedPlan(
         estate_dir=str(directory.resolve()),
         target="lab",
         provenance=provenance(directory, loaded.estate),
-        fingerprints={host: state.fingerprint() for host, state in states.items()},
+        fingerprints=fingerprints(states, running),
         plan=plan,
     )
     return loaded, lab, saved
@@ -108,6 +112,11 @@ def _print_plan(plan: Plan, *, diff: bool) -> None:
             typer.echo(f"  {SYMBOL[change.action]} {change.path}{note}")
             if diff:
                 typer.echo(unified_diff(change), nl=False)
+    for device in plan.devices:
+        typer.echo(f"{device.device} ({device.platform} at {device.address})")
+        typer.echo(f"  ~ voice config: {len(device.commands)} commands")
+        for command in device.commands:
+            typer.echo(f"      {command}")
     typer.echo(plan.summary())
 
 
@@ -125,7 +134,19 @@ def _plan_json(plan: Plan) -> None:
                 }
             )
         )
-    typer.echo(json.dumps({"type": "change_summary", **plan.counts(), "message": plan.summary()}))
+    for device in plan.devices:
+        typer.echo(
+            json.dumps(
+                {
+                    "type": "planned_device_change",
+                    "device": device.device,
+                    "platform": device.platform,
+                    "commands": list(device.commands),
+                }
+            )
+        )
+    summary = {**plan.counts(), "devices": len(plan.devices), "message": plan.summary()}
+    typer.echo(json.dumps({"type": "change_summary", **summary}))
 
 
 @app.command()
@@ -169,7 +190,7 @@ def plan(
             write_plan_file(out, saved)
             if not as_json:
                 typer.echo(f"Saved the plan to {out}: apply it with ccmsctl apply {out}")
-    if detailed_exitcode and saved.plan.changes:
+    if detailed_exitcode and (saved.plan.changes or saved.plan.devices):
         raise typer.Exit(2)
 
 
@@ -203,7 +224,8 @@ def apply(
         with locked(lab.folder, "apply", package_version("ccmsctl"), timeout=lock_timeout):
             desired_paths = {h: sorted(f) for h, f in saved.plan.desired.hosts.items()}
             states = lab_states(lab, desired_paths)
-            check_fresh(saved, provenance(directory, loaded.estate), states)
+            running = read_devices(lab, loaded.estate)
+            check_fresh(saved, provenance(directory, loaded.estate), fingerprints(states, running))
             with _interruptible() as cancelled:
                 outcome = apply_to_lab(
                     loaded.estate,
@@ -216,11 +238,15 @@ def apply(
                 )
         if outcome.error:
             typer.echo(f"error: apply failed on {outcome.error}", err=True)
-            typer.echo(f"rolled back: {', '.join(outcome.rolled_back)}", err=True)
+            if outcome.rolled_back:
+                typer.echo(f"rolled back: {', '.join(outcome.rolled_back)}", err=True)
             if outcome.untouched:
                 typer.echo(f"not touched: {', '.join(outcome.untouched)}", err=True)
             raise typer.Exit(1)
-        typer.echo(f"Apply complete. {saved.plan.summary()} Ansible changed={outcome.changed()}.")
+        network = f", network devices changed={outcome.devices_changed()}" if lab.devices else ""
+        typer.echo(
+            f"Apply complete. {saved.plan.summary()} Ansible changed={outcome.changed()}{network}."
+        )
 
 
 @app.command("force-unlock")

@@ -9,6 +9,7 @@ import typer
 
 from ccmsctl.apply.lab import (
     DEFAULT_FOLDER,
+    devices_running,
     lab_call,
     lab_down,
     lab_status,
@@ -29,13 +30,17 @@ def lab_up_command(
     directory: Annotated[Path, typer.Argument(help="The estate directory.")],
     lab_dir: LabDir = DEFAULT_FOLDER,
 ) -> None:
-    """Create a folder per host and start the PBX stand-ins."""
+    """Create a folder per host, start the PBX stand-ins and a fake device per network
+    device."""
     with guard():
         loaded = validated(directory)
         lab = plan_lab(loaded.estate, directory, lab_dir)
-        for line in lab_up(lab):
+        for line in lab_up(lab, loaded.estate):
             typer.echo(line)
-        typer.echo(f"Lab up in {lab.folder}: {len(lab.hosts)} hosts on loopback.")
+        typer.echo(
+            f"Lab up in {lab.folder}: {len(lab.hosts)} hosts and "
+            f"{len(lab.devices)} network devices on loopback."
+        )
 
 
 @lab_app.command("status")
@@ -46,7 +51,8 @@ def lab_status_command(
     """Show each lab host, its address, and what runs there."""
     del directory
     with guard():
-        for status in lab_status(open_lab(lab_dir)):
+        lab = open_lab(lab_dir)
+        for status in lab_status(lab):
             parts = [
                 f"{status.host.name:<14} {status.host.address:<12}"
                 f" {','.join(status.host.roles):<14}"
@@ -57,6 +63,11 @@ def lab_status_command(
             if status.stand_in is not None:
                 parts.append("pbx stand-in " + ("running" if status.stand_in else "stopped"))
             typer.echo("  ".join(parts))
+        running = devices_running(lab)
+        for device in lab.devices:
+            address = f"{device.address}:{device.port}"
+            state = "running" if running[device.name] else "stopped"
+            typer.echo(f"{device.name:<14} {address:<17} {device.platform:<14} fake device {state}")
 
 
 @lab_app.command("call")

@@ -8,7 +8,7 @@ is deterministic (sorted names), so a lab compile is as reproducible as a real o
     VIP of the i-th site         127.0.<i+1>.250
     peers of the t-th trunk      127.1.<t+1>.<p+1>
     the g-th gateway             127.2.<g+1>.1
-    the d-th network device      127.3.<d+1>.1
+    the d-th network device      127.3.<d+1>.1, SSH on port 2022 (the lab's fake devices)
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from ccmsctl.model.netdevice import NetworkDevice
 from ccmsctl.model.site import Site
 from ccmsctl.model.trunk import Trunk
 from ccmsctl.model.twinpair import TwinPair
+
+LAB_SSH_PORT = 2022
 
 
 def _loopback(a: int, b: int, c: int) -> IPv4Address:
@@ -77,7 +79,9 @@ def lab_estate(estate: Estate) -> Estate:
     )
     devices = {d.name: i for i, d in enumerate(sorted(estate.of(NetworkDevice), key=_name))}
     replaced["NetworkDevice"] = tuple(
-        d.model_copy(update={"management": _loopback(3, devices[d.name] + 1, 1)})
+        d.model_copy(
+            update={"management": _loopback(3, devices[d.name] + 1, 1), "port": LAB_SSH_PORT}
+        )
         for d in estate.of(NetworkDevice)
     )
     return Estate(documents=replaced, broken=estate.broken)

@@ -36,9 +36,21 @@ class Change:
 
 
 @dataclass(frozen=True)
+class DeviceChange:
+    """A network device whose voice configuration differs: the commands that fix it, as
+    hier_config indents them (plan/network.py)."""
+
+    device: str
+    platform: str
+    address: str  # where its running configuration was read
+    commands: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Plan:
     changes: tuple[Change, ...]
     desired: Artifacts
+    devices: tuple[DeviceChange, ...] = ()
 
     def counts(self) -> dict[str, int]:
         return {
@@ -47,12 +59,16 @@ class Plan:
         }
 
     def summary(self) -> str:
-        if not self.changes:
+        if not self.changes and not self.devices:
             return "No changes."
         counts = self.counts()
+        network = ""
+        if self.devices:
+            plural = "s" if len(self.devices) > 1 else ""
+            network = f"; {len(self.devices)} network device{plural} to change"
         return (
             f"Plan: {counts['add']} to add, {counts['change']} to change, "
-            f"{counts['delete']} to delete."
+            f"{counts['delete']} to delete{network}."
         )
 
     def hosts(self) -> list[str]:

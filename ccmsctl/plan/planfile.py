@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ccmsctl.compile.artifacts import Artifacts
-from ccmsctl.plan.diff import Change, Plan
+from ccmsctl.plan.diff import Change, DeviceChange, Plan
 from ccmsctl.plan.provenance import Provenance
 
 FORMAT = "ccmsctl-plan"
@@ -33,7 +33,9 @@ class SavedPlan:
     estate_dir: str
     target: str
     provenance: Provenance
-    fingerprints: Mapping[str, str]  # host -> HostState.fingerprint() when planned
+    # host -> HostState.fingerprint(), "device:<name>" -> sha256 of its running configuration,
+    # when planned
+    fingerprints: Mapping[str, str]
     plan: Plan
 
 
@@ -68,6 +70,18 @@ def dump(saved: SavedPlan) -> bytes:
             host: {path: _b64(content) for path, content in files.items()}
             for host, files in saved.plan.desired.hosts.items()
         },
+        "devices": [
+            {
+                "device": d.device,
+                "platform": d.platform,
+                "address": d.address,
+                "commands": list(d.commands),
+            }
+            for d in saved.plan.devices
+        ],
+        "desired_devices": {
+            name: _b64(config) for name, config in saved.plan.desired.devices.items()
+        },
     }
     return (json.dumps(document, indent=1, sort_keys=True) + "\n").encode()
 
@@ -92,14 +106,22 @@ def load(data: bytes) -> SavedPlan:
             {
                 host: {path: base64.b64decode(content) for path, content in files.items()}
                 for host, files in document["desired"].items()
-            }
+            },
+            devices={
+                name: base64.b64decode(config)
+                for name, config in document["desired_devices"].items()
+            },
+        )
+        devices = tuple(
+            DeviceChange(d["device"], d["platform"], d["address"], tuple(d["commands"]))
+            for d in document["devices"]
         )
         return SavedPlan(
             document["estate_dir"],
             document["target"],
             Provenance(**document["provenance"]),
             document["fingerprints"],
-            Plan(changes, desired),
+            Plan(changes, desired, devices),
         )
     except (ValueError, KeyError, TypeError) as error:
         raise PlanFileError(f"unreadable plan file: {error}") from None

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -50,11 +51,33 @@ def root(workdir: Path, host: str) -> Path:
 def test_first_apply_installs_everything_and_a_call_goes_through(lab: Path) -> None:
     planned = ccmsctl("plan", str(EXAMPLE), "--detailed-exitcode", cwd=lab)
     assert planned.returncode == 2, planned.stdout + planned.stderr
-    assert planned.stdout.strip().endswith("Plan: 55 to add, 0 to change, 0 to delete.")
+    assert planned.stdout.strip().endswith(
+        "Plan: 55 to add, 0 to change, 0 to delete; 5 network devices to change."
+    )
+    assert "hk1-wan-rtr (juniper_junos at 127.3.2.1:2022)" in planned.stdout
+    assert "      set vlans voice vlan-id 210" in planned.stdout
     applied = ccmsctl("apply", str(EXAMPLE), "--auto-approve", cwd=lab)
     assert applied.returncode == 0, applied.stdout + applied.stderr
-    order = [line for line in applied.stdout.splitlines() if line.endswith(": applying")]
+    lines = applied.stdout.splitlines()
+    order = [line for line in lines if line.endswith(": applying")]
     assert order == ["wave 1 (hk-1, sh-2): applying", "wave 2 (sh-1): applying"]
+    # each site's devices go with its wave, after its hosts are healthy
+    wave_2 = lines.index("wave 2 (sh-1): applying")
+    pushed = {
+        line.split(":")[0].strip(): n for n, line in enumerate(lines) if ": voice config: " in line
+    }
+    assert sorted(pushed) == [
+        "hk1-access-sw",
+        "hk1-wan-rtr",
+        "sh1-core-sw",
+        "sh2-core-sw",
+        "sh2-pbx-tor",
+    ]
+    assert pushed["sh1-core-sw"] > wave_2 > pushed["sh2-core-sw"]
+    assert any(
+        re.search(r"hk1-wan-rtr: voice config: \d+ commands, committed$", line) for line in lines
+    )
+    assert lines[-1].endswith("Ansible changed=15, network devices changed=5.")
     call = ccmsctl("lab", "call", str(EXAMPLE), "+862161230005", cwd=lab)
     assert call.returncode == 0, call.stdout + call.stderr
     assert "from trunk ct-sh (127.1.1.1) via sh1-edge-1: answered by sh1-pbx-" in call.stdout
@@ -71,7 +94,9 @@ def test_second_apply_changes_nothing(lab: Path) -> None:
     assert planned.stdout.strip() == "No changes."
     applied = ccmsctl("apply", str(EXAMPLE), "--auto-approve", cwd=lab)
     assert applied.returncode == 0, applied.stdout + applied.stderr
-    assert applied.stdout.strip().endswith("No changes. Ansible changed=0.")
+    assert applied.stdout.strip().endswith(
+        "No changes. Ansible changed=0, network devices changed=0."
+    )
 
 
 def test_hand_edit_shows_as_drift_and_json(lab: Path) -> None:
@@ -94,6 +119,7 @@ def test_hand_edit_shows_as_drift_and_json(lab: Path) -> None:
         "add": 0,
         "change": 1,
         "delete": 0,
+        "devices": 0,
         "message": "Plan: 0 to add, 1 to change, 0 to delete.",
     }
 
