@@ -23,6 +23,7 @@ from ccmsctl.apply.netdev import (
     remediation,
 )
 from ccmsctl.compile.lab import lab_estate
+from ccmsctl.compile.network.platforms import PLATFORMS
 from ccmsctl.model.kinds import Estate
 from ccmsctl.model.netdevice import NetworkDevice
 from ccmsctl.plan.diff import DeviceChange
@@ -124,7 +125,7 @@ def push_devices(
         except DevicePushError as error:
             progress(f"  {name}: FAILED: {error}")
             return DeviceOutcome(name, None, str(error))
-        made = "committed" if model.platform == "juniper_junos" else "saved"
+        made = "committed" if PLATFORMS[model.platform].candidate else "saved"
         done = f"{len(result.sent)} commands, {made}" if result.sent else "no change"
         progress(f"  {name}: voice config: {done}")
         return DeviceOutcome(name, result)
