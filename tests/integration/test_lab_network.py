@@ -137,3 +137,39 @@ def test_refused_command_stops_that_device_only(lab: Path) -> None:
     converged = ccmsctl("apply", str(EXAMPLE), "--auto-approve", cwd=lab)
     assert converged.returncode == 0, converged.stdout + converged.stderr
     assert ccmsctl("plan", str(EXAMPLE), cwd=lab).stdout.strip() == "No changes."
+
+
+def test_unreachable_device_fails_the_plan_naming_it(lab: Path) -> None:
+    _stop_lab_device(lab, "sh2-core-sw", "127.3.4.1", 2022)
+    started = time.monotonic()
+    planned = ccmsctl("plan", str(EXAMPLE), cwd=lab)
+    assert time.monotonic() - started < 60
+    assert planned.returncode == 1
+    assert planned.stderr.startswith("error: cannot read network devices: sh2-core-sw (127.3.4.1")
+    assert "Traceback" not in planned.stderr
+    assert ccmsctl("lab", "up", str(EXAMPLE), cwd=lab).returncode == 0
+    assert ccmsctl("plan", str(EXAMPLE), cwd=lab).stdout.strip() == "No changes."
+
+
+def test_device_passwords_appear_nowhere(lab: Path) -> None:
+    passwords = [
+        (folder / "password").read_text().strip()
+        for folder in (lab / ".ccmsctl" / "lab" / "devices").iterdir()
+    ]
+    drift(lab, "sh2-pbx-tor", "qos trust dscp")
+    plan_file = lab / "secrets.plan"
+    outputs = [
+        ccmsctl("plan", str(EXAMPLE), "--json", cwd=lab).stdout,
+        ccmsctl("plan", str(EXAMPLE), "--diff", "--out", str(plan_file), cwd=lab).stdout,
+    ]
+    applied = ccmsctl("apply", str(plan_file), cwd=lab)
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    outputs += [applied.stdout, applied.stderr, plan_file.read_text()]
+    outputs += [
+        path.read_text(errors="replace")
+        for path in (lab / ".ccmsctl" / "lab").rglob("*")
+        if path.is_file() and path.name != "password" and path.stat().st_size < 5_000_000
+    ]
+    assert len(passwords) == 5
+    for password in passwords:
+        assert all(password not in text for text in outputs)
