@@ -140,9 +140,7 @@ def push(
         if not commands:
             return PushResult(device.name, (), saved=False)
         try:
-            connection.send_config_set(
-                list(commands), error_pattern=ERRORS, exit_config_mode=not rules.candidate
-            )
+            configure(connection, device, commands)
         except ConfigInvalidException as error:
             _undo(connection, device, running)
             raise DevicePushError(
@@ -164,10 +162,40 @@ def _undo(connection: BaseConnection, device: NetworkDevice, before: str) -> Non
     if rules.candidate:
         connection.send_config_set(["rollback 0"], exit_config_mode=True)
         return
-    connection.exit_config_mode()
+    _end(connection, device)
     back = remediation(device, read_running(connection, device), _owned_config(device, before))
     if back.commands:
-        connection.send_config_set(list(typed(back.commands, rules.leave_section)))
+        configure(connection, device, typed(back.commands, rules.leave_section))
+
+
+def configure(connection: BaseConnection, device: NetworkDevice, commands: tuple[str, ...]) -> None:
+    """Send `commands` in configuration mode, stopping at the first the device refuses
+    (ConfigInvalidException), then leave configuration mode; a candidate platform (Junos)
+    stays in it, to commit."""
+    rules = PLATFORMS[device.platform]
+    command, prompt = rules.configure
+    if not command:
+        connection.send_config_set(
+            list(commands), error_pattern=ERRORS, exit_config_mode=not rules.candidate
+        )
+        return
+    connection.send_command(command, expect_string=_prompt(connection, prompt))
+    connection.send_config_set(
+        list(commands), error_pattern=ERRORS, enter_config_mode=False, exit_config_mode=False
+    )
+    _end(connection, device)
+
+
+def _end(connection: BaseConnection, device: NetworkDevice) -> None:
+    command, prompt = PLATFORMS[device.platform].end
+    if command:
+        connection.send_command(command, expect_string=_prompt(connection, prompt))
+    else:
+        connection.exit_config_mode()
+
+
+def _prompt(connection: BaseConnection, pattern: str) -> str:
+    return pattern.format(prompt=re.escape(connection.base_prompt))
 
 
 def _owned_config(device: NetworkDevice, running: str) -> str:

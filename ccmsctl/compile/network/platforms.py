@@ -21,6 +21,11 @@ class PlatformRules:
     # one: ccmsctl commits with `commit confirmed`, checks the device from a new session,
     # then confirms
     candidate: bool = False
+    # entering and leaving configuration mode, each with the prompt that ends it ({prompt}:
+    # the device's name): waiting for the prompt instead of netmiko's check of the mode,
+    # which on some drivers (Huawei) idles two seconds each time; empty: netmiko's own
+    configure: tuple[str, str] = ("configure terminal", r"{prompt}\(config\)#")
+    end: tuple[str, str] = ("end", r"{prompt}#")
 
     def owned(self, vlan: int, vlan_name: str, ports: tuple[str, ...]) -> re.Pattern[str]:
         """One pattern matching every top-level line this device's voice config owns."""
@@ -72,6 +77,8 @@ PLATFORMS = MappingProxyType(
             ),
             show_running="show configuration | display set",
             candidate=True,
+            configure=("", ""),
+            end=("", ""),
         ),
         "huawei_vrp": PlatformRules(
             "network/huawei_vrp.j2",
@@ -86,6 +93,8 @@ PLATFORMS = MappingProxyType(
             r"|traffic-filter inbound acl name CCMS-|trust dscp)",
             leave_section="quit",
             show_running="display current-configuration",
+            configure=("system-view", r"\[{prompt}\]"),
+            end=("return", r"<{prompt}>"),
         ),
     }
 )
