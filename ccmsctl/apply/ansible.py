@@ -34,6 +34,7 @@ class HostRun:
     staging: Path
     files: tuple[str, ...]
     remove: tuple[str, ...] = ()
+    recording_folders: tuple[str, ...] = ()
     connection: Mapping[str, str] = field(default_factory=lambda: {"ansible_connection": "local"})
 
     def variables(self) -> dict[str, Any]:
@@ -46,6 +47,7 @@ class HostRun:
             "ccms_staging": str(self.staging),
             "ccms_files": list(self.files),
             "ccms_remove": list(self.remove),
+            "ccms_recording_folders": list(self.recording_folders),
         }
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,7 +23,9 @@ from ccmsctl.apply.ansible import HostRun, Result, run_playbook
 from ccmsctl.apply.devices import DeviceOutcome, push_devices
 from ccmsctl.apply.health import answers_options
 from ccmsctl.apply.lab import Lab, LabHost
+from ccmsctl.compile.asterisk import recording_folders
 from ccmsctl.model.kinds import Estate
+from ccmsctl.model.site import Site
 from ccmsctl.model.twinpair import TwinPair
 from ccmsctl.plan.diff import Plan
 from ccmsctl.plan.planfile import SavedPlan
@@ -166,6 +168,7 @@ def apply_to_lab(
     changed_devices = {d.device for d in plan.devices}
     device_sites = {d.site for d in lab.devices if d.name in changed_devices}
     run = _Apply(progress, cancel, [])
+    sites = estate.index(Site)
     pushed: list[DeviceOutcome] = []
     waves = site_order(estate, sorted(set(by_site) | device_sites))
     for index, wave in enumerate(waves):
@@ -178,6 +181,10 @@ def apply_to_lab(
         runs, rollbacks = [], []
         for host in batch:
             forward, back = _host_runs(host, plan, states[host.name], run_dir, commit, applied_at)
+            if "pbx" in host.roles:
+                forward = replace(
+                    forward, recording_folders=recording_folders(estate, sites[host.site])
+                )
             runs.append(forward)
             rollbacks.append(back)
         failed = _apply_hosts(batch, runs, run_dir / f"wave-{index + 1}", run)

@@ -202,6 +202,11 @@ def _queue_section(group: SkillGroup, by_skill: dict[str, list[Agent]]) -> Secti
     return Section(group.name, tuple(keys), comment)
 
 
+def recording_folders(estate: Estate, site: Site) -> tuple[str, ...]:
+    """The folders the site's PBXs record into: one per recording retention class it stores."""
+    return tuple(job.path for job in _purge_jobs(estate, site))
+
+
 def _purge_jobs(estate: Estate, site: Site) -> list[PurgeJob]:
     jobs: list[PurgeJob] = []
     for policy in sorted(estate.of(RetentionPolicy), key=lambda p: p.name):

@@ -7,6 +7,7 @@ import json
 import re
 from dataclasses import dataclass
 
+from ccmsctl.compile.asterisk import recording_folders
 from ccmsctl.compile.header import header
 from ccmsctl.compile.render import Renderer
 from ccmsctl.model.burstpool import BurstPool
@@ -21,6 +22,7 @@ class InventoryHost:
     address: str
     site: str
     roles: tuple[str, ...]
+    recording_folders: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,13 @@ def group_name(*parts: str) -> str:
 def compile_inventory(estate: Estate, renderer: Renderer) -> bytes:
     sites = sorted(estate.of(Site), key=lambda s: s.name)
     hosts = [
-        InventoryHost(host.name, str(host.address), site.name, tuple(host.roles))
+        InventoryHost(
+            host.name,
+            str(host.address),
+            site.name,
+            tuple(host.roles),
+            recording_folders(estate, site) if "pbx" in host.roles else (),
+        )
         for site in sites
         for host in sorted(site.hosts, key=lambda h: h.name)
     ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -65,3 +66,18 @@ def test_kamailio_listens_where_the_model_says(lab: Path, machine, site: str, ho
     pid = machine.file(str(lab / host.name / "run/kamailio/kamailio.pid"))
     assert pid.exists
     assert machine.process.get(pid=int(pid.content_string)).comm == "kamailio"
+
+
+@pytest.mark.parametrize(
+    ("site", "host"),
+    [h for h in HOSTS if "pbx" in h[1].roles],
+    ids=[h.name for _, h in HOSTS if "pbx" in h.roles],
+)
+def test_recording_folders_match_the_purge_schedule(lab: Path, machine, site: str, host) -> None:
+    schedule = machine.file(str(lab / host.name / "etc/cron.d/ccmsctl-retention"))
+    purged = re.findall(r" find (\S+) -type f", schedule.content_string)
+    assert purged  # every site of the example stores recordings
+    for folder in purged:
+        made = machine.file(str(lab / host.name) + folder)
+        assert made.is_directory, folder
+        assert made.mode == 0o750, folder

@@ -77,7 +77,7 @@ def test_first_apply_installs_everything_and_a_call_goes_through(lab: Path) -> N
     assert any(
         re.search(r"hk1-wan-rtr: voice config: \d+ commands, committed$", line) for line in lines
     )
-    assert lines[-1].endswith("Ansible changed=15, network devices changed=5.")
+    assert lines[-1].endswith("Ansible changed=20, network devices changed=5.")
     call = ccmsctl("lab", "call", str(EXAMPLE), "+862161230005", cwd=lab)
     assert call.returncode == 0, call.stdout + call.stderr
     assert "from trunk ct-sh (127.1.1.1) via sh1-edge-1: answered by sh1-pbx-" in call.stdout
