@@ -300,19 +300,20 @@ def lab_status(lab: Lab) -> list[HostStatus]:
 
 
 def lab_down(lab: Lab) -> list[str]:
-    """Stop every process of the lab and remove its folder."""
-    stopped = []
-    for host in lab.hosts:
-        for pid_file, what in ((KAMAILIO_PID, "kamailio"), (SIPP_PID, "PBX stand-in")):
-            if _stop(host.root / pid_file):
-                stopped.append(f"{host.name}: stopped {what}")
-    stopped += [
-        f"{device.name}: stopped the fake {device.platform} device"
-        for device in lab.devices
-        if _stop(device.folder / DEVICE_PID)
+    """Stop every process of the lab (all asked at once, then waited for) and remove its
+    folder."""
+    processes = [
+        (host.root / pid_file, f"{host.name}: stopped {what}")
+        for host in lab.hosts
+        for pid_file, what in ((KAMAILIO_PID, "kamailio"), (SIPP_PID, "PBX stand-in"))
     ]
+    processes += [
+        (device.folder / DEVICE_PID, f"{device.name}: stopped the fake {device.platform} device")
+        for device in lab.devices
+    ]
+    stopped = _stop_all([pid_file for pid_file, _ in processes])
     shutil.rmtree(lab.folder, ignore_errors=True)
-    return stopped
+    return [message for pid_file, message in processes if pid_file in stopped]
 
 
 def _pid(pid_file: Path) -> int | None:
@@ -340,17 +341,20 @@ def _alive(pid_file: Path) -> bool:
     return True
 
 
-def _stop(pid_file: Path) -> bool:
-    pid = _pid(pid_file)
-    if pid is None or not _alive(pid_file):
-        return False
-    os.kill(pid, signal.SIGTERM)
+def _stop_all(pid_files: list[Path]) -> set[Path]:
+    """SIGTERM every live process of `pid_files`, wait (bounded) for all of them, SIGKILL
+    what is left; the pid files whose process was running."""
+    running = {pid_file: pid for pid_file in pid_files if (pid := _pid(pid_file)) is not None}
+    running = {pid_file: pid for pid_file, pid in running.items() if _alive(pid_file)}
+    for pid in running.values():
+        os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and _alive(pid_file):
+    while time.monotonic() < deadline and any(_alive(pid_file) for pid_file in running):
         time.sleep(0.1)
-    if _alive(pid_file):
-        os.kill(pid, signal.SIGKILL)
-    return True
+    for pid_file, pid in running.items():
+        if _alive(pid_file):
+            os.kill(pid, signal.SIGKILL)
+    return set(running)
 
 
 @dataclass(frozen=True)
