@@ -7,10 +7,10 @@ from typing import Annotated
 
 import typer
 
+from ccmsctl.apply.call import lab_call
 from ccmsctl.apply.lab import (
     DEFAULT_FOLDER,
     devices_running,
-    lab_call,
     lab_down,
     lab_status,
     lab_up,

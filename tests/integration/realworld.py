@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from ccmsctl.apply import lab
+from ccmsctl.apply import call, lab
 from ccmsctl.apply.health import sip_status
 from ccmsctl.compile.estate import compile_estate
 from ccmsctl.compile.lab import lab_estate
@@ -129,7 +129,7 @@ def carrier_call(
     """One call from a carrier at `source` to `did` through the edge; SIPp's exit status 0
     means the call was answered and hung up cleanly."""
     require("sipp")
-    return lab.carrier_call(
+    return call.carrier_call(
         source,
         edge,
         did,

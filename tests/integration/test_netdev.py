@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from ccmsctl.apply.fakedevice import FakeDevice
+from ccmsctl.apply.fakedevice.server import FakeDevice
 from ccmsctl.apply.netdev import DevicePushError, push
 from ccmsctl.compile.network.device import compile_network_device
 from ccmsctl.compile.network.platforms import PLATFORMS
