@@ -10,17 +10,17 @@ finds the intended configuration (a change that cuts the device off rolls itself
 A refused command leaves the device as it was: Junos discards the candidate (`rollback 0`);
 elsewhere the commands already taken are undone from the configuration read before the push,
 and nothing is saved. A device that needs nothing gets no command at all. Passwords come from
-secret references (or the lab) at push time and are never printed.
+secret references (apply/secrets.py; or the lab's own) at push time and are never printed.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import cast
 
 from netmiko import BaseConnection, ConnectHandler
@@ -32,9 +32,9 @@ from netmiko.exceptions import (
 )
 from netmiko.juniper.juniper import JuniperBase
 
+from ccmsctl.apply.secrets import SecretError, resolve
 from ccmsctl.compile.network.platforms import PLATFORMS
 from ccmsctl.model.netdevice import NetworkDevice
-from ccmsctl.model.secret import SecretRef
 from ccmsctl.plan.network import Remediation, owned_part, remediate
 
 # ccmsctl reports what goes wrong on a device itself; paramiko's own log lines (a peer that
@@ -64,19 +64,6 @@ class Access:
     port: int
     password: str
     timeout: float = 10
-
-
-def resolve(secret: SecretRef) -> str:
-    """The value behind an env: reference (vault: references are resolved by Ansible)."""
-    scheme, _, name = secret.secret.partition(":")
-    if scheme != "env":
-        raise DevicePushError(
-            f"{secret.secret.split('#')[0]}: only env: secrets can be resolved by ccmsctl itself"
-        )
-    value = os.environ.get(name)
-    if value is None:
-        raise DevicePushError(f"environment variable {name} is not set")
-    return value
 
 
 def remediation(device: NetworkDevice, running: str, intended: str) -> Remediation:
@@ -129,10 +116,16 @@ def push(
     port: int,
     timeout: float = 10,
     password: str | None = None,
+    secrets_base: Path = Path(),
 ) -> PushResult:
     """Bring `device` to `intended`; raises DevicePushError naming the device (and command).
-    The password is `password` when given (the lab's), else the device's secret reference."""
-    access = Access(address, port, password or resolve(device.credentials.password), timeout)
+    The password is `password` when given (the lab's), else the device's secret reference
+    (a vault path is relative to `secrets_base`, the estate directory)."""
+    try:
+        secret = password or resolve(device.credentials.password, secrets_base)
+    except SecretError as error:
+        raise DevicePushError(f"{device.name}: {error}") from None
+    access = Access(address, port, secret, timeout)
     rules = PLATFORMS[device.platform]
     with connected(device, access) as connection:
         running = read_running(connection, device)

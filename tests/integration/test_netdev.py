@@ -5,6 +5,8 @@ reported within the timeout, and the password never appears in what ccmsctl repo
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +21,7 @@ from ccmsctl.compile.network.platforms import PLATFORMS
 from ccmsctl.compile.render import Renderer
 from ccmsctl.load.estate import load_estate
 from ccmsctl.model.netdevice import NetworkDevice
+from ccmsctl.model.secret import SecretRef
 from ccmsctl.plan.network import remediate
 from tests.conftest import EXAMPLE, ROOT
 
@@ -205,3 +208,75 @@ def test_junos_commit_that_cuts_the_device_off_rolls_itself_back(tmp_path, monke
         assert box.junos is not None and box.junos.rolled_back == 1
     finally:
         box.stop()
+
+
+@pytest.fixture
+def vaulted(switch, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[NetworkDevice, str]:
+    """hk1-access-sw with its password in an Ansible Vault file, encrypted by ansible-vault."""
+    device, intended = switch
+    (tmp_path / "vault-password").write_text("correct horse battery staple\n")
+    secrets = tmp_path / "secrets.yml"
+    secrets.write_text(f"hk_netdev: {PASSWORD}\n")
+    encrypt = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "ansible-vault"),
+            "encrypt",
+            "--vault-password-file",
+            str(tmp_path / "vault-password"),
+            str(secrets),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert encrypt.returncode == 0, encrypt.stderr
+    assert PASSWORD not in secrets.read_text()
+    monkeypatch.setenv("ANSIBLE_VAULT_PASSWORD_FILE", str(tmp_path / "vault-password"))
+    monkeypatch.delenv("HK_NETDEV_PASSWORD")
+    credentials = device.credentials.model_copy(
+        update={"password": SecretRef(secret="vault:secrets.yml#hk_netdev")}
+    )
+    return device.model_copy(update={"credentials": credentials}), intended
+
+
+def test_vault_secret_opens_the_device(vaulted, tmp_path: Path) -> None:
+    device, intended = vaulted
+    port = free_port("127.3.1.1")
+    box = fake(tmp_path, port)
+    try:
+        result = push(device, intended, address="127.3.1.1", port=port, secrets_base=tmp_path)
+        assert result.sent and result.saved
+    finally:
+        box.stop()
+
+
+def test_vault_problems_are_named_without_the_value(
+    vaulted, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    device, intended = vaulted
+    secret = "vault:secrets.yml#hk_netdev"
+    (tmp_path / "wrong").write_text("not the password\n")
+    monkeypatch.setenv("ANSIBLE_VAULT_PASSWORD_FILE", str(tmp_path / "wrong"))
+    with pytest.raises(DevicePushError, match="not an Ansible Vault file this password opens"):
+        push(device, intended, address="127.3.1.1", port=1, secrets_base=tmp_path)
+    monkeypatch.setenv("ANSIBLE_VAULT_PASSWORD_FILE", str(tmp_path / "vault-password"))
+    other = device.credentials.model_copy(
+        update={"password": SecretRef(secret="vault:secrets.yml#sh_netdev")}
+    )
+    with pytest.raises(DevicePushError, match="the vault has no text value 'sh_netdev'"):
+        push(
+            device.model_copy(update={"credentials": other}),
+            intended,
+            address="127.3.1.1",
+            port=1,
+            secrets_base=tmp_path,
+        )
+    monkeypatch.delenv("ANSIBLE_VAULT_PASSWORD_FILE")
+    with pytest.raises(DevicePushError) as unset:
+        push(device, intended, address="127.3.1.1", port=1, secrets_base=tmp_path)
+    assert f"hk1-access-sw: {secret.replace('secrets.yml', str(tmp_path / 'secrets.yml'))}" in str(
+        unset.value
+    )
+    assert "set ANSIBLE_VAULT_PASSWORD_FILE" in str(unset.value)
+    assert PASSWORD not in str(unset.value)
