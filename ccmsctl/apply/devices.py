@@ -27,7 +27,6 @@ from ccmsctl.compile.network.platforms import PLATFORMS
 from ccmsctl.model.kinds import Estate
 from ccmsctl.model.netdevice import NetworkDevice
 from ccmsctl.plan.diff import DeviceChange
-from ccmsctl.plan.state import sha256
 
 TIMEOUT = 10
 
@@ -75,10 +74,6 @@ def read_devices(lab: Lab, estate: Estate) -> dict[str, str]:
     if errors:
         raise DeviceReadError("cannot read network devices: " + "; ".join(errors))
     return running
-
-
-def device_fingerprints(running: Mapping[str, str]) -> dict[str, str]:
-    return {f"device:{name}": sha256(text.encode()) for name, text in running.items()}
 
 
 def device_changes(
