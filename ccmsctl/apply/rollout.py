@@ -167,7 +167,7 @@ def apply_to_lab(
             by_site.setdefault(host.site, []).append(host)
     changed_devices = {d.device for d in plan.devices}
     device_sites = {d.site for d in lab.devices if d.name in changed_devices}
-    run = _Apply(progress, cancel, [])
+    results: list[Result] = []
     sites = estate.index(Site)
     pushed: list[DeviceOutcome] = []
     waves = site_order(estate, sorted(set(by_site) | device_sites))
@@ -187,41 +187,38 @@ def apply_to_lab(
                 )
             runs.append(forward)
             rollbacks.append(back)
-        failed = _apply_hosts(batch, runs, run_dir / f"wave-{index + 1}", run)
+        ran, failed = _apply_hosts(batch, runs, run_dir / f"wave-{index + 1}", progress, cancel)
+        results += ran
         if failed:
             progress(f"wave {index + 1}: failed; restoring the previous files of its hosts")
             run_playbook(rollbacks, run_dir / f"rollback-{index + 1}", progress=progress)
             error = f"{failed[0].host}: {failed[0].error}"
             batch_names = tuple(h.name for h in batch)
-            return Outcome(tuple(run.results), batch_names, untouched, error, tuple(pushed))
+            return Outcome(tuple(results), batch_names, untouched, error, tuple(pushed))
         names = [d.name for d in lab.devices if d.site in wave and d.name in changed_devices]
         pushed += push_devices(lab, estate, names, plan.desired.devices, progress=progress)
         refused = [d for d in pushed if d.error]
         if refused:
             progress(f"wave {index + 1}: a network device failed; stopping before the next wave")
             error = f"network device {refused[0].error}"
-            return Outcome(tuple(run.results), (), untouched, error, tuple(pushed))
+            return Outcome(tuple(results), (), untouched, error, tuple(pushed))
         progress(f"wave {index + 1}: healthy")
-    return Outcome(tuple(run.results), devices=tuple(pushed))
-
-
-@dataclass
-class _Apply:
-    progress: Callable[[str], None]
-    cancel: Callable[[], bool]
-    results: list[Result]
+    return Outcome(tuple(results), devices=tuple(pushed))
 
 
 def _apply_hosts(
-    batch: list[LabHost], runs: list[HostRun], run_dir: Path, apply: _Apply
-) -> list[Result]:
-    """Run the wave's hosts, then its health gate; the failures."""
+    batch: list[LabHost],
+    runs: list[HostRun],
+    run_dir: Path,
+    progress: Callable[[str], None],
+    cancel: Callable[[], bool],
+) -> tuple[list[Result], list[Result]]:
+    """Run the wave's hosts, then its health gate: every host's result, and the failures."""
     if not batch:
-        return []
-    results = run_playbook(runs, run_dir, progress=apply.progress, cancel=apply.cancel)
-    apply.results += results
+        return [], []
+    results = run_playbook(runs, run_dir, progress=progress, cancel=cancel)
     failed = [r for r in results if r.failed]
-    if not failed and apply.cancel():
+    if not failed and cancel():
         failed = [Result(batch[0].name, 0, True, "apply cancelled")]
     if not failed:
         failed = [
@@ -229,4 +226,4 @@ def _apply_hosts(
             for h in batch
             if "edge" in h.roles and not answers_options(h.address, wait=15)
         ]
-    return failed
+    return results, failed
