@@ -101,8 +101,6 @@ class Junos:
             return "configuration check succeeds\r\n", candidate
         if line == "commit" or line.startswith("commit confirmed"):
             return self._commit(line, candidate), candidate
-        if line.startswith("run show configuration | display set"):
-            return "\r\n".join(self.lines()) + "\r\n", candidate
         if device.reject and device.reject.search(line):
             return f"{' ' * (len(self.host) + 6)}^\r\nsyntax error.\r\n", candidate
         verb, _, rest = line.partition(" ")
