@@ -10,7 +10,7 @@ need a password take it from pjsip_secrets.conf, written at apply time.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from ipaddress import IPv4Address, IPv6Address
+from ipaddress import IPv4Address
 
 from ccmsctl.compile.dialplan import (
     RECORDINGS,
@@ -58,7 +58,7 @@ class PurgeJob:
     minute: int
 
 
-def _edge_address(estate: Estate, site: Site) -> IPv4Address | IPv6Address | None:
+def _edge_address(estate: Estate, site: Site) -> IPv4Address | None:
     """Where the PBX sends calls out: the site's VIP, else its first edge, else the twin's."""
     for candidate in (site.name, twin_of(estate, site.name)[1]):
         for pair in estate.of(TwinPair):
@@ -72,7 +72,7 @@ def _edge_address(estate: Estate, site: Site) -> IPv4Address | IPv6Address | Non
     return None
 
 
-def _trunk_sections(trunk: Trunk, edge: IPv4Address | IPv6Address | None) -> list[Section]:
+def _trunk_sections(trunk: Trunk, edge: IPv4Address | None) -> list[Section]:
     name = f"trunk-{trunk.name}"
     endpoint = [
         ("type", "endpoint"),
@@ -269,7 +269,12 @@ def compile_pbx_site(estate: Estate, site: Site, renderer: Renderer) -> PbxSite:
     ]
     for name in used_ivrs:
         contexts += ivr_contexts(ivrs[name], schedules, transfer_endpoint)
-    contexts += [queue_context_for(groups[name], transfer_endpoint) for name in sorted(reached)]
+    contexts += [
+        queue_context_for(
+            groups[name], groups[name].recording_class_at(site.name, twin), transfer_endpoint
+        )
+        for name in sorted(reached)
+    ]
     contexts.append(internal_context([a.extension for a in agents], transfer_endpoint))
 
     sources = {

@@ -215,13 +215,15 @@ def _weekdays(days: tuple[str, ...]) -> str:
     return "&".join(_DAYS[i] for i in indexes)
 
 
-def queue_context_for(group: SkillGroup, transfer_endpoint: str) -> Context:
-    """Record by the group's retention class, queue until max wait, then overflow."""
+def queue_context_for(
+    group: SkillGroup, recording_class: str | None, transfer_endpoint: str
+) -> Context:
+    """Record by the retention class of the PBX's site, queue until max wait, then
+    overflow."""
     steps: list[Step] = [Step(f"Set(__CCMS_SKILL_GROUP={group.name})")]
-    if group.recording_class:
+    if recording_class:
         path = (
-            f"{RECORDINGS}/{group.recording_class}/"
-            "${STRFTIME(${EPOCH},,%Y/%m/%d)}/${UNIQUEID}.wav"
+            f"{RECORDINGS}/{recording_class}/${{STRFTIME(${{EPOCH}},,%Y/%m/%d)}}/${{UNIQUEID}}.wav"
         )
         steps += [
             Step("GotoIf($[${LEN(${CCMS_RECORDING})} > 0]?queue)"),

@@ -53,7 +53,7 @@ def compile_keepalived(
         priority=MASTER_PRIORITY - 10 * rank,
         address=str(host.address),
         peers=tuple(str(edge.address) for edge in edges if edge.name != host.name),
-        vip=f"{vip.address}/{128 if vip.address.version == 6 else 32}",
+        vip=f"{vip.address}/32",
         check=f"/usr/bin/pgrep -f {root}/etc/kamailio/kamailio.cfg",
         interval=max(1, int(pair.health_check.interval.total_seconds())),
         timeout=max(1, int(pair.health_check.timeout.total_seconds())),

@@ -7,7 +7,7 @@ print these values.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from ipaddress import IPv4Address, IPv6Address
+from ipaddress import IPv4Address
 
 from ccmsctl.model.estate import EstateInfo
 from ccmsctl.model.kinds import Estate
@@ -71,23 +71,20 @@ class EdgeView:
     sources: tuple[str, ...]
 
 
-def sip_uri(address: IPv4Address | IPv6Address, port: int = 5060, transport: str = "udp") -> str:
-    host = f"[{address}]" if isinstance(address, IPv6Address) else str(address)
+def sip_uri(address: IPv4Address, port: int = 5060, transport: str = "udp") -> str:
+    """The model holds IPv4 addresses only (IPv6 is refused where it is written)."""
+    host = str(address)
     suffix = "" if transport == "udp" else f";transport={transport}"
     return f"sip:{host}:{port}{suffix}"
 
 
-def _mask(address: IPv4Address | IPv6Address) -> int:
-    return 128 if isinstance(address, IPv6Address) else 32
+def _mask(address: IPv4Address) -> int:
+    return address.max_prefixlen
 
 
 def twin_of(estate: Estate, site: str) -> tuple[TwinPair | None, str | None]:
     """The twin pair `site` belongs to, and the other site of it."""
-    for pair in estate.of(TwinPair):
-        if site in pair.sites:
-            other = pair.sites[1] if pair.sites[0] == site else pair.sites[0]
-            return pair, other
-    return None, None
+    return estate.twin_of(site)
 
 
 def _pbx_targets(site: Site, priority: int) -> list[Target]:

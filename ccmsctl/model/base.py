@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, StrictStr
+from pydantic import BaseModel, ConfigDict
 
-from ccmsctl.model.types import Name
+from ccmsctl.model.types import Name, Prose
 
 
 class Model(BaseModel):
@@ -17,4 +17,4 @@ class Document(Model):
     """A top-level YAML document: `kind:` selects the model, `name:` identifies it."""
 
     name: Name
-    description: StrictStr = ""
+    description: Prose = ""

@@ -6,15 +6,28 @@ from typing import Literal
 
 from pydantic import Field, StrictStr
 
-from ccmsctl.model.base import Document
-from ccmsctl.model.types import Language
+from ccmsctl.model.base import Document, Model
+from ccmsctl.model.types import Language, Text
+
+
+class Limits(Model):
+    """How much work the estate may ask for. The defaults suit a large contact center; raise
+    them here, on purpose, when the estate really is bigger."""
+
+    dids_per_range: int = Field(
+        default=100_000, ge=1, le=10_000_000, strict=True, description="DIDs in one NumberRange"
+    )
+    dids: int = Field(
+        default=1_000_000, ge=1, le=10_000_000, strict=True, description="DIDs in the estate"
+    )
 
 
 class EstateInfo(Document):
     """What the estate is called, who runs it, and its SIP domain."""
 
     kind: Literal["Estate"]
-    organisation: StrictStr = ""
-    contact: StrictStr = Field(default="", description="who is paged for this estate")
-    sip_domain: StrictStr = Field(pattern=r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$")
+    organisation: Text = ""
+    contact: Text = Field(default="", description="who is paged for this estate")
+    sip_domain: StrictStr = Field(pattern=r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$")
     default_language: Language = "en-US"
+    limits: Limits = Limits()

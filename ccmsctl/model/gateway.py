@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from ipaddress import IPv4Address, IPv6Address
 from typing import Literal
 
-from pydantic import Field, StrictStr
+from pydantic import Field
 
 from ccmsctl.model.base import Document
 from ccmsctl.model.secret import SecretRef
-from ccmsctl.model.types import Name
+from ccmsctl.model.types import Address, Name, Text
 
 
 class Gateway(Document):
@@ -17,9 +16,9 @@ class Gateway(Document):
 
     kind: Literal["Gateway"]
     site: Name
-    vendor: StrictStr
-    model: StrictStr = ""
-    address: IPv4Address | IPv6Address
+    vendor: Text
+    model: Text = ""
+    address: Address
     interface: Literal["e1", "t1", "fxo", "fxs"] = "e1"
     spans: int = Field(default=1, ge=1, le=64, strict=True)
     secret: SecretRef | None = None

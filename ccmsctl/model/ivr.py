@@ -11,10 +11,10 @@ from typing import Annotated, Literal
 from pydantic import Field, StrictStr
 
 from ccmsctl.model.base import Document, Model
-from ccmsctl.model.types import E164, Duration, Extension, Language, Name
+from ccmsctl.model.types import E164, Duration, Extension, Language, Name, within
 
 Digit = Annotated[StrictStr, Field(pattern=r"^[0-9*#]$", description="one key: 0-9, * or #")]
-Prompt = Annotated[StrictStr, Field(pattern=r"^[A-Za-z0-9_/-]+$", description="a sound file")]
+Prompt = Annotated[StrictStr, Field(pattern=r"^[A-Za-z0-9_/-]{1,128}$", description="a sound file")]
 
 
 class MenuOption(Model):
@@ -30,7 +30,7 @@ class _Prompting(Model):
     """Shared by nodes that wait for a key press."""
 
     prompt: Prompt
-    timeout: Duration | None = None
+    timeout: Annotated[Duration, within("1s", "10m")] | None = None
     retries: int = Field(default=2, ge=0, le=9, strict=True)
     on_timeout: Name | None = None
     on_invalid: Name | None = None

@@ -89,6 +89,15 @@ class Estate:
         valid = {doc.name for doc in self.documents.get(kind_name, ())}
         return frozenset(valid | {name for k, name in self.broken if k == kind_name})
 
+    def twin_of(self, site: str) -> tuple[TwinPair | None, str | None]:
+        """The twin pair `site` belongs to (the first, if E0604 finds it in two), and the
+        other site of it."""
+        for pair in self.of(TwinPair):
+            if site in pair.sites:
+                other = pair.sites[1] if pair.sites[0] == site else pair.sites[0]
+                return pair, other
+        return None, None
+
     def index(self, kind: type[D]) -> dict[str, D]:
         """The first document of each name."""
         found: dict[str, D] = {}

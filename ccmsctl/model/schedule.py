@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime
 from typing import Literal
 
-from pydantic import Field, StrictStr, model_validator
+from pydantic import Field, model_validator
 
 from ccmsctl.model.base import Document, Model
-from ccmsctl.model.types import Clock, TimeZone
+from ccmsctl.model.types import Clock, Text, TimeZone
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
@@ -28,7 +28,7 @@ class OpeningHours(Model):
 class Holiday(Model):
     """A closed day, or an inclusive run of days from `date` to `until`."""
 
-    name: StrictStr
+    name: Text
     date: datetime.date
     until: datetime.date | None = None
 

@@ -14,7 +14,7 @@ class SecretRef(Model):
     """`{secret: env:NAME}` or `{secret: vault:PATH#KEY}`; resolved only at apply time."""
 
     secret: StrictStr = Field(
-        pattern=r"^(env:[A-Z_][A-Z0-9_]*|vault:[A-Za-z0-9_./-]+#[A-Za-z0-9_.-]+)$",
+        pattern=r"^(env:[A-Z_][A-Z0-9_]{0,127}|vault:[A-Za-z0-9_./-]{1,200}#[A-Za-z0-9_.-]{1,100})$",
         description="env:VARIABLE or vault:path/to/file.yml#key",
     )
 

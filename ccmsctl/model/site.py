@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from ipaddress import IPv4Address, IPv6Address
 from typing import Literal
 
 from pydantic import Field, StrictStr
 
 from ccmsctl.model.base import Document, Model
-from ccmsctl.model.types import Country, Name, TimeZone
+from ccmsctl.model.types import Address, Country, Name, Text, TimeZone
 
 HostRole = Literal["edge", "pbx", "recorder", "monitor"]
 
@@ -18,11 +17,13 @@ class Host(Model):
 
     name: Name
     roles: tuple[HostRole, ...] = Field(min_length=1)
-    address: IPv4Address | IPv6Address
+    address: Address
     interface: StrictStr = Field(
         default="eth0", pattern=r"^[A-Za-z0-9_.:-]{1,15}$", description="NIC for VRRP (edge)"
     )
-    channels: int = Field(default=0, ge=0, strict=True, description="media capacity (pbx)")
+    channels: int = Field(
+        default=0, ge=0, le=100_000, strict=True, description="media capacity (pbx)"
+    )
 
 
 class Site(Document):
@@ -31,7 +32,7 @@ class Site(Document):
     kind: Literal["Site"]
     type: Literal["datacenter", "office", "cloud"] = "datacenter"
     country: Country
-    region: StrictStr
+    region: Text
     timezone: TimeZone
     hosts: tuple[Host, ...] = ()
 

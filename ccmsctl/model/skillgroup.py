@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
 from ccmsctl.model.base import Document, Model
-from ccmsctl.model.types import E164, Duration, Extension, Language, Name, Skill
+from ccmsctl.model.types import E164, Duration, Extension, Language, Name, Skill, within
 
 Strategy = Literal["ringall", "leastrecent", "fewestcalls", "random", "rrmemory", "linear"]
 
@@ -16,14 +16,14 @@ class ServiceLevel(Model):
     """`percent` of calls answered `within` the time, e.g. 80% in 20 s."""
 
     percent: int = Field(ge=1, le=100, strict=True)
-    within: Duration
+    within: Annotated[Duration, within("1s", "1h")]
 
 
 class Forecast(Model):
     """Busiest hour's offered calls and average handle time, for capacity checks."""
 
-    peak_calls_per_hour: int = Field(ge=0, strict=True)
-    average_handle_time: Duration
+    peak_calls_per_hour: int = Field(ge=0, le=1_000_000, strict=True)
+    average_handle_time: Annotated[Duration, within("1s", "4h")]
 
 
 class Overflow(Model):
@@ -40,10 +40,28 @@ class SkillGroup(Document):
     skills: tuple[Skill, ...] = Field(min_length=1, description="skills every member needs")
     strategy: Strategy = "leastrecent"
     weight: int = Field(default=0, ge=0, le=100, strict=True)
-    wrapup: Duration = Field(default="10s", validate_default=True)
+    wrapup: Annotated[Duration, within("0s", "1h")] = Field(default="10s", validate_default=True)
     service_level: ServiceLevel
-    max_wait: Duration
+    max_wait: Annotated[Duration, within("1s", "1d")]
     overflow: Overflow | None = None
     languages: tuple[Language, ...] = Field(min_length=1)
-    recording_class: Name | None = Field(default=None, description="a retention class")
+    recording_class: Name | dict[Name, Name] | None = Field(
+        default=None,
+        description="the retention class of the group's recordings, or one per site "
+        "({site: class}) for a group whose sites are under different laws",
+    )
     forecast: Forecast | None = None
+
+    def recording_class_at(self, site: str, twin: str | None = None) -> str | None:
+        """The retention class a PBX of `site` records this group's calls into (a site that
+        takes its twin's calls on failover records them as its twin would)."""
+        if isinstance(self.recording_class, dict):
+            found = self.recording_class.get(site)
+            return found if found or twin is None else self.recording_class.get(twin)
+        return self.recording_class
+
+    def recording_references(self) -> list[tuple[tuple[str, ...], str]]:
+        """(path in the document, retention class) for each class the group names."""
+        if isinstance(self.recording_class, dict):
+            return [(("recording_class", s), c) for s, c in self.recording_class.items()]
+        return [(("recording_class",), self.recording_class)] if self.recording_class else []

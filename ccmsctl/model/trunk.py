@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from ipaddress import IPv4Address, IPv6Address
 from typing import Literal
 
-from pydantic import Field, StrictBool, StrictStr
+from pydantic import Field, StrictBool
 
 from ccmsctl.model.base import Document, Model
 from ccmsctl.model.secret import SecretRef
-from ccmsctl.model.types import Name
+from ccmsctl.model.types import Address, Name, SipUser, Text
 
 Codec = Literal["PCMA", "PCMU", "G722", "G729", "opus"]
 
@@ -17,12 +16,12 @@ Codec = Literal["PCMA", "PCMU", "G722", "G729", "opus"]
 class Peer(Model):
     """A carrier signalling address: it is admitted by the edge ACL."""
 
-    address: IPv4Address | IPv6Address
+    address: Address
     port: int = Field(default=5060, ge=1, le=65535, strict=True)
 
 
 class TrunkAuth(Model):
-    username: StrictStr
+    username: SipUser
     password: SecretRef
 
 
@@ -30,12 +29,12 @@ class Trunk(Document):
     """Carrier, transport, peers, codecs and the channel limit that bounds concurrent calls."""
 
     kind: Literal["Trunk"]
-    carrier: StrictStr
+    carrier: Text
     sites: tuple[Name, ...] = Field(min_length=1)
     transport: Literal["udp", "tcp", "tls"] = "udp"
     peers: tuple[Peer, ...] = Field(min_length=1)
     codecs: tuple[Codec, ...] = Field(default=("PCMA",), min_length=1)
-    channels: int = Field(ge=1, strict=True, description="concurrent call limit")
+    channels: int = Field(ge=1, le=100_000, strict=True, description="concurrent call limit")
     srtp: StrictBool = False
     registration: StrictBool = Field(default=False, description="register to the carrier")
     auth: TrunkAuth | None = None

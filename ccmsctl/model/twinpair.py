@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-from ipaddress import IPv4Address, IPv6Address
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
 from ccmsctl.model.base import Document, Model
-from ccmsctl.model.types import Duration, Name
+from ccmsctl.model.types import Address, Duration, Name, within
 
 
 class Vip(Model):
     """The virtual address a site's edge pair holds with VRRP."""
 
     site: Name
-    address: IPv4Address | IPv6Address
+    address: Address
 
 
 class HealthCheck(Model):
-    interval: Duration = Field(default="2s", validate_default=True)
-    timeout: Duration = Field(default="1s", validate_default=True)
+    interval: Annotated[Duration, within("1s", "1h")] = Field(default="2s", validate_default=True)
+    timeout: Annotated[Duration, within("1s", "1h")] = Field(default="1s", validate_default=True)
     failures: int = Field(default=3, ge=1, le=20, strict=True)
 
 
@@ -33,4 +32,6 @@ class TwinPair(Document):
     primary: Name | None = Field(default=None, description="required for active-standby")
     vips: tuple[Vip, ...] = ()
     health_check: HealthCheck = HealthCheck()
-    rto: Duration = Field(description="recovery time objective, e.g. 60s")
+    rto: Annotated[Duration, within("1s", "1d")] = Field(
+        description="recovery time objective, e.g. 60s"
+    )

@@ -7,8 +7,10 @@ time zone database lookup that `zoneinfo` does.
 from __future__ import annotations
 
 import re
+import unicodedata
 import zoneinfo
 from datetime import timedelta
+from ipaddress import IPv4Address, IPv4Network
 from typing import Annotated, Any
 
 from pydantic import (
@@ -19,6 +21,108 @@ from pydantic import (
     WithJsonSchema,
 )
 from pydantic_core import PydanticCustomError
+
+# Characters no value may hold: they end lines in some reader (C0/C1 controls, U+2028/2029),
+# hide or reorder text a reviewer reads (format characters such as U+202E), or mean nothing
+# (unassigned, private use, surrogates).
+_HIDDEN = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"})
+_PROSE_ALLOWED = frozenset("\n\t")
+
+
+def _visible(value: str, allowed: frozenset[str] = frozenset()) -> str:
+    for index, char in enumerate(value):
+        if char not in allowed and unicodedata.category(char) in _HIDDEN:
+            raise PydanticCustomError(
+                "control_character",
+                "holds the control or invisible character {char} at position {index}: "
+                "values cannot carry line breaks or hidden characters into generated files",
+                {"char": f"U+{ord(char):04X}", "index": index + 1},
+            )
+    return value
+
+
+def _check_prose(value: str) -> str:
+    return _visible(value, _PROSE_ALLOWED)
+
+
+Text = Annotated[
+    StrictStr,
+    Field(max_length=200),
+    AfterValidator(_visible),
+    WithJsonSchema({"type": "string", "maxLength": 200, "pattern": r"^[^\u0000-\u001f\u007f]*$"}),
+]
+"""One line of free text: no line breaks, no control or invisible characters."""
+
+Prose = Annotated[
+    StrictStr,
+    Field(max_length=4000),
+    AfterValidator(_check_prose),
+    WithJsonSchema({"type": "string", "maxLength": 4000}),
+]
+"""Free text that may span lines (descriptions, reasons); never printed into a config."""
+
+_NAME_PUNCTUATION = frozenset(" .'-()&")
+
+
+def _check_display_name(value: str) -> str:
+    for index, char in enumerate(value):
+        if char not in _NAME_PUNCTUATION and unicodedata.category(char)[0] not in "LMN":
+            raise PydanticCustomError(
+                "display_name",
+                "'{char}' at position {index} cannot be part of a display name: "
+                "letters, digits, spaces and . ' - ( ) & only",
+                {"char": char if char.isprintable() else f"U+{ord(char):04X}", "index": index + 1},
+            )
+    return value
+
+
+DisplayName = Annotated[
+    StrictStr,
+    Field(min_length=1, max_length=64),
+    AfterValidator(_check_display_name),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 64,
+            "description": "letters, digits, spaces and . ' - ( ) & (it is printed into PBX "
+            "configs)",
+        }
+    ),
+]
+
+SipUser = Annotated[
+    StrictStr,
+    Field(
+        pattern=r"^[A-Za-z0-9._~+-]{1,64}$",
+        description="a SIP user name: letters, digits and . _ ~ + -",
+    ),
+]
+
+LoginName = Annotated[
+    StrictStr,
+    Field(
+        pattern=r"^[A-Za-z0-9._@-]{1,64}$",
+        description="a login user name: letters, digits and . _ @ -",
+    ),
+]
+
+InterfaceName = Annotated[
+    StrictStr,
+    Field(
+        pattern=r"^[A-Za-z][A-Za-z0-9/.:-]{0,63}$",
+        description="an interface name as the platform writes it, e.g. GigabitEthernet1/0/1, "
+        "ge-0/0/1, Ethernet1 (no spaces)",
+    ),
+]
+
+Token = Annotated[
+    StrictStr,
+    Field(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$",
+        description="an identifier: letters, digits and . _ : / -",
+    ),
+]
 
 Name = Annotated[
     StrictStr,
@@ -91,8 +195,9 @@ TimeZone = Annotated[
     WithJsonSchema({"type": "string", "description": "an IANA time zone such as Asia/Shanghai"}),
 ]
 
-_DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+_DURATION = re.compile(r"^(?:(\d{1,6})d)?(?:(\d{1,7})h)?(?:(\d{1,9})m)?(?:(\d{1,10})s)?$")
 _DURATION_PATTERN = r"^(\d+d)?(\d+h)?(\d+m)?(\d+s)?$"
+LONGEST = timedelta(days=36500)  # a century: longer than any retention a law asks for
 
 
 def _parse_duration(value: Any) -> timedelta:
@@ -107,10 +212,41 @@ def _parse_duration(value: Any) -> timedelta:
         raise PydanticCustomError(
             "duration",
             "'{value}' is not a duration such as '20s', '5m' or '180d'",
-            {"value": value},
+            {"value": value[:40]},
         )
     days, hours, minutes, seconds = (int(part or 0) for part in match.groups())
-    return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+    total = ((days * 24 + hours) * 60 + minutes) * 60 + seconds
+    if total > LONGEST.total_seconds():
+        raise PydanticCustomError(
+            "duration_bound",
+            "'{value}' is longer than {days} days",
+            {"value": value, "days": 36500},
+        )
+    return timedelta(seconds=total)
+
+
+def within(low: str, high: str) -> AfterValidator:
+    """Bounds for a Duration field: `Annotated[Duration, within("1s", "1h")]`."""
+    low_value, high_value = _parse_duration(low), _parse_duration(high)
+
+    def check(value: timedelta) -> timedelta:
+        if not low_value <= value <= high_value:
+            raise PydanticCustomError(
+                "duration_bound",
+                "must be from {low} to {high}",
+                {"low": _shown(low_value), "high": _shown(high_value)},
+            )
+        return value
+
+    return AfterValidator(check)
+
+
+def _shown(value: timedelta) -> str:
+    seconds = int(value.total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
 
 
 Duration = Annotated[
@@ -119,6 +255,41 @@ Duration = Annotated[
     WithJsonSchema(
         {"type": "string", "pattern": _DURATION_PATTERN, "description": "e.g. 20s, 5m, 1h30m, 180d"}
     ),
+]
+
+
+def _ipv4_only(value: Any) -> Any:
+    if isinstance(value, str) and ":" in value:
+        raise PydanticCustomError(
+            "ipv6",
+            "'{value}' is an IPv6 address: ccmsctl's generated ACLs, VRRP and device "
+            "configs are IPv4 only",
+            {"value": value[:45]},
+        )
+    return value
+
+
+def _unicast(value: IPv4Address) -> IPv4Address:
+    if value.is_unspecified or value.is_multicast or value.is_reserved:
+        raise PydanticCustomError(
+            "address", "{value} cannot be a host's address", {"value": str(value)}
+        )
+    return value
+
+
+Address = Annotated[
+    IPv4Address,
+    BeforeValidator(_ipv4_only),
+    AfterValidator(_unicast),
+    WithJsonSchema({"type": "string", "format": "ipv4", "description": "an IPv4 unicast address"}),
+]
+"""A unicast IPv4 address (IPv6 is refused with a located error: not every generator speaks
+it)."""
+
+Network = Annotated[
+    IPv4Network,
+    BeforeValidator(_ipv4_only),
+    WithJsonSchema({"type": "string", "description": "an IPv4 network, e.g. 10.20.0.0/24"}),
 ]
 
 _CLOCK = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field, StrictStr
 
 from ccmsctl.model.base import Document
+from ccmsctl.model.types import Prose, Text
 
 
 class Waiver(Document):
@@ -15,7 +16,7 @@ class Waiver(Document):
 
     kind: Literal["Waiver"]
     code: StrictStr = Field(pattern=r"^[EW][0-9]{4}$")
-    target: StrictStr = Field(pattern=r"^[A-Za-z]+/[a-z0-9][a-z0-9._-]*$")
-    reason: StrictStr = Field(min_length=10)
-    approved_by: StrictStr
+    target: StrictStr = Field(pattern=r"^[A-Za-z]{1,20}/[a-z0-9][a-z0-9._-]{0,63}$")
+    reason: Prose = Field(min_length=10)
+    approved_by: Text
     expires: date

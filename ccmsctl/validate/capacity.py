@@ -20,14 +20,16 @@ from ccmsctl.validate.check import Check
 
 BLOCKING = 0.01
 _MAX_CHANNELS = 1_000_000
+_COUNTED = 200_000  # twice the most channels a trunk may have: enough to tell how short it is
 
 
-def erlang_b_channels(traffic: float, blocking: float = BLOCKING) -> int:
-    """The fewest channels that carry `traffic` Erlangs with at most `blocking` loss."""
+def erlang_b_channels(traffic: float, blocking: float = BLOCKING, most: int = _MAX_CHANNELS) -> int:
+    """The fewest channels that carry `traffic` Erlangs with at most `blocking` loss; counting
+    stops past `most` (the answer is then `most` + 1: more than there are)."""
     if traffic <= 0:
         return 0
     loss, channels = 1.0, 0
-    while loss > blocking and channels < _MAX_CHANNELS:
+    while loss > blocking and channels <= most:
         channels += 1
         loss = traffic * loss / (channels + traffic * loss)
     return channels
@@ -65,13 +67,14 @@ def _under_capacity(estate: Estate, sources: SourceMap, check: Check) -> Iterato
         for trunk_name in feeds[group.name]:
             load[trunk_name] += erlangs / len(feeds[group.name])
     for trunk in estate.of(Trunk):
-        needed = erlang_b_channels(load[trunk.name])
+        needed = erlang_b_channels(load[trunk.name], most=_COUNTED)
         if trunk.channels < needed:
+            shown = f"{needed}" if needed <= _COUNTED else f"more than {_COUNTED}"
             yield check.finding(
                 sources,
                 ("Trunk", trunk.name, ("channels",)),
                 f"{trunk.channels} channels cannot carry the forecast "
-                f"{load[trunk.name]:.1f} Erlangs: {needed} needed for 1% blocking",
+                f"{load[trunk.name]:.1f} Erlangs: {shown} needed for 1% blocking",
             )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ccmsctl.errors import Finding, Severity, SourceMap
+from ccmsctl.model.estate import EstateInfo, Limits
 from ccmsctl.model.kinds import Estate
 from ccmsctl.model.numbers import NumberRange
 from ccmsctl.model.trunk import Trunk
@@ -48,6 +49,32 @@ def _trunk_misses_site(estate: Estate, sources: SourceMap, check: Check) -> Iter
             )
 
 
+def _too_many(estate: Estate, sources: SourceMap, check: Check) -> Iterator[Finding]:
+    infos = estate.of(EstateInfo)
+    limits = infos[0].limits if infos else Limits()
+    raise_it = "raise limits.{} in the Estate document if the estate really needs it"
+    total = 0
+    for numbers in estate.of(NumberRange):
+        count = numbers.count()
+        total += count
+        if count > limits.dids_per_range:
+            yield check.finding(
+                sources,
+                ("NumberRange", numbers.name, ("last",) if numbers.last else ("numbers",)),
+                f"NumberRange '{numbers.name}' holds {count:,} DIDs; the limit is "
+                f"{limits.dids_per_range:,} per range",
+                raise_it.format("dids_per_range"),
+            )
+    if total > limits.dids:
+        biggest = max(estate.of(NumberRange), key=NumberRange.count)
+        yield check.finding(
+            sources,
+            ("NumberRange", biggest.name, ("name",)),
+            f"the estate holds {total:,} DIDs; the limit is {limits.dids:,}",
+            raise_it.format("dids"),
+        )
+
+
 CHECKS = (
     Check(
         "E0301", Severity.ERROR, "A number is claimed twice, or two ranges overlap.", _claimed_twice
@@ -57,5 +84,8 @@ CHECKS = (
         Severity.ERROR,
         "A number range's trunk does not reach its site.",
         _trunk_misses_site,
+    ),
+    Check(
+        "E0303", Severity.ERROR, "A number range, or the estate, holds too many DIDs.", _too_many
     ),
 )

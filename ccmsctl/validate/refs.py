@@ -77,9 +77,11 @@ def _other_references(estate: Estate) -> Iterator[Reference]:
         if group.overflow and group.overflow.skill_group:
             path = ("overflow", "skill_group")
             yield "SkillGroup", group.name, path, "SkillGroup", group.overflow.skill_group
-        if group.recording_class:
-            path = ("recording_class",)
-            yield "SkillGroup", group.name, path, "retention class", group.recording_class
+        for path, retention in group.recording_references():
+            yield "SkillGroup", group.name, path, "retention class", retention
+        if isinstance(group.recording_class, dict):
+            for site in group.recording_class:
+                yield "SkillGroup", group.name, ("recording_class", site), "Site", site
 
 
 def _dangling(estate: Estate, sources: SourceMap, check: Check) -> Iterator[Finding]:
@@ -100,7 +102,7 @@ def _dangling(estate: Estate, sources: SourceMap, check: Check) -> Iterator[Find
                 sources,
                 (kind, name, path),
                 f"{kind} '{name}' references unknown {label} '{given}'",
-                _known_hint(given, known[target]),
+                _known_hint(given, _suggestable(estate, kind, name, target, known[target])),
             )
     for waiver in estate.of(Waiver):
         target_kind, _, target_name = waiver.target.partition("/")
@@ -111,6 +113,29 @@ def _dangling(estate: Estate, sources: SourceMap, check: Check) -> Iterator[Find
                 ("Waiver", waiver.name, ("target",)),
                 f"Waiver '{waiver.name}' targets unknown document '{waiver.target}'",
             )
+
+
+def _suggestable(
+    estate: Estate, kind: str, name: str, target: str, names: frozenset[str]
+) -> frozenset[str]:
+    """The names a hint may suggest: a retention policy's stores and a skill group's
+    recording class only from the jurisdiction the document is under, so that a typo is
+    never answered with another country's site or class."""
+    sites = estate.index(Site)
+    if kind == "RetentionPolicy" and target == "Site":
+        policy = estate.index(RetentionPolicy).get(name)
+        country = policy.jurisdiction if policy else None
+        return frozenset(n for n in names if n in sites and sites[n].country == country)
+    if kind == "SkillGroup" and target == "retention class":
+        group = estate.index(SkillGroup).get(name)
+        countries = {sites[s].country for s in group.sites if s in sites} if group else set()
+        return frozenset(
+            retention.name
+            for policy in estate.of(RetentionPolicy)
+            if policy.jurisdiction in countries
+            for retention in policy.classes
+        )
+    return names
 
 
 def _known_hint(given: str, names: frozenset[str]) -> str:

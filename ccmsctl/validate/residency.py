@@ -1,4 +1,7 @@
-"""Data stays where the law of its jurisdiction allows: retention stores and burst pools."""
+"""Data stays where the law of its jurisdiction allows: retention stores, recordings and
+burst pools. Fails closed: a jurisdiction without a policy, or a data class without a rule,
+allows nothing, and a burst pool's country is taken from its provider's region table.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +11,16 @@ from ccmsctl.errors import Finding, Severity, SourceMap
 from ccmsctl.model.burstpool import BurstPool
 from ccmsctl.model.kinds import Estate
 from ccmsctl.model.residency import ResidencyPolicy
-from ccmsctl.model.retention import RetentionPolicy
+from ccmsctl.model.retention import RetentionClass, RetentionPolicy
 from ccmsctl.model.site import Site
+from ccmsctl.model.skillgroup import SkillGroup
 from ccmsctl.validate.check import Check
+from ccmsctl.validate.regions import REGIONS
 
 
 def _allowed(estate: Estate, jurisdiction: str, data_class: str) -> frozenset[str] | None:
-    """Countries where `jurisdiction`'s `data_class` may be; None when no policy restricts it."""
+    """Countries where `jurisdiction`'s `data_class` may be; None when no rule speaks of it
+    (which allows nothing: E0703 says so)."""
     found: frozenset[str] | None = None
     for policy in estate.of(ResidencyPolicy):
         if policy.jurisdiction != jurisdiction:
@@ -23,6 +29,23 @@ def _allowed(estate: Estate, jurisdiction: str, data_class: str) -> frozenset[st
         if allowed is not None:
             found = allowed if found is None else found & allowed
     return found
+
+
+def _handled(estate: Estate) -> Iterator[tuple[str, str, tuple[str | int, ...], str, str]]:
+    """(kind, name, path, jurisdiction, data class) for every place the estate keeps or
+    processes data of a jurisdiction."""
+    sites = estate.index(Site)
+    path: tuple[str | int, ...]
+    for policy in estate.of(RetentionPolicy):
+        for index, retention in enumerate(policy.classes):
+            path = ("classes", index, "data_class")
+            yield "RetentionPolicy", policy.name, path, policy.jurisdiction, retention.data_class
+    for pool in estate.of(BurstPool):
+        for index, data_class in enumerate(pool.data_classes):
+            for site_name in pool.serves:
+                if site_name in sites:
+                    path = ("data_classes", index)
+                    yield "BurstPool", pool.name, path, sites[site_name].country, data_class
 
 
 def _misplaced(estate: Estate, sources: SourceMap, check: Check) -> Iterator[Finding]:
@@ -59,11 +82,141 @@ def _misplaced(estate: Estate, sources: SourceMap, check: Check) -> Iterator[Fin
                     )
 
 
+def _site_without_policy(estate: Estate, sources: SourceMap, check: Check) -> Iterator[Finding]:
+    governed = {policy.jurisdiction for policy in estate.of(ResidencyPolicy)}
+    for site in estate.of(Site):
+        if site.country not in governed:
+            yield check.finding(
+                sources,
+                ("Site", site.name, ("country",)),
+                f"site '{site.name}' is in {site.country}, and no ResidencyPolicy has "
+                f"jurisdiction {site.country}: its data may go nowhere",
+                f"add a ResidencyPolicy with jurisdiction: {site.country}",
+            )
+
+
+def _class_without_rule(estate: Estate, sources: SourceMap, check: Check) -> Iterator[Finding]:
+    governed = {policy.jurisdiction for policy in estate.of(ResidencyPolicy)}
+    reported: set[tuple[str, str, tuple[str | int, ...]]] = set()
+    for kind, name, path, jurisdiction, data_class in _handled(estate):
+        if jurisdiction not in governed or (kind, name, path) in reported:
+            continue  # E0702 speaks of a jurisdiction with no policy at all
+        if _allowed(estate, jurisdiction, data_class) is None:
+            reported.add((kind, name, path))
+            yield check.finding(
+                sources,
+                (kind, name, path),
+                f"no ResidencyPolicy rule of {jurisdiction} speaks of {data_class} data: "
+                "it may be kept nowhere",
+                f"add a rule for data_class: {data_class} to the {jurisdiction} policy",
+            )
+
+
+def _region_outside_country(estate: Estate, sources: SourceMap, check: Check) -> Iterator[Finding]:
+    for pool in estate.of(BurstPool):
+        regions = REGIONS[pool.provider]
+        country = regions.get(pool.region)
+        if country is None:
+            yield check.finding(
+                sources,
+                ("BurstPool", pool.name, ("region",)),
+                f"'{pool.region}' is not a region of {pool.provider} that ccmsctl knows",
+                f"{pool.provider} regions in {pool.country}: "
+                + (", ".join(sorted(r for r, c in regions.items() if c == pool.country)) or "none"),
+            )
+        elif country != pool.country:
+            yield check.finding(
+                sources,
+                ("BurstPool", pool.name, ("country",)),
+                f"{pool.provider} region {pool.region} is in {country}, not {pool.country}",
+                f"country: {country}, or a region in {pool.country}",
+            )
+
+
+def _recording_outside_store(estate: Estate, sources: SourceMap, check: Check) -> Iterator[Finding]:
+    classes: dict[str, RetentionClass] = {}
+    for policy in estate.of(RetentionPolicy):
+        for retention in policy.classes:
+            classes.setdefault(retention.name, retention)
+    for group in estate.of(SkillGroup):
+        if group.recording_class is None:
+            continue
+        for path, named in group.recording_references():
+            found = classes.get(named)
+            if found is not None and found.data_class != "recording":
+                yield check.finding(
+                    sources,
+                    ("SkillGroup", group.name, path),
+                    f"retention class '{named}' is for {found.data_class} data, not recordings",
+                )
+        for site in group.sites:
+            twin = estate.twin_of(site)[1]
+            for pbx_site in (site, *([twin] if twin else [])):
+                at = group.recording_class_at(pbx_site, site if pbx_site != site else None)
+                yield from _stored_outside(group, pbx_site, at, classes, sources, check)
+
+
+def _stored_outside(
+    group: SkillGroup,
+    site: str,
+    name: str | None,
+    classes: dict[str, RetentionClass],
+    sources: SourceMap,
+    check: Check,
+) -> Iterator[Finding]:
+    shaped = isinstance(group.recording_class, dict)
+    path: tuple[str, ...] = ("recording_class", site) if shaped else ("recording_class",)
+    if name is None:
+        yield check.finding(
+            sources,
+            ("SkillGroup", group.name, ("recording_class",)),
+            f"skill group '{group.name}' names no retention class for its recordings at {site}",
+            f"add {site}: <retention class> to recording_class",
+        )
+        return
+    retention = classes.get(name)
+    if retention is None or retention.data_class != "recording" or site in retention.store:
+        return
+    if shaped and site not in group.recording_class:  # type: ignore[operator]
+        path = ("recording_class",)
+    yield check.finding(
+        sources,
+        ("SkillGroup", group.name, path),
+        f"skill group '{group.name}' records at {site}, where retention class '{name}' "
+        "may not be stored",
+        f"the class may be stored at: {', '.join(retention.store)}",
+    )
+
+
 CHECKS = (
     Check(
         "E0701",
         Severity.ERROR,
         "A data class would be kept or processed where its residency policy forbids.",
         _misplaced,
+    ),
+    Check(
+        "E0702",
+        Severity.ERROR,
+        "A site's country has no residency policy.",
+        _site_without_policy,
+    ),
+    Check(
+        "E0703",
+        Severity.ERROR,
+        "A data class is kept or processed with no residency rule for it.",
+        _class_without_rule,
+    ),
+    Check(
+        "E0704",
+        Severity.ERROR,
+        "A burst pool's region is unknown or not in its country.",
+        _region_outside_country,
+    ),
+    Check(
+        "E0705",
+        Severity.ERROR,
+        "A skill group records into a retention class its sites may not store.",
+        _recording_outside_store,
     ),
 )

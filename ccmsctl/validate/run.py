@@ -13,6 +13,7 @@ from ccmsctl.errors import Finding, Severity, SourceMap, sorted_findings
 from ccmsctl.model.kinds import Estate
 from ccmsctl.validate import (
     capacity,
+    identity,
     ivr,
     names,
     numbers,
@@ -28,7 +29,7 @@ from ccmsctl.validate.check import Check
 
 def all_checks(today: date) -> tuple[Check, ...]:
     """Every semantic check as of `today`, in code order."""
-    modules = (names, refs, numbers, ivr, skills, twins, residency, retention, capacity)
+    modules = (names, identity, refs, numbers, ivr, skills, twins, residency, retention, capacity)
     found = (*(check for module in modules for check in module.CHECKS), *waivers.checks(today))
     return tuple(sorted(found, key=lambda check: check.code))
 

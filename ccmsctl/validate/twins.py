@@ -61,6 +61,20 @@ def _bad_primary(estate: Estate, sources: SourceMap, check: Check) -> Iterator[F
                 )
 
 
+def _site_in_two_pairs(estate: Estate, sources: SourceMap, check: Check) -> Iterator[Finding]:
+    owner: dict[str, str] = {}
+    for pair in estate.of(TwinPair):
+        for index, site in enumerate(pair.sites):
+            first = owner.setdefault(site, pair.name)
+            if first != pair.name:
+                yield check.finding(
+                    sources,
+                    ("TwinPair", pair.name, ("sites", index)),
+                    f"site '{site}' is already in twin pair '{first}'",
+                    "a site has one twin: which side fails over to which would be a guess",
+                )
+
+
 CHECKS = (
     Check("E0601", Severity.ERROR, "A twin pair joins a site to itself.", _same_site),
     Check("E0602", Severity.ERROR, "A twin pair's site has no edge host.", _no_edge),
@@ -70,4 +84,5 @@ CHECKS = (
         "A twin pair's primary or VIP names a site outside it.",
         _bad_primary,
     ),
+    Check("E0604", Severity.ERROR, "A site belongs to two twin pairs.", _site_in_two_pairs),
 )

@@ -5,7 +5,6 @@ trunks, the site's own hosts, and its twin's)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from ipaddress import IPv6Address
 
 from ccmsctl.compile.views import twin_of
 from ccmsctl.model.kinds import Estate
@@ -51,7 +50,7 @@ def network_view(estate: Estate, device: NetworkDevice) -> NetworkView:
                     str(peer.address),
                     Source(
                         str(peer.address),
-                        128 if isinstance(peer.address, IPv6Address) else 32,
+                        32,
                         f"carrier {trunk.name}",
                     ),
                 )
@@ -63,7 +62,7 @@ def network_view(estate: Estate, device: NetworkDevice) -> NetworkView:
                     str(host.address),
                     Source(
                         str(host.address),
-                        128 if isinstance(host.address, IPv6Address) else 32,
+                        32,
                         f"{why} {site.name} {host.name}" if site else why,
                     ),
                 )
