@@ -6,6 +6,7 @@ The lowest layer of the pipeline: every stage reports problems as `Finding` valu
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -44,13 +45,33 @@ class Finding:
     hint: str = ""
     subject: str = ""  # "Kind/name" of the document the finding is about, for waivers
 
-    def sort_key(self) -> tuple[str, int, int, str, str]:
-        return (self.span.file, self.span.line, self.span.col, self.code, self.message)
+    def sort_key(self) -> tuple[bool, str, int, int, str, str]:
+        """Files that could not be read first (they are the cause of what follows), then
+        file, line, column, code."""
+        span = self.span
+        return (self.code >= "E0100", span.file, span.line, span.col, self.code, self.message)
 
 
 def sorted_findings(findings: Iterable[Finding]) -> list[Finding]:
-    """All findings in the one stable order: file, line, column, code; duplicates dropped."""
+    """All findings in the one stable order (see `Finding.sort_key`); duplicates dropped."""
     return sorted(set(findings), key=Finding.sort_key)
+
+
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def visible(text: str) -> str:
+    """`text` safe to print on one line of a terminal or CI log: line breaks, control and
+    invisible characters shown as escapes (a value from the estate cannot start a line of
+    its own, or a workflow command)."""
+    if text.isprintable():
+        return text
+    return "".join(
+        _ESCAPES.get(char, f"\\u{ord(char):04x}")
+        if not char.isprintable() or unicodedata.category(char) == "Cf"
+        else char
+        for char in text
+    )
 
 
 @dataclass(frozen=True)

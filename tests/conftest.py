@@ -32,7 +32,9 @@ def fixture_estate(name: str, into: Path) -> Path:
     estate = into / "estate"
     if not (source / ".standalone").exists():
         shutil.copytree(BASE, estate)
-    shutil.copytree(source, estate, dirs_exist_ok=True, ignore=shutil.ignore_patterns("expected"))
+    shutil.copytree(
+        source, estate, dirs_exist_ok=True, symlinks=True, ignore=shutil.ignore_patterns("expected")
+    )
     return estate
 
 

@@ -22,7 +22,7 @@ from ccmsctl.apply.lab import (
 from ccmsctl.apply.lock import LockedError, LockError
 from ccmsctl.apply.rollout import StalePlanError
 from ccmsctl.compile.output import BuildFolderError
-from ccmsctl.errors import Finding
+from ccmsctl.errors import Finding, visible
 from ccmsctl.load.estate import Loaded, load_estate
 from ccmsctl.plan.planfile import PlanFileError
 from ccmsctl.plan.provenance import RevisionError
@@ -99,8 +99,9 @@ def main(
 
 
 def finding_text(finding: Finding) -> str:
-    line = f"{finding.span}: {finding.severity.value}[{finding.code}]: {finding.message}"
-    return f"{line}\n  hint: {finding.hint}" if finding.hint else line
+    where = visible(str(finding.span))
+    line = f"{where}: {finding.severity.value}[{finding.code}]: {visible(finding.message)}"
+    return f"{line}\n  hint: {visible(finding.hint)}" if finding.hint else line
 
 
 class Target(StrEnum):

@@ -23,10 +23,20 @@ from ccmsctl.cli.app import (
 from ccmsctl.compile.estate import compile_estate
 from ccmsctl.compile.fanout import workers_available
 from ccmsctl.compile.output import write_build
-from ccmsctl.errors import Finding, Severity
+from ccmsctl.errors import Finding, Severity, visible
 from ccmsctl.load.estate import Loaded, count_by_kind, load_estate
 from ccmsctl.model.schema import json_schemas
 from ccmsctl.validate.run import Outcome, validate_estate
+
+
+def _github_data(text: str) -> str:
+    """A workflow command's message, escaped as GitHub's toolkit does (escapeData)."""
+    return visible(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _github_property(text: str) -> str:
+    """A workflow command's property value (escapeProperty): also ':' and ','."""
+    return _github_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 def _github(finding: Finding) -> str:
@@ -34,8 +44,8 @@ def _github(finding: Finding) -> str:
     span = finding.span
     message = finding.message + (f" (hint: {finding.hint})" if finding.hint else "")
     return (
-        f"::{level} file={span.file},line={span.line},col={span.col},"
-        f"title={finding.code}::{message}"
+        f"::{level} file={_github_property(span.file)},line={span.line},col={span.col},"
+        f"title={finding.code}::{_github_data(message)}"
     )
 
 
@@ -60,7 +70,7 @@ def _summary(directory: Path, loaded: Loaded, outcome: Outcome) -> str:
     waived = f", {len(outcome.waived)} waived" if outcome.waived else ""
     verdict = "valid" if not errors else "invalid"
     return (
-        f"{directory}: {verdict}: {errors} error(s), {warnings} warning(s){waived}\n"
+        f"{visible(str(directory))}: {verdict}: {errors} error(s), {warnings} warning(s){waived}\n"
         f"  {documents} documents in {len(loaded.files)} files: {counts or 'none'}"
     )
 

@@ -7,6 +7,9 @@ one pass. Reads files; writes nothing.
 from __future__ import annotations
 
 import difflib
+import os
+import re
+import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +27,10 @@ NOT_A_DOCUMENT = "E0002"
 UNKNOWN_KIND = "E0003"
 UNREADABLE = "E0005"
 EMPTY_ESTATE = "E0006"
+OUTSIDE = "E0007"
+ESTATE_COUNT = "E0008"
+MAX_FILE_BYTES = 64 * 2**20  # an estate file is text written by people; 64 MiB is plenty
+_TOP_KEY = re.compile(r"^(kind|name):[ \t]*[\"']?([A-Za-z0-9._-]+)[\"']?[ \t]*(?:#.*)?$")
 
 LOAD_CODES: Mapping[str, str] = MappingProxyType(
     {
@@ -33,6 +40,8 @@ LOAD_CODES: Mapping[str, str] = MappingProxyType(
         "E0004": "A mapping gives the same key twice.",
         "E0005": "A file cannot be read, or is not UTF-8.",
         "E0006": "The estate directory holds no YAML files.",
+        "E0007": "A link leads outside the estate, nowhere, or round in a loop.",
+        "E0008": "The estate has no Estate document, or more than one.",
         "E0101": "A required field is missing.",
         "E0102": "A field is not part of the kind.",
         "E0103": "A value has the wrong type.",
@@ -53,16 +62,61 @@ class Loaded:
     files: tuple[str, ...]
 
 
-def estate_files(directory: Path) -> list[Path]:
-    """YAML files under `directory`, sorted, skipping hidden files and folders."""
-    found = [
-        path
-        for pattern in ("*.yaml", "*.yml")
-        for path in directory.rglob(pattern)
-        if path.is_file()
-        and not any(part.startswith(".") for part in path.relative_to(directory).parts)
-    ]
-    return sorted(found)
+def estate_files(directory: Path) -> tuple[list[Path], list[Finding]]:
+    """YAML files under `directory`, sorted, skipping hidden files and folders; and what
+    could not be walked: unreadable folders, links that leave the estate or loop."""
+    root = directory.resolve()
+    found: list[Path] = []
+    problems: list[Finding] = []
+    seen = {_identity(directory)}
+    todo = [directory]
+    while todo:
+        folder = todo.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError as error:
+            problems.append(_walk_problem(UNREADABLE, folder, error.strerror or "unreadable"))
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            path = Path(entry.path)
+            try:
+                if entry.is_symlink() and not _inside(path, root):
+                    problems.append(_walk_problem(OUTSIDE, path, "link leads outside the estate"))
+                    continue
+                info = path.stat()
+            except (OSError, RuntimeError) as error:
+                reason = "link leads nowhere, or round in a loop"
+                shown = getattr(error, "strerror", None) if not entry.is_symlink() else reason
+                problems.append(
+                    _walk_problem(OUTSIDE if entry.is_symlink() else UNREADABLE, path, shown or "")
+                )
+                continue
+            if stat.S_ISDIR(info.st_mode):
+                if (info.st_dev, info.st_ino) in seen:
+                    problems.append(_walk_problem(OUTSIDE, path, "link leads round in a loop"))
+                    continue
+                seen.add((info.st_dev, info.st_ino))
+                todo.append(path)
+            elif stat.S_ISREG(info.st_mode) and path.suffix in (".yaml", ".yml"):
+                found.append(path)
+    return sorted(found), problems
+
+
+def _identity(path: Path) -> tuple[int, int]:
+    info = path.stat()
+    return info.st_dev, info.st_ino
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path.resolve(strict=True).is_relative_to(root)
+
+
+def _walk_problem(code: str, path: Path, reason: str) -> Finding:
+    hint = "keep the estate's files in its own folder" if code == OUTSIDE else ""
+    return Finding(code, Severity.ERROR, Span(path.as_posix(), 1, 1), reason, hint)
 
 
 def load_estate(directory: Path) -> Loaded:
@@ -71,7 +125,10 @@ def load_estate(directory: Path) -> Loaded:
     documents: dict[str, list[Document]] = {kind: [] for kind in KINDS}
     spans: dict[tuple[str, str], list[DocumentSpans]] = {}
     broken: set[tuple[str, str]] = set()
-    files = estate_files(directory) if directory.is_dir() else []
+    files: list[Path] = []
+    if directory.is_dir():
+        files, problems = estate_files(directory)
+        findings.extend(problems)
     if not files:
         message = "no YAML files found" if directory.is_dir() else "no such directory"
         findings.append(Finding(EMPTY_ESTATE, Severity.ERROR, Span(str(directory), 1, 1), message))
@@ -83,6 +140,10 @@ def load_estate(directory: Path) -> Loaded:
             continue
         raws, syntax = read_documents(text, shown)
         findings.extend(syntax)
+        if syntax:
+            for lost_kind, lost_name, span in _lost_documents(text, shown, raws):
+                spans.setdefault((lost_kind, lost_name), []).append(DocumentSpans(span))
+                broken.add((lost_kind, lost_name))
         for raw in raws:
             kind, name, doc, problems = _build(raw)
             findings.extend(problems)
@@ -98,11 +159,65 @@ def load_estate(directory: Path) -> Loaded:
         broken=frozenset(broken),
     )
     sources = SourceMap({key: tuple(value) for key, value in spans.items()})
+    if files and not any(kind == "Estate" for kind, _ in broken):
+        findings.extend(_estate_count(estate, sources, directory, files[0]))
     return Loaded(estate, sources, tuple(findings), tuple(path.as_posix() for path in files))
+
+
+def _lost_documents(
+    text: str, file: str, read: list[RawDocument]
+) -> Iterable[tuple[str, str, Span]]:
+    """(kind, name, where) of documents a syntax error kept from being read, found by their
+    top-level `kind:` and `name:` lines: references to them are then not reported as
+    dangling, as the syntax error is their cause."""
+    loaded = {
+        (raw.data.get("kind"), raw.data.get("name")) for raw in read if isinstance(raw.data, dict)
+    }
+    found: dict[str, tuple[str, int]] = {}
+    for number, line in enumerate([*text.splitlines(), "---"], start=1):
+        if line.startswith("---"):
+            kind, name = found.get("kind"), found.get("name")
+            if kind and name and (kind[0], name[0]) not in loaded and kind[0] in KINDS:
+                yield kind[0], name[0], Span(file, name[1], 1)
+            found = {}
+        elif match := _TOP_KEY.match(line):
+            found.setdefault(match.group(1), (match.group(2), number))
+
+
+def _estate_count(
+    estate: Estate, sources: SourceMap, directory: Path, first: Path
+) -> list[Finding]:
+    infos = estate.documents.get("Estate", ())
+    if not infos:
+        return [
+            Finding(
+                ESTATE_COUNT,
+                Severity.ERROR,
+                Span(first.as_posix(), 1, 1),
+                f"{directory} has no Estate document",
+                "add one: kind: Estate, name, sip_domain",
+            )
+        ]
+    names = [doc.name for doc in infos]
+    return [
+        Finding(
+            ESTATE_COUNT,
+            Severity.ERROR,
+            sources.at("Estate", name, "name", nth=names[:index].count(name)),
+            f"a second Estate document '{name}': an estate has one",
+            f"the first is '{names[0]}'; merge them",
+            f"Estate/{name}",
+        )
+        for index, name in enumerate(names)
+        if index > 0
+    ]
 
 
 def _read_text(path: Path, shown: str) -> tuple[str, Finding | None]:
     try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            message = f"larger than {MAX_FILE_BYTES // 2**20} MiB: not an estate file"
+            return "", Finding(UNREADABLE, Severity.ERROR, Span(shown, 1, 1), message)
         data = path.read_bytes()
     except OSError as error:
         return "", Finding(UNREADABLE, Severity.ERROR, Span(shown, 1, 1), error.strerror or "")

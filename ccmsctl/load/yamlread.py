@@ -30,6 +30,7 @@ from ccmsctl.errors import DocumentSpans, Finding, Path, Severity, Span
 
 SYNTAX = "E0001"
 MAX_NODES = 5_000_000  # per document, aliases expanded: bounds the work a file can ask for
+MAX_DEPTH = 64  # nesting of mappings and sequences; an estate document needs fewer than ten
 DUPLICATE_KEY = "E0004"
 
 _INT = re.compile(r"^[-+]?[0-9]+$")
@@ -61,7 +62,8 @@ class RawDocument:
 
 
 class _InvalidNodeError(Exception):
-    """A problem with one node; the document it is in is dropped."""
+    """A problem with one node; the document it is in is dropped (the file's other documents
+    are still read: this is not a parser's error)."""
 
     def __init__(self, code: str, span: Span, message: str, hint: str = "") -> None:
         super().__init__(message)
@@ -194,6 +196,13 @@ class _Builder:
 
     def open(self, container: dict[Any, Any] | list[Any], event: Any) -> None:
         span = self.span(event)
+        if len(self.stack) >= MAX_DEPTH:
+            raise _InvalidNodeError(
+                SYNTAX,
+                span,
+                f"nesting deeper than {MAX_DEPTH} levels",
+                "an estate document nests a few levels: flatten the data",
+            )
         parent = self.stack[-1] if self.stack else None
         if parent is None:
             path: Path = ()
@@ -223,15 +232,16 @@ def read_documents(text: str, file: str) -> tuple[list[RawDocument], list[Findin
     libyaml reads fast but follows YAML 1.1 in places (it rejects `{secret: env:NAME}`); a
     file it rejects is read again by ruamel's own YAML 1.2 parser, whose verdict stands.
     """
-    documents, findings = _read(text, file, pure=False)
-    if any(finding.code == SYNTAX for finding in findings):
-        documents, findings = _read(text, file, pure=True)
+    documents, findings, parser_failed = _read(text, file, pure=False)
+    if parser_failed:
+        documents, findings, _ = _read(text, file, pure=True)
     return documents, findings
 
 
-def _read(text: str, file: str, *, pure: bool) -> tuple[list[RawDocument], list[Finding]]:
+def _read(text: str, file: str, *, pure: bool) -> tuple[list[RawDocument], list[Finding], bool]:
     documents: list[RawDocument] = []
     findings: list[Finding] = []
+    parser_failed = False
     builder: _Builder | None = None
     anchors_of_open: list[str | None] = []
     parser = YAML(typ="safe", pure=pure)
@@ -257,9 +267,13 @@ def _read(text: str, file: str, *, pure: bool) -> tuple[list[RawDocument], list[
                 builder = None
     except MarkedYAMLError as error:
         findings.append(_syntax_finding(error, file))
+        parser_failed = True
     except YAMLError as error:
         findings.append(_reader_finding(error, text, file))
-    return documents, findings
+        parser_failed = True
+    except RecursionError:  # pragma: no cover - the parsers keep their own stacks
+        findings.append(Finding(SYNTAX, Severity.ERROR, Span(file, 1, 1), "nesting too deep"))
+    return documents, findings, parser_failed
 
 
 def _feed(builder: _Builder, event: Any, anchors_of_open: list[str | None]) -> None:
@@ -291,7 +305,8 @@ def _syntax_finding(error: MarkedYAMLError, file: str) -> Finding:
     mark = error.problem_mark or error.context_mark
     line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     problem = " ".join(part for part in (error.problem, error.context) if part)
-    return Finding(SYNTAX, Severity.ERROR, Span(file, line, col), f"YAML syntax: {problem}")
+    hint = "YAML is indented with spaces: replace the tab" if "'\\t'" in problem else ""
+    return Finding(SYNTAX, Severity.ERROR, Span(file, line, col), f"YAML syntax: {problem}", hint)
 
 
 def _reader_finding(error: YAMLError, text: str, file: str) -> Finding:
