@@ -120,4 +120,4 @@ def test_plan_base_compares_with_another_revision_without_hosts(tmp_path: Path) 
     assert output.strip().endswith("to delete.")
     code, output = invoke("plan", estate, "--base", "no-such-ref")
     assert code == 1
-    assert "cannot read" in output
+    assert "is not a commit" in output

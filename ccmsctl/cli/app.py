@@ -22,6 +22,7 @@ from ccmsctl.apply.lab import (
 from ccmsctl.apply.lock import LockedError, LockError
 from ccmsctl.apply.rollout import StalePlanError
 from ccmsctl.compile.output import BuildFolderError
+from ccmsctl.compile.render import UnsafeValueError
 from ccmsctl.errors import Finding, visible
 from ccmsctl.load.estate import Loaded, load_estate
 from ccmsctl.plan.planfile import PlanFileError
@@ -38,6 +39,7 @@ USER_ERRORS = (
     PlanFileError,
     RevisionError,
     StalePlanError,
+    UnsafeValueError,
 )
 
 app = typer.Typer(

@@ -22,7 +22,7 @@ from ccmsctl.cli.app import (
 )
 from ccmsctl.compile.estate import compile_estate
 from ccmsctl.compile.fanout import workers_available
-from ccmsctl.compile.output import write_build
+from ccmsctl.compile.output import check_build_folder, write_build
 from ccmsctl.errors import Finding, Severity, visible
 from ccmsctl.load.estate import Loaded, count_by_kind, load_estate
 from ccmsctl.model.schema import json_schemas
@@ -114,9 +114,10 @@ def compile_command(
 ) -> None:
     """Validate, then write every host's generated files and a manifest to the build folder."""
     with guard():
+        check_build_folder(out, directory)
         loaded = validated(directory)
         artifacts = compile_estate(loaded.estate, workers=workers_available())
-        count = write_build(artifacts, out)
+        count = write_build(artifacts, out, directory)
         typer.echo(
             f"{directory}: compiled {count} files for {len(artifacts.hosts)} hosts into {out}"
         )

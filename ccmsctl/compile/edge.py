@@ -5,11 +5,13 @@ The data files are the same for every edge of a site and are rendered once per s
 
 from __future__ import annotations
 
+import heapq
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from ccmsctl.compile.header import header
 from ccmsctl.compile.render import Renderer
-from ccmsctl.compile.views import EdgeView, edge_site_view, for_host
+from ccmsctl.compile.views import DidBlock, EdgeView, edge_site_view, for_host
 from ccmsctl.model.kinds import Estate
 from ccmsctl.model.site import Host, Site
 
@@ -28,16 +30,38 @@ def compile_edge_site(estate: Estate, site: Site, renderer: Renderer) -> EdgeSit
         "header": header(view.sources),
         "sets": view.sets,
         "acl": view.acl,
-        "dids": view.dids,
     }
     return EdgeSite(
         view,
         {
             "etc/kamailio/dispatcher.list": renderer.render("kamailio/dispatcher.list.j2", context),
             "etc/kamailio/address.list": renderer.render("kamailio/address.list.j2", context),
-            "etc/kamailio/db/did": renderer.render("kamailio/did.j2", context),
+            "etc/kamailio/db/did": did_table(view.dids),
         },
     )
+
+
+DID_COLUMNS = "id(int,auto) key_name(str) key_type(int) value_type(int) key_value(str) expires(int)"
+
+
+def did_table(blocks: Sequence[DidBlock]) -> bytes:
+    """The db_text table the edge's `did` htable loads: one row per DID, keys in text order.
+
+    Streamed from the blocks (merged, never expanded into one object per DID), so compile
+    memory grows with the table's bytes only."""
+    chunks = [DID_COLUMNS, "\n"]
+    rows: list[str] = []
+    for index, (key, dispatcher_set) in enumerate(heapq.merge(*map(_keys, blocks)), start=1):
+        rows.append(f"{index}:{key}:0:1:{dispatcher_set}:0\n")
+        if len(rows) == 4096:
+            chunks.append("".join(rows))
+            rows.clear()
+    chunks.append("".join(rows))
+    return "".join(chunks).encode("ascii")
+
+
+def _keys(block: DidBlock) -> Iterator[tuple[str, int]]:
+    return ((str(number), block.set) for number in range(block.first, block.last + 1))
 
 
 def compile_edge(

@@ -2,18 +2,63 @@
 
 StrictUndefined (a missing value is an error, not an empty string), no autoescaping (these
 are config files, not HTML), trim_blocks and keep_trailing_newline so output is exactly what
-the template shows.
+the template shows. Every value a template prints passes one check for its target's syntax
+(the template's folder): nothing can add a line, a section, a command or a cron field. The
+model already refuses such values where they are written; this is the last gate, and it
+refuses rather than escapes.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
+from jinja2.runtime import Context
 
 TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
+
+# Characters that change the structure of each target beyond a line break: Kamailio's and
+# keepalived's quoted strings and blocks, cron's '%' (a newline in a command), YAML's
+# flow and comment characters in the inventory.
+FORBIDDEN: Mapping[str, str] = MappingProxyType(
+    {
+        "kamailio": '"',
+        "keepalived": '"{}',
+        "cron": "%",
+        "asterisk": "",
+        "network": "",
+        "ansible": "#{}",
+    }
+)
+_LINE_BREAKING = frozenset({"Cc", "Cf", "Zl", "Zp"})
+
+
+class UnsafeValueError(Exception):
+    """A value would change the structure of the file it is printed into."""
+
+
+def check_value(target: str, value: str) -> str:
+    """`value` as it may be printed into a file of `target`; raises UnsafeValueError."""
+    forbidden = FORBIDDEN.get(target, "")
+    for char in value:
+        if unicodedata.category(char) in _LINE_BREAKING or char in forbidden:
+            raise UnsafeValueError(
+                f"refusing to print {value!r} into a {target} file: "
+                f"{char!r} would change its structure"
+            )
+    return value
+
+
+@pass_context
+def _finalize(context: Context, value: Any) -> Any:
+    if isinstance(value, bool | int | float):
+        return value
+    target = (context.name or "").split("/", 1)[0]
+    return check_value(target, str(value))
 
 
 class Renderer:
@@ -27,6 +72,7 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            finalize=_finalize,
         )
 
     def render(self, template: str, context: Mapping[str, Any]) -> bytes:

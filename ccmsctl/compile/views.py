@@ -44,10 +44,16 @@ class AclEntry:
     tag: str
 
 
-@dataclass(frozen=True)
-class Did:
-    key: str  # E.164 digits without '+'
+@dataclass(frozen=True, order=True)
+class DidBlock:
+    """DIDs first..last (E.164 digits without '+', all of one length) and their set."""
+
+    first: int
+    last: int
     set: int
+
+    def count(self) -> int:
+        return self.last - self.first + 1
 
 
 @dataclass(frozen=True)
@@ -64,10 +70,11 @@ class EdgeView:
     probing_threshold: int
     did_table_bits: int
     shm_mb: int
+    did_count: int
     outbound_set: int | None
     sets: tuple[DispatcherSet, ...]
     acl: tuple[AclEntry, ...]
-    dids: tuple[Did, ...]
+    dids: tuple[DidBlock, ...]
     sources: tuple[str, ...]
 
 
@@ -124,15 +131,12 @@ def edge_site_view(estate: Estate, site: Site) -> EdgeView:
 
     set_of_site = {owner: INBOUND_SET_BASE + order[owner] for owner in sites}
     dids = sorted(
-        (
-            Did(str(number), set_of_site[numbers.site])
-            for numbers in ranges
-            if numbers.site in set_of_site
-            for first, last in numbers.spans()
-            for number in range(first, last + 1)
-        ),
-        key=lambda did: did.key,
+        DidBlock(first, last, set_of_site[numbers.site])
+        for numbers in ranges
+        if numbers.site in set_of_site
+        for first, last in numbers.spans()
     )
+    did_count = sum(block.count() for block in dids)
     pbx_sites = [site] + ([sites[twin]] if twin in sites else [])
     acl = sorted(
         {
@@ -170,8 +174,9 @@ def edge_site_view(estate: Estate, site: Site) -> EdgeView:
         fr_timer_ms=max(2000, int(check.timeout.total_seconds() * 1000)) if check else 2000,
         ping_interval=max(1, int(check.interval.total_seconds())) if check else 10,
         probing_threshold=check.failures if check else 3,
-        did_table_bits=_table_bits(len(dids)),
-        shm_mb=_shared_memory_mb(len(dids)),
+        did_table_bits=_table_bits(did_count),
+        shm_mb=_shared_memory_mb(did_count),
+        did_count=did_count,
         outbound_set=outbound,
         sets=tuple(sorted(sets, key=lambda s: s.id)),
         acl=tuple(acl),

@@ -9,6 +9,7 @@ import io
 import json
 import subprocess
 import tarfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,6 +75,20 @@ class RevisionError(Exception):
     """The estate cannot be read at that Git revision."""
 
 
+_HEX = frozenset("0123456789abcdef")
+
+
+def _commit_of(ref: str, git: Callable[..., subprocess.CompletedProcess[bytes]]) -> str:
+    """The commit `ref` names, verified as one; a ref is never where git reads options."""
+    if not ref or ref.startswith("-") or not ref.isprintable() or len(ref) > 256:
+        raise RevisionError(f"{ref!r} is not a Git revision")
+    found = git("rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
+    commit = found.stdout.decode(errors="replace").strip()
+    if found.returncode != 0 or len(commit) not in (40, 64) or not set(commit) <= _HEX:
+        raise RevisionError(f"{ref!r} is not a commit of the estate's repository")
+    return commit
+
+
 def checkout_estate(directory: Path, ref: str, into: Path) -> Path:
     """Extract the estate directory as it is at Git revision `ref` into `into`; returns the
     estate's folder there. Reads the repository only; touches no host."""
@@ -88,7 +103,8 @@ def checkout_estate(directory: Path, ref: str, into: Path) -> Path:
         raise RevisionError(f"{directory} is not in a Git repository")
     root = Path(top.stdout.decode().strip())
     relative = directory.resolve().relative_to(root).as_posix() or "."
-    archive = git("-C", str(root), "archive", "--format=tar", ref, "--", relative)
+    commit = _commit_of(ref, git)
+    archive = git("-C", str(root), "archive", "--format=tar", commit, "--", relative)
     if archive.returncode != 0:
         raise RevisionError(
             f"cannot read {relative} at {ref}: {archive.stderr.decode(errors='replace').strip()}"
