@@ -230,12 +230,41 @@ def read_documents(text: str, file: str) -> tuple[list[RawDocument], list[Findin
     """All complete documents of `text`; a syntax error ends the file with a finding.
 
     libyaml reads fast but follows YAML 1.1 in places (it rejects `{secret: env:NAME}`); a
-    file it rejects is read again by ruamel's own YAML 1.2 parser, whose verdict stands.
+    file it rejects is read again by ruamel's own YAML 1.2 parser, whose verdict stands
+    (unless the file already nests too deep: that is the verdict then).
     """
+    deep = _flow_too_deep(text, file)
+    if deep is not None:
+        return [], [deep]
     documents, findings, parser_failed = _read(text, file, pure=False)
-    if parser_failed:
+    too_deep = any(finding.message.startswith("nesting deeper") for finding in findings)
+    if parser_failed and not too_deep:  # the pure parser slows down with depth: not twice
         documents, findings, _ = _read(text, file, pure=True)
     return documents, findings
+
+
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def _flow_too_deep(text: str, file: str) -> Finding | None:
+    """Flow collections (`[`, `{`) nested deeper than MAX_DEPTH, found in one pass before
+    any parser sees the file: both parsers slow down with the square of flow depth."""
+    depth = 0
+    for match in _BRACKETS.finditer(text):
+        depth += 1 if match.group() in "[{" else -1
+        if depth > MAX_DEPTH:
+            before = text[: match.start()]
+            line = before.count("\n") + 1
+            col = match.start() - (before.rfind("\n") + 1) + 1
+            return Finding(
+                SYNTAX,
+                Severity.ERROR,
+                Span(file, line, col),
+                f"nesting deeper than {MAX_DEPTH} levels",
+                "an estate document nests a few levels: flatten the data",
+            )
+        depth = max(depth, 0)
+    return None
 
 
 def _read(text: str, file: str, *, pure: bool) -> tuple[list[RawDocument], list[Finding], bool]:
