@@ -14,7 +14,10 @@ from pathlib import Path
 import pytest
 
 from ccmsctl.compile.estate import compile_estate
+from ccmsctl.compile.render import UnsafeValueError
 from ccmsctl.load.estate import load_estate
+from ccmsctl.model.agent import Agent
+from ccmsctl.model.kinds import Estate
 from tests.conftest import BASE, EXAMPLE, brief, ccmsctl, findings_of
 
 MEMORY_LIMIT = 4_000_000 * 1024  # ulimit -v 4000000
@@ -83,9 +86,7 @@ skills: {{service: 5}}
         "Eve\\r",
     ],
 )
-def test_agent_display_name_cannot_add_pjsip_or_queue_structure(
-    tmp_path: Path, value: str
-) -> None:
+def test_agent_display_name_cannot_add_pjsip_or_queue_structure(tmp_path: Path, value: str) -> None:
     estate = overlay(tmp_path, {"agent2.yaml": AGENT.format(value=value)})
     assert codes_at(estate) == ["agent2.yaml:3:15: error[E0104]"]
 
@@ -115,10 +116,6 @@ channels: 30
 def test_renderer_refuses_what_the_model_would_have_refused() -> None:
     """The last gate: a value that slipped past the model (built without validation here)
     never reaches a generated file."""
-    from ccmsctl.compile.render import UnsafeValueError
-    from ccmsctl.model.agent import Agent
-    from ccmsctl.model.kinds import Estate
-
     loaded = load_estate(BASE)
     [agent] = loaded.estate.of(Agent)
     forged = agent.model_copy(update={"display_name": "Eve\n[evil]"})
@@ -180,7 +177,9 @@ def test_compile_onto_a_full_or_read_only_disk_changes_nothing(
     disk = tmp_path / "disk"
     disk.mkdir()
     mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(disk)], capture_output=True, check=False
+        ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(disk)],
+        capture_output=True,
+        check=False,
     )
     if mounted.returncode != 0:
         if os.environ.get("CCMSCTL_REAL_COMPONENTS") == "required":
@@ -200,9 +199,10 @@ def _limited() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
 
 
-@pytest.mark.parametrize("text", ["a: " + "[" * 200_000, "a:\n" + "".join(
-    f"{' ' * (2 * i)}- b:\n" for i in range(1, 3000)
-)])
+@pytest.mark.parametrize(
+    "text",
+    ["a: " + "[" * 200_000, "a:\n" + "".join(f"{' ' * (2 * i)}- b:\n" for i in range(1, 3000))],
+)
 def test_deep_nesting_is_a_located_error_within_memory(tmp_path: Path, text: str) -> None:
     estate = overlay(tmp_path, {"deep.yaml": text})
     result = subprocess.run(
@@ -210,7 +210,7 @@ def test_deep_nesting_is_a_located_error_within_memory(tmp_path: Path, text: str
         capture_output=True,
         text=True,
         timeout=120,
-        preexec_fn=_limited,  # noqa: PLW1509 - a memory limit for the child only
+        preexec_fn=_limited,  # a memory limit for the child only
         check=False,
     )
     assert result.returncode == 1, result.stderr
@@ -349,8 +349,14 @@ def test_an_unreadable_folder_is_an_error_not_a_skip(tmp_path: Path) -> None:
 
 
 def test_github_annotations_cannot_carry_workflow_commands(tmp_path: Path) -> None:
-    sites = (BASE / "sites.yaml").read_text().replace(
-        "region: cn-east\n", 'region: cn-east\n"x\\n::stop-commands::t\\n::error::owned": 1\n', 1
+    sites = (
+        (BASE / "sites.yaml")
+        .read_text()
+        .replace(
+            "region: cn-east\n",
+            'region: cn-east\n"x\\n::stop-commands::t\\n::error::owned": 1\n',
+            1,
+        )
     )
     estate = overlay(tmp_path, {"sites.yaml": sites})
     result = ccmsctl("validate", str(estate), "--format", "github", cwd=tmp_path)
@@ -380,4 +386,3 @@ def test_hints_stay_in_their_jurisdiction(tmp_path: Path) -> None:
     estate = overlay(tmp_path, {"extra.yaml": extra})
     [dangling] = [f for f in findings_of(estate) if f.code == "E0202"]
     assert "site-hk" not in dangling.hint
-
