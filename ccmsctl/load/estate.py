@@ -171,7 +171,9 @@ def _lost_documents(
     top-level `kind:` and `name:` lines: references to them are then not reported as
     dangling, as the syntax error is their cause."""
     loaded = {
-        (raw.data.get("kind"), raw.data.get("name")) for raw in read if isinstance(raw.data, dict)
+        (str(raw.data.get("kind")), str(raw.data.get("name")))
+        for raw in read
+        if isinstance(raw.data, dict)
     }
     found: dict[str, tuple[str, int]] = {}
     for number, line in enumerate([*text.splitlines(), "---"], start=1):

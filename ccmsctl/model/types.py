@@ -181,10 +181,12 @@ Country = Annotated[
 
 def _check_timezone(key: str) -> str:
     try:
+        if len(key) > 64:
+            raise ValueError(key)
         zoneinfo.ZoneInfo(key)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
         raise PydanticCustomError(
-            "timezone", "'{key}' is not an IANA time zone", {"key": key}
+            "timezone", "'{key}' is not an IANA time zone", {"key": key[:64]}
         ) from None
     return key
 
