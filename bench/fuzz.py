@@ -125,8 +125,7 @@ def main() -> int:
     args = parser.parse_args()
     share = -(-args.count // args.workers)
     jobs = [
-        (args.seed, start, min(share, args.count - start))
-        for start in range(0, args.count, share)
+        (args.seed, start, min(share, args.count - start)) for start in range(0, args.count, share)
     ]
     started = time.monotonic()
     with multiprocessing.get_context("fork").Pool(len(jobs)) as pool:

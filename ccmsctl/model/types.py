@@ -180,15 +180,17 @@ Country = Annotated[
 
 
 def _check_timezone(key: str) -> str:
+    if len(key) <= 64 and _is_zone(key):
+        return key
+    raise PydanticCustomError("timezone", "'{key}' is not an IANA time zone", {"key": key[:64]})
+
+
+def _is_zone(key: str) -> bool:
     try:
-        if len(key) > 64:
-            raise ValueError(key)
         zoneinfo.ZoneInfo(key)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-        raise PydanticCustomError(
-            "timezone", "'{key}' is not an IANA time zone", {"key": key[:64]}
-        ) from None
-    return key
+        return False
+    return True
 
 
 TimeZone = Annotated[
