@@ -6,7 +6,6 @@ The lowest layer of the pipeline: every stage reports problems as `Finding` valu
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -67,10 +66,7 @@ def visible(text: str) -> str:
     if text.isprintable():
         return text
     return "".join(
-        _ESCAPES.get(char, f"\\u{ord(char):04x}")
-        if not char.isprintable() or unicodedata.category(char) == "Cf"
-        else char
-        for char in text
+        char if char.isprintable() else _ESCAPES.get(char, f"\\u{ord(char):04x}") for char in text
     )
 
 

@@ -23,7 +23,7 @@ from ccmsctl.compile.dialplan import (
 )
 from ccmsctl.compile.header import header
 from ccmsctl.compile.render import Renderer
-from ccmsctl.compile.views import sip_uri, twin_of
+from ccmsctl.compile.views import sip_uri
 from ccmsctl.model.agent import Agent
 from ccmsctl.model.ivr import IVR
 from ccmsctl.model.kinds import Estate
@@ -60,7 +60,7 @@ class PurgeJob:
 
 def _edge_address(estate: Estate, site: Site) -> IPv4Address | None:
     """Where the PBX sends calls out: the site's VIP, else its first edge, else the twin's."""
-    for candidate in (site.name, twin_of(estate, site.name)[1]):
+    for candidate in (site.name, estate.twin_of(site.name)[1]):
         for pair in estate.of(TwinPair):
             for vip in pair.vips:
                 if vip.site == candidate:
@@ -237,8 +237,8 @@ class PbxSite:
 
 def compile_pbx_site(estate: Estate, site: Site, renderer: Renderer) -> PbxSite:
     """The PBX configuration of `site`, the same on each of its PBXs but for the bindings."""
-    _, twin = twin_of(estate, site.name)
-    served = {site.name, *([twin] if twin else [])}
+    _, twin = estate.twin_of(site.name)
+    served = estate.site_and_twin(site.name)
     ranges = [r for r in estate.of(NumberRange) if r.site in served]
     ivrs = estate.index(IVR)
     used_ivrs = sorted({r.ivr for r in ranges if r.ivr in ivrs})

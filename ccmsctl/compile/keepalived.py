@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from ccmsctl.compile.header import header
 from ccmsctl.compile.render import Renderer
-from ccmsctl.compile.views import twin_of
 from ccmsctl.model.kinds import Estate
 from ccmsctl.model.site import Host, Site
 
@@ -36,7 +35,7 @@ def compile_keepalived(
     estate: Estate, site: Site, host: Host, renderer: Renderer, *, root: str = ""
 ) -> dict[str, bytes]:
     """keepalived.conf for the edge `host`, if its site has a VIP; else nothing."""
-    pair, _ = twin_of(estate, site.name)
+    pair, _ = estate.twin_of(site.name)
     vip = next((v for v in pair.vips if v.site == site.name), None) if pair else None
     if pair is None or vip is None:
         return {}

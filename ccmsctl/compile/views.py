@@ -105,7 +105,7 @@ def edge_site_view(estate: Estate, site: Site) -> EdgeView:
     """What every edge of `site` needs to know; `for_host` adds what is the host's own."""
     sites = estate.index(Site)
     order = {name: index for index, name in enumerate(sorted(sites))}
-    pair, twin = twin_of(estate, site.name)
+    pair, twin = estate.twin_of(site.name)
     trunks = sorted(
         (trunk for trunk in estate.of(Trunk) if site.name in trunk.sites), key=lambda t: t.name
     )
@@ -114,7 +114,7 @@ def edge_site_view(estate: Estate, site: Site) -> EdgeView:
 
     sets: list[DispatcherSet] = []
     for owner in sorted({numbers.site for numbers in ranges if numbers.site in sites}):
-        _, owner_twin = twin_of(estate, owner)
+        _, owner_twin = estate.twin_of(owner)
         targets = _pbx_targets(sites[owner], OWNER_PRIORITY)
         if owner_twin in sites:
             targets += _pbx_targets(sites[owner_twin], TWIN_PRIORITY)

@@ -87,12 +87,13 @@ def estate_files(directory: Path) -> tuple[list[Path], list[Finding]]:
                     problems.append(_walk_problem(OUTSIDE, path, "link leads outside the estate"))
                     continue
                 info = path.stat()
-            except (OSError, RuntimeError) as error:
-                reason = "link leads nowhere, or round in a loop"
-                shown = getattr(error, "strerror", None) if not entry.is_symlink() else reason
-                problems.append(
-                    _walk_problem(OUTSIDE if entry.is_symlink() else UNREADABLE, path, shown or "")
-                )
+            except (OSError, RuntimeError) as error:  # RuntimeError: a loop of links
+                if entry.is_symlink():
+                    reason = "link leads nowhere, or round in a loop"
+                    problems.append(_walk_problem(OUTSIDE, path, reason))
+                else:
+                    reason = getattr(error, "strerror", None) or "unreadable"
+                    problems.append(_walk_problem(UNREADABLE, path, reason))
                 continue
             if stat.S_ISDIR(info.st_mode):
                 if (info.st_dev, info.st_ino) in seen:

@@ -70,6 +70,18 @@ class _InvalidNodeError(Exception):
         self.finding = Finding(code, Severity.ERROR, span, message, hint)
 
 
+class _TooDeepError(_InvalidNodeError):
+    """Nesting past MAX_DEPTH: the verdict on the file, not worth a second, slower parse."""
+
+    def __init__(self, span: Span) -> None:
+        super().__init__(
+            SYNTAX,
+            span,
+            f"nesting deeper than {MAX_DEPTH} levels",
+            "an estate document nests a few levels: flatten the data",
+        )
+
+
 def resolve_plain(text: str) -> Any:
     """A plain (unquoted, untagged) scalar by the YAML 1.2 core schema."""
     if text and text[0] not in _MAY_NOT_BE_STRING:
@@ -197,12 +209,7 @@ class _Builder:
     def open(self, container: dict[Any, Any] | list[Any], event: Any) -> None:
         span = self.span(event)
         if len(self.stack) >= MAX_DEPTH:
-            raise _InvalidNodeError(
-                SYNTAX,
-                span,
-                f"nesting deeper than {MAX_DEPTH} levels",
-                "an estate document nests a few levels: flatten the data",
-            )
+            raise _TooDeepError(span)
         parent = self.stack[-1] if self.stack else None
         if parent is None:
             path: Path = ()
@@ -236,9 +243,8 @@ def read_documents(text: str, file: str) -> tuple[list[RawDocument], list[Findin
     deep = _flow_too_deep(text, file)
     if deep is not None:
         return [], [deep]
-    documents, findings, parser_failed = _read(text, file, pure=False)
-    too_deep = any(finding.message.startswith("nesting deeper") for finding in findings)
-    if parser_failed and not too_deep:  # the pure parser slows down with depth: not twice
+    documents, findings, read_again = _read(text, file, pure=False)
+    if read_again:
         documents, findings, _ = _read(text, file, pure=True)
     return documents, findings
 
@@ -256,13 +262,7 @@ def _flow_too_deep(text: str, file: str) -> Finding | None:
             before = text[: match.start()]
             line = before.count("\n") + 1
             col = match.start() - (before.rfind("\n") + 1) + 1
-            return Finding(
-                SYNTAX,
-                Severity.ERROR,
-                Span(file, line, col),
-                f"nesting deeper than {MAX_DEPTH} levels",
-                "an estate document nests a few levels: flatten the data",
-            )
+            return _TooDeepError(Span(file, line, col)).finding
         depth = max(depth, 0)
     return None
 
@@ -270,7 +270,7 @@ def _flow_too_deep(text: str, file: str) -> Finding | None:
 def _read(text: str, file: str, *, pure: bool) -> tuple[list[RawDocument], list[Finding], bool]:
     documents: list[RawDocument] = []
     findings: list[Finding] = []
-    parser_failed = False
+    parser_failed = too_deep = False
     builder: _Builder | None = None
     anchors_of_open: list[str | None] = []
     parser = YAML(typ="safe", pure=pure)
@@ -285,6 +285,7 @@ def _read(text: str, file: str, *, pure: bool) -> tuple[list[RawDocument], list[
             try:
                 _feed(builder, event, anchors_of_open)
             except _InvalidNodeError as problem:
+                too_deep = too_deep or isinstance(problem, _TooDeepError)
                 findings.append(problem.finding)
                 builder = None
                 continue
@@ -300,9 +301,9 @@ def _read(text: str, file: str, *, pure: bool) -> tuple[list[RawDocument], list[
     except YAMLError as error:
         findings.append(_reader_finding(error, text, file))
         parser_failed = True
-    except RecursionError:  # pragma: no cover - the parsers keep their own stacks
-        findings.append(Finding(SYNTAX, Severity.ERROR, Span(file, 1, 1), "nesting too deep"))
-    return documents, findings, parser_failed
+    # a parser's failure is worth a second reading by the other parser, unless the file
+    # already nests too deep (that is the verdict, and the pure parser slows down with depth)
+    return documents, findings, parser_failed and not too_deep
 
 
 def _feed(builder: _Builder, event: Any, anchors_of_open: list[str | None]) -> None:

@@ -98,6 +98,11 @@ class Estate:
                 return pair, other
         return None, None
 
+    def site_and_twin(self, site: str) -> frozenset[str]:
+        """`site` and its twin: the sites whose calls and agents its PBXs serve."""
+        twin = self.twin_of(site)[1]
+        return frozenset({site, *([twin] if twin else [])})
+
     def index(self, kind: type[D]) -> dict[str, D]:
         """The first document of each name."""
         found: dict[str, D] = {}

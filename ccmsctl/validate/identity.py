@@ -15,30 +15,18 @@ from ccmsctl.model.twinpair import TwinPair
 from ccmsctl.validate.check import Check
 
 
-def _served_together(estate: Estate) -> dict[str, set[str]]:
-    """Site -> the sites whose agents its PBXs register: itself and its twins."""
-    together: dict[str, set[str]] = {site.name: {site.name} for site in estate.of(Site)}
-    for pair in estate.of(TwinPair):
-        for site in pair.sites:
-            together.setdefault(site, {site}).update(pair.sites)
-    return together
-
-
 def _shared_extension(estate: Estate, sources: SourceMap, check: Check) -> Iterator[Finding]:
-    together = _served_together(estate)
     seen: dict[str, list[Agent]] = {}
     for agent in estate.of(Agent):
         earlier = seen.setdefault(agent.extension, [])
-        clash = next(
-            (other for other in earlier if other.site in together.get(agent.site, {agent.site})),
-            None,
-        )
+        together = estate.site_and_twin(agent.site)
+        clash = next((other for other in earlier if other.site in together), None)
         if clash is not None:
             yield check.finding(
                 sources,
                 ("Agent", agent.name, ("extension",)),
                 f"agents '{clash.name}' and '{agent.name}' both have extension "
-                f"{agent.extension} on the PBXs of {', '.join(sorted(together[agent.site]))}",
+                f"{agent.extension} on the PBXs of {', '.join(sorted(together))}",
                 "an extension rings one phone: give each agent their own",
             )
         earlier.append(agent)

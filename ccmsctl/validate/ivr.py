@@ -21,7 +21,6 @@ from ccmsctl.model.ivr import (
 from ccmsctl.model.kinds import Estate
 from ccmsctl.model.numbers import NumberRange
 from ccmsctl.model.skillgroup import SkillGroup
-from ccmsctl.model.twinpair import TwinPair
 from ccmsctl.validate.check import Check
 
 _ENDS = (Queue, Transfer, Voicemail, Hangup)
@@ -162,15 +161,6 @@ def _unknown_queue(estate: Estate, sources: SourceMap, check: Check) -> Iterator
                 )
 
 
-def _reachable_sites(estate: Estate, site: str) -> set[str]:
-    """`site` and its twin: where the site's PBXs find agents' phones."""
-    sites = {site}
-    for pair in estate.of(TwinPair):
-        if site in pair.sites:
-            sites.update(pair.sites)
-    return sites
-
-
 def _unknown_extension(estate: Estate, sources: SourceMap, check: Check) -> Iterator[Finding]:
     agents = estate.of(Agent)
     for ivr in estate.of(IVR):
@@ -179,7 +169,7 @@ def _unknown_extension(estate: Estate, sources: SourceMap, check: Check) -> Iter
             if not isinstance(node, Transfer) or node.to.startswith("+"):
                 continue
             for owner in sorted(owners) or [""]:
-                sites = _reachable_sites(estate, owner) if owner else None
+                sites = estate.site_and_twin(owner) if owner else None
                 if not any(
                     a.extension == node.to and (sites is None or a.site in sites) for a in agents
                 ):

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ccmsctl.compile.views import twin_of
 from ccmsctl.model.kinds import Estate
 from ccmsctl.model.netdevice import NetworkDevice
 from ccmsctl.model.site import Site
@@ -41,7 +40,7 @@ class NetworkView:
 
 def network_view(estate: Estate, device: NetworkDevice) -> NetworkView:
     sites = estate.index(Site)
-    _, twin = twin_of(estate, device.site)
+    _, twin = estate.twin_of(device.site)
     found: dict[str, Source] = {}
     for trunk in sorted(estate.of(Trunk), key=lambda t: t.name):
         if device.site in trunk.sites:
