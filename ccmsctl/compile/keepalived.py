@@ -3,6 +3,7 @@ pair, tracking Kamailio."""
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 
 from ccmsctl.compile.header import header
@@ -31,6 +32,14 @@ class VrrpView:
     fall: int
 
 
+def router_id(site: str) -> int:
+    """The site's VRRP router id (1-255), from its name alone: adding or renaming another
+    site never renumbers it (edges of one pair with different ids both become MASTER while a
+    rollout is half done). The edges of a site talk unicast to each other only, so two sites
+    sharing an id do not meet."""
+    return 1 + zlib.crc32(site.encode()) % 255
+
+
 def compile_keepalived(
     estate: Estate, site: Site, host: Host, renderer: Renderer, *, root: str = ""
 ) -> dict[str, bytes]:
@@ -41,14 +50,13 @@ def compile_keepalived(
         return {}
     edges = sorted(site.hosts_with("edge"), key=lambda h: h.name)
     rank = [edge.name for edge in edges].index(host.name)
-    sites = sorted(s.name for s in estate.of(Site))
     view = VrrpView(
         host=host.name,
         site=site.name,
         instance=f"edge_{site.name.replace('-', '_').replace('.', '_')}",
         state="MASTER" if rank == 0 else "BACKUP",
         interface=host.interface,
-        router_id=1 + sites.index(site.name),
+        router_id=router_id(site.name),
         priority=MASTER_PRIORITY - 10 * rank,
         address=str(host.address),
         peers=tuple(str(edge.address) for edge in edges if edge.name != host.name),
