@@ -1,7 +1,9 @@
 """Read and push voice configuration on network devices with netmiko over SSH.
 
-Per device: read the running configuration, compute the remediation (plan/network.py: only
-what ccmsctl owns), send it with `send_config_set(error_pattern=...)` so a device's error
+Per device: read the running configuration, check that it still needs exactly the commands
+the plan holds (plan/network.py: only what ccmsctl owns; a device that changed since it was
+planned is refused, not re-planned), send them with `send_config_set(error_pattern=...)` so
+a device's error
 stops that device at the command it refused, then make it permanent: `write memory` (or the
 platform's save) on devices that run what they are told, `commit confirmed` on Junos, which
 ccmsctl confirms with a plain `commit` only after a new SSH session reaches the device and
@@ -33,9 +35,9 @@ from netmiko.exceptions import (
 from netmiko.juniper.juniper import JuniperBase
 
 from ccmsctl.apply.secrets import SecretError, resolve
-from ccmsctl.compile.network.platforms import PLATFORMS
-from ccmsctl.model.netdevice import NetworkDevice
-from ccmsctl.plan.network import Remediation, owned_part, remediate
+from ccmsctl.artifacts import DeviceIntent
+from ccmsctl.plan.network import device_remediation, owned_config
+from ccmsctl.plan.platforms import PLATFORMS
 
 # ccmsctl reports what goes wrong on a device itself; paramiko's own log lines (a peer that
 # resets the connection at logout) are not for the operator
@@ -66,30 +68,17 @@ class Access:
     timeout: float = 10
 
 
-def remediation(device: NetworkDevice, running: str, intended: str) -> Remediation:
-    """The commands that take `running` to `intended` on `device`, and their undo."""
-    rules = PLATFORMS[device.platform]
-    return remediate(
-        device.platform, running, intended, _owned(device), rules.comment, rules.interface_lines
-    )
-
-
-def _owned(device: NetworkDevice) -> re.Pattern[str]:
-    return PLATFORMS[device.platform].owned(
-        device.voice_vlan.id, device.voice_vlan.name, (*device.access_ports, *device.uplinks)
-    )
-
-
 @contextmanager
-def connected(device: NetworkDevice, access: Access) -> Iterator[BaseConnection]:
-    """An SSH session to `device`; every failure becomes a DevicePushError naming it."""
-    where = f"{device.name} ({access.address}:{access.port})"
+def connected(name: str, device: DeviceIntent, access: Access) -> Iterator[BaseConnection]:
+    """An SSH session to the device `name`; every failure becomes a DevicePushError naming
+    it."""
+    where = f"{name} ({access.address}:{access.port})"
     try:
         with ConnectHandler(
             device_type=device.platform,
             host=access.address,
             port=access.port,
-            username=device.credentials.username,
+            username=device.username,
             password=access.password,
             conn_timeout=access.timeout,
             auth_timeout=access.timeout,
@@ -104,64 +93,77 @@ def connected(device: NetworkDevice, access: Access) -> Iterator[BaseConnection]
         raise DevicePushError(f"{where} unreachable: {error}") from None
 
 
-def read_running(connection: BaseConnection, device: NetworkDevice) -> str:
+def read_running(connection: BaseConnection, device: DeviceIntent) -> str:
     return str(connection.send_command(PLATFORMS[device.platform].show_running))
 
 
 def push(
-    device: NetworkDevice,
+    name: str,
+    device: DeviceIntent,
     intended: str,
     *,
-    address: str,
-    port: int,
+    planned: tuple[str, ...] | None = None,
+    address: str | None = None,
+    port: int | None = None,
     timeout: float = 10,
     password: str | None = None,
     secrets_base: Path = Path(),
 ) -> PushResult:
-    """Bring `device` to `intended`; raises DevicePushError naming the device (and command).
-    The password is `password` when given (the lab's), else the device's secret reference
-    (a vault path is relative to `secrets_base`, the estate directory)."""
+    """Bring the device `name` to `intended` with the `planned` commands (None: whatever
+    its running configuration needs now); raises DevicePushError naming the device (and
+    command), or when the device no longer needs exactly the planned commands. It is
+    reached at `address`:`port` when given, else at the intent's; its password is
+    `password` when given (the lab's), else the intent's secret reference (a vault path is
+    relative to `secrets_base`, the estate directory)."""
     try:
-        secret = password or resolve(device.credentials.password, secrets_base)
+        secret = password or resolve(device.password, secrets_base)
     except SecretError as error:
-        raise DevicePushError(f"{device.name}: {error}") from None
-    access = Access(address, port, secret, timeout)
+        raise DevicePushError(f"{name}: {error}") from None
+    access = Access(address or device.address, port or device.port, secret, timeout)
     rules = PLATFORMS[device.platform]
-    with connected(device, access) as connection:
+    with connected(name, device, access) as connection:
         running = read_running(connection, device)
-        commands = typed(remediation(device, running, intended).commands, rules.leave_section)
+        needed = device_remediation(device, running, intended).commands
+        if planned is not None and needed != planned:
+            raise DevicePushError(
+                f"{name} changed since it was planned: it now needs {len(needed)} commands, "
+                f"the plan holds {len(planned)}; nothing was sent: plan again"
+            )
+        commands = typed(needed, rules.leave_section)
         if not commands:
-            return PushResult(device.name, (), saved=False)
+            return PushResult(name, (), saved=False)
         try:
             configure(connection, device, commands)
         except ConfigInvalidException as error:
             _undo(connection, device, running)
             raise DevicePushError(
-                f"{device.name} refused {_refused(str(error), commands)!r}; the rest of its "
+                f"{name} refused {_refused(str(error), commands)!r}; the rest of its "
                 "commands were not sent, the device is back to its configuration from before, "
                 "and nothing was saved"
             ) from None
         if not rules.candidate:
             connection.save_config()
-            return PushResult(device.name, commands, saved=True)
-        _commit(connection, device)
-    _confirm(device, intended, access)
-    return PushResult(device.name, commands, saved=True)
+            return PushResult(name, commands, saved=True)
+        _commit(connection, name)
+    _confirm(name, device, intended, access)
+    return PushResult(name, commands, saved=True)
 
 
-def _undo(connection: BaseConnection, device: NetworkDevice, before: str) -> None:
+def _undo(connection: BaseConnection, device: DeviceIntent, before: str) -> None:
     """Take back what a refused push had already changed."""
     rules = PLATFORMS[device.platform]
     if rules.candidate:
         connection.send_config_set(["rollback 0"], exit_config_mode=True)
         return
     _end(connection, device)
-    back = remediation(device, read_running(connection, device), _owned_config(device, before))
+    back = device_remediation(
+        device, read_running(connection, device), owned_config(device, before)
+    )
     if back.commands:
         configure(connection, device, typed(back.commands, rules.leave_section))
 
 
-def configure(connection: BaseConnection, device: NetworkDevice, commands: tuple[str, ...]) -> None:
+def configure(connection: BaseConnection, device: DeviceIntent, commands: tuple[str, ...]) -> None:
     """Send `commands` in configuration mode, stopping at the first the device refuses
     (ConfigInvalidException), then leave configuration mode; a candidate platform (Junos)
     stays in it, to commit."""
@@ -179,7 +181,7 @@ def configure(connection: BaseConnection, device: NetworkDevice, commands: tuple
     _end(connection, device)
 
 
-def _end(connection: BaseConnection, device: NetworkDevice) -> None:
+def _end(connection: BaseConnection, device: DeviceIntent) -> None:
     command, prompt = PLATFORMS[device.platform].end
     if command:
         connection.send_command(command, expect_string=_prompt(connection, prompt))
@@ -191,29 +193,24 @@ def _prompt(connection: BaseConnection, pattern: str) -> str:
     return pattern.format(prompt=re.escape(connection.base_prompt))
 
 
-def _owned_config(device: NetworkDevice, running: str) -> str:
-    rules = PLATFORMS[device.platform]
-    return owned_part(running, _owned(device), rules.comment, rules.interface_lines)
-
-
-def _commit(connection: BaseConnection, device: NetworkDevice) -> None:
+def _commit(connection: BaseConnection, name: str) -> None:
     junos = cast(JuniperBase, connection)
     try:
         junos.commit(confirm=True, confirm_delay=CONFIRM_MINUTES)
     except ValueError as error:
         junos.send_config_set(["rollback 0"], exit_config_mode=True)
         raise DevicePushError(
-            f"{device.name} refused the commit: {str(error).strip().splitlines()[-1]}"
+            f"{name} refused the commit: {str(error).strip().splitlines()[-1]}"
         ) from None
     junos.exit_config_mode()
 
 
-def _confirm(device: NetworkDevice, intended: str, access: Access) -> None:
+def _confirm(name: str, device: DeviceIntent, intended: str, access: Access) -> None:
     """From a new session: the device is reachable and runs `intended`; then confirm."""
-    unconfirmed = f"not confirmed, so {device.name} rolls back in {CONFIRM_MINUTES} minutes"
+    unconfirmed = f"not confirmed, so {name} rolls back in {CONFIRM_MINUTES} minutes"
     try:
-        with connected(device, access) as connection:
-            left = remediation(device, read_running(connection, device), intended).commands
+        with connected(name, device, access) as connection:
+            left = device_remediation(device, read_running(connection, device), intended).commands
             if not left:
                 cast(JuniperBase, connection).commit()
                 connection.exit_config_mode()
@@ -221,7 +218,7 @@ def _confirm(device: NetworkDevice, intended: str, access: Access) -> None:
         raise DevicePushError(f"{error}; the commit was {unconfirmed}") from None
     if left:
         raise DevicePushError(
-            f"{device.name} does not run the committed configuration ({len(left)} lines "
+            f"{name} does not run the committed configuration ({len(left)} lines "
             f"differ); {unconfirmed}"
         )
 

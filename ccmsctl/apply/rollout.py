@@ -1,15 +1,15 @@
-"""Apply a plan to the lab: locked, checked for staleness, in two waves so that the two
-sites of a twin pair are never changed together, with a health gate after each wave and a
-rollback of a wave that fails.
+"""Apply a plan to a target: locked, checked for staleness, in waves so that the two sites of
+a twin pair are never changed together, with a health gate after each wave and a rollback
+of a wave that fails.
 
-Wave 1: the sites outside twin pairs and the standby side of every pair (the site that is
-not primary; in active-active, the second by name). Health gate: every edge of the wave runs
-Kamailio and answers SIP OPTIONS. Then the network devices of the wave's sites get their
-voice configuration (each device on its own: one that refuses a command is put back as it
-was, the others are pushed in full). Wave 2: the other sides. A failed wave gets its hosts'
-previous files and records back, and wave 2 is not touched; a failed device stops the apply
-before wave 2 too, but the wave's healthy hosts keep their new files.
-"""
+The plan says which wave each host and device is in (compile decided it: Estate.wave_of).
+Wave 1: the sites outside twin pairs and the standby side of every pair. Health gate: every
+edge of the wave runs Kamailio and answers SIP OPTIONS. Then the network devices of the
+wave get the commands the plan holds for them (each device on its own: one that refuses a
+command is put back as it was, the others are pushed in full). Wave 2: the primary sides. A
+failed wave gets its hosts' previous files and records back, and wave 2 is not touched; a
+failed device stops the apply before wave 2 too, but the wave's healthy hosts keep their new
+files."""
 
 from __future__ import annotations
 
@@ -20,17 +20,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ccmsctl.apply.ansible import HostRun, Result, run_playbook
-from ccmsctl.apply.devices import DeviceOutcome, push_devices
 from ccmsctl.apply.health import answers_options
-from ccmsctl.apply.lab import Lab, LabHost
-from ccmsctl.compile.asterisk import recording_folders
-from ccmsctl.model.kinds import Estate
-from ccmsctl.model.site import Site
-from ccmsctl.model.twinpair import TwinPair
+from ccmsctl.apply.target import DeviceOutcome, Target, TargetHost
 from ccmsctl.plan.diff import Plan
 from ccmsctl.plan.planfile import SavedPlan
 from ccmsctl.plan.provenance import Provenance
-from ccmsctl.plan.state import RECORD, HostState, Record, read_local_state, sha256
+from ccmsctl.plan.state import RECORD, HostState, Record, sha256
 
 
 class StalePlanError(Exception):
@@ -50,27 +45,6 @@ class Outcome:
 
     def devices_changed(self) -> int:
         return sum(1 for d in self.devices if d.result is not None and d.result.sent)
-
-
-def site_order(estate: Estate, sites: list[str]) -> list[list[str]]:
-    """Waves of sites: first the sites outside twin pairs and the standby side of every pair,
-    then the other sides. No wave holds both sites of a pair."""
-    first_wave, second_wave = [], []
-    in_pairs: set[str] = set()
-    for pair in sorted(estate.of(TwinPair), key=lambda p: p.name):
-        primary = pair.primary if pair.primary in pair.sites else sorted(pair.sites)[0]
-        first_wave += [site for site in pair.sites if site != primary and site in sites]
-        second_wave += [primary] if primary in sites else []
-        in_pairs.update(pair.sites)
-    first_wave += sorted(set(sites) - in_pairs)
-    return [sorted(wave) for wave in (first_wave, second_wave) if wave]
-
-
-def lab_states(lab: Lab, desired_paths: dict[str, list[str]]) -> dict[str, HostState]:
-    return {
-        host.name: read_local_state(host.root, desired_paths.get(host.name, []))
-        for host in lab.hosts
-    }
 
 
 def fingerprints(states: Mapping[str, HostState], devices: Mapping[str, str]) -> dict[str, str]:
@@ -107,7 +81,7 @@ def _stage(folder: Path, files: dict[str, bytes]) -> None:
 
 
 def _host_runs(
-    host: LabHost, plan: Plan, state: HostState, run_dir: Path, commit: str, applied_at: str
+    host: TargetHost, plan: Plan, state: HostState, run_dir: Path, commit: str, applied_at: str
 ) -> tuple[HostRun, HostRun]:
     """The run that applies the host's changes, and the one that would undo them.
 
@@ -116,8 +90,10 @@ def _host_runs(
     changed files and the old record."""
     desired = dict(plan.desired.hosts.get(host.name, {}))
     changes = [c for c in plan.changes if c.host == host.name]
+    roles = plan.desired.host_vars[host.name].roles
+    link = dict(host.connection)
     if not changes:
-        nothing = HostRun(host.name, str(host.root), host.roles, True, run_dir, ())
+        nothing = HostRun(host.name, host.root, roles, host.lab, run_dir, (), connection=link)
         return nothing, nothing
     record = Record(commit, applied_at, {p: sha256(c) for p, c in desired.items()})
     sent = {c.path: desired[c.path] for c in changes if c.action != "delete"}
@@ -130,23 +106,30 @@ def _host_runs(
         restored[RECORD] = state.record.to_json().encode()
     _stage(snapshot, restored)
     forward = HostRun(
-        host.name, str(host.root), host.roles, True, staging, tuple(sorted(sent)), removed
+        host.name,
+        host.root,
+        roles,
+        host.lab,
+        staging,
+        tuple(sorted(sent)),
+        removed,
+        connection=link,
     )
     back = HostRun(
         host.name,
-        str(host.root),
-        host.roles,
-        True,
+        host.root,
+        roles,
+        host.lab,
         snapshot,
         tuple(sorted(restored)),
         tuple(sorted(set(sent) - set(restored))),
+        connection=link,
     )
     return forward, back
 
 
-def apply_to_lab(
-    estate: Estate,
-    lab: Lab,
+def apply_plan(
+    target: Target,
     plan: Plan,
     states: dict[str, HostState],
     commit: str,
@@ -154,38 +137,39 @@ def apply_to_lab(
     progress: Callable[[str], None],
     cancel: Callable[[], bool] = lambda: False,
 ) -> Outcome:
-    """Bring the lab's hosts to `plan.desired`, site by site."""
+    """Bring the target's hosts and devices to `plan.desired`, wave by wave."""
     run_dir = (
-        lab.folder
+        target.folder
         / "runs"
         / (datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8])
     )
     applied_at = datetime.now(UTC).isoformat(timespec="seconds")
-    by_site: dict[str, list[LabHost]] = {}
-    for host in lab.hosts:
-        if host.name in plan.desired.hosts or host.name in plan.hosts():
-            by_site.setdefault(host.site, []).append(host)
-    changed_devices = {d.device for d in plan.devices}
-    device_sites = {d.site for d in lab.devices if d.name in changed_devices}
+    host_vars = plan.desired.host_vars
+    touched = set(plan.desired.hosts) | set(plan.hosts())
+    found = (target.host(name) for name in sorted(touched) if name in host_vars)
+    hosts = [host for host in found if host is not None]
+    intents = plan.desired.device_intents
+    devices = sorted(d.device for d in plan.devices if d.device in intents)
+    waves = sorted(
+        {host_vars[h.name].wave for h in hosts} | {intents[name].wave for name in devices}
+    )
     results: list[Result] = []
-    sites = estate.index(Site)
     pushed: list[DeviceOutcome] = []
-    waves = site_order(estate, sorted(set(by_site) | device_sites))
     for index, wave in enumerate(waves):
-        progress(f"wave {index + 1} ({', '.join(wave)}): applying")
-        batch = [host for site in wave for host in by_site.get(site, [])]
-        later = {site for later_wave in waves[index + 1 :] for site in later_wave}
-        untouched = tuple(h.name for s in sorted(later) for h in by_site.get(s, [])) + tuple(
-            d.name for d in lab.devices if d.name in changed_devices and d.site in later
+        batch = [host for host in hosts if host_vars[host.name].wave == wave]
+        sites = sorted(
+            {host_vars[h.name].site for h in batch}
+            | {intents[name].site for name in devices if intents[name].wave == wave}
+        )
+        progress(f"wave {index + 1} ({', '.join(sites)}): applying")
+        untouched = tuple(h.name for h in hosts if host_vars[h.name].wave > wave) + tuple(
+            name for name in devices if intents[name].wave > wave
         )
         runs, rollbacks = [], []
         for host in batch:
             forward, back = _host_runs(host, plan, states[host.name], run_dir, commit, applied_at)
-            if "pbx" in host.roles:
-                forward = replace(
-                    forward, recording_folders=recording_folders(estate, sites[host.site])
-                )
-            runs.append(forward)
+            folders = host_vars[host.name].recording_folders
+            runs.append(replace(forward, recording_folders=folders))
             rollbacks.append(back)
         ran, failed = _apply_hosts(batch, runs, run_dir / f"wave-{index + 1}", progress, cancel)
         results += ran
@@ -195,8 +179,8 @@ def apply_to_lab(
             error = f"{failed[0].host}: {failed[0].error}"
             batch_names = tuple(h.name for h in batch)
             return Outcome(tuple(results), batch_names, untouched, error, tuple(pushed))
-        names = [d.name for d in lab.devices if d.site in wave and d.name in changed_devices]
-        pushed += push_devices(lab, estate, names, plan.desired.devices, progress=progress)
+        names = [name for name in devices if intents[name].wave == wave]
+        pushed += target.push_devices(plan, names, progress=progress)
         refused = [d for d in pushed if d.error]
         if refused:
             progress(f"wave {index + 1}: a network device failed; stopping before the next wave")
@@ -207,7 +191,7 @@ def apply_to_lab(
 
 
 def _apply_hosts(
-    batch: list[LabHost],
+    batch: list[TargetHost],
     runs: list[HostRun],
     run_dir: Path,
     progress: Callable[[str], None],
@@ -223,7 +207,7 @@ def _apply_hosts(
     if not failed:
         failed = [
             Result(h.name, 0, True, "Kamailio does not answer SIP OPTIONS after the apply")
-            for h in batch
-            if "edge" in h.roles and not answers_options(h.address, wait=15)
+            for h, run in zip(batch, runs, strict=True)
+            if "edge" in run.roles and not answers_options(h.address, wait=15)
         ]
     return results, failed

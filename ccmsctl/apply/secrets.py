@@ -14,16 +14,15 @@ from ansible.parsing.vault import VaultLib, VaultSecret
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from ccmsctl.model.secret import SecretRef
-
 
 class SecretError(Exception):
     """A secret reference that cannot be resolved; says which and why, never a value."""
 
 
-def resolve(secret: SecretRef, base: Path = Path()) -> str:
-    """The value behind `secret`; vault paths are relative to `base` (the estate)."""
-    scheme, _, rest = secret.secret.partition(":")
+def resolve(reference: str, base: Path = Path()) -> str:
+    """The value behind the secret `reference`; vault paths are relative to `base` (the
+    estate)."""
+    scheme, _, rest = reference.partition(":")
     if scheme == "env":
         value = os.environ.get(rest)
         if value is None:

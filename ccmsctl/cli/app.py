@@ -15,15 +15,15 @@ from typing import Annotated
 
 import typer
 
-from ccmsctl.apply.devices import DeviceReadError
-from ccmsctl.apply.lab import (
-    LabError,
-)
 from ccmsctl.apply.lock import LockedError, LockError
 from ccmsctl.apply.rollout import StalePlanError
 from ccmsctl.compile.output import BuildFolderError
 from ccmsctl.compile.render import UnsafeValueError
 from ccmsctl.errors import Finding, visible
+from ccmsctl.lab.devices import DeviceReadError
+from ccmsctl.lab.lab import (
+    LabError,
+)
 from ccmsctl.load.estate import Loaded, load_estate
 from ccmsctl.plan.planfile import PlanFileError
 from ccmsctl.plan.provenance import RevisionError

@@ -15,14 +15,8 @@ from typing import Annotated
 
 import typer
 
-from ccmsctl.apply.devices import device_changes, read_devices
-from ccmsctl.apply.lab import (
-    DEFAULT_FOLDER,
-    Lab,
-    open_lab,
-)
 from ccmsctl.apply.lock import force_unlock, locked
-from ccmsctl.apply.rollout import apply_to_lab, check_fresh, fingerprints, lab_states
+from ccmsctl.apply.rollout import apply_plan, check_fresh, fingerprints
 from ccmsctl.cli.app import (
     LabDir,
     Target,
@@ -34,6 +28,12 @@ from ccmsctl.compile.estate import compile_estate
 from ccmsctl.compile.fanout import workers_available
 from ccmsctl.compile.lab import lab_estate
 from ccmsctl.errors import Severity
+from ccmsctl.lab.lab import (
+    DEFAULT_FOLDER,
+    Lab,
+    open_lab,
+)
+from ccmsctl.lab.target import LabTarget
 from ccmsctl.load.estate import Loaded, load_estate
 from ccmsctl.plan.diff import (
     SYMBOL,
@@ -43,6 +43,7 @@ from ccmsctl.plan.diff import (
     unified_diff,
     with_devices,
 )
+from ccmsctl.plan.network import device_changes
 from ccmsctl.plan.planfile import SavedPlan, write_plan_file
 from ccmsctl.plan.planfile import load as load_plan
 from ccmsctl.plan.provenance import checkout_estate, provenance
@@ -74,14 +75,15 @@ def _lab_plan(directory: Path, folder: Path) -> tuple[Loaded, Lab, SavedPlan]:
     desired = compile_estate(
         lab_estate(loaded.estate), roots=lab.roots(), workers=workers_available()
     )
-    states = lab_states(lab, {host: sorted(files) for host, files in desired.hosts.items()})
-    running = read_devices(lab, loaded.estate)
-    devices = device_changes(lab, loaded.estate, desired.devices, running)
+    target = LabTarget(lab)
+    states = target.host_states({host: sorted(files) for host, files in desired.hosts.items()})
+    running = target.running_configs(desired.device_intents)
+    devices = device_changes(desired, running)
     plan = replace(make_plan(desired, states), devices=devices)
     saved = SavedPlan(
         estate_dir=str(directory.resolve()),
         target="lab",
-        provenance=provenance(directory, loaded.estate),
+        provenance=provenance(directory, loaded.estate.digest()),
         fingerprints=fingerprints(states, running),
         plan=plan,
     )
@@ -222,14 +224,16 @@ def apply(
                 typer.echo("Apply cancelled.")
                 raise typer.Exit(1)
         with locked(lab.folder, "apply", package_version("ccmsctl"), timeout=lock_timeout):
+            into = LabTarget(lab)
             desired_paths = {h: sorted(f) for h, f in saved.plan.desired.hosts.items()}
-            states = lab_states(lab, desired_paths)
-            running = read_devices(lab, loaded.estate)
-            check_fresh(saved, provenance(directory, loaded.estate), fingerprints(states, running))
+            states = into.host_states(desired_paths)
+            running = into.running_configs(saved.plan.desired.device_intents)
+            check_fresh(
+                saved, provenance(directory, loaded.estate.digest()), fingerprints(states, running)
+            )
             with _interruptible() as cancelled:
-                outcome = apply_to_lab(
-                    loaded.estate,
-                    lab,
+                outcome = apply_plan(
+                    into,
                     saved.plan,
                     states,
                     saved.provenance.commit,

@@ -7,8 +7,14 @@ from typing import Annotated
 
 import typer
 
-from ccmsctl.apply.call import lab_call
-from ccmsctl.apply.lab import (
+from ccmsctl.cli.app import (
+    LabDir,
+    guard,
+    lab_app,
+    validated,
+)
+from ccmsctl.lab.call import lab_call
+from ccmsctl.lab.lab import (
     DEFAULT_FOLDER,
     devices_running,
     lab_down,
@@ -16,12 +22,6 @@ from ccmsctl.apply.lab import (
     lab_up,
     open_lab,
     plan_lab,
-)
-from ccmsctl.cli.app import (
-    LabDir,
-    guard,
-    lab_app,
-    validated,
 )
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from ccmsctl.compile.artifacts import Artifacts
-from ccmsctl.compile.asterisk import compile_pbx, compile_pbx_site
+from ccmsctl.artifacts import Artifacts, DeviceIntent, HostVars
+from ccmsctl.compile.asterisk import compile_pbx, compile_pbx_site, recording_folders
 from ccmsctl.compile.edge import compile_edge, compile_edge_site
 from ccmsctl.compile.fanout import fan_out
 from ccmsctl.compile.inventory import compile_inventory
@@ -44,11 +44,40 @@ def compile_estate(
     hosts: dict[str, dict[str, bytes]] = {}
     for part in fan_out(compile_sites, sites, workers):
         hosts |= part
-    devices = {
-        device.name: compile_network_device(estate, device, renderer)
-        for device in sorted(estate.of(NetworkDevice), key=lambda d: d.name)
-    }
-    return Artifacts(hosts, {"inventory.yml": compile_inventory(estate, renderer)}, devices)
+    network = sorted(estate.of(NetworkDevice), key=lambda d: d.name)
+    devices = {device.name: compile_network_device(estate, device, renderer) for device in network}
+    return Artifacts(
+        hosts,
+        {"inventory.yml": compile_inventory(estate, renderer)},
+        devices,
+        host_vars={
+            host.name: HostVars(
+                site.name,
+                tuple(host.roles),
+                str(host.address),
+                estate.wave_of(site.name),
+                recording_folders(estate, site) if "pbx" in host.roles else (),
+            )
+            for site in sites
+            for host in sorted(site.hosts, key=lambda h: h.name)
+        },
+        device_intents={device.name: device_intent(estate, device) for device in network},
+    )
+
+
+def device_intent(estate: Estate, device: NetworkDevice) -> DeviceIntent:
+    return DeviceIntent(
+        site=device.site,
+        platform=device.platform,
+        address=str(device.management),
+        port=device.port,
+        username=device.credentials.username,
+        password=device.credentials.password.secret,
+        vlan=device.voice_vlan.id,
+        vlan_name=device.voice_vlan.name,
+        ports=(*device.access_ports, *device.uplinks),
+        wave=estate.wave_of(device.site),
+    )
 
 
 def _compile_site(

@@ -56,12 +56,11 @@ def compile_inventory(estate: Estate, renderer: Renderer) -> bytes:
         members = tuple(host.name for host in hosts if role in host.roles)
         groups.append(Group(group_name("role", role), members))
     for pair in sorted(estate.of(TwinPair), key=lambda p: p.name):
-        primary = pair.primary if pair.primary in pair.sites else sorted(pair.sites)[0]
-        for side, site_names in (
-            ("primary", [primary]),
-            ("standby", [s for s in pair.sites if s != primary]),
+        for side, site_name in (
+            ("primary", pair.primary_site()),
+            ("standby", pair.standby_site()),
         ):
-            members = tuple(h for s in site_names for h in by_site.get(s, ()))
+            members = by_site.get(site_name, ())
             groups.append(Group(group_name("twin", pair.name, side), members))
     for pool in sorted(estate.of(BurstPool), key=lambda p: p.name):
         variables = (

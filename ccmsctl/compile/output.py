@@ -13,7 +13,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from ccmsctl.compile.artifacts import MANIFEST, Artifacts
+from ccmsctl.artifacts import MANIFEST, Artifacts
 
 MARKER = ".ccmsctl-build"
 _MARKER_TEXT = b"A build folder written by ccmsctl compile; ccmsctl replaces it whole.\n"

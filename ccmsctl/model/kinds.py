@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -102,6 +104,21 @@ class Estate:
         """`site` and its twin: the sites whose calls and agents its PBXs serve."""
         twin = self.twin_of(site)[1]
         return frozenset({site, *([twin] if twin else [])})
+
+    def wave_of(self, site: str) -> int:
+        """When an apply changes `site`: 1 with the sites outside twin pairs and the standby
+        sides, 2 for the primary sides, so the two sites of a pair never change together."""
+        pair, _ = self.twin_of(site)
+        return 2 if pair is not None and pair.primary_site() == site else 1
+
+    def digest(self) -> str:
+        """sha256 of every document, canonically: independent of file layout and key order."""
+        documents = sorted(
+            (kind, doc.name, doc.model_dump(mode="json", by_alias=True))
+            for kind, docs in self.documents.items()
+            for doc in docs
+        )
+        return hashlib.sha256(json.dumps(documents, sort_keys=True).encode()).hexdigest()
 
     def index(self, kind: type[D]) -> dict[str, D]:
         """The first document of each name."""

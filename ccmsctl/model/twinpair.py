@@ -35,3 +35,13 @@ class TwinPair(Document):
     rto: Annotated[Duration, within("1s", "1d")] = Field(
         description="recovery time objective, e.g. 60s"
     )
+
+    def primary_site(self) -> str:
+        """The side changed last and preferred by callers: `primary`, or in active-active
+        the first site by name."""
+        return self.primary if self.primary in self.sites else sorted(self.sites)[0]
+
+    def standby_site(self) -> str:
+        """The side changed first."""
+        primary = self.primary_site()
+        return next((site for site in self.sites if site != primary), primary)

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from ccmsctl.compile.artifacts import Artifacts
+from ccmsctl.artifacts import Artifacts
 from ccmsctl.plan.state import HostState, Record, sha256
 
 Action = Literal["add", "change", "delete"]

@@ -9,16 +9,14 @@ hostname, other VLANs, other ACLs — is ever touched.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from hier_config import Platform, WorkflowRemediation, get_hconfig
+from hier_config import WorkflowRemediation, get_hconfig
 
-PLATFORMS = {
-    "cisco_ios": Platform.CISCO_IOS,
-    "arista_eos": Platform.ARISTA_EOS,
-    "juniper_junos": Platform.JUNIPER_JUNOS,
-    "huawei_vrp": Platform.HUAWEI_VRP,
-}
+from ccmsctl.artifacts import Artifacts, DeviceIntent
+from ccmsctl.plan.diff import DeviceChange
+from ccmsctl.plan.platforms import PLATFORMS
 
 
 @dataclass(frozen=True)
@@ -65,7 +63,7 @@ def remediate(
     comment: str,
     interface_lines: str = "(?!)",
 ) -> Remediation:
-    hier = PLATFORMS[platform]
+    hier = PLATFORMS[platform].hier
     current = get_hconfig(hier, owned_part(running, owned, comment, interface_lines))
     wanted = get_hconfig(hier, without_comments(intended, comment))
     workflow = WorkflowRemediation(current, wanted)
@@ -73,3 +71,42 @@ def remediate(
         tuple(workflow.remediation_config.dump_simple()),
         tuple(workflow.rollback_config.dump_simple()),
     )
+
+
+def owned_pattern(intent: DeviceIntent) -> re.Pattern[str]:
+    """Every top-level line of the device's configuration that ccmsctl owns."""
+    return PLATFORMS[intent.platform].owned(intent.vlan, intent.vlan_name, intent.ports)
+
+
+def device_remediation(intent: DeviceIntent, running: str, intended: str) -> Remediation:
+    """The commands that take the device from `running` to `intended`, and their undo."""
+    rules = PLATFORMS[intent.platform]
+    return remediate(
+        intent.platform,
+        running,
+        intended,
+        owned_pattern(intent),
+        rules.comment,
+        rules.interface_lines,
+    )
+
+
+def owned_config(intent: DeviceIntent, running: str) -> str:
+    """The part of `running` that ccmsctl owns."""
+    rules = PLATFORMS[intent.platform]
+    return owned_part(running, owned_pattern(intent), rules.comment, rules.interface_lines)
+
+
+def device_changes(desired: Artifacts, running: Mapping[str, str]) -> tuple[DeviceChange, ...]:
+    """The devices whose running configuration (`running`, by device) needs commands to
+    reach the desired one, with those commands: what apply will send."""
+    changes = []
+    for name, intent in sorted(desired.device_intents.items()):
+        if name not in desired.devices or name not in running:
+            continue
+        intended = desired.devices[name].decode()
+        commands = device_remediation(intent, running[name], intended).commands
+        if commands:
+            where = f"{intent.address}:{intent.port}"
+            changes.append(DeviceChange(name, intent.platform, where, commands))
+    return tuple(changes)

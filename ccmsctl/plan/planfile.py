@@ -12,16 +12,16 @@ import json
 import os
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from ccmsctl.compile.artifacts import Artifacts
+from ccmsctl.artifacts import Artifacts, DeviceIntent, HostVars
 from ccmsctl.plan.diff import Change, DeviceChange, Plan
 from ccmsctl.plan.provenance import Provenance
 
 FORMAT = "ccmsctl-plan"
-VERSION = 1
+VERSION = 2
 
 
 class PlanFileError(Exception):
@@ -45,6 +45,13 @@ def _b64(content: bytes | None) -> str | None:
 
 def _bytes(text: str | None) -> bytes | None:
     return None if text is None else base64.b64decode(text)
+
+
+def _tuples(fields: dict[str, Any]) -> dict[str, Any]:
+    """JSON's lists back into the tuples the dataclasses hold."""
+    return {
+        key: tuple(value) if isinstance(value, list) else value for key, value in fields.items()
+    }
 
 
 def dump(saved: SavedPlan) -> bytes:
@@ -82,6 +89,13 @@ def dump(saved: SavedPlan) -> bytes:
         "desired_devices": {
             name: _b64(config) for name, config in saved.plan.desired.devices.items()
         },
+        "desired_estate": {
+            path: _b64(content) for path, content in saved.plan.desired.estate.items()
+        },
+        "host_vars": {name: asdict(v) for name, v in saved.plan.desired.host_vars.items()},
+        "device_intents": {
+            name: asdict(intent) for name, intent in saved.plan.desired.device_intents.items()
+        },
     }
     return (json.dumps(document, indent=1, sort_keys=True) + "\n").encode()
 
@@ -90,7 +104,7 @@ def load(data: bytes) -> SavedPlan:
     try:
         document: dict[str, Any] = json.loads(data)
         if document.get("format") != FORMAT or document.get("version") != VERSION:
-            raise PlanFileError("not a ccmsctl plan file of version 1")
+            raise PlanFileError(f"not a ccmsctl plan file of version {VERSION}: plan again")
         changes = tuple(
             Change(
                 c["host"],
@@ -107,9 +121,17 @@ def load(data: bytes) -> SavedPlan:
                 host: {path: base64.b64decode(content) for path, content in files.items()}
                 for host, files in document["desired"].items()
             },
+            estate={
+                path: base64.b64decode(content)
+                for path, content in document["desired_estate"].items()
+            },
             devices={
                 name: base64.b64decode(config)
                 for name, config in document["desired_devices"].items()
+            },
+            host_vars={name: HostVars(**_tuples(v)) for name, v in document["host_vars"].items()},
+            device_intents={
+                name: DeviceIntent(**_tuples(v)) for name, v in document["device_intents"].items()
             },
         )
         devices = tuple(

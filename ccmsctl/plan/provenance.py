@@ -6,14 +6,11 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import subprocess
 import tarfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-
-from ccmsctl.model.kinds import Estate
 
 TOOLING = ("templates", "roles", "playbooks")
 REPOSITORY = Path(__file__).resolve().parent.parent.parent
@@ -24,16 +21,6 @@ class Provenance:
     commit: str
     model_hash: str
     tooling_hash: str
-
-
-def model_hash(estate: Estate) -> str:
-    """sha256 of every document, canonically: independent of file layout and key order."""
-    documents = sorted(
-        (kind, doc.name, doc.model_dump(mode="json", by_alias=True))
-        for kind, docs in estate.documents.items()
-        for doc in docs
-    )
-    return hashlib.sha256(json.dumps(documents, sort_keys=True).encode()).hexdigest()
 
 
 def tooling_hash(repository: Path = REPOSITORY) -> str:
@@ -67,8 +54,9 @@ def git_commit(directory: Path) -> str:
     return head.stdout.strip() + ("+dirty" if dirty else "")
 
 
-def provenance(directory: Path, estate: Estate) -> Provenance:
-    return Provenance(git_commit(directory), model_hash(estate), tooling_hash())
+def provenance(directory: Path, model_hash: str) -> Provenance:
+    """Where a plan of the estate in `directory` comes from; `model_hash` is Estate.digest()."""
+    return Provenance(git_commit(directory), model_hash, tooling_hash())
 
 
 class RevisionError(Exception):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import shutil
 
-from ccmsctl.compile.artifacts import MANIFEST
+from ccmsctl.artifacts import MANIFEST
 from ccmsctl.compile.estate import compile_estate
 from ccmsctl.load.estate import load_estate
 from tests.conftest import EXAMPLE, ROOT

@@ -12,11 +12,11 @@ import pytest
 from hier_config import get_hconfig
 
 from ccmsctl.compile.network.device import compile_network_device
-from ccmsctl.compile.network.platforms import PLATFORMS as RULES
 from ccmsctl.compile.render import Renderer
 from ccmsctl.load.estate import load_estate
 from ccmsctl.model.netdevice import NetworkDevice
-from ccmsctl.plan.network import PLATFORMS, owned_part, remediate, without_comments
+from ccmsctl.plan.network import owned_part, remediate, without_comments
+from ccmsctl.plan.platforms import PLATFORMS as RULES
 from tests.conftest import EXAMPLE, ROOT
 
 GOLDEN = ROOT / "tests" / "golden" / "network"
@@ -85,7 +85,7 @@ def test_running_plus_remediation_is_generated_and_back(platform: str) -> None:
         )
         assert junos_future(generated, got["rollback.cfg"]) == sorted(lines(got["_running_owned"]))
         return
-    hier = PLATFORMS[platform]
+    hier = RULES[platform].hier
     comment = RULES[platform].comment
     running = get_hconfig(hier, got["_running_owned"])
     generated = get_hconfig(hier, without_comments(got["generated.cfg"], comment))

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from ccmsctl.apply import call, lab
 from ccmsctl.apply.health import sip_status
 from ccmsctl.compile.estate import compile_estate
 from ccmsctl.compile.lab import lab_estate
+from ccmsctl.lab import call, lab
 from ccmsctl.load.estate import load_estate
 from ccmsctl.model.site import Site
 

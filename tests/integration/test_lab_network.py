@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from ccmsctl.apply.fakedevice.server import FakeDevice
+from ccmsctl.lab.fakedevice.server import FakeDevice
 from tests.conftest import EXAMPLE, ccmsctl
 
 pytestmark = pytest.mark.slow

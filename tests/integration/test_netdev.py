@@ -14,19 +14,26 @@ from typing import Any
 
 import pytest
 
-from ccmsctl.apply.fakedevice.server import FakeDevice
-from ccmsctl.apply.netdev import DevicePushError, push
+from ccmsctl.apply.netdev import DevicePushError, PushResult
+from ccmsctl.apply.netdev import push as push_intent
+from ccmsctl.compile.estate import device_intent
 from ccmsctl.compile.network.device import compile_network_device
-from ccmsctl.compile.network.platforms import PLATFORMS
 from ccmsctl.compile.render import Renderer
+from ccmsctl.lab.fakedevice.server import FakeDevice
 from ccmsctl.load.estate import load_estate
 from ccmsctl.model.netdevice import NetworkDevice
 from ccmsctl.model.secret import SecretRef
-from ccmsctl.plan.network import remediate
+from ccmsctl.plan.network import device_remediation
 from tests.conftest import EXAMPLE, ROOT
 
 PASSWORD = "lab-switch-secret"
 RUNNING = ROOT / "tests" / "golden" / "network" / "cisco_ios" / "running.cfg"
+
+
+def push(device: NetworkDevice, intended: str, **options: Any) -> PushResult:
+    """Push the example's `device` (its model, as the tests change it) to `intended`."""
+    intent = device_intent(load_estate(EXAMPLE).estate, device)
+    return push_intent(device.name, intent, intended, **options)
 
 
 def free_port(address: str) -> int:
@@ -79,13 +86,7 @@ def test_first_push_converges_and_second_sends_nothing(
         assert first.sent and first.saved
         commits = 2 if platform == "juniper_junos" else 1  # commit confirmed, then commit
         assert box.saved == commits
-        rules = PLATFORMS[platform]
-        owned = rules.owned(
-            device.voice_vlan.id, device.voice_vlan.name, (*device.access_ports, *device.uplinks)
-        )
-        left = remediate(
-            platform, box.running, intended, owned, rules.comment, rules.interface_lines
-        )
+        left = device_remediation(device_intent(estate, device), box.running, intended)
         assert left.commands == ()
         assert running.splitlines()[0].strip() in box.running  # hostname: not ccmsctl's
         assert "description" in box.running or "set firewall family inet filter MGMT" in box.running
@@ -280,3 +281,16 @@ def test_vault_problems_are_named_without_the_value(
     )
     assert "set ANSIBLE_VAULT_PASSWORD_FILE" in str(unset.value)
     assert PASSWORD not in str(unset.value)
+
+
+def test_a_device_that_changed_since_the_plan_gets_nothing(switch, tmp_path: Path) -> None:
+    device, intended = switch
+    port = free_port("127.3.1.1")
+    box = fake(tmp_path, port)
+    try:
+        with pytest.raises(DevicePushError, match="hk1-access-sw changed since it was planned"):
+            push(device, intended, planned=("vlan 999",), address="127.3.1.1", port=port)
+        assert box.saved == 0
+        assert normalized(box.running) == normalized(RUNNING.read_text())
+    finally:
+        box.stop()

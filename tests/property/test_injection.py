@@ -30,7 +30,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from ccmsctl.compile.artifacts import Artifacts
+from ccmsctl.artifacts import Artifacts
 from ccmsctl.compile.estate import compile_estate
 from ccmsctl.compile.render import Renderer
 from ccmsctl.errors import Severity

@@ -4,7 +4,6 @@ the platform's template from the shared view."""
 from __future__ import annotations
 
 from ccmsctl.compile.header import header
-from ccmsctl.compile.network.platforms import PLATFORMS
 from ccmsctl.compile.network.view import network_view
 from ccmsctl.compile.render import Renderer
 from ccmsctl.model.kinds import Estate
@@ -13,6 +12,6 @@ from ccmsctl.model.netdevice import NetworkDevice
 
 def compile_network_device(estate: Estate, device: NetworkDevice, renderer: Renderer) -> bytes:
     view = network_view(estate, device)
-    rules = PLATFORMS[device.platform]
     sources = [f"NetworkDevice/{device.name}", f"Site/{device.site}"]
-    return renderer.render(rules.template, {"v": view, "header": header(sources)})
+    template = f"network/{device.platform}.j2"
+    return renderer.render(template, {"v": view, "header": header(sources)})

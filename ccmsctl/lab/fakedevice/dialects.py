@@ -1,5 +1,6 @@
 """The command lines the fake devices speak, as data: prompts, the commands netmiko's driver
-for each platform sends, and the replies a real device gives."""
+for each platform sends, and the replies a real device gives. What ccmsctl itself knows of a
+platform (hier_config's model, the show command) comes from plan/platforms.py."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import re
 from dataclasses import dataclass, field
 
 from hier_config import Platform
+
+from ccmsctl.plan.platforms import PLATFORMS
 
 
 @dataclass(frozen=True)
@@ -33,12 +36,12 @@ class Dialect:
 _IOS_SECTIONS = re.compile(r"^(interface|vlan|ip access-list|class-map|policy-map|router|line) ")
 DIALECTS = {
     "cisco_ios": Dialect(
-        Platform.CISCO_IOS,
+        PLATFORMS["cisco_ios"].hier,
         "{host}#",
         "{host}(config)#",
         "{host}(config-sub)#",
         {"terminal length 0": "", "terminal width 511": ""},
-        ("show running-config",),
+        (PLATFORMS["cisco_ios"].show_running,),
         ("configure terminal",),
         ("end", "\x1a"),
         ("exit",),
@@ -50,7 +53,7 @@ DIALECTS = {
         {"policy-map": re.compile(r"^class ")},
     ),
     "arista_eos": Dialect(
-        Platform.ARISTA_EOS,
+        PLATFORMS["arista_eos"].hier,
         "{host}#",
         "{host}(config)#",
         "{host}(config-sub)#",
@@ -58,7 +61,7 @@ DIALECTS = {
             "terminal length 0": "Pagination disabled.\r\n",
             "terminal width 511": "Width set to 511 columns.\r\n",
         },
-        ("show running-config",),
+        (PLATFORMS["arista_eos"].show_running,),
         ("configure terminal", "configure"),
         ("end",),
         ("exit",),
@@ -70,7 +73,7 @@ DIALECTS = {
         {"policy-map": re.compile(r"^class ")},
     ),
     "huawei_vrp": Dialect(
-        Platform.HUAWEI_VRP,
+        PLATFORMS["huawei_vrp"].hier,
         "<{host}>",
         "[{host}]",
         "[{host}-{view}]",
@@ -78,7 +81,7 @@ DIALECTS = {
             "screen-length 0 temporary": "Info: The configuration takes effect on the current "
             "user terminal interface only.\r\n"
         },
-        ("display current-configuration",),
+        (PLATFORMS["huawei_vrp"].show_running,),
         ("system-view",),
         ("return",),
         ("quit",),
@@ -93,7 +96,7 @@ DIALECTS = {
     ),
     # Junos has a command line of its own (Junos below); only these fields are used
     "juniper_junos": Dialect(
-        Platform.JUNIPER_JUNOS,
+        PLATFORMS["juniper_junos"].hier,
         "{host}> ",
         "{host}# ",
         "{host}# ",
@@ -102,7 +105,7 @@ DIALECTS = {
             "set cli complete-on-space off": "Disabling complete-on-space\r\n",
             "set cli screen-length 0": "Screen length set to 0\r\n",
         },
-        ("show configuration | display set",),
+        (PLATFORMS["juniper_junos"].show_running,),
         ("configure", "configure private"),
         ("exit configuration-mode",),
         ("exit",),

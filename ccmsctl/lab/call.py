@@ -9,8 +9,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ccmsctl.apply.lab import SCENARIOS, Lab, LabError
 from ccmsctl.compile.lab import lab_estate
+from ccmsctl.lab.lab import SCENARIOS, Lab, LabError
 from ccmsctl.model.kinds import Estate
 from ccmsctl.model.numbers import NumberRange
 from ccmsctl.model.site import Site

@@ -1,6 +1,8 @@
-"""Per-platform differences as data: which template renders the intended configuration, and
-which top-level sections of a running configuration ccmsctl manages (everything else on the
-device is left alone by remediation)."""
+"""Everything ccmsctl knows of each network platform, as data, in one place: how its
+configuration writes comments, which top-level sections of a running configuration ccmsctl
+manages (everything else on the device is left alone by remediation), hier_config's model of
+it, and how its command line is driven (show, configure, leave, save or commit). The
+intended configuration comes from templates/network/<platform>.j2."""
 
 from __future__ import annotations
 
@@ -8,10 +10,12 @@ import re
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from hier_config import Platform
+
 
 @dataclass(frozen=True)
 class PlatformRules:
-    template: str
+    hier: Platform  # hier_config's model of the platform's configuration
     comment: str  # how the platform's configuration writes a comment line
     managed: tuple[str, ...]  # top-level lines ccmsctl owns: {vlan}, {vlan_name}, {ports}
     interface_lines: str = "(?!)"  # lines ccmsctl owns inside an interface it manages
@@ -40,7 +44,7 @@ class PlatformRules:
 PLATFORMS = MappingProxyType(
     {
         "cisco_ios": PlatformRules(
-            "network/cisco_ios.j2",
+            Platform.CISCO_IOS,
             "!",
             (
                 r"^vlan {vlan}$",
@@ -53,7 +57,7 @@ PLATFORMS = MappingProxyType(
             r"|service-policy input CCMS-|ip access-group CCMS-|mls qos trust )",
         ),
         "arista_eos": PlatformRules(
-            "network/arista_eos.j2",
+            Platform.ARISTA_EOS,
             "!",
             (
                 r"^vlan {vlan}$",
@@ -66,7 +70,7 @@ PLATFORMS = MappingProxyType(
             r"|service-policy type qos input CCMS-|ip access-group CCMS-|qos trust )",
         ),
         "juniper_junos": PlatformRules(
-            "network/juniper_junos.j2",
+            Platform.JUNIPER_JUNOS,
             "#",
             (
                 r"^set vlans {vlan_name} ",
@@ -81,7 +85,7 @@ PLATFORMS = MappingProxyType(
             end=("", ""),
         ),
         "huawei_vrp": PlatformRules(
-            "network/huawei_vrp.j2",
+            Platform.HUAWEI_VRP,
             "#",
             (
                 r"^vlan {vlan}$",

@@ -1,6 +1,8 @@
-"""What compiling gives: files per host, and the manifest that fingerprints them.
+"""What compiling gives and a plan carries to apply: files per host, the manifest that
+fingerprints them, and what apply needs of each host and network device (the deployment).
 
-No third-party imports: later stages (plan, apply) read artifacts without the template engine.
+No third-party imports and no other ccmsctl module: compile writes these, plan and apply
+read them, and apply never sees the estate they came from.
 """
 
 from __future__ import annotations
@@ -14,14 +16,45 @@ MANIFEST = "manifest.json"
 
 
 @dataclass(frozen=True)
+class HostVars:
+    """What an apply needs to know of a host besides its files: decided by compile, carried
+    by the plan, never looked up again."""
+
+    site: str
+    roles: tuple[str, ...]
+    address: str
+    wave: int  # 1: outside twin pairs or the standby side; 2: the primary side
+    recording_folders: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DeviceIntent:
+    """A network device as plan and apply reach it: where, as whom, on which platform, and
+    what of its configuration ccmsctl owns (the voice VLAN and the listed ports)."""
+
+    site: str
+    platform: str
+    address: str
+    port: int
+    username: str
+    password: str  # a secret reference (env:NAME, vault:PATH#KEY), never a value
+    vlan: int
+    vlan_name: str
+    ports: tuple[str, ...]
+    wave: int
+
+
+@dataclass(frozen=True)
 class Artifacts:
     """host -> path (relative to the host's root, e.g. etc/kamailio/kamailio.cfg) -> bytes,
-    the estate-wide files (the Ansible inventory) by path, and each network device's intended
-    configuration."""
+    the estate-wide files (the Ansible inventory) by path, each network device's intended
+    configuration, and what apply needs of each host and device."""
 
     hosts: Mapping[str, Mapping[str, bytes]] = field(default_factory=dict)
     estate: Mapping[str, bytes] = field(default_factory=dict)
     devices: Mapping[str, bytes] = field(default_factory=dict)  # network device -> config
+    host_vars: Mapping[str, HostVars] = field(default_factory=dict)
+    device_intents: Mapping[str, DeviceIntent] = field(default_factory=dict)
 
     def files(self) -> Iterator[tuple[str, str, bytes]]:
         """(host, path, content) in sorted order."""

@@ -2,7 +2,7 @@
 
 Each host is a folder (its root) and a 127.x address (see compile/lab.py). `lab up` makes
 the folders, starts SIPp PBX stand-ins (Asterisk cannot be installed here) and one fake
-switch or router per network device of the estate (ccmsctl/apply/fakedevice/: SSH with
+switch or router per network device of the estate (ccmsctl/lab/fakedevice/: SSH with
 the device's platform's command line, a password of the lab's own, a factory configuration
 to start from); Kamailio is started on edge hosts by the apply, as production's systemd
 would. `lab down` stops every process the lab started and removes the folder. Every wait is
@@ -23,9 +23,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ccmsctl.apply.fakedevice.seed import seed_config
 from ccmsctl.apply.health import answers_options
 from ccmsctl.compile.lab import lab_estate
+from ccmsctl.lab.fakedevice.seed import seed_config
 from ccmsctl.model.kinds import Estate
 from ccmsctl.model.netdevice import NetworkDevice
 from ccmsctl.model.site import Site
@@ -214,7 +214,7 @@ def _start_device(device: LabDevice, model: NetworkDevice) -> None:
             [
                 sys.executable,
                 "-m",
-                "ccmsctl.apply.fakedevice",
+                "ccmsctl.lab.fakedevice",
                 "--address",
                 device.address,
                 "--port",

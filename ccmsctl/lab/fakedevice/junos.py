@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import paramiko
 
 if TYPE_CHECKING:
-    from ccmsctl.apply.fakedevice.server import FakeDevice
+    from ccmsctl.lab.fakedevice.server import FakeDevice
 
 
 class Junos:

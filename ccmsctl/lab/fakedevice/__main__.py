@@ -1,6 +1,6 @@
 """Serve one fake device until SIGTERM: the lab's switches and routers.
 
-    python -m ccmsctl.apply.fakedevice --address A --port P --platform X --hostname H \\
+    python -m ccmsctl.lab.fakedevice --address A --port P --platform X --hostname H \\
         --username U --password-file F --state RUNNING_CONFIG
 """
 
@@ -12,13 +12,13 @@ import signal
 import threading
 from pathlib import Path
 
-from ccmsctl.apply.fakedevice.dialects import DIALECTS
-from ccmsctl.apply.fakedevice.server import FakeDevice
+from ccmsctl.lab.fakedevice.dialects import DIALECTS
+from ccmsctl.lab.fakedevice.server import FakeDevice
 
 
 def main(argv: list[str] | None = None) -> None:
     """Serve one fake device until SIGTERM: the lab's switches and routers."""
-    parser = argparse.ArgumentParser(prog="python -m ccmsctl.apply.fakedevice")
+    parser = argparse.ArgumentParser(prog="python -m ccmsctl.lab.fakedevice")
     parser.add_argument("--address", required=True)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--platform", required=True, choices=sorted(DIALECTS))

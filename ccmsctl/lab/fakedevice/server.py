@@ -25,8 +25,8 @@ from pathlib import Path
 import paramiko
 from hier_config import get_hconfig
 
-from ccmsctl.apply.fakedevice.dialects import DIALECTS
-from ccmsctl.apply.fakedevice.junos import Junos
+from ccmsctl.lab.fakedevice.dialects import DIALECTS
+from ccmsctl.lab.fakedevice.junos import Junos
 
 
 class _Server(paramiko.ServerInterface):  # type: ignore[misc]  # paramiko is untyped

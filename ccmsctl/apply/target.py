@@ -1,0 +1,63 @@
+"""Where a plan is applied. A target has facts (what each host holds now, what each network
+device runs) and actions (how Ansible reaches a host and where the health gate probes it,
+pushing a device's planned commands). The lab is one target (ccmsctl/lab/); apply works
+through this interface only, so it never needs the estate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from ccmsctl.apply.netdev import PushResult
+from ccmsctl.artifacts import DeviceIntent
+from ccmsctl.plan.diff import Plan
+from ccmsctl.plan.state import HostState
+
+
+@dataclass(frozen=True)
+class TargetHost:
+    """How apply reaches one host: its install root ("" on a real host), the address the
+    health gate probes, and the Ansible connection variables."""
+
+    name: str
+    root: str
+    address: str
+    lab: bool
+    connection: Mapping[str, str] = field(default_factory=lambda: {"ansible_connection": "local"})
+
+
+@dataclass(frozen=True)
+class DeviceOutcome:
+    device: str
+    result: PushResult | None
+    error: str = ""
+
+
+class Target(Protocol):
+    """A place a plan is applied to."""
+
+    @property
+    def folder(self) -> Path:
+        """Where its runs and its lock are kept."""
+        ...
+
+    def host(self, name: str) -> TargetHost | None:
+        """The host `name`, or None if the target has no such host."""
+        ...
+
+    def host_states(self, paths: Mapping[str, Sequence[str]]) -> dict[str, HostState]:
+        """Each host's record and the files at `paths` (by host) as they are now."""
+        ...
+
+    def running_configs(self, intents: Mapping[str, DeviceIntent]) -> dict[str, str]:
+        """Each network device's running configuration."""
+        ...
+
+    def push_devices(
+        self, plan: Plan, names: Iterable[str], *, progress: Callable[[str], None]
+    ) -> list[DeviceOutcome]:
+        """Send each named device the commands `plan` holds for it."""
+        ...
