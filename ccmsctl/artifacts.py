@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 MANIFEST = "manifest.json"
+INVENTORY = "inventory.yml"  # the estate-wide Ansible inventory
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,11 @@
 """Run the repository's playbook on a batch of hosts through ansible-runner.
 
-Progress streams from the event handler, Ctrl-C and the timeout cancel the run, each run's
-artifacts stay in its own folder, and each host's outcome is judged from the run's stats, not
-from the return code.
-"""
+The inventory is the one compile wrote (the plan carries it: addresses, sites, roles,
+recording folders) plus a second of this run's variables per host (how to connect, the
+root, what to install from where); the run is limited to the batch. Progress streams from
+the event handler, Ctrl-C and the timeout cancel the run, each run's artifacts stay in its
+own folder, and each host's outcome is judged from the run's stats, not from the return
+code."""
 
 from __future__ import annotations
 
@@ -34,20 +36,18 @@ class HostRun:
     staging: Path
     files: tuple[str, ...]
     remove: tuple[str, ...] = ()
-    recording_folders: tuple[str, ...] = ()
     connection: Mapping[str, str] = field(default_factory=lambda: {"ansible_connection": "local"})
 
     def variables(self) -> dict[str, Any]:
+        """This run's variables for the host; the rest is in the compiled inventory."""
         return {
             **self.connection,
             "ansible_python_interpreter": sys.executable,
             "ccms_root": self.root,
             "ccms_lab": self.lab,
-            "ccms_roles": list(self.roles),
             "ccms_staging": str(self.staging),
             "ccms_files": list(self.files),
             "ccms_remove": list(self.remove),
-            "ccms_recording_folders": list(self.recording_folders),
         }
 
 
@@ -91,15 +91,18 @@ def _progress_handler(
 def run_playbook(
     hosts: list[HostRun],
     run_dir: Path,
+    inventory: bytes,
     *,
     progress: Callable[[str], None],
     cancel: Callable[[], bool] = lambda: False,
     timeout: int = 1800,
 ) -> list[Result]:
-    """Run playbooks/site.yml on `hosts`; one Result per host, in order."""
-    run_dir.mkdir(parents=True, exist_ok=True)
-    inventory = run_dir / "inventory.json"
-    inventory.write_text(
+    """Run playbooks/site.yml on `hosts` with the compiled `inventory`; one Result per host,
+    in order."""
+    folder = run_dir / "inventory"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "10-estate.yml").write_bytes(inventory)
+    (folder / "20-run.yml").write_text(
         json.dumps(
             {"all": {"hosts": {host.name: host.variables() for host in hosts}}},
             indent=2,
@@ -111,7 +114,8 @@ def run_playbook(
     runner = ansible_runner.run(
         private_data_dir=str(run_dir),
         playbook=str(PLAYBOOK),
-        inventory=str(inventory),
+        inventory=str(folder),
+        limit=",".join(host.name for host in hosts),
         envvars={
             "ANSIBLE_ROLES_PATH": str(ROLES),
             "ANSIBLE_LIBRARY": str(MODULES),

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from ccmsctl.apply.ansible import HostRun, Result, run_playbook
 from ccmsctl.apply.health import answers_options
 from ccmsctl.apply.target import DeviceOutcome, Target, TargetHost
+from ccmsctl.artifacts import INVENTORY
 from ccmsctl.plan.diff import Plan
 from ccmsctl.plan.planfile import SavedPlan
 from ccmsctl.plan.provenance import Provenance
@@ -145,6 +146,7 @@ def apply_plan(
     )
     applied_at = datetime.now(UTC).isoformat(timespec="seconds")
     host_vars = plan.desired.host_vars
+    inventory = plan.desired.estate[INVENTORY]
     touched = set(plan.desired.hosts) | set(plan.hosts())
     found = (target.host(name) for name in sorted(touched) if name in host_vars)
     hosts = [host for host in found if host is not None]
@@ -168,14 +170,14 @@ def apply_plan(
         runs, rollbacks = [], []
         for host in batch:
             forward, back = _host_runs(host, plan, states[host.name], run_dir, commit, applied_at)
-            folders = host_vars[host.name].recording_folders
-            runs.append(replace(forward, recording_folders=folders))
+            runs.append(forward)
             rollbacks.append(back)
-        ran, failed = _apply_hosts(batch, runs, run_dir / f"wave-{index + 1}", progress, cancel)
+        wave_dir = run_dir / f"wave-{index + 1}"
+        ran, failed = _apply_hosts(batch, runs, wave_dir, inventory, progress, cancel)
         results += ran
         if failed:
             progress(f"wave {index + 1}: failed; restoring the previous files of its hosts")
-            run_playbook(rollbacks, run_dir / f"rollback-{index + 1}", progress=progress)
+            run_playbook(rollbacks, run_dir / f"rollback-{index + 1}", inventory, progress=progress)
             error = f"{failed[0].host}: {failed[0].error}"
             batch_names = tuple(h.name for h in batch)
             return Outcome(tuple(results), batch_names, untouched, error, tuple(pushed))
@@ -194,13 +196,14 @@ def _apply_hosts(
     batch: list[TargetHost],
     runs: list[HostRun],
     run_dir: Path,
+    inventory: bytes,
     progress: Callable[[str], None],
     cancel: Callable[[], bool],
 ) -> tuple[list[Result], list[Result]]:
     """Run the wave's hosts, then its health gate: every host's result, and the failures."""
     if not batch:
         return [], []
-    results = run_playbook(runs, run_dir, progress=progress, cancel=cancel)
+    results = run_playbook(runs, run_dir, inventory, progress=progress, cancel=cancel)
     failed = [r for r in results if r.failed]
     if not failed and cancel():
         failed = [Result(batch[0].name, 0, True, "apply cancelled")]

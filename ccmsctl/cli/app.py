@@ -17,13 +17,12 @@ import typer
 
 from ccmsctl.apply.lock import LockedError, LockError
 from ccmsctl.apply.rollout import StalePlanError
+from ccmsctl.compile.lab import LabAddressError
 from ccmsctl.compile.output import BuildFolderError
 from ccmsctl.compile.render import UnsafeValueError
 from ccmsctl.errors import Finding, visible
 from ccmsctl.lab.devices import DeviceReadError
-from ccmsctl.lab.lab import (
-    LabError,
-)
+from ccmsctl.lab.lab import LabError
 from ccmsctl.load.estate import Loaded, load_estate
 from ccmsctl.plan.planfile import PlanFileError
 from ccmsctl.plan.provenance import RevisionError
@@ -33,6 +32,7 @@ from ccmsctl.validate.run import validate_estate
 USER_ERRORS = (
     BuildFolderError,
     DeviceReadError,
+    LabAddressError,
     LabError,
     LockError,
     LockedError,

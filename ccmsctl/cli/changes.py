@@ -8,7 +8,6 @@ import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Annotated
@@ -16,7 +15,7 @@ from typing import Annotated
 import typer
 
 from ccmsctl.apply.lock import force_unlock, locked
-from ccmsctl.apply.rollout import apply_plan, check_fresh, fingerprints
+from ccmsctl.apply.steps import apply_saved, plan_for
 from ccmsctl.cli.app import (
     LabDir,
     Target,
@@ -26,7 +25,6 @@ from ccmsctl.cli.app import (
 )
 from ccmsctl.compile.estate import compile_estate
 from ccmsctl.compile.fanout import workers_available
-from ccmsctl.compile.lab import lab_estate
 from ccmsctl.errors import Severity
 from ccmsctl.lab.lab import (
     DEFAULT_FOLDER,
@@ -43,7 +41,6 @@ from ccmsctl.plan.diff import (
     unified_diff,
     with_devices,
 )
-from ccmsctl.plan.network import device_changes
 from ccmsctl.plan.planfile import SavedPlan, write_plan_file
 from ccmsctl.plan.planfile import load as load_plan
 from ccmsctl.plan.provenance import checkout_estate, provenance
@@ -73,19 +70,14 @@ def _lab_plan(directory: Path, folder: Path) -> tuple[Loaded, Lab, SavedPlan]:
     loaded = validated(directory)
     lab = open_lab(folder)
     desired = compile_estate(
-        lab_estate(loaded.estate), roots=lab.roots(), workers=workers_available()
+        lab.estate(loaded.estate), roots=lab.roots(), workers=workers_available()
     )
-    target = LabTarget(lab)
-    states = target.host_states({host: sorted(files) for host, files in desired.hosts.items()})
-    running = target.running_configs(desired.device_intents)
-    devices = device_changes(desired, running)
-    plan = replace(make_plan(desired, states), devices=devices)
-    saved = SavedPlan(
+    saved = plan_for(
+        LabTarget(lab),
+        desired,
         estate_dir=str(directory.resolve()),
-        target="lab",
-        provenance=provenance(directory, loaded.estate.digest()),
-        fingerprints=fingerprints(states, running),
-        plan=plan,
+        target_name="lab",
+        origin=provenance(directory, loaded.estate.digest()),
     )
     return loaded, lab, saved
 
@@ -224,21 +216,10 @@ def apply(
                 typer.echo("Apply cancelled.")
                 raise typer.Exit(1)
         with locked(lab.folder, "apply", package_version("ccmsctl"), timeout=lock_timeout):
-            into = LabTarget(lab)
-            desired_paths = {h: sorted(f) for h, f in saved.plan.desired.hosts.items()}
-            states = into.host_states(desired_paths)
-            running = into.running_configs(saved.plan.desired.device_intents)
-            check_fresh(
-                saved, provenance(directory, loaded.estate.digest()), fingerprints(states, running)
-            )
+            now = provenance(directory, loaded.estate.digest())
             with _interruptible() as cancelled:
-                outcome = apply_plan(
-                    into,
-                    saved.plan,
-                    states,
-                    saved.provenance.commit,
-                    progress=typer.echo,
-                    cancel=cancelled.is_set,
+                outcome = apply_saved(
+                    saved, LabTarget(lab), now, progress=typer.echo, cancel=cancelled.is_set
                 )
         if outcome.error:
             typer.echo(f"error: apply failed on {outcome.error}", err=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from ccmsctl.artifacts import Artifacts, DeviceIntent, HostVars
+from ccmsctl.artifacts import INVENTORY, Artifacts, DeviceIntent, HostVars
 from ccmsctl.compile.asterisk import compile_pbx, compile_pbx_site, recording_folders
 from ccmsctl.compile.edge import compile_edge, compile_edge_site
 from ccmsctl.compile.fanout import fan_out
@@ -48,7 +48,7 @@ def compile_estate(
     devices = {device.name: compile_network_device(estate, device, renderer) for device in network}
     return Artifacts(
         hosts,
-        {"inventory.yml": compile_inventory(estate, renderer)},
+        {INVENTORY: compile_inventory(estate, renderer)},
         devices,
         host_vars={
             host.name: HostVars(

@@ -9,7 +9,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ccmsctl.compile.lab import lab_estate
 from ccmsctl.lab.lab import SCENARIOS, Lab, LabError
 from ccmsctl.model.kinds import Estate
 from ccmsctl.model.numbers import NumberRange
@@ -31,7 +30,7 @@ class CallResult:
 def lab_call(lab: Lab, estate: Estate, did: str, *, timeout: float = 30) -> CallResult:
     """Place one call to `did` as its carrier would: from the trunk's first peer to an edge of
     the owning site, with SIPp; report which PBX stand-in answered."""
-    moved = lab_estate(estate)
+    moved = lab.estate(estate)
     number = int(did.lstrip("+")) if did.lstrip("+").isdigit() else -1
     owner = next(
         (

@@ -1,13 +1,13 @@
 """The lab: a whole estate on this machine, on loopback addresses only.
 
-Each host is a folder (its root) and a 127.x address (see compile/lab.py). `lab up` makes
-the folders, starts SIPp PBX stand-ins (Asterisk cannot be installed here) and one fake
-switch or router per network device of the estate (ccmsctl/lab/fakedevice/: SSH with
-the device's platform's command line, a password of the lab's own, a factory configuration
-to start from); Kamailio is started on edge hosts by the apply, as production's systemd
-would. `lab down` stops every process the lab started and removes the folder. Every wait is
-bounded.
-"""
+Each host is a folder (its root) and a 127.x address (see compile/lab.py), handed out by
+the first `lab up` and kept in `lab.json`: plan, apply and calls use those addresses and
+never work them out again. `lab up` makes the folders, starts SIPp PBX stand-ins (Asterisk
+cannot be installed here) and one fake switch or router per network device of the estate
+(ccmsctl/lab/fakedevice/: SSH with the device's platform's command line, a password of the
+lab's own, a factory configuration to start from); Kamailio is started on edge hosts by the
+apply, as production's systemd would. `lab down` stops every process the lab started and
+removes the folder. Every wait is bounded."""
 
 from __future__ import annotations
 
@@ -20,11 +20,11 @@ import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ccmsctl.apply.health import answers_options
-from ccmsctl.compile.lab import lab_estate
+from ccmsctl.compile.lab import LabAddresses, lab_addresses, relocated
 from ccmsctl.lab.fakedevice.seed import seed_config
 from ccmsctl.model.kinds import Estate
 from ccmsctl.model.netdevice import NetworkDevice
@@ -77,15 +77,23 @@ class Lab:
     estate_dir: Path
     hosts: tuple[LabHost, ...]
     devices: tuple[LabDevice, ...] = ()
+    addresses: LabAddresses = field(default_factory=LabAddresses)
+
+    def estate(self, estate: Estate) -> Estate:
+        """`estate` on the lab's addresses; LabAddressError names what the lab lacks."""
+        return relocated(estate, self.addresses)
 
     def roots(self) -> dict[str, str]:
         return {host.name: str(host.root) for host in self.hosts}
 
 
 def plan_lab(estate: Estate, estate_dir: Path, folder: Path) -> Lab:
-    """The lab for `estate` in `folder` (nothing is created)."""
+    """The lab for `estate` in `folder`, keeping every address a lab already there handed
+    out (nothing is created)."""
     folder = folder.resolve()
-    moved = lab_estate(estate)
+    kept = open_lab(folder).addresses if (folder / LAB_FILE).is_file() else None
+    addresses = lab_addresses(estate, kept)
+    moved = relocated(estate, addresses)
     hosts = tuple(
         LabHost(host.name, site.name, tuple(host.roles), str(host.address), folder / host.name)
         for site in sorted(moved.of(Site), key=lambda s: s.name)
@@ -102,7 +110,7 @@ def plan_lab(estate: Estate, estate_dir: Path, folder: Path) -> Lab:
         )
         for d in sorted(moved.of(NetworkDevice), key=lambda d: d.name)
     )
-    return Lab(folder, estate_dir.resolve(), hosts, devices)
+    return Lab(folder, estate_dir.resolve(), hosts, devices, addresses)
 
 
 def open_lab(folder: Path) -> Lab:
@@ -119,7 +127,8 @@ def open_lab(folder: Path) -> Lab:
             )
             for d in data.get("devices", [])
         )
-        return Lab(folder.resolve(), Path(data["estate_dir"]), hosts, devices)
+        addresses = LabAddresses.from_json(data["addresses"])
+        return Lab(folder.resolve(), Path(data["estate_dir"]), hosts, devices, addresses)
     except FileNotFoundError:
         raise LabError(f"no lab in {folder}: run ccmsctl lab up first") from None
     except (ValueError, KeyError, TypeError) as error:
@@ -171,6 +180,7 @@ def lab_up(lab: Lab, estate: Estate) -> list[str]:
             }
             for d in lab.devices
         ],
+        "addresses": lab.addresses.to_json(),
     }
     (lab.folder / LAB_FILE).write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     for host in lab.hosts:
@@ -178,7 +188,7 @@ def lab_up(lab: Lab, estate: Estate) -> list[str]:
         if "pbx" in host.roles and not _alive(host.root / SIPP_PID):
             _start_pbx_stand_in(host)
             done.append(f"{host.name}: PBX stand-in (SIPp) on {host.address}:5060")
-    devices = {d.name: d for d in lab_estate(estate).of(NetworkDevice)}
+    devices = {d.name: d for d in estate.of(NetworkDevice)}
     for device in lab.devices:
         if not _alive(device.folder / DEVICE_PID):
             _start_device(device, devices[device.name])

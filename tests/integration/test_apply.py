@@ -8,6 +8,7 @@ import base64
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -238,3 +239,19 @@ def test_ctrl_c_rolls_back_the_wave_and_releases_the_lock(lab: Path) -> None:
     assert not (lab / ".ccmsctl/lab/lock.json").exists()
     assert edited.read_bytes().endswith(b"# interrupted\n")  # the wave was put back
     assert ccmsctl("apply", str(EXAMPLE), "--auto-approve", cwd=lab).returncode == 0
+
+
+def test_a_host_the_lab_has_no_address_for_is_named(lab: Path, tmp_path: Path) -> None:
+    grown = tmp_path / "estate"
+    shutil.copytree(EXAMPLE, grown)
+    site = grown / "sites" / "hongkong.yaml"
+    text = site.read_text()
+    extra = "  - name: hk1-mon-2\n    roles: [monitor]\n    address: 10.30.4.42\n"
+    site.write_text(text.replace("  - name: hk1-mon-1\n", extra + "  - name: hk1-mon-1\n"))
+    planned = ccmsctl("plan", str(grown), cwd=lab)
+    assert planned.returncode == 1, planned.stdout + planned.stderr
+    assert "the lab has no address for host hk1-mon-2" in planned.stderr
+    assert "Traceback" not in planned.stderr
+    kept = json.loads((lab / ".ccmsctl" / "lab" / "lab.json").read_text())
+    addresses = kept["addresses"]["hosts"]
+    assert "hk1-mon-2" not in addresses and addresses["hk1-mon-1"].startswith("127.0.")
