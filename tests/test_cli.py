@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from ruamel.yaml import YAML
 from typer.testing import CliRunner
 
 from ccmsctl.cli import estate as estate_commands
@@ -121,3 +122,33 @@ def test_plan_base_compares_with_another_revision_without_hosts(tmp_path: Path) 
     code, output = invoke("plan", estate, "--base", "no-such-ref")
     assert code == 1
     assert "is not a commit" in output
+
+
+def test_init_starts_an_estate_repository_that_validates_and_compiles(tmp_path: Path) -> None:
+    repository = tmp_path / "Lotus Contact Centre"
+    code, output = invoke("init", str(repository))
+    assert code == 0, output
+    assert "New estate 'lotus-contact-centre'" in output
+    code, output = invoke("validate", str(repository), "--strict")
+    assert code == 0, output
+    assert "0 error(s), 0 warning(s)" in output
+    code, output = invoke("compile", str(repository), "--out", str(tmp_path / "build"))
+    assert code == 0, output
+    assert (tmp_path / "build" / "a-edge-1" / "etc" / "kamailio" / "kamailio.cfg").is_file()
+    yaml = YAML(typ="safe")
+    hook = yaml.load((repository / ".pre-commit-config.yaml").read_text())
+    assert hook["repos"][0]["hooks"][0]["entry"] == "ccmsctl validate ."
+    workflow = yaml.load((repository / ".github" / "workflows" / "ccmsctl.yml").read_text())
+    steps = " ".join(step.get("run", "") for step in workflow["jobs"]["review"]["steps"])
+    assert "ccmsctl validate . --format github" in steps and "ccmsctl plan . --base" in steps
+    gitlab = yaml.load((repository / ".gitlab-ci.yml").read_text())
+    assert any("ccmsctl plan . --base" in line for line in gitlab["ccmsctl-review"]["script"])
+    assert "build/" in (repository / ".gitignore").read_text().split()
+
+
+def test_init_never_writes_into_a_folder_with_files(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("mine\n")
+    code, output = invoke("init", str(tmp_path))
+    assert code == 1
+    assert "is not an empty folder: nothing was written" in output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]

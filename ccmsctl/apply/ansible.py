@@ -10,6 +10,8 @@ code."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -18,11 +20,24 @@ from typing import Any
 
 import ansible_runner
 
-from ccmsctl.plan.provenance import REPOSITORY
+from ccmsctl import tooling
 
-PLAYBOOK = REPOSITORY / "playbooks" / "site.yml"
-ROLES = REPOSITORY / "roles"
-MODULES = REPOSITORY / "playbooks" / "library"
+
+class AnsibleMissingError(Exception):
+    """ansible-playbook cannot be found."""
+
+
+def ansible_playbook() -> str:
+    """The ansible-playbook of ccmsctl's own environment (beside its Python: a venv, pipx),
+    else the one on PATH."""
+    beside = Path(sys.executable).parent / "ansible-playbook"
+    found = str(beside) if beside.is_file() else shutil.which("ansible-playbook")
+    if found is None:
+        raise AnsibleMissingError(
+            "ansible-playbook is not installed beside ccmsctl or on PATH: reinstall ccmsctl "
+            "(it depends on ansible-core)"
+        )
+    return found
 
 
 @dataclass(frozen=True)
@@ -113,12 +128,14 @@ def run_playbook(
     errors: dict[str, str] = {}
     runner = ansible_runner.run(
         private_data_dir=str(run_dir),
-        playbook=str(PLAYBOOK),
+        playbook=str(tooling.playbooks() / "site.yml"),
         inventory=str(folder),
         limit=",".join(host.name for host in hosts),
         envvars={
-            "ANSIBLE_ROLES_PATH": str(ROLES),
-            "ANSIBLE_LIBRARY": str(MODULES),
+            # ansible-runner starts ansible-playbook from PATH: ccmsctl's own first
+            "PATH": f"{Path(ansible_playbook()).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+            "ANSIBLE_ROLES_PATH": str(tooling.roles()),
+            "ANSIBLE_LIBRARY": str(tooling.playbooks() / "library"),
             "ANSIBLE_NOCOLOR": "1",
             "ANSIBLE_RETRY_FILES_ENABLED": "0",
             "ANSIBLE_PIPELINING": "1",

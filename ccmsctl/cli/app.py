@@ -15,6 +15,7 @@ from typing import Annotated
 
 import typer
 
+from ccmsctl.apply.ansible import AnsibleMissingError
 from ccmsctl.apply.lock import LockedError, LockError
 from ccmsctl.apply.rollout import StalePlanError
 from ccmsctl.compile.lab import LabAddressError
@@ -30,6 +31,7 @@ from ccmsctl.validate.run import validate_estate
 
 # Failures a user causes and can fix: one error line, exit status 1, no trace.
 USER_ERRORS = (
+    AnsibleMissingError,
     BuildFolderError,
     DeviceReadError,
     LabAddressError,

@@ -19,7 +19,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
 
-TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
+from ccmsctl import tooling
 
 # Characters that change the structure of each target beyond a line break: Kamailio's and
 # keepalived's quoted strings and blocks, cron's '%' (a newline in a command), YAML's
@@ -62,11 +62,11 @@ def _finalize(context: Context, value: Any) -> Any:
 
 
 class Renderer:
-    """Renders templates from `templates/` (or another folder, for tests)."""
+    """Renders ccmsctl's templates (or another folder's, for tests)."""
 
-    def __init__(self, folder: Path = TEMPLATES) -> None:
+    def __init__(self, folder: Path | None = None) -> None:
         self._env = Environment(
-            loader=FileSystemLoader(str(folder)),
+            loader=FileSystemLoader(str(folder or tooling.templates())),
             undefined=StrictUndefined,
             autoescape=False,  # noqa: S701 - config files, not HTML
             trim_blocks=True,

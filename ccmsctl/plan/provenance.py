@@ -12,8 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ccmsctl import tooling
+
 TOOLING = ("templates", "roles", "playbooks")
-REPOSITORY = Path(__file__).resolve().parent.parent.parent
 
 
 @dataclass(frozen=True)
@@ -23,8 +24,10 @@ class Provenance:
     tooling_hash: str
 
 
-def tooling_hash(repository: Path = REPOSITORY) -> str:
-    """sha256 of the files under templates/, roles/ and playbooks/."""
+def tooling_hash(repository: Path | None = None) -> str:
+    """sha256 of the files under templates/, roles/ and playbooks/ (ccmsctl's own, where
+    `repository` is not given)."""
+    repository = repository or tooling.root()
     digest = hashlib.sha256()
     for folder in TOOLING:
         for path in sorted((repository / folder).rglob("*")):

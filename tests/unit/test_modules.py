@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ccmsctl.plan.provenance import REPOSITORY
+from ccmsctl import tooling
 
-MODULES = REPOSITORY / "playbooks" / "library"
+MODULES = tooling.playbooks() / "library"
 
 
 def run_module(

@@ -1,0 +1,79 @@
+"""`ccmsctl init DIR`: a new estate repository that validates, with what a team needs
+around it (a .gitignore, a pre-commit hook running validate, CI examples that validate and
+post `plan --base` on every pull request)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from types import MappingProxyType
+from typing import Annotated
+
+import typer
+
+from ccmsctl import tooling
+from ccmsctl.cli.app import app, guard
+
+# templates/init/<file> -> where it goes in the new repository
+FILES = MappingProxyType(
+    {
+        "estate.yaml": "estate.yaml",
+        "voice.yaml": "voice.yaml",
+        "people.yaml": "people.yaml",
+        "compliance.yaml": "compliance.yaml",
+        "gitignore": ".gitignore",
+        "pre-commit-config.yaml": ".pre-commit-config.yaml",
+        "github-workflow.yml": ".github/workflows/ccmsctl.yml",
+        "gitlab-ci.yml": ".gitlab-ci.yml",
+    }
+)
+_NAME = re.compile(r"^[a-z0-9]([a-z0-9._-]{0,62}[a-z0-9])?$")
+
+
+class InitError(Exception):
+    """The folder cannot take a new estate."""
+
+
+def estate_name(directory: Path) -> str:
+    """The folder's name as an estate name (lower case, '-' for anything else)."""
+    name = re.sub(r"[^a-z0-9._-]+", "-", directory.resolve().name.lower()).strip("-._")
+    return name if _NAME.match(name) else "estate"
+
+
+def scaffold(directory: Path) -> list[str]:
+    """Write a new estate into `directory` (absent or empty); the paths written."""
+    if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
+        raise InitError(f"{directory} exists and is not an empty folder: nothing was written")
+    name = estate_name(directory)
+    source = tooling.templates() / "init"
+    written = []
+    for template, path in FILES.items():
+        target = directory / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        text = (source / template).read_text(encoding="utf-8").replace("@NAME@", name)
+        target.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written
+
+
+@app.command()
+def init(
+    directory: Annotated[Path, typer.Argument(help="The new estate repository's folder.")],
+) -> None:
+    """Start a new estate repository: a small valid estate, .gitignore, a pre-commit hook
+    and CI examples."""
+    with guard():
+        try:
+            written = scaffold(directory)
+        except InitError as error:
+            typer.echo(f"error: {error}", err=True)
+            raise typer.Exit(1) from None
+        except OSError as error:
+            typer.echo(f"error: cannot write {directory}: {error.strerror}", err=True)
+            raise typer.Exit(1) from None
+        for path in written:
+            typer.echo(f"  + {path}")
+        typer.echo(
+            f"New estate '{estate_name(directory)}' in {directory}. Next: "
+            f"git init {directory} && ccmsctl validate {directory}"
+        )
