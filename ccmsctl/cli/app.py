@@ -16,17 +16,19 @@ from typing import Annotated
 import typer
 
 from ccmsctl.apply.ansible import AnsibleMissingError
+from ccmsctl.apply.devices import DeviceReadError
 from ccmsctl.apply.lock import LockedError, LockError
 from ccmsctl.apply.rollout import StalePlanError
 from ccmsctl.compile.lab import LabAddressError
 from ccmsctl.compile.output import BuildFolderError
 from ccmsctl.compile.render import UnsafeValueError
 from ccmsctl.errors import Finding, visible
-from ccmsctl.lab.devices import DeviceReadError
 from ccmsctl.lab.lab import LabError
 from ccmsctl.load.estate import Loaded, load_estate
 from ccmsctl.plan.planfile import PlanFileError
 from ccmsctl.plan.provenance import RevisionError
+from ccmsctl.ssh.inventory import InventoryError
+from ccmsctl.ssh.target import SshError
 from ccmsctl.validate.run import validate_estate
 
 # Failures a user causes and can fix: one error line, exit status 1, no trace.
@@ -34,12 +36,14 @@ USER_ERRORS = (
     AnsibleMissingError,
     BuildFolderError,
     DeviceReadError,
+    InventoryError,
     LabAddressError,
     LabError,
     LockError,
     LockedError,
     PlanFileError,
     RevisionError,
+    SshError,
     StalePlanError,
     UnsafeValueError,
 )
@@ -108,8 +112,13 @@ def finding_text(finding: Finding) -> str:
     return f"{line}\n  hint: {visible(finding.hint)}" if finding.hint else line
 
 
-class Target(StrEnum):
-    lab = "lab"
+TargetOption = Annotated[
+    str,
+    typer.Option(
+        "--target",
+        help="lab, or an Ansible inventory (file or folder) of the estate's real hosts.",
+    ),
+]
 
 
 def validated(directory: Path) -> Loaded:

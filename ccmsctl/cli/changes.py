@@ -18,7 +18,7 @@ from ccmsctl.apply.lock import force_unlock, locked
 from ccmsctl.apply.steps import apply_saved, plan_for
 from ccmsctl.cli.app import (
     LabDir,
-    Target,
+    TargetOption,
     app,
     guard,
     validated,
@@ -44,6 +44,8 @@ from ccmsctl.plan.diff import (
 from ccmsctl.plan.planfile import SavedPlan, write_plan_file
 from ccmsctl.plan.planfile import load as load_plan
 from ccmsctl.plan.provenance import checkout_estate, provenance
+from ccmsctl.ssh.inventory import InventoryError, read_inventory
+from ccmsctl.ssh.target import SshTarget
 
 
 @contextmanager
@@ -80,6 +82,23 @@ def _lab_plan(directory: Path, folder: Path) -> tuple[Loaded, Lab, SavedPlan]:
         origin=provenance(directory, loaded.estate.digest()),
     )
     return loaded, lab, saved
+
+
+def _inventory_plan(directory: Path, inventory: Path) -> SavedPlan:
+    """The plan for the estate's real hosts, read over SSH as `inventory` reaches them."""
+    loaded = validated(directory)
+    hosts = read_inventory(inventory)
+    desired = compile_estate(loaded.estate, workers=workers_available())
+    absent = sorted(set(desired.hosts) - set(hosts))
+    if absent:
+        raise InventoryError(f"{inventory} has no entry for {', '.join(absent)}")
+    return plan_for(
+        SshTarget(hosts, folder=Path(".ccmsctl"), secrets_base=directory),
+        desired,
+        estate_dir=str(directory.resolve()),
+        target_name=str(inventory.resolve()),
+        origin=provenance(directory, loaded.estate.digest()),
+    )
 
 
 def _review_plan(directory: Path, ref: str) -> Plan:
@@ -146,7 +165,7 @@ def _plan_json(plan: Plan) -> None:
 @app.command()
 def plan(
     directory: Annotated[Path, typer.Argument(help="The estate directory.")],
-    target: Annotated[Target, typer.Option("--target", help="Where to plan for.")] = Target.lab,
+    target: TargetOption = "lab",
     lab_dir: LabDir = DEFAULT_FOLDER,
     diff: Annotated[bool, typer.Option("--diff", help="Show unified diffs.")] = False,
     out: Annotated[Path | None, typer.Option("--out", help="Save the plan (mode 0600).")] = None,
@@ -164,7 +183,6 @@ def plan(
     ] = False,
 ) -> None:
     """Show what apply would change on each host, file by file."""
-    del target  # the lab is the one target today
     with guard():
         if base is not None:
             review = _review_plan(directory, base)
@@ -175,7 +193,10 @@ def plan(
             if detailed_exitcode and review.changes:
                 raise typer.Exit(2)
             return
-        _, _, saved = _lab_plan(directory, lab_dir)
+        if target == "lab":
+            _, _, saved = _lab_plan(directory, lab_dir)
+        else:
+            saved = _inventory_plan(directory, Path(target))
         if as_json:
             _plan_json(saved.plan)
         else:
@@ -191,7 +212,7 @@ def plan(
 @app.command()
 def apply(
     source: Annotated[Path, typer.Argument(help="An estate directory, or a saved plan file.")],
-    target: Annotated[Target, typer.Option("--target", help="Where to apply.")] = Target.lab,
+    target: TargetOption = "lab",
     lab_dir: LabDir = DEFAULT_FOLDER,
     auto_approve: Annotated[
         bool, typer.Option("--auto-approve", help="Apply without asking.")
@@ -201,10 +222,17 @@ def apply(
     ] = 0,
 ) -> None:
     """Apply a saved plan exactly, or plan and apply an estate directory (asks first)."""
-    del target
     with guard():
-        if source.is_file():
-            saved = load_plan(source.read_bytes())
+        saved_plan = load_plan(source.read_bytes()) if source.is_file() else None
+        if (saved_plan.target if saved_plan else target) != "lab":
+            typer.echo(
+                "error: apply to an inventory is not available yet; ccmsctl plan DIR "
+                "--target INVENTORY shows what it would change",
+                err=True,
+            )
+            raise typer.Exit(1)
+        if saved_plan is not None:
+            saved = saved_plan
             directory = Path(saved.estate_dir)
             loaded = validated(directory)
             lab = open_lab(lab_dir)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ccmsctl.apply.target import DeviceOutcome, TargetHost
 from ccmsctl.artifacts import DeviceIntent
-from ccmsctl.lab.devices import push_devices, read_devices
+from ccmsctl.lab.devices import push_lab_devices, read_lab_devices
 from ccmsctl.lab.lab import Lab
 from ccmsctl.plan.diff import Plan
 from ccmsctl.plan.state import HostState, read_local_state
@@ -37,9 +37,9 @@ class LabTarget:
         }
 
     def running_configs(self, intents: Mapping[str, DeviceIntent]) -> dict[str, str]:
-        return read_devices(self.lab, intents)
+        return read_lab_devices(self.lab, intents)
 
     def push_devices(
         self, plan: Plan, names: Iterable[str], *, progress: Callable[[str], None]
     ) -> list[DeviceOutcome]:
-        return push_devices(self.lab, plan, names, progress=progress)
+        return push_lab_devices(self.lab, plan, names, progress=progress)

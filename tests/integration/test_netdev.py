@@ -178,11 +178,12 @@ def test_junos_refused_line_discards_the_candidate(tmp_path, monkeypatch) -> Non
 
 
 def test_junos_commit_is_confirmed_from_a_new_session(tmp_path, monkeypatch) -> None:
-    device, intended, box, port, running = junos(tmp_path, monkeypatch, minute=0.2)
+    # a "minute" of 0.6 s: the confirming session has 3 s, on a busy machine too
+    device, intended, box, port, running = junos(tmp_path, monkeypatch, minute=0.6)
     try:
         result = push(device, intended, address="127.3.1.1", port=port)
         assert result.saved and box.saved == 2  # commit confirmed, then commit
-        time.sleep(2)  # well past the 5 "minutes" of the confirmed commit
+        time.sleep(4)  # past the 5 "minutes" of the confirmed commit
         assert box.junos is not None and box.junos.rolled_back == 0
         assert box.running != running
         assert push(device, intended, address="127.3.1.1", port=port).sent == ()

@@ -1,0 +1,74 @@
+"""The hosts of an Ansible inventory (a file or a folder, in any format Ansible reads), as
+ccmsctl reaches them over SSH: address, port, user, key, extra SSH options, become."""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass
+from pathlib import Path
+
+from ansible.inventory.manager import InventoryManager
+from ansible.parsing.dataloader import DataLoader
+from ansible.vars.manager import VariableManager
+
+
+class InventoryError(Exception):
+    """The inventory cannot be read, or lacks hosts of the estate."""
+
+
+@dataclass(frozen=True)
+class SshHost:
+    name: str
+    address: str
+    port: int = 22
+    user: str = ""
+    key: str = ""
+    options: tuple[str, ...] = ()  # ansible_ssh_common_args, split
+    become: bool = False
+
+    def connection(self) -> dict[str, str]:
+        """Ansible's connection variables for the host."""
+        found = {
+            "ansible_connection": "ssh",
+            "ansible_host": self.address,
+            "ansible_port": str(self.port),
+        }
+        if self.user:
+            found["ansible_user"] = self.user
+        if self.key:
+            found["ansible_ssh_private_key_file"] = self.key
+        if self.options:
+            found["ansible_ssh_common_args"] = shlex.join(self.options)
+        if self.become:
+            found["ansible_become"] = "true"
+        return found
+
+
+def read_inventory(source: Path) -> dict[str, SshHost]:
+    """Every host of the inventory at `source`, by name."""
+    if not source.exists():
+        raise InventoryError(f"no inventory at {source}")
+    loader = DataLoader()
+    manager = InventoryManager(loader=loader, sources=[str(source)])
+    variables = VariableManager(loader=loader, inventory=manager)
+    hosts = {}
+    for host in manager.get_hosts():
+        found = variables.get_vars(host=host)
+        try:
+            port = int(found.get("ansible_port", 22))
+        except (TypeError, ValueError):
+            raise InventoryError(
+                f"{source}: host {host.name}: ansible_port is not a number"
+            ) from None
+        hosts[host.name] = SshHost(
+            host.name,
+            str(found.get("ansible_host", host.name)),
+            port,
+            str(found.get("ansible_user", "")),
+            str(found.get("ansible_ssh_private_key_file", "")),
+            tuple(shlex.split(str(found.get("ansible_ssh_common_args", "")))),
+            str(found.get("ansible_become", "false")).lower() in ("true", "yes", "1"),
+        )
+    if not hosts:
+        raise InventoryError(f"{source} is not an Ansible inventory with hosts")
+    return hosts

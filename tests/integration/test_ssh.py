@@ -1,0 +1,109 @@
+"""plan against real hosts over SSH (`--target INVENTORY`): four real sshd servers stand for
+the base estate's hosts (tests/integration/sshd.py); ccmsctl reads each host's record and
+files with OpenSSH's client, host keys checked."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from ccmsctl.compile.estate import compile_estate
+from ccmsctl.load.estate import load_estate
+from ccmsctl.plan.state import RECORD, Record, sha256
+from tests.conftest import BASE, ccmsctl
+from tests.integration.sshd import PORT, Fleet, keygen, start_fleet
+
+pytestmark = pytest.mark.slow
+HOSTS = ["a-edge", "a-pbx", "b-edge", "b-pbx"]
+
+
+@pytest.fixture(scope="module")
+def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
+    for program in ("sshd", "ssh", "unshare"):
+        if shutil.which(program) is None and shutil.which(program, path="/usr/sbin") is None:
+            pytest.fail(f"{program} is not installed (bootstrap installs openssh-server)")
+    started = start_fleet(HOSTS, tmp_path_factory.mktemp("fleet"))
+    try:
+        yield started
+    finally:
+        for host in started.hosts.values():
+            host.stop()
+
+
+def plan(fleet: Fleet, inventory: Path | None = None, *options: str) -> tuple[int, str, str]:
+    target = str(inventory or fleet.inventory)
+    done = ccmsctl("plan", str(BASE), "--target", target, *options, cwd=fleet.key.parent)
+    return done.returncode, done.stdout, done.stderr
+
+
+def test_plan_reads_every_host_over_ssh(fleet: Fleet) -> None:
+    code, out, err = plan(fleet, None, "--detailed-exitcode")
+    assert code == 2, out + err
+    desired = compile_estate(load_estate(BASE).estate)
+    for host, files in desired.hosts.items():
+        assert f"\n{host}\n" in f"\n{out}"
+        for path in files:
+            # Debian's kamailio package put its own kamailio.cfg on every host
+            symbol = "~" if path == "etc/kamailio/kamailio.cfg" else "+"
+            assert f"  {symbol} {path}\n" in out, path
+    assert "Traceback" not in err
+
+
+def test_a_host_as_recorded_has_no_changes_and_a_hand_edit_is_drift(fleet: Fleet) -> None:
+    files = compile_estate(load_estate(BASE).estate).hosts["a-pbx"]
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    record = Record("test", now, {path: sha256(content) for path, content in files.items()})
+    for path, content in files.items():
+        fleet.put("a-pbx", "/" + path, content)
+    fleet.put("a-pbx", "/" + RECORD, record.to_json().encode())
+    code, out, err = plan(fleet)
+    assert code == 0, out + err
+    assert "\na-pbx\n" not in f"\n{out}"
+    edited = files["etc/asterisk/pjsip.conf"] + b"; added by hand\n"
+    fleet.put("a-pbx", "/etc/asterisk/pjsip.conf", edited)
+    code, out, err = plan(fleet)
+    assert code == 0, out + err
+    assert "a-pbx\n  ~ etc/asterisk/pjsip.conf (drift)\n" in out
+
+
+def test_a_host_with_another_host_key_is_refused_and_named(fleet: Fleet, tmp_path: Path) -> None:
+    impostor = tmp_path / "impostor"
+    keygen(impostor)
+    kind, key = impostor.with_suffix(".pub").read_text().split()[:2]
+    lines = fleet.known_hosts.read_text().splitlines()
+    address = fleet.hosts["b-edge"].address
+    changed = [
+        f"[{address}]:{PORT} {kind} {key}" if line.startswith(f"[{address}]:") else line
+        for line in lines
+    ]
+    known_hosts = tmp_path / "known_hosts"
+    known_hosts.write_text("\n".join(changed) + "\n")
+    inventory = tmp_path / "inventory.yml"
+    inventory.write_text(
+        fleet.inventory.read_text().replace(str(fleet.known_hosts), str(known_hosts))
+    )
+    code, out, err = plan(fleet, inventory)
+    assert code == 1, out + err
+    assert f"b-edge ({address}:{PORT})" in err
+    assert "Host key verification failed" in err
+
+
+def test_a_host_missing_from_the_inventory_is_named(fleet: Fleet, tmp_path: Path) -> None:
+    inventory = tmp_path / "inventory.yml"
+    kept = [line for line in fleet.inventory.read_text().splitlines() if "b-pbx" not in line]
+    inventory.write_text("\n".join(kept) + "\n")
+    code, out, err = plan(fleet, inventory)
+    assert code == 1, out + err
+    assert "has no entry for b-pbx" in err
+
+
+def test_an_unreachable_host_is_an_error_naming_it(fleet: Fleet) -> None:
+    fleet.hosts["b-pbx"].stop()
+    code, out, err = plan(fleet)
+    assert code == 1, out + err
+    assert f"b-pbx (127.9.0.4:{PORT})" in err and "Connection refused" in err
+    assert "Plan:" not in out
