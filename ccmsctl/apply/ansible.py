@@ -56,8 +56,8 @@ class HostRun:
     def variables(self) -> dict[str, Any]:
         """This run's variables for the host; the rest is in the compiled inventory."""
         return {
+            "ansible_python_interpreter": sys.executable,  # the lab's: ccmsctl's own
             **self.connection,
-            "ansible_python_interpreter": sys.executable,
             "ccms_root": self.root,
             "ccms_lab": self.lab,
             "ccms_staging": str(self.staging),

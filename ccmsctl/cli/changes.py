@@ -16,6 +16,7 @@ import typer
 
 from ccmsctl.apply.lock import force_unlock, locked
 from ccmsctl.apply.steps import apply_saved, plan_for
+from ccmsctl.apply.target import Target as ApplyTarget
 from ccmsctl.cli.app import (
     LabDir,
     TargetOption,
@@ -93,7 +94,7 @@ def _inventory_plan(directory: Path, inventory: Path) -> SavedPlan:
     if absent:
         raise InventoryError(f"{inventory} has no entry for {', '.join(absent)}")
     return plan_for(
-        SshTarget(hosts, folder=Path(".ccmsctl"), secrets_base=directory),
+        SshTarget(hosts, folder=Path(".ccmsctl").resolve(), secrets_base=directory),
         desired,
         estate_dir=str(directory.resolve()),
         target_name=str(inventory.resolve()),
@@ -223,31 +224,26 @@ def apply(
 ) -> None:
     """Apply a saved plan exactly, or plan and apply an estate directory (asks first)."""
     with guard():
-        saved_plan = load_plan(source.read_bytes()) if source.is_file() else None
-        if (saved_plan.target if saved_plan else target) != "lab":
-            typer.echo(
-                "error: apply to an inventory is not available yet; ccmsctl plan DIR "
-                "--target INVENTORY shows what it would change",
-                err=True,
-            )
-            raise typer.Exit(1)
-        if saved_plan is not None:
-            saved = saved_plan
+        if source.is_file():
+            saved = load_plan(source.read_bytes())
             directory = Path(saved.estate_dir)
             loaded = validated(directory)
-            lab = open_lab(lab_dir)
         else:
             directory = source
-            loaded, lab, saved = _lab_plan(directory, lab_dir)
+            if target == "lab":
+                loaded, _, saved = _lab_plan(directory, lab_dir)
+            else:
+                loaded, saved = validated(directory), _inventory_plan(directory, Path(target))
             _print_plan(saved.plan, diff=False)
             if not auto_approve and not typer.confirm("Apply these changes?", default=False):
                 typer.echo("Apply cancelled.")
                 raise typer.Exit(1)
-        with locked(lab.folder, "apply", package_version("ccmsctl"), timeout=lock_timeout):
+        into = _target_of(saved, lab_dir, directory)
+        with locked(into.folder, "apply", package_version("ccmsctl"), timeout=lock_timeout):
             now = provenance(directory, loaded.estate.digest())
             with _interruptible() as cancelled:
                 outcome = apply_saved(
-                    saved, LabTarget(lab), now, progress=typer.echo, cancel=cancelled.is_set
+                    saved, into, now, progress=typer.echo, cancel=cancelled.is_set
                 )
         if outcome.error:
             typer.echo(f"error: apply failed on {outcome.error}", err=True)
@@ -256,10 +252,19 @@ def apply(
             if outcome.untouched:
                 typer.echo(f"not touched: {', '.join(outcome.untouched)}", err=True)
             raise typer.Exit(1)
-        network = f", network devices changed={outcome.devices_changed()}" if lab.devices else ""
+        devices = saved.plan.desired.device_intents
+        network = f", network devices changed={outcome.devices_changed()}" if devices else ""
         typer.echo(
             f"Apply complete. {saved.plan.summary()} Ansible changed={outcome.changed()}{network}."
         )
+
+
+def _target_of(saved: SavedPlan, lab_dir: Path, directory: Path) -> ApplyTarget:
+    """Where `saved` was planned for: the lab, or the hosts of an inventory."""
+    if saved.target == "lab":
+        return LabTarget(open_lab(lab_dir))
+    hosts = read_inventory(Path(saved.target))
+    return SshTarget(hosts, folder=Path(".ccmsctl").resolve(), secrets_base=directory)
 
 
 @app.command("force-unlock")

@@ -25,6 +25,7 @@ class SshHost:
     key: str = ""
     options: tuple[str, ...] = ()  # ansible_ssh_common_args, split
     become: bool = False
+    python: str = "/usr/bin/python3"  # ansible_python_interpreter
 
     def connection(self) -> dict[str, str]:
         """Ansible's connection variables for the host."""
@@ -32,6 +33,7 @@ class SshHost:
             "ansible_connection": "ssh",
             "ansible_host": self.address,
             "ansible_port": str(self.port),
+            "ansible_python_interpreter": self.python,
         }
         if self.user:
             found["ansible_user"] = self.user
@@ -68,6 +70,7 @@ def read_inventory(source: Path) -> dict[str, SshHost]:
             str(found.get("ansible_ssh_private_key_file", "")),
             tuple(shlex.split(str(found.get("ansible_ssh_common_args", "")))),
             str(found.get("ansible_become", "false")).lower() in ("true", "yes", "1"),
+            str(found.get("ansible_python_interpreter", "/usr/bin/python3")),
         )
     if not hosts:
         raise InventoryError(f"{source} is not an Ansible inventory with hosts")

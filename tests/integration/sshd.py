@@ -1,9 +1,12 @@
 """Real OpenSSH servers standing for an estate's hosts, on loopback addresses.
 
-Each host is Debian's sshd in a mount namespace of its own (`unshare --mount`) where /etc and
-/var are overlays on a private tmpfs: the host sees the machine's programs and its own
-/etc/kamailio, /etc/asterisk, /var/lib/ccmsctl, ..., so ccmsctl's production code path (a
-root of "/") is what runs, and nothing reaches the machine's own /etc or /var. Logins are
+Each host is Debian's sshd in a mount namespace of its own (`unshare --mount`) where /etc,
+/var, /run and /usr are overlays on a private tmpfs: the host sees the machine's programs
+and its own /etc/kamailio, /etc/asterisk, /var/lib/ccmsctl, ..., so ccmsctl's production
+code path (a root of "/") is what runs, and nothing reaches the machine's own folders. Two
+programs are stand-ins, each saying so (tests/integration/standins/): systemctl, as systemd
+cannot be these hosts' service manager (it runs the real Kamailio), and asterisk, until the
+tests build Asterisk. Logins are
 root with a key made for the test; each host has its own host key, listed in a known_hosts
 file the inventory names.
 """
@@ -11,6 +14,7 @@ file the inventory names.
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import shlex
 import signal
@@ -21,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SSHD = "/usr/sbin/sshd"
+AUTHORIZED_KEYS = "/etc/ssh/ccmsctl_test_authorized_keys"
+STANDINS = Path(__file__).resolve().parent / "standins"
 PORT = 2200  # not 22: the machine's own sshd may listen on every address there
 
 
@@ -49,17 +55,25 @@ class SshdHost:
         config.write_text(
             f"ListenAddress {self.address}\nPort {PORT}\nHostKey {self.host_key}\n"
             f"PidFile {self.folder / 'sshd.pid'}\n"
-            f"AuthorizedKeysFile {self.folder / 'authorized_keys'}\n"
+            # in the host's own /etc: sshd reads it as the user logging in, who cannot
+            # reach the test's private folders
+            f"AuthorizedKeysFile {AUTHORIZED_KEYS}\n"
             "PermitRootLogin prohibit-password\nPasswordAuthentication no\n"
-            "KbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\nLogLevel ERROR\n"
+            "KbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\nLogLevel VERBOSE\n"
             "Subsystem sftp /usr/lib/openssh/sftp-server\n"
         )
         private = shlex.quote(str(self.folder / "private"))
         script = (
             f"set -e; mount -t tmpfs tmpfs {private}; "
-            f"for d in etc var; do mkdir -p {private}/$d-up {private}/$d-work; "
+            f"for d in etc var run usr; do mkdir -p {private}/$d-up {private}/$d-work; "
             f"mount -t overlay overlay -o lowerdir=/$d,upperdir={private}/$d-up,"
             f"workdir={private}/$d-work /$d; done; mkdir -p /run/sshd; "
+            f"install -m 0644 {shlex.quote(str(self.folder / 'authorized_keys'))} "
+            f"{AUTHORIZED_KEYS}; "
+            # what Debian's asterisk package would have made, and the stand-ins
+            "groupadd -r asterisk; useradd -r -g asterisk -M -s /usr/sbin/nologin asterisk; "
+            f"install -m 0755 {STANDINS}/systemctl /usr/bin/systemctl; "
+            f"install -m 0755 {STANDINS}/asterisk /usr/sbin/asterisk; "
             f"exec {SSHD} -D -e -f {shlex.quote(str(config))}"
         )
         log = (self.folder / "sshd.log").open("ab")
@@ -83,14 +97,36 @@ class SshdHost:
         raise RuntimeError(f"sshd for {self.name} does not listen on {self.address}:{PORT}")
 
     def stop(self) -> None:
+        """Stop sshd and every process of the host: its sessions and its services (they
+        run in sessions of their own, so only the host's mount namespace finds them)."""
         if self.process is None or self.process.poll() is not None:
             return
+        namespace = _namespace(self.process.pid)
         os.killpg(self.process.pid, signal.SIGTERM)
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=10)
+        for _ in range(50):
+            left = [pid for pid in _pids() if namespace and _namespace(pid) == namespace]
+            if not left:
+                return
+            for pid in left:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            time.sleep(0.1)
+
+
+def _pids() -> list[int]:
+    return [int(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit()]
+
+
+def _namespace(pid: int) -> str:
+    try:
+        return str(Path(f"/proc/{pid}/ns/mnt").readlink())
+    except OSError:
+        return ""
 
 
 def keygen(path: Path) -> None:

@@ -101,6 +101,32 @@ def test_a_host_missing_from_the_inventory_is_named(fleet: Fleet, tmp_path: Path
     assert "has no entry for b-pbx" in err
 
 
+def test_become_reads_through_sudo_and_a_user_without_it_is_named(
+    fleet: Fleet, tmp_path: Path
+) -> None:
+    # an account with no password, not a locked one: sshd lets a key in
+    user = "id ccms-operator || useradd -M -d / -s /bin/sh -N -p '*' ccms-operator"
+    made = fleet.ssh("a-edge", user)
+    assert made.returncode == 0, made.stderr
+    inventory = tmp_path / "inventory.yml"
+    address = fleet.hosts["a-edge"].address
+    inventory.write_text(
+        fleet.inventory.read_text().replace(
+            "a-edge: {",
+            "a-edge: {ansible_user: ccms-operator, ansible_become: true, ",
+        )
+    )
+    code, out, err = plan(fleet, inventory)
+    assert code == 1, out + err
+    assert f"a-edge ({address}:{PORT}): sudo" in err
+    assert "b-edge" not in err
+    rule = b"ccms-operator ALL=(root) NOPASSWD: ALL\n"
+    fleet.put("a-edge", "/etc/sudoers.d/ccms-operator", rule)
+    code, out, err = plan(fleet, inventory)
+    assert code == 0, out + err
+    assert "a-edge\n  + etc/kamailio/address.list\n" in out
+
+
 def test_an_unreachable_host_is_an_error_naming_it(fleet: Fleet) -> None:
     fleet.hosts["b-pbx"].stop()
     code, out, err = plan(fleet)

@@ -1,0 +1,111 @@
+"""apply to real hosts over SSH (`--target INVENTORY`): the base estate with its hosts on the
+addresses of four real sshd servers (tests/integration/sshd.py), Ansible's ssh connection,
+the production code path (root "/", systemctl, the files sent over SSH), the real Kamailio
+answering the health gate, and pytest-testinfra checking the hosts over the same SSH."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import testinfra
+
+from ccmsctl.apply.health import answers_options
+from tests.conftest import BASE, ccmsctl
+from tests.integration.sshd import PORT, Fleet, start_fleet
+
+pytestmark = pytest.mark.slow
+HOSTS = {"a-edge": "10.1.0.1", "a-pbx": "10.1.0.2", "b-edge": "10.2.0.1", "b-pbx": "10.2.0.2"}
+
+
+@pytest.fixture(scope="module")
+def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Fleet, Path]]:
+    """The fleet, and the base estate moved onto its addresses."""
+    folder = tmp_path_factory.mktemp("ssh-apply")
+    started = start_fleet(list(HOSTS), folder / "fleet", first=11)
+    estate = folder / "estate"
+    shutil.copytree(BASE, estate)
+    sites = (estate / "sites.yaml").read_text()
+    for name, address in HOSTS.items():
+        sites = sites.replace(f"address: {address}}}", f"address: {started.hosts[name].address}}}")
+    (estate / "sites.yaml").write_text(sites)
+    try:
+        yield started, estate
+    finally:
+        for host in started.hosts.values():
+            host.stop()
+
+
+def run(fleet: Fleet, *args: str) -> tuple[int, str, str]:
+    done = ccmsctl(*args, cwd=fleet.key.parent)
+    return done.returncode, done.stdout, done.stderr
+
+
+def infra(fleet: Fleet, name: str) -> testinfra.host.Host:
+    options = f"-o UserKnownHostsFile={fleet.known_hosts} -o IdentitiesOnly=yes"
+    return testinfra.get_host(
+        f"ssh://root@{fleet.hosts[name].address}:{PORT}",
+        ssh_identity_file=str(fleet.key),
+        ssh_extra_args=options,
+        controlpersist=0,  # no master connection outliving the test's host
+    )
+
+
+def test_apply_installs_over_ssh_and_the_edges_answer(fleet: tuple[Fleet, Path]) -> None:
+    hosts, estate = fleet
+    inventory = str(hosts.inventory)
+    code, out, err = run(hosts, "apply", str(estate), "--target", inventory, "--auto-approve")
+    assert code == 0, out + err
+    assert "wave 1 (site-b): applying" in out and "wave 2 (site-a): applying" in out
+    assert "wave 1: healthy" in out and "wave 2: healthy" in out
+    assert "Apply complete." in out
+    for edge in ("a-edge", "b-edge"):
+        assert answers_options(hosts.hosts[edge].address, wait=5)
+    pbx = infra(hosts, "a-pbx")
+    pjsip = pbx.file("/etc/asterisk/pjsip.conf")
+    assert pjsip.exists and pjsip.mode == 0o640 and pjsip.user == "root"
+    assert pbx.file("/var/lib/ccmsctl/record.json").contains('"commit"')
+    assert not pbx.file("/var/lib/ccmsctl/staging").exists
+    assert pbx.file("/etc/cron.d/ccmsctl-retention").contains("root find /var/spool/asterisk")
+    folder = pbx.file("/var/spool/asterisk/recording/rec")
+    assert folder.is_directory and folder.user == "asterisk" and folder.mode == 0o750
+    assert pbx.file("/var/lib/ccmsctl-test-services/asterisk-commands").contains("core reload")
+    edge = infra(hosts, "b-edge")
+    assert edge.file("/etc/kamailio/kamailio.cfg").contains("ccmsctl")
+    assert edge.run("kamailio -c -f /etc/kamailio/kamailio.cfg").rc == 0
+
+
+def test_a_second_apply_changes_nothing(fleet: tuple[Fleet, Path]) -> None:
+    hosts, estate = fleet
+    inventory = str(hosts.inventory)
+    code, out, err = run(hosts, "apply", str(estate), "--target", inventory, "--auto-approve")
+    assert code == 0, out + err
+    assert "Apply complete. No changes. Ansible changed=0." in out
+    code, out, err = run(hosts, "plan", str(estate), "--target", inventory)
+    assert code == 0, out + err
+    assert out.rstrip().endswith("No changes.")
+
+
+def test_a_saved_plan_puts_a_hand_edit_back_and_is_stale_after_another(
+    fleet: tuple[Fleet, Path],
+) -> None:
+    hosts, estate = fleet
+    inventory = str(hosts.inventory)
+    queues = hosts.read("b-pbx", "/etc/asterisk/queues.conf")
+    assert queues is not None
+    hosts.put("b-pbx", "/etc/asterisk/queues.conf", queues + b"; by hand\n")
+    saved = hosts.key.parent / "fix.plan"
+    code, out, err = run(hosts, "plan", str(estate), "--target", inventory, "--out", str(saved))
+    assert code == 0, out + err
+    assert "b-pbx\n  ~ etc/asterisk/queues.conf (drift)\n" in out
+    hosts.put("b-pbx", "/etc/asterisk/queues.conf", queues + b"; by hand, again\n")
+    code, out, err = run(hosts, "apply", str(saved))
+    assert code == 1
+    assert "saved plan is stale: host b-pbx changed since it was planned" in err
+    code, out, err = run(hosts, "plan", str(estate), "--target", inventory, "--out", str(saved))
+    assert code == 0, out + err
+    code, out, err = run(hosts, "apply", str(saved))
+    assert code == 0, out + err
+    assert hosts.read("b-pbx", "/etc/asterisk/queues.conf") == queues
