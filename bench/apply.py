@@ -39,6 +39,9 @@ def estate(folder: Path, sites: int) -> Path:
     docs = [
         "kind: Estate\nname: bench\nsip_domain: bench.example\n",
         "kind: IVR\nname: main\nentry: bye\nnodes:\n  bye: {type: hangup}\n",
+        "kind: ResidencyPolicy\nname: cn\njurisdiction: CN\nrules:\n"
+        "  - {data_class: recording, allowed_countries: [CN]}\n"
+        "  - {data_class: cdr, allowed_countries: [CN]}\n",
     ]
     for index in range(sites):
         docs.append(site(index))
