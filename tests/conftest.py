@@ -6,9 +6,11 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -107,3 +109,17 @@ def example_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+def wait_for_line(process: subprocess.Popen[Any], start: str, timeout: float = 120) -> None:
+    """Read the process's output until a line starting with `start` (bounded)."""
+    assert process.stdout is not None
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        text = line.decode() if isinstance(line, bytes) else line
+        if text.startswith(start):
+            return
+        if not text and process.poll() is not None:
+            break
+    raise AssertionError(f"the apply never printed {start!r}")

@@ -14,13 +14,12 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from ccmsctl.apply.lock import locked
 from ccmsctl.plan.state import RECORD
-from tests.conftest import EXAMPLE, ccmsctl
+from tests.conftest import EXAMPLE, ccmsctl, wait_for_line
 from tests.integration.realworld import invites
 
 pytestmark = pytest.mark.slow
@@ -29,20 +28,6 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def lab(example_lab: Path) -> Path:
     return example_lab
-
-
-def wait_for_line(process: subprocess.Popen[Any], start: str, timeout: float = 120) -> None:
-    """Read the process's output until a line starting with `start` (bounded)."""
-    assert process.stdout is not None
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        text = line.decode() if isinstance(line, bytes) else line
-        if text.startswith(start):
-            return
-        if not text and process.poll() is not None:
-            break
-    raise AssertionError(f"the apply never printed {start!r}")
 
 
 def root(workdir: Path, host: str) -> Path:

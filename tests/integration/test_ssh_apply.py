@@ -6,6 +6,8 @@ answering the health gate, and pytest-testinfra checking the hosts over the same
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +15,7 @@ import pytest
 import testinfra
 
 from ccmsctl.apply.health import answers_options
-from tests.conftest import BASE, ccmsctl
+from tests.conftest import BASE, ccmsctl, wait_for_line
 from tests.integration.sshd import PORT, Fleet, start_fleet
 
 pytestmark = pytest.mark.slow
@@ -109,3 +111,42 @@ def test_a_saved_plan_puts_a_hand_edit_back_and_is_stale_after_another(
     code, out, err = run(hosts, "apply", str(saved))
     assert code == 0, out + err
     assert hosts.read("b-pbx", "/etc/asterisk/queues.conf") == queues
+
+
+def test_a_host_lost_mid_apply_rolls_its_wave_back(fleet: tuple[Fleet, Path]) -> None:
+    hosts, estate = fleet
+    drifted = {}
+    for host, path in (
+        ("b-pbx", "/etc/asterisk/queues.conf"),
+        ("a-edge", "/etc/kamailio/dispatcher.list"),
+        ("a-pbx", "/etc/asterisk/pjsip.conf"),
+    ):
+        content = hosts.read(host, path)
+        assert content is not None
+        drifted[host] = (path, content, content + b"# by hand\n")
+        hosts.put(host, path, drifted[host][2])
+    command = [sys.executable, "-m", "ccmsctl", "apply", str(estate)]
+    command += ["--target", str(hosts.inventory), "--auto-approve"]
+    apply = subprocess.Popen(
+        command,
+        cwd=hosts.key.parent,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_for_line(apply, "wave 1: healthy")
+        hosts.hosts["a-pbx"].stop()  # the host is gone before wave 2 reaches it
+        out, err = apply.communicate(timeout=300)
+    finally:
+        if apply.poll() is None:
+            apply.kill()
+            apply.wait(timeout=30)
+    assert apply.returncode == 1, out + err
+    assert "error: apply failed on a-pbx" in err
+    assert "rolled back: a-edge, a-pbx" in err
+    path, compiled, by_hand = drifted["a-edge"]
+    assert hosts.read("a-edge", path) == by_hand  # its wave's previous files are back
+    path, compiled, by_hand = drifted["b-pbx"]
+    assert hosts.read("b-pbx", path) == compiled  # the wave before stays applied
+    assert answers_options(hosts.hosts["a-edge"].address, wait=5)
