@@ -90,6 +90,14 @@ def test_a_host_with_another_host_key_is_refused_and_named(fleet: Fleet, tmp_pat
     assert code == 1, out + err
     assert f"b-edge ({address}:{PORT})" in err
     assert "Host key verification failed" in err
+    before = {name: fleet.read(name, "/etc/kamailio/kamailio.cfg") for name in HOSTS}
+    applied = ccmsctl(
+        "apply", str(BASE), "--target", str(inventory), "--auto-approve", cwd=fleet.key.parent
+    )
+    assert applied.returncode == 1, applied.stdout + applied.stderr
+    assert f"b-edge ({address}:{PORT})" in applied.stderr
+    assert "Host key verification failed" in applied.stderr
+    assert {name: fleet.read(name, "/etc/kamailio/kamailio.cfg") for name in HOSTS} == before
 
 
 def test_a_host_missing_from_the_inventory_is_named(fleet: Fleet, tmp_path: Path) -> None:
