@@ -16,7 +16,6 @@ import typer
 
 from ccmsctl.apply.lock import force_unlock, locked
 from ccmsctl.apply.steps import apply_saved, plan_for
-from ccmsctl.apply.target import Target as ApplyTarget
 from ccmsctl.cli.app import (
     LabDir,
     TargetOption,
@@ -29,7 +28,6 @@ from ccmsctl.compile.fanout import workers_available
 from ccmsctl.errors import Severity
 from ccmsctl.lab.lab import (
     DEFAULT_FOLDER,
-    Lab,
     open_lab,
 )
 from ccmsctl.lab.target import LabTarget
@@ -69,37 +67,36 @@ def _interruptible() -> Iterator[threading.Event]:
             signal.signal(sig, handler)
 
 
-def _lab_plan(directory: Path, folder: Path) -> tuple[Loaded, Lab, SavedPlan]:
+def _plan(directory: Path, target: str, lab_dir: Path) -> tuple[Loaded, SavedPlan]:
+    """The estate, and its plan against `target` (lab, or an inventory's hosts)."""
     loaded = validated(directory)
-    lab = open_lab(folder)
-    desired = compile_estate(
-        lab.estate(loaded.estate), roots=lab.roots(), workers=workers_available()
-    )
+    where = _target_of(target, lab_dir, directory)
+    if isinstance(where, LabTarget):
+        lab = where.lab
+        desired = compile_estate(
+            lab.estate(loaded.estate), roots=lab.roots(), workers=workers_available()
+        )
+    else:
+        desired = compile_estate(loaded.estate, workers=workers_available())
+        absent = sorted(set(desired.hosts) - set(where.hosts))
+        if absent:
+            raise InventoryError(f"{target} has no entry for {', '.join(absent)}")
     saved = plan_for(
-        LabTarget(lab),
+        where,
         desired,
         estate_dir=str(directory.resolve()),
-        target_name="lab",
+        target_name=target if target == "lab" else str(Path(target).resolve()),
         origin=provenance(directory, loaded.estate.digest()),
     )
-    return loaded, lab, saved
+    return loaded, saved
 
 
-def _inventory_plan(directory: Path, inventory: Path) -> SavedPlan:
-    """The plan for the estate's real hosts, read over SSH as `inventory` reaches them."""
-    loaded = validated(directory)
-    hosts = read_inventory(inventory)
-    desired = compile_estate(loaded.estate, workers=workers_available())
-    absent = sorted(set(desired.hosts) - set(hosts))
-    if absent:
-        raise InventoryError(f"{inventory} has no entry for {', '.join(absent)}")
-    return plan_for(
-        SshTarget(hosts, folder=Path(".ccmsctl").resolve(), secrets_base=directory),
-        desired,
-        estate_dir=str(directory.resolve()),
-        target_name=str(inventory.resolve()),
-        origin=provenance(directory, loaded.estate.digest()),
-    )
+def _target_of(target: str, lab_dir: Path, directory: Path) -> LabTarget | SshTarget:
+    """The lab, or the hosts of the inventory at `target`."""
+    if target == "lab":
+        return LabTarget(open_lab(lab_dir))
+    hosts = read_inventory(Path(target))
+    return SshTarget(hosts, folder=Path(".ccmsctl").resolve(), secrets_base=directory)
 
 
 def _review_plan(directory: Path, ref: str) -> Plan:
@@ -194,10 +191,7 @@ def plan(
             if detailed_exitcode and review.changes:
                 raise typer.Exit(2)
             return
-        if target == "lab":
-            _, _, saved = _lab_plan(directory, lab_dir)
-        else:
-            saved = _inventory_plan(directory, Path(target))
+        _, saved = _plan(directory, target, lab_dir)
         if as_json:
             _plan_json(saved.plan)
         else:
@@ -230,15 +224,12 @@ def apply(
             loaded = validated(directory)
         else:
             directory = source
-            if target == "lab":
-                loaded, _, saved = _lab_plan(directory, lab_dir)
-            else:
-                loaded, saved = validated(directory), _inventory_plan(directory, Path(target))
+            loaded, saved = _plan(directory, target, lab_dir)
             _print_plan(saved.plan, diff=False)
             if not auto_approve and not typer.confirm("Apply these changes?", default=False):
                 typer.echo("Apply cancelled.")
                 raise typer.Exit(1)
-        into = _target_of(saved, lab_dir, directory)
+        into = _target_of(saved.target, lab_dir, directory)
         with locked(into.folder, "apply", package_version("ccmsctl"), timeout=lock_timeout):
             now = provenance(directory, loaded.estate.digest())
             with _interruptible() as cancelled:
@@ -257,14 +248,6 @@ def apply(
         typer.echo(
             f"Apply complete. {saved.plan.summary()} Ansible changed={outcome.changed()}{network}."
         )
-
-
-def _target_of(saved: SavedPlan, lab_dir: Path, directory: Path) -> ApplyTarget:
-    """Where `saved` was planned for: the lab, or the hosts of an inventory."""
-    if saved.target == "lab":
-        return LabTarget(open_lab(lab_dir))
-    hosts = read_inventory(Path(saved.target))
-    return SshTarget(hosts, folder=Path(".ccmsctl").resolve(), secrets_base=directory)
 
 
 @app.command("force-unlock")

@@ -10,9 +10,11 @@ from types import MappingProxyType
 from typing import Annotated
 
 import typer
+from pydantic import TypeAdapter, ValidationError
 
 from ccmsctl import tooling
 from ccmsctl.cli.app import app, guard
+from ccmsctl.model.types import Name
 
 # templates/init/<file> -> where it goes in the new repository
 FILES = MappingProxyType(
@@ -27,7 +29,7 @@ FILES = MappingProxyType(
         "gitlab-ci.yml": ".gitlab-ci.yml",
     }
 )
-_NAME = re.compile(r"^[a-z0-9]([a-z0-9._-]{0,62}[a-z0-9])?$")
+_NAME: TypeAdapter[str] = TypeAdapter(Name)
 
 
 class InitError(Exception):
@@ -37,7 +39,10 @@ class InitError(Exception):
 def estate_name(directory: Path) -> str:
     """The folder's name as an estate name (lower case, '-' for anything else)."""
     name = re.sub(r"[^a-z0-9._-]+", "-", directory.resolve().name.lower()).strip("-._")
-    return name if _NAME.match(name) else "estate"
+    try:
+        return _NAME.validate_python(name)
+    except ValidationError:
+        return "estate"
 
 
 def scaffold(directory: Path) -> list[str]:

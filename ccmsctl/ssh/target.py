@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import shlex
 import subprocess
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -63,7 +64,7 @@ def ssh_command(host: SshHost, remote: str) -> list[str]:
 
 def read_state(host: SshHost, paths: Sequence[str]) -> HostState:
     """The host's record and files, over one SSH connection; SshError naming the host."""
-    remote = "python3 -c " + _quote(_READ)
+    remote = "python3 -c " + shlex.quote(_READ)
     if host.become:
         remote = "sudo -n " + remote
     request = json.dumps({"record": RECORD, "paths": sorted(paths)})
@@ -90,10 +91,6 @@ def read_state(host: SshHost, paths: Sequence[str]) -> HostState:
     record_bytes = files.pop(RECORD, None)
     record = parse_record(record_bytes.decode("utf-8", "replace")) if record_bytes else None
     return HostState(record, files)
-
-
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "'\"'\"'") + "'"
 
 
 @dataclass(frozen=True)

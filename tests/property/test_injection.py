@@ -13,6 +13,7 @@ first, where it is written.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import shlex
@@ -105,22 +106,24 @@ _INI_VALUE = re.compile(r'(?P<string>"[^"]*")|(?P<punct>[,<>"])|(?P<word>[^,<>"]
 def parse_ini(text: str, unmap: Unmap) -> Parsed:
     """Asterisk's configuration syntax: sections with templates, entries split into their
     comma-separated values, comments after an unescaped ';', #include."""
-    parsed: Parsed = []
-    for line in text.split("\n"):
-        body, comment = _split_comment(line)
-        stripped = body.strip()
-        if not stripped:
-            entry: Any = ("blank",)
-        elif section := re.fullmatch(r"\[([^\]]*)\](\([^)]*\))?", stripped):
-            entry = ("section", unmap(section.group(1)), section.group(2))
-        elif stripped.startswith("#"):
-            entry = ("directive", [unmap(part) for part in stripped.split()])
-        elif pair := re.fullmatch(r"([^=]+?)\s*(=>|=)\s*(.*)", stripped):
-            entry = ("entry", unmap(pair.group(1)), pair.group(2), _value(pair.group(3), unmap))
-        else:
-            entry = ("garbage", stripped)
-        parsed.append((*entry, None if comment is None else unmap(comment)))
-    return parsed
+    return [_ini_line(line, unmap, _value) for line in text.split("\n")]
+
+
+def _ini_line(line: str, unmap: Unmap, value: Callable[[str, Unmap], Parsed]) -> Any:
+    """One line of Asterisk's configuration syntax, an entry's value parsed by `value`."""
+    body, comment = _split_comment(line)
+    stripped = body.strip()
+    if not stripped:
+        entry: Any = ("blank",)
+    elif section := re.fullmatch(r"\[([^\]]*)\](\([^)]*\))?", stripped):
+        entry = ("section", unmap(section.group(1)), section.group(2))
+    elif stripped.startswith("#"):
+        entry = ("directive", [unmap(part) for part in stripped.split()])
+    elif pair := re.fullmatch(r"([^=]+?)\s*(=>|=)\s*(.*)", stripped):
+        entry = ("entry", unmap(pair.group(1)), pair.group(2), value(pair.group(3), unmap))
+    else:
+        entry = ("garbage", stripped)
+    return (*entry, None if comment is None else unmap(comment))
 
 
 def _split_comment(line: str) -> tuple[str, str | None]:
@@ -140,16 +143,11 @@ def _value(text: str, unmap: Unmap) -> Parsed:
 def parse_dialplan(text: str, unmap: Unmap) -> Parsed:
     """extensions.conf: ini sections, and each entry's pattern, priority, application and
     arguments down to the dialplan's metacharacters (',', '()', '${}', '$[]', quotes)."""
-    parsed: Parsed = []
-    for line in text.split("\n"):
-        body, comment = _split_comment(line)
-        stripped = body.strip()
-        if pair := re.fullmatch(r"(exten|same|include)\s*=>\s*(.*)", stripped):
-            entry: Any = ("entry", pair.group(1), _tokens(_DIALPLAN, pair.group(2), unmap))
-        else:
-            entry = tuple(parse_ini(body, unmap)[0][:-1])
-        parsed.append((*entry, None if comment is None else unmap(comment)))
-    return parsed
+    return [_ini_line(line, unmap, _dialplan_value) for line in text.split("\n")]
+
+
+def _dialplan_value(text: str, unmap: Unmap) -> Parsed:
+    return _tokens(_DIALPLAN, text, unmap)
 
 
 _SHELL = re.compile(r"(?P<word>[A-Za-z0-9_./+=:,@-]+)|(?P<space>[ ]+)|(?P<punct>.)", re.DOTALL)
@@ -402,11 +400,13 @@ CLEAN = compiled(EXAMPLE)
 assert CLEAN is not None
 
 
+@functools.cache
 def clean_text(target: Target) -> str:
     assert CLEAN is not None
     return "\n".join(content.decode() for _, content in target.files(CLEAN))
 
 
+@functools.cache
 def reaching(target: Target) -> list[list[str]]:
     """Per field of the model, the example's strings of it that are printed into the
     target's files (fields first, so that rare free-text fields are drawn as often as names)."""
