@@ -45,17 +45,59 @@ class DeviceIntent:
     wave: int
 
 
+SecretKind = str  # "password" (one line), "tls-certificate", "tls-private-key" (PEM)
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A value only apply sees: its reference (env:NAME, vault:PATH#KEY) and what it is, so
+    that the value can be checked (a password is one line) and the lab can make one up."""
+
+    reference: str
+    kind: SecretKind
+
+
+@dataclass(frozen=True)
+class SecretFile:
+    """A file holding secrets, written on the host at apply time and never into build/, a
+    plan file or a record: its text with each Secret standing where its value goes, the mode
+    and the group that may read it (the service's; root keeps ownership). `syntax` says how
+    a value is escaped in the file ("asterisk": `;` starts a comment)."""
+
+    parts: tuple[str | Secret, ...]
+    mode: str  # "0600" or "0640"
+    group: str
+    syntax: str = ""
+
+    def secrets(self) -> tuple[Secret, ...]:
+        return tuple(part for part in self.parts if isinstance(part, Secret))
+
+    def render(self, values: Mapping[Secret, str]) -> bytes:
+        """The file with `values` in place of its secrets."""
+        escape = (lambda v: v.replace(";", "\\;")) if self.syntax == "asterisk" else str
+        text = "".join(
+            escape(values[part]) if isinstance(part, Secret) else part for part in self.parts
+        )
+        return text.encode()
+
+    def placeholder(self) -> bytes:
+        """The file with each secret's reference in place of its value: what a reviewer sees."""
+        return self.render({secret: f"(secret {secret.reference})" for secret in self.secrets()})
+
+
 @dataclass(frozen=True)
 class Artifacts:
     """host -> path (relative to the host's root, e.g. etc/kamailio/kamailio.cfg) -> bytes,
     the estate-wide files (the Ansible inventory) by path, each network device's intended
-    configuration, and what apply needs of each host and device."""
+    configuration, what apply needs of each host and device, and host -> path -> the files
+    made of secrets (filled in at apply time only)."""
 
     hosts: Mapping[str, Mapping[str, bytes]] = field(default_factory=dict)
     estate: Mapping[str, bytes] = field(default_factory=dict)
     devices: Mapping[str, bytes] = field(default_factory=dict)  # network device -> config
     host_vars: Mapping[str, HostVars] = field(default_factory=dict)
     device_intents: Mapping[str, DeviceIntent] = field(default_factory=dict)
+    secrets: Mapping[str, Mapping[str, SecretFile]] = field(default_factory=dict)
 
     def files(self) -> Iterator[tuple[str, str, bytes]]:
         """(host, path, content) in sorted order."""

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import ansible_runner
+from ansible_runner.interface import init_runner
 
 from ccmsctl import tooling
 
@@ -40,6 +40,23 @@ def ansible_playbook() -> str:
     return found
 
 
+# What the Ansible run keeps of ccmsctl's environment (ansible-runner adds its own): the
+# rest, such as an operator's exported secrets for `env:` references, stays out of the run
+# and out of the artifacts it writes.
+_KEPT = {"HOME", "LANG", "LANGUAGE", "LOGNAME", "PATH", "SHELL", "SSH_AGENT_PID"}
+_KEPT |= {"SSH_AUTH_SOCK", "TERM", "TMPDIR", "TZ", "USER", "VIRTUAL_ENV"}
+_KEPT_PREFIXES = ("ANSIBLE_", "LC_")
+
+
+def _scrubbed(env: Mapping[str, str]) -> dict[str, str]:
+    """`env` without the variables it took from ours that Ansible does not need."""
+    return {
+        name: value
+        for name, value in env.items()
+        if os.environ.get(name) != value or name in _KEPT or name.startswith(_KEPT_PREFIXES)
+    }
+
+
 @dataclass(frozen=True)
 class HostRun:
     """One host's part of a run: what to install from where, and what to remove."""
@@ -52,6 +69,7 @@ class HostRun:
     files: tuple[str, ...]
     remove: tuple[str, ...] = ()
     connection: Mapping[str, str] = field(default_factory=lambda: {"ansible_connection": "local"})
+    access: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # secrets: mode, group
 
     def variables(self) -> dict[str, Any]:
         """This run's variables for the host; the rest is in the compiled inventory."""
@@ -63,6 +81,10 @@ class HostRun:
             "ccms_staging": str(self.staging),
             "ccms_files": list(self.files),
             "ccms_remove": list(self.remove),
+            # files of secrets: their own mode, and (on real hosts) the service's group
+            "ccms_sensitive": bool(self.access),
+            "ccms_modes": {path: mode for path, (mode, _) in sorted(self.access.items())},
+            "ccms_groups": {path: group for path, (_, group) in sorted(self.access.items())},
         }
 
 
@@ -126,7 +148,7 @@ def run_playbook(
         encoding="utf-8",
     )
     errors: dict[str, str] = {}
-    runner = ansible_runner.run(
+    runner = init_runner(
         private_data_dir=str(run_dir),
         playbook=str(tooling.playbooks() / "site.yml"),
         inventory=str(folder),
@@ -148,6 +170,9 @@ def run_playbook(
         timeout=timeout,
         forks=min(max(len(hosts), 1), 50),
     )
+    # the run's environment is written into its artifacts: only what Ansible needs of ours
+    runner.config.env = _scrubbed(runner.config.env)
+    runner.run()
     stats: dict[str, dict[str, int]] = runner.stats or {}
     failed_hosts = set(stats.get("failures", {})) | set(stats.get("dark", {}))
     results = []

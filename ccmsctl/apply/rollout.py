@@ -13,6 +13,8 @@ files."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -22,7 +24,7 @@ from pathlib import Path
 from ccmsctl.apply.ansible import HostRun, Result, run_playbook
 from ccmsctl.apply.health import answers_options
 from ccmsctl.apply.target import DeviceOutcome, Target, TargetHost
-from ccmsctl.artifacts import INVENTORY
+from ccmsctl.artifacts import INVENTORY, Artifacts
 from ccmsctl.plan.diff import Plan
 from ccmsctl.plan.planfile import SavedPlan
 from ccmsctl.plan.provenance import Provenance
@@ -48,11 +50,15 @@ class Outcome:
         return sum(1 for d in self.devices if d.result is not None and d.result.sent)
 
 
-def fingerprints(states: Mapping[str, HostState], devices: Mapping[str, str]) -> dict[str, str]:
-    """What a saved plan must still find: each host's state, each device's running config."""
-    return {host: state.fingerprint() for host, state in states.items()} | {
-        f"device:{name}": sha256(running.encode()) for name, running in devices.items()
+def fingerprints(
+    states: Mapping[str, HostState], devices: Mapping[str, str], desired: Artifacts
+) -> dict[str, str]:
+    """What a saved plan must still find: each host's state (its secret files left to the
+    secrets digest), each device's running config."""
+    hosts = {
+        host: state.fingerprint(desired.secrets.get(host, {})) for host, state in states.items()
     }
+    return hosts | {f"device:{name}": sha256(running.encode()) for name, running in devices.items()}
 
 
 def check_fresh(saved: SavedPlan, current: Provenance, now: Mapping[str, str]) -> None:
@@ -76,27 +82,40 @@ def check_fresh(saved: SavedPlan, current: Provenance, now: Mapping[str, str]) -
 
 
 def _stage(folder: Path, files: dict[str, bytes]) -> None:
+    """Write `files` under `folder`, readable by this user only (some hold secrets)."""
     for path, content in files.items():
-        (folder / path).parent.mkdir(parents=True, exist_ok=True)
-        (folder / path).write_bytes(content)
+        (folder / path).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        handle = os.open(folder / path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(content)
 
 
 def _host_runs(
-    host: TargetHost, plan: Plan, state: HostState, run_dir: Path, commit: str, applied_at: str
+    host: TargetHost,
+    plan: Plan,
+    state: HostState,
+    secrets: Mapping[str, bytes],
+    where: tuple[Path, str, str],
 ) -> tuple[HostRun, HostRun]:
-    """The run that applies the host's changes, and the one that would undo them.
+    """The run that applies the host's changes, and the one that would undo them; `where`
+    is the run's folder, the commit and the time.
 
     Only changed files are sent (an unchanged host costs Ansible nothing, and reports
     changed=0), with the host's new record, which lists every file; the undo puts back the
-    changed files and the old record."""
-    desired = dict(plan.desired.hosts.get(host.name, {}))
+    changed files and the old record. The files of `secrets` get their own mode and group."""
+    run_dir, commit, applied_at = where
+    desired = {**plan.desired.hosts.get(host.name, {}), **secrets}
     changes = [c for c in plan.changes if c.host == host.name]
     roles = plan.desired.host_vars[host.name].roles
     link = dict(host.connection)
     if not changes:
         nothing = HostRun(host.name, host.root, roles, host.lab, run_dir, (), connection=link)
         return nothing, nothing
-    record = Record(commit, applied_at, {p: sha256(c) for p, c in desired.items()})
+    secret_files = plan.desired.secrets.get(host.name, {})
+    access = {path: (f.mode, f.group) for path, f in secret_files.items()}
+    record = Record(
+        commit, applied_at, {p: sha256(c) for p, c in desired.items()}, tuple(sorted(secrets))
+    )
     sent = {c.path: desired[c.path] for c in changes if c.action != "delete"}
     sent[RECORD] = record.to_json().encode()
     removed = tuple(sorted(c.path for c in changes if c.action == "delete"))
@@ -115,6 +134,7 @@ def _host_runs(
         tuple(sorted(sent)),
         removed,
         connection=link,
+        access={path: access[path] for path in sent if path in access},
     )
     back = HostRun(
         host.name,
@@ -125,6 +145,7 @@ def _host_runs(
         tuple(sorted(restored)),
         tuple(sorted(set(sent) - set(restored))),
         connection=link,
+        access={path: access[path] for path in restored if path in access},
     )
     return forward, back
 
@@ -134,16 +155,36 @@ def apply_plan(
     plan: Plan,
     states: dict[str, HostState],
     commit: str,
+    secrets: Mapping[str, Mapping[str, bytes]],
     *,
     progress: Callable[[str], None],
     cancel: Callable[[], bool] = lambda: False,
 ) -> Outcome:
-    """Bring the target's hosts and devices to `plan.desired`, wave by wave."""
+    """Bring the target's hosts and devices to `plan.desired` (and the files of `secrets`,
+    host -> path -> bytes), wave by wave. The files staged for the hosts are removed at the
+    end, whatever happened: some hold secrets."""
     run_dir = (
         target.folder
         / "runs"
         / (datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8])
     )
+    try:
+        return _apply_waves(target, plan, states, secrets, (run_dir, commit), progress, cancel)
+    finally:
+        for staged in ("stage", "snapshot"):
+            shutil.rmtree(run_dir / staged, ignore_errors=True)
+
+
+def _apply_waves(
+    target: Target,
+    plan: Plan,
+    states: dict[str, HostState],
+    secrets: Mapping[str, Mapping[str, bytes]],
+    run: tuple[Path, str],
+    progress: Callable[[str], None],
+    cancel: Callable[[], bool],
+) -> Outcome:
+    run_dir, commit = run
     applied_at = datetime.now(UTC).isoformat(timespec="seconds")
     host_vars = plan.desired.host_vars
     inventory = plan.desired.estate[INVENTORY]
@@ -169,7 +210,13 @@ def apply_plan(
         )
         runs, rollbacks = [], []
         for host in batch:
-            forward, back = _host_runs(host, plan, states[host.name], run_dir, commit, applied_at)
+            forward, back = _host_runs(
+                host,
+                plan,
+                states[host.name],
+                secrets.get(host.name, {}),
+                (run_dir, commit, applied_at),
+            )
             runs.append(forward)
             rollbacks.append(back)
         wave_dir = run_dir / f"wave-{index + 1}"

@@ -1,19 +1,27 @@
 """The two steps the command line takes with a target: plan (compiled artifacts against what
 the target's hosts and devices hold now, as a plan to save) and apply (a saved plan, after
-checking that nothing it was made from has changed)."""
+checking that nothing it was made from has changed, secrets included)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
 
-from ccmsctl.apply.rollout import Outcome, apply_plan, check_fresh, fingerprints
+from ccmsctl.apply.rollout import (
+    Outcome,
+    StalePlanError,
+    apply_plan,
+    check_fresh,
+    fingerprints,
+)
+from ccmsctl.apply.secrets import render_secret_files, same_secrets, secrets_digest
 from ccmsctl.apply.target import Target
 from ccmsctl.artifacts import Artifacts
 from ccmsctl.plan.diff import make_plan
 from ccmsctl.plan.network import device_changes
 from ccmsctl.plan.planfile import SavedPlan
 from ccmsctl.plan.provenance import Provenance
+from ccmsctl.plan.state import HostState
 
 
 def plan_for(
@@ -21,10 +29,26 @@ def plan_for(
 ) -> SavedPlan:
     """What applying `desired` would change on `target`, with the fingerprints a saved plan
     is checked against."""
-    states = target.host_states({host: sorted(files) for host, files in desired.hosts.items()})
+    states = _states(target, desired)
     running = target.running_configs(desired.device_intents)
-    plan = replace(make_plan(desired, states), devices=device_changes(desired, running))
-    return SavedPlan(estate_dir, target_name, origin, fingerprints(states, running), plan)
+    secrets = render_secret_files(desired.secrets, target.secret)
+    plan = replace(make_plan(desired, states, secrets), devices=device_changes(desired, running))
+    return SavedPlan(
+        estate_dir,
+        target_name,
+        origin,
+        fingerprints(states, running, desired),
+        plan,
+        secrets_digest(secrets, states),
+    )
+
+
+def _states(target: Target, desired: Artifacts) -> dict[str, HostState]:
+    paths = {
+        host: sorted({*desired.hosts.get(host, {}), *desired.secrets.get(host, {})})
+        for host in desired.hosts
+    }
+    return target.host_states(paths)
 
 
 def apply_saved(
@@ -38,9 +62,21 @@ def apply_saved(
     """Apply `saved` exactly; StalePlanError if the estate (`now`), the tooling or any host
     or device changed since it was planned."""
     desired = saved.plan.desired
-    states = target.host_states({host: sorted(files) for host, files in desired.hosts.items()})
+    states = _states(target, desired)
     running = target.running_configs(desired.device_intents)
-    check_fresh(saved, now, fingerprints(states, running))
+    check_fresh(saved, now, fingerprints(states, running, desired))
+    secrets = render_secret_files(desired.secrets, target.secret)
+    if not same_secrets(saved.secrets_digest, secrets, states):
+        raise StalePlanError(
+            "saved plan is stale: a secret's value, or a host's copy of it, changed since it "
+            "was planned"
+        )
     return apply_plan(
-        target, saved.plan, states, saved.provenance.commit, progress=progress, cancel=cancel
+        target,
+        saved.plan,
+        states,
+        saved.provenance.commit,
+        secrets,
+        progress=progress,
+        cancel=cancel,
     )

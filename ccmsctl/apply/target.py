@@ -1,7 +1,8 @@
 """Where a plan is applied. A target has facts (what each host holds now, what each network
-device runs) and actions (how Ansible reaches a host and where the health gate probes it,
-pushing a device's planned commands). The lab is one target (ccmsctl/lab/); apply works
-through this interface only, so it never needs the estate.
+device runs, the value behind each of the plan's secrets) and actions (how Ansible reaches a
+host and where the health gate probes it, pushing a device's planned commands). The lab is
+one target (ccmsctl/lab/); apply works through this interface only, so it never needs the
+estate.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import Protocol
 
 from ccmsctl.apply.netdev import PushResult
-from ccmsctl.artifacts import DeviceIntent
+from ccmsctl.artifacts import DeviceIntent, Secret
 from ccmsctl.plan.diff import Plan
 from ccmsctl.plan.state import HostState
 
@@ -50,6 +51,11 @@ class Target(Protocol):
 
     def host_states(self, paths: Mapping[str, Sequence[str]]) -> dict[str, HostState]:
         """Each host's record and the files at `paths` (by host) as they are now."""
+        ...
+
+    def secret(self, secret: Secret) -> str:
+        """The value behind `secret` (SecretError if there is none): the estate's references
+        in production, the lab's own values in the lab."""
         ...
 
     def running_configs(self, intents: Mapping[str, DeviceIntent]) -> dict[str, str]:

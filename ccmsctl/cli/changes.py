@@ -33,12 +33,13 @@ from ccmsctl.lab.lab import (
 from ccmsctl.lab.target import LabTarget
 from ccmsctl.load.estate import Loaded, load_estate
 from ccmsctl.plan.diff import (
+    SENSITIVE,
     SYMBOL,
     Plan,
     base_states,
     make_plan,
+    reviewable,
     unified_diff,
-    with_devices,
 )
 from ccmsctl.plan.planfile import SavedPlan, write_plan_file
 from ccmsctl.plan.planfile import load as load_plan
@@ -112,7 +113,7 @@ def _review_plan(directory: Path, ref: str) -> Plan:
             raise typer.Exit(1)
         before = compile_estate(old.estate, workers=workers_available())
     after = compile_estate(loaded.estate, workers=workers_available())
-    return make_plan(with_devices(after), base_states(with_devices(before)))
+    return make_plan(reviewable(after), base_states(reviewable(before)))
 
 
 def _print_plan(plan: Plan, *, diff: bool) -> None:
@@ -120,6 +121,7 @@ def _print_plan(plan: Plan, *, diff: bool) -> None:
         typer.echo(host)
         for change in (c for c in plan.changes if c.host == host):
             note = f" ({change.reason})" if change.reason == "drift" else ""
+            note += f" {SENSITIVE}" if change.sensitive else ""
             typer.echo(f"  {SYMBOL[change.action]} {change.path}{note}")
             if diff:
                 typer.echo(unified_diff(change), nl=False)
@@ -142,6 +144,7 @@ def _plan_json(plan: Plan) -> None:
                     "path": change.path,
                     "action": change.action,
                     "reason": change.reason,
+                    "sensitive": change.sensitive,
                 }
             )
         )

@@ -4,7 +4,8 @@ retention purge job.
 A PBX of site S serves the DIDs owned by S and by S's twin (it takes them on failover), the
 IVRs and skill groups those DIDs lead to, and the agents of both sites (their phones register
 with both, so a failover keeps them reachable). Credentials never appear here: sections that
-need a password take it from pjsip_secrets.conf, written at apply time.
+need a password take it from pjsip_secrets.conf, which compile describes (a SecretFile: the
+sections it extends and the secret references) and apply writes with the values.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from ipaddress import IPv4Address
 
+from ccmsctl.artifacts import Secret, SecretFile
 from ccmsctl.compile.dialplan import (
     RECORDINGS,
     Context,
@@ -233,6 +235,7 @@ class PbxSite:
     pjsip_body: bytes  # trunk and agent sections, after the host's own transports
     header: str
     files: dict[str, bytes]
+    secrets: dict[str, SecretFile]
 
 
 def compile_pbx_site(estate: Estate, site: Site, renderer: Renderer) -> PbxSite:
@@ -363,7 +366,26 @@ def compile_pbx_site(estate: Estate, site: Site, renderer: Renderer) -> PbxSite:
     body = renderer.render(
         "asterisk/sections.body.j2", {"sections": sections, "includes": [SECRETS_INCLUDE]}
     )
-    return PbxSite(body, top, files)
+    return PbxSite(body, top, files, pbx_secrets([trunks[name] for name in used_trunks]))
+
+
+def pbx_secrets(trunks: list[Trunk]) -> dict[str, SecretFile]:
+    """pjsip_secrets.conf: the password of each trunk that authenticates, added to its auth
+    section; readable by Asterisk's group only. None when no trunk needs one."""
+    parts: list[str | Secret] = []
+    for trunk in trunks:
+        if trunk.auth is not None:
+            reference = trunk.auth.password.secret
+            parts += [f"[trunk-{trunk.name}-auth](+)\npassword=", Secret(reference, "password")]
+            parts.append("\n")
+    if not parts:
+        return {}
+    intro = f"; {SECRETS_INCLUDE}: written by ccmsctl apply from the estate's secret references.\n"
+    return {
+        f"etc/asterisk/{SECRETS_INCLUDE}": SecretFile(
+            (intro, *parts), "0640", "asterisk", "asterisk"
+        )
+    }
 
 
 def compile_pbx(shared: PbxSite, host: Host, renderer: Renderer) -> dict[str, bytes]:

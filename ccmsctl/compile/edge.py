@@ -9,6 +9,7 @@ import heapq
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from ccmsctl.artifacts import Secret, SecretFile
 from ccmsctl.compile.header import header
 from ccmsctl.compile.render import Renderer
 from ccmsctl.compile.views import DidBlock, EdgeView, edge_site_view, for_host
@@ -75,3 +76,16 @@ def compile_edge(
     if view.tls:
         files["etc/kamailio/tls.cfg"] = renderer.render("kamailio/tls.cfg.j2", context)
     return files
+
+
+def edge_secrets(site: Site, shared: EdgeSite) -> dict[str, SecretFile]:
+    """The TLS listener's certificate and key (tls.cfg names them), readable by Kamailio's
+    group only; none when the edge takes no TLS trunk."""
+    if not shared.view.tls or site.tls is None:
+        return {}
+    certificate = Secret(site.tls.certificate.secret, "tls-certificate")
+    key = Secret(site.tls.private_key.secret, "tls-private-key")
+    return {
+        "etc/kamailio/tls/server.pem": SecretFile((certificate,), "0640", "kamailio"),
+        "etc/kamailio/tls/server.key": SecretFile((key,), "0640", "kamailio"),
+    }

@@ -7,10 +7,11 @@ timestamps and no absolute build paths (`root` is the installed root, "" in prod
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
-from ccmsctl.artifacts import INVENTORY, Artifacts, DeviceIntent, HostVars
+from ccmsctl.artifacts import INVENTORY, Artifacts, DeviceIntent, HostVars, SecretFile
 from ccmsctl.compile.asterisk import compile_pbx, compile_pbx_site, recording_folders
-from ccmsctl.compile.edge import compile_edge, compile_edge_site
+from ccmsctl.compile.edge import compile_edge, compile_edge_site, edge_secrets
 from ccmsctl.compile.fanout import fan_out
 from ccmsctl.compile.inventory import compile_inventory
 from ccmsctl.compile.keepalived import compile_keepalived
@@ -34,16 +35,15 @@ def compile_estate(
     roots = roots or {}
     sites = sorted(estate.of(Site), key=lambda s: s.name)
 
-    def compile_sites(share: Sequence[Site]) -> dict[str, dict[str, bytes]]:
-        return {
-            host: files
-            for site in share
-            for host, files in _compile_site(estate, site, renderer, roots).items()
-        }
+    def compile_sites(share: Sequence[Site]) -> list[_SiteFiles]:
+        return [_compile_site(estate, site, renderer, roots) for site in share]
 
     hosts: dict[str, dict[str, bytes]] = {}
+    secrets: dict[str, dict[str, SecretFile]] = {}
     for part in fan_out(compile_sites, sites, workers):
-        hosts |= part
+        for site_files in part:
+            hosts |= site_files.hosts
+            secrets |= site_files.secrets
     network = sorted(estate.of(NetworkDevice), key=lambda d: d.name)
     devices = {device.name: compile_network_device(estate, device, renderer) for device in network}
     return Artifacts(
@@ -62,6 +62,7 @@ def compile_estate(
             for host in sorted(site.hosts, key=lambda h: h.name)
         },
         device_intents={device.name: device_intent(estate, device) for device in network},
+        secrets=secrets,
     )
 
 
@@ -80,20 +81,32 @@ def device_intent(estate: Estate, device: NetworkDevice) -> DeviceIntent:
     )
 
 
+@dataclass(frozen=True)
+class _SiteFiles:
+    hosts: dict[str, dict[str, bytes]]
+    secrets: dict[str, dict[str, SecretFile]]
+
+
 def _compile_site(
     estate: Estate, site: Site, renderer: Renderer, roots: Mapping[str, str]
-) -> dict[str, dict[str, bytes]]:
+) -> _SiteFiles:
     edges = compile_edge_site(estate, site, renderer) if site.hosts_with("edge") else None
     pbxs = compile_pbx_site(estate, site, renderer) if site.hosts_with("pbx") else None
     hosts: dict[str, dict[str, bytes]] = {}
+    secrets: dict[str, dict[str, SecretFile]] = {}
     for host in sorted(site.hosts, key=lambda h: h.name):
         root = roots.get(host.name, "")
         files: dict[str, bytes] = {}
+        secret_files: dict[str, SecretFile] = {}
         if edges is not None and "edge" in host.roles:
             files |= compile_edge(edges, host, renderer, root=root)
             files |= compile_keepalived(estate, site, host, renderer, root=root)
+            secret_files |= edge_secrets(site, edges)
         if pbxs is not None and "pbx" in host.roles:
             files |= compile_pbx(pbxs, host, renderer)
+            secret_files |= pbxs.secrets
         if files:
             hosts[host.name] = files
-    return hosts
+        if secret_files:
+            secrets[host.name] = secret_files
+    return _SiteFiles(hosts, secrets)

@@ -1,6 +1,6 @@
 """The lab as a target: its hosts are folders with loopback addresses reached by Ansible's
-local connection, its network devices the fake devices `lab up` started, with the lab's own
-passwords."""
+local connection, its network devices the fake devices `lab up` started; every secret is
+the lab's own (ccmsctl/lab/secrets.py)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ccmsctl.apply.target import DeviceOutcome, TargetHost
-from ccmsctl.artifacts import DeviceIntent
+from ccmsctl.artifacts import DeviceIntent, Secret
 from ccmsctl.lab.devices import push_lab_devices, read_lab_devices
 from ccmsctl.lab.lab import Lab
+from ccmsctl.lab.secrets import lab_secret
 from ccmsctl.plan.diff import Plan
 from ccmsctl.plan.state import HostState, read_local_state
 
@@ -35,6 +36,9 @@ class LabTarget:
             host.name: read_local_state(host.root, paths.get(host.name, []))
             for host in self.lab.hosts
         }
+
+    def secret(self, secret: Secret) -> str:
+        return lab_secret(self.lab.folder, secret)
 
     def running_configs(self, intents: Mapping[str, DeviceIntent]) -> dict[str, str]:
         return read_lab_devices(self.lab, intents)

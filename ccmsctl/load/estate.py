@@ -27,6 +27,7 @@ NOT_A_DOCUMENT = "E0002"
 UNKNOWN_KIND = "E0003"
 UNREADABLE = "E0005"
 EMPTY_ESTATE = "E0006"
+VAULT_HEADER = "$ANSIBLE_VAULT;"
 OUTSIDE = "E0007"
 ESTATE_COUNT = "E0008"
 MAX_FILE_BYTES = 64 * 2**20  # an estate file is text written by people; 64 MiB is plenty
@@ -121,7 +122,8 @@ def _walk_problem(code: str, path: Path, reason: str) -> Finding:
 
 
 def load_estate(directory: Path) -> Loaded:
-    """Read every YAML file under `directory` into an Estate, with all findings."""
+    """Read every YAML file under `directory` into an Estate, with all findings. Ansible
+    Vault files (the estate's `vault:` secrets) are left for apply."""
     findings: list[Finding] = []
     documents: dict[str, list[Document]] = {kind: [] for kind in KINDS}
     spans: dict[tuple[str, str], list[DocumentSpans]] = {}
@@ -133,12 +135,16 @@ def load_estate(directory: Path) -> Loaded:
     if not files:
         message = "no YAML files found" if directory.is_dir() else "no such directory"
         findings.append(Finding(EMPTY_ESTATE, Severity.ERROR, Span(str(directory), 1, 1), message))
+    read: list[Path] = []
     for path in files:
         shown = path.as_posix()
         text, problem = _read_text(path, shown)
         if problem is not None:
             findings.append(problem)
             continue
+        if text.startswith(VAULT_HEADER):
+            continue  # an Ansible Vault of the estate's secrets, read only at apply time
+        read.append(path)
         raws, syntax = read_documents(text, shown)
         findings.extend(syntax)
         if syntax:
@@ -161,8 +167,8 @@ def load_estate(directory: Path) -> Loaded:
     )
     sources = SourceMap({key: tuple(value) for key, value in spans.items()})
     if files and not any(kind == "Estate" for kind, _ in broken):
-        findings.extend(_estate_count(estate, sources, directory, files[0]))
-    return Loaded(estate, sources, tuple(findings), tuple(path.as_posix() for path in files))
+        findings.extend(_estate_count(estate, sources, directory, (read or files)[0]))
+    return Loaded(estate, sources, tuple(findings), tuple(path.as_posix() for path in read))
 
 
 def _lost_documents(

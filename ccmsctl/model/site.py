@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, StrictStr
 
 from ccmsctl.model.base import Document, Model
+from ccmsctl.model.secret import SecretRef
 from ccmsctl.model.types import Address, Country, Name, Text, TimeZone
 
 HostRole = Literal["edge", "pbx", "recorder", "monitor"]
@@ -26,6 +27,15 @@ class Host(Model):
     )
 
 
+class TlsIdentity(Model):
+    """What the site's edges present to carriers on their TLS listener: a PEM certificate
+    (with its chain) and its private key, both behind secret references, delivered by apply
+    to each edge (key readable by Kamailio's group only)."""
+
+    certificate: SecretRef
+    private_key: SecretRef
+
+
 class Site(Document):
     """Where hosts stand and whose law applies: country, region, time zone."""
 
@@ -35,6 +45,9 @@ class Site(Document):
     region: Text
     timezone: TimeZone
     hosts: tuple[Host, ...] = ()
+    tls: TlsIdentity | None = Field(
+        default=None, description="certificate and key of the edges' TLS listener"
+    )
 
     def hosts_with(self, role: HostRole) -> tuple[Host, ...]:
         return tuple(host for host in self.hosts if role in host.roles)

@@ -5,7 +5,9 @@
                also differs from its own record: someone edited it by hand)
     - delete   the record names a file the estate no longer produces
 
-Every "no change" can say why: the bytes on the host are the bytes compiled.
+Every "no change" can say why: the bytes on the host are the bytes compiled. A file made of
+secrets is compared by its bytes like any other, but its change carries neither side: it
+shows as (sensitive value).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from ccmsctl.artifacts import Artifacts
@@ -22,7 +24,10 @@ from ccmsctl.plan.state import HostState, Record, sha256
 Action = Literal["add", "change", "delete"]
 SYMBOL = {"add": "+", "change": "~", "delete": "-"}
 SENSITIVE = "(sensitive value)"
-_SECRET_LINE = re.compile(r"(?i)^(\s*(?:password|secret|auth_pass|psk|key)\s*[=:]\s*).+$")
+# a credential's line, unless it names a reference instead (the review of secret files)
+_SECRET_LINE = re.compile(
+    r"(?i)^(\s*(?:password|secret|auth_pass|psk|key)\s*[=:]\s*)(?!\(secret [^)\s]+\)$).+$"
+)
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,7 @@ class Change:
     reason: str  # new, update, drift, removed
     before: bytes | None
     after: bytes | None
+    sensitive: bool = False  # a file of secrets: before and after are never kept
 
 
 @dataclass(frozen=True)
@@ -75,25 +81,37 @@ class Plan:
         return sorted({change.host for change in self.changes})
 
 
-def make_plan(desired: Artifacts, states: Mapping[str, HostState]) -> Plan:
-    """Changes that bring every host of `desired` (and of `states`) to the desired files."""
+def make_plan(
+    desired: Artifacts,
+    states: Mapping[str, HostState],
+    secrets: Mapping[str, Mapping[str, bytes]] | None = None,
+) -> Plan:
+    """Changes that bring every host of `desired` (and of `states`) to the desired files;
+    `secrets` holds the files made of secrets, with their values, by host and path."""
+    secrets = secrets or {}
     changes: list[Change] = []
     for host in sorted(set(desired.hosts) | set(states)):
-        want = desired.hosts.get(host, {})
+        hidden = secrets.get(host, {})
+        want = {**desired.hosts.get(host, {}), **hidden}
         state = states.get(host, HostState(None))
         recorded = state.record.files if state.record else {}
+        sensitive = set(hidden) | set(state.sensitive_paths())
         for path in sorted(set(want) | set(recorded)):
             have = state.files.get(path)
+            change: Change | None = None
             if path not in want:
                 if have is not None:
-                    changes.append(Change(host, path, "delete", "removed", have, None))
+                    change = Change(host, path, "delete", "removed", have, None)
             elif have is None:
-                changes.append(Change(host, path, "add", "new", None, want[path]))
+                change = Change(host, path, "add", "new", None, want[path])
             elif have != want[path]:
                 drift = path in recorded and recorded[path] != sha256(have)
-                changes.append(
-                    Change(host, path, "change", "drift" if drift else "update", have, want[path])
-                )
+                reason = "drift" if drift else "update"
+                change = Change(host, path, "change", reason, have, want[path])
+            if change is not None and path in sensitive:
+                change = replace(change, before=None, after=None, sensitive=True)
+            if change is not None:
+                changes.append(change)
     return Plan(tuple(changes), desired)
 
 
@@ -106,6 +124,8 @@ def redact(text: str) -> str:
 
 def unified_diff(change: Change) -> str:
     """The change as a unified diff of text, credentials redacted."""
+    if change.sensitive:
+        return f"    {SENSITIVE}\n"
     before = redact(change.before.decode("utf-8", "replace")) if change.before else ""
     after = redact(change.after.decode("utf-8", "replace")) if change.after else ""
     lines = difflib.unified_diff(
@@ -117,13 +137,21 @@ def unified_diff(change: Change) -> str:
     return "".join(lines)
 
 
-def with_devices(artifacts: Artifacts) -> Artifacts:
-    """Network devices as targets of their own (`<device>`, file `running-config (voice)`),
-    for the offline review, where both sides are compiles."""
+def reviewable(artifacts: Artifacts) -> Artifacts:
+    """For the offline review, where both sides are compiles: network devices as targets of
+    their own (`<device>`, file `running-config (voice)`), and the files of secrets with the
+    references where the values go (a changed reference is a change; no value is known)."""
     devices = {
         name: {"running-config (voice)": config} for name, config in artifacts.devices.items()
     }
-    return Artifacts({**artifacts.hosts, **devices}, artifacts.estate, artifacts.devices)
+    hosts = {
+        host: {
+            **files,
+            **{p: f.placeholder() for p, f in artifacts.secrets.get(host, {}).items()},
+        }
+        for host, files in artifacts.hosts.items()
+    }
+    return Artifacts({**hosts, **devices}, artifacts.estate, artifacts.devices)
 
 
 def base_states(base: Artifacts) -> dict[str, HostState]:

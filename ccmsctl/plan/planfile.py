@@ -1,8 +1,9 @@
 """A plan saved to a file, to be applied exactly as reviewed.
 
 The file holds the plan's changes, every desired file's bytes, where the plan came from and
-a fingerprint of each target host's state. It may hold sensitive material, so it is written
-with mode 0600, atomically.
+a fingerprint of each target host's state. It holds no secret: the files made of secrets are
+kept as their references, and what they hold (the values, the hosts' copies) only as one
+salted scrypt digest that apply checks. It is still written with mode 0600, atomically.
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from ccmsctl.artifacts import Artifacts, DeviceIntent, HostVars
+from ccmsctl.artifacts import Artifacts, DeviceIntent, HostVars, Secret, SecretFile
 from ccmsctl.plan.diff import Change, DeviceChange, Plan
 from ccmsctl.plan.provenance import Provenance
 
 FORMAT = "ccmsctl-plan"
-VERSION = 2
+VERSION = 3
 
 
 class PlanFileError(Exception):
@@ -37,6 +38,7 @@ class SavedPlan:
     # when planned
     fingerprints: Mapping[str, str]
     plan: Plan
+    secrets_digest: str = ""  # secret_digest() of the secret files, desired and on the hosts
 
 
 def _b64(content: bytes | None) -> str | None:
@@ -52,6 +54,22 @@ def _tuples(fields: dict[str, Any]) -> dict[str, Any]:
     return {
         key: tuple(value) if isinstance(value, list) else value for key, value in fields.items()
     }
+
+
+def _secret_file(secret_file: SecretFile) -> dict[str, Any]:
+    parts = [
+        part if isinstance(part, str) else {"reference": part.reference, "kind": part.kind}
+        for part in secret_file.parts
+    ]
+    return {"parts": parts, **{k: getattr(secret_file, k) for k in ("mode", "group", "syntax")}}
+
+
+def _secret_file_of(data: dict[str, Any]) -> SecretFile:
+    parts = tuple(
+        part if isinstance(part, str) else Secret(str(part["reference"]), str(part["kind"]))
+        for part in data["parts"]
+    )
+    return SecretFile(parts, str(data["mode"]), str(data["group"]), str(data["syntax"]))
 
 
 def dump(saved: SavedPlan) -> bytes:
@@ -70,6 +88,7 @@ def dump(saved: SavedPlan) -> bytes:
                 "reason": c.reason,
                 "before": _b64(c.before),
                 "after": _b64(c.after),
+                "sensitive": c.sensitive,
             }
             for c in saved.plan.changes
         ],
@@ -96,6 +115,11 @@ def dump(saved: SavedPlan) -> bytes:
         "device_intents": {
             name: asdict(intent) for name, intent in saved.plan.desired.device_intents.items()
         },
+        "secrets": {
+            host: {path: _secret_file(f) for path, f in files.items()}
+            for host, files in saved.plan.desired.secrets.items()
+        },
+        "secrets_digest": saved.secrets_digest,
     }
     return (json.dumps(document, indent=1, sort_keys=True) + "\n").encode()
 
@@ -113,6 +137,7 @@ def load(data: bytes) -> SavedPlan:
                 c["reason"],
                 _bytes(c["before"]),
                 _bytes(c["after"]),
+                bool(c["sensitive"]),
             )
             for c in document["changes"]
         )
@@ -133,6 +158,10 @@ def load(data: bytes) -> SavedPlan:
             device_intents={
                 name: DeviceIntent(**_tuples(v)) for name, v in document["device_intents"].items()
             },
+            secrets={
+                host: {path: _secret_file_of(f) for path, f in files.items()}
+                for host, files in document["secrets"].items()
+            },
         )
         devices = tuple(
             DeviceChange(d["device"], d["platform"], d["address"], tuple(d["commands"]))
@@ -144,6 +173,7 @@ def load(data: bytes) -> SavedPlan:
             Provenance(**document["provenance"]),
             document["fingerprints"],
             Plan(changes, desired, devices),
+            str(document["secrets_digest"]),
         )
     except (ValueError, KeyError, TypeError) as error:
         raise PlanFileError(f"unreadable plan file: {error}") from None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 RECORD = "var/lib/ccmsctl/record.json"
@@ -18,14 +18,21 @@ RECORD = "var/lib/ccmsctl/record.json"
 
 @dataclass(frozen=True)
 class Record:
-    """What the last apply installed: the commit, when, and each file's sha256."""
+    """What the last apply installed: the commit, when, each file's sha256, and which of
+    the files hold secrets (the record is readable by root only)."""
 
     commit: str
     applied_at: str
     files: Mapping[str, str]
+    sensitive: tuple[str, ...] = ()
 
     def to_json(self) -> str:
-        body = {"commit": self.commit, "applied_at": self.applied_at, "files": dict(self.files)}
+        body = {
+            "commit": self.commit,
+            "applied_at": self.applied_at,
+            "files": dict(self.files),
+            "sensitive": sorted(self.sensitive),
+        }
         return json.dumps(body, indent=2, sort_keys=True) + "\n"
 
 
@@ -37,13 +44,24 @@ class HostState:
     record: Record | None
     files: Mapping[str, bytes] = field(default_factory=dict)
 
-    def fingerprint(self) -> str:
-        """Changes whenever the record or any managed file does: a saved plan checks it."""
+    def fingerprint(self, sensitive: Iterable[str] = ()) -> str:
+        """Changes whenever the record or any managed file does: a saved plan checks it.
+        The `sensitive` files (and those the record says hold secrets) count only by
+        whether they are there: their bytes go into the plan's secrets digest instead."""
+        hidden = set(sensitive) | set(self.record.sensitive if self.record else ())
         digest = hashlib.sha256()
-        digest.update((self.record.to_json() if self.record else "no record").encode())
+        record = self.record.to_json() if self.record else "no record"
+        if self.record is not None and hidden:
+            files = {p: h for p, h in self.record.files.items() if p not in hidden}
+            record = replace(self.record, files=files).to_json()
+        digest.update(record.encode())
         for path in sorted(self.files):
-            digest.update(f"\0{path}\0{sha256(self.files[path])}".encode())
+            content = "(sensitive)" if path in hidden else sha256(self.files[path])
+            digest.update(f"\0{path}\0{content}".encode())
         return digest.hexdigest()
+
+    def sensitive_paths(self) -> tuple[str, ...]:
+        return self.record.sensitive if self.record else ()
 
 
 def sha256(content: bytes) -> str:
@@ -55,7 +73,8 @@ def parse_record(text: str) -> Record | None:
     try:
         data = json.loads(text)
         files = {str(path): str(digest) for path, digest in data["files"].items()}
-        return Record(str(data["commit"]), str(data["applied_at"]), files)
+        sensitive = tuple(str(path) for path in data.get("sensitive", []))
+        return Record(str(data["commit"]), str(data["applied_at"]), files, sensitive)
     except (ValueError, KeyError, TypeError, AttributeError):
         return None
 

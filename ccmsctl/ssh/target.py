@@ -18,7 +18,7 @@ from ccmsctl.apply.devices import each, push_devices, read_devices
 from ccmsctl.apply.netdev import Access, DevicePushError
 from ccmsctl.apply.secrets import SecretError, resolve
 from ccmsctl.apply.target import DeviceOutcome, TargetHost
-from ccmsctl.artifacts import DeviceIntent
+from ccmsctl.artifacts import DeviceIntent, Secret
 from ccmsctl.plan.diff import Plan
 from ccmsctl.plan.state import RECORD, HostState, parse_record
 from ccmsctl.ssh.inventory import SshHost
@@ -95,8 +95,8 @@ def read_state(host: SshHost, paths: Sequence[str]) -> HostState:
 
 @dataclass(frozen=True)
 class SshTarget:
-    """The hosts of an inventory; `folder` keeps runs and the lock; vault paths of device
-    secrets are relative to `secrets_base` (the estate)."""
+    """The hosts of an inventory; `folder` keeps runs and the lock; vault paths of the
+    estate's secrets are relative to `secrets_base` (the estate)."""
 
     hosts: Mapping[str, SshHost]
     folder: Path
@@ -113,6 +113,9 @@ class SshTarget:
         return each(
             names, lambda name: read_state(self.hosts[name], paths[name]), SshError, "hosts"
         )
+
+    def secret(self, secret: Secret) -> str:
+        return resolve(secret.reference, self.secrets_base)
 
     def _reach(self, name: str, intent: DeviceIntent) -> Access:
         try:

@@ -1,4 +1,5 @@
-"""Every DID belongs to one range, and each range's trunk reaches the site that owns it."""
+"""Every DID belongs to one range, each range's trunk reaches the site that owns it, and a
+site whose edges take a TLS trunk has the certificate to offer."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from ccmsctl.errors import Finding, Severity, SourceMap
 from ccmsctl.model.estate import EstateInfo, Limits
 from ccmsctl.model.kinds import Estate
 from ccmsctl.model.numbers import NumberRange
+from ccmsctl.model.site import Site
 from ccmsctl.model.trunk import Trunk
 from ccmsctl.validate.check import Check
 
@@ -49,6 +51,23 @@ def _trunk_misses_site(estate: Estate, sources: SourceMap, check: Check) -> Iter
             )
 
 
+def _tls_without_certificate(estate: Estate, sources: SourceMap, check: Check) -> Iterator[Finding]:
+    sites = estate.index(Site)
+    for trunk in estate.of(Trunk):
+        if trunk.transport != "tls":
+            continue
+        for index, name in enumerate(trunk.sites):
+            site = sites.get(name)
+            if site is not None and site.hosts_with("edge") and site.tls is None:
+                yield check.finding(
+                    sources,
+                    ("Trunk", trunk.name, ("sites", index)),
+                    f"site '{name}' takes this TLS trunk on its edges but has no certificate",
+                    f"give Site '{name}' tls: {{certificate: {{secret: ...}}, "
+                    "private_key: {secret: ...}}",
+                )
+
+
 def _too_many(estate: Estate, sources: SourceMap, check: Check) -> Iterator[Finding]:
     infos = estate.of(EstateInfo)
     limits = infos[0].limits if infos else Limits()
@@ -87,5 +106,11 @@ CHECKS = (
     ),
     Check(
         "E0303", Severity.ERROR, "A number range, or the estate, holds too many DIDs.", _too_many
+    ),
+    Check(
+        "E0304",
+        Severity.ERROR,
+        "A site takes a TLS trunk but has no certificate for its edges.",
+        _tls_without_certificate,
     ),
 )

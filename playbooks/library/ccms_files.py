@@ -12,6 +12,7 @@ here against ARGUMENTS instead.
 
 from __future__ import annotations
 
+import grp
 import hashlib
 import json
 import os
@@ -39,6 +40,11 @@ options:
     description: Path prefix -> file mode; the longest matching prefix wins, else 0644.
     type: dict
     default: {}
+  groups:
+    description: Path -> the group that owns the file (root stays its owner); for files
+      only a service may read, such as keys and passwords.
+    type: dict
+    default: {}
   validate:
     description: Path -> check command, with %s standing for the file to check.
     type: dict
@@ -57,6 +63,7 @@ ARGUMENTS: dict[str, tuple[type, Any]] = {
     "files": (list, []),
     "remove": (list, []),
     "modes": (dict, {}),
+    "groups": (dict, {}),
     "validate": (dict, {}),
 }
 
@@ -110,6 +117,12 @@ def _install(params: dict[str, Any], relative: str, target: Path) -> None:
             stream.flush()
             os.fsync(stream.fileno())
         temporary.chmod(_mode(relative, params["modes"]))
+        group = params["groups"].get(relative)
+        if group:
+            try:
+                os.chown(temporary, 0, grp.getgrnam(group).gr_gid)
+            except KeyError:
+                fail(f"{relative}: no group {group} here (is its service installed?)")
         check = params["validate"].get(relative)
         if check:
             argv = [part.replace("%s", str(temporary)) for part in shlex.split(check)]

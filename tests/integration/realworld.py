@@ -7,6 +7,7 @@ Only loopback addresses (127.0.0.0/8) are used.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -157,3 +158,17 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=10)
+
+
+def served_subject(address: str, port: int = 5061) -> str:
+    """The subject of the certificate a TLS listener presents (openssl s_client), or ""."""
+    served = subprocess.run(
+        ["openssl", "s_client", "-connect", f"{address}:{port}"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=20,
+        check=False,
+    )
+    found = re.search(r"^subject=(.*)$", served.stdout, re.MULTILINE)
+    return found.group(1).strip() if found else ""

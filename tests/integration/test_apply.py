@@ -20,7 +20,7 @@ import pytest
 from ccmsctl.apply.lock import locked
 from ccmsctl.plan.state import RECORD
 from tests.conftest import EXAMPLE, ccmsctl, wait_for_line
-from tests.integration.realworld import invites
+from tests.integration.realworld import invites, served_subject
 
 pytestmark = pytest.mark.slow
 
@@ -38,7 +38,7 @@ def test_first_apply_installs_everything_and_a_call_goes_through(lab: Path) -> N
     planned = ccmsctl("plan", str(EXAMPLE), "--detailed-exitcode", cwd=lab)
     assert planned.returncode == 2, planned.stdout + planned.stderr
     assert planned.stdout.strip().endswith(
-        "Plan: 55 to add, 0 to change, 0 to delete; 5 network devices to change."
+        "Plan: 58 to add, 0 to change, 0 to delete; 5 network devices to change."
     )
     assert "hk1-wan-rtr (juniper_junos at 127.3.2.1:2022)" in planned.stdout
     assert "      set vlans voice vlan-id 210" in planned.stdout
@@ -83,6 +83,42 @@ def test_second_apply_changes_nothing(lab: Path) -> None:
     assert applied.stdout.strip().endswith(
         "No changes. Ansible changed=0, network devices changed=0."
     )
+
+
+def test_secrets_reach_only_their_hosts_and_no_plan_or_log(lab: Path) -> None:
+    """The lab's own values stand for the estate's references: the HKT trunk's password
+    reaches hk-1's PBX only, the TLS certificate and key hk-1's edge, which serves them."""
+    folder = lab / ".ccmsctl" / "lab"
+    password = json.loads((folder / "secrets.json").read_text())["env:HKT_SIP_PASSWORD"]
+    secrets_file = root(lab, "hk1-pbx-1") / "etc/asterisk/pjsip_secrets.conf"
+    assert f"[trunk-hkt-hk-auth](+)\npassword={password}\n" in secrets_file.read_text()
+    assert secrets_file.stat().st_mode & 0o777 == 0o640
+    assert not (root(lab, "sh1-pbx-1") / "etc/asterisk/pjsip_secrets.conf").exists()
+    key = root(lab, "hk1-edge-1") / "etc/kamailio/tls/server.key"
+    assert key.stat().st_mode & 0o777 == 0o640
+    assert not (root(lab, "sh1-edge-1") / "etc/kamailio/tls").exists()
+    address = json.loads((folder / "lab.json").read_text())["addresses"]["hosts"]["hk1-edge-1"]
+    assert served_subject(address) == "CN = ccmsctl lab"
+    # drift in a secret file is found by its bytes and shown without them
+    secrets_file.write_text(secrets_file.read_text() + "password=rogue\n")
+    plan_file = lab / "secret.plan"
+    planned = ccmsctl("plan", str(EXAMPLE), "--diff", "--out", str(plan_file), cwd=lab)
+    assert planned.stdout.splitlines()[:3] == [
+        "hk1-pbx-1",
+        "  ~ etc/asterisk/pjsip_secrets.conf (drift) (sensitive value)",
+        "    (sensitive value)",
+    ]
+    assert "rogue" not in planned.stdout and password not in planned.stdout
+    for value in (password, "rogue"):
+        assert value.encode() not in plan_file.read_bytes()
+        assert base64.b64encode(value.encode())[:12] not in plan_file.read_bytes()
+    applied = ccmsctl("apply", str(plan_file), cwd=lab)
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert "rogue" not in secrets_file.read_text()
+    # nothing the apply leaves behind holds the value: no staged copy, no Ansible log
+    left = [p for p in (folder / "runs").rglob("*") if p.is_file()]
+    assert left and not [p for p in left if password.encode() in p.read_bytes()]
+    assert ccmsctl("plan", str(EXAMPLE), cwd=lab).stdout.strip() == "No changes."
 
 
 def test_hand_edit_shows_as_drift_and_json(lab: Path) -> None:
@@ -162,6 +198,7 @@ def test_config_failing_its_check_is_rolled_back_and_the_twin_untouched(lab: Pat
             "reason": "update",
             "before": None,
             "after": base64.b64encode(broken).decode(),
+            "sensitive": False,
         }
     )
     plan_file.write_text(json.dumps(saved))

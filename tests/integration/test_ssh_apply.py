@@ -5,6 +5,8 @@ answering the health gate, and pytest-testinfra checking the hosts over the same
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import subprocess
 import sys
@@ -13,18 +15,66 @@ from pathlib import Path
 
 import pytest
 import testinfra
+from ansible.parsing.vault import VaultLib, VaultSecret
 
 from ccmsctl.apply.health import answers_options
 from tests.conftest import BASE, ccmsctl, wait_for_line
+from tests.integration.realworld import served_subject
 from tests.integration.sshd import PORT, Fleet, start_fleet
 
 pytestmark = pytest.mark.slow
 HOSTS = {"a-edge": "10.1.0.1", "a-pbx": "10.1.0.2", "b-edge": "10.2.0.1", "b-pbx": "10.2.0.2"}
 
 
+TRUNK_PASSWORD = "trunk;Pass-0123"
+SECURE_TRUNK = """---
+kind: Trunk
+name: secure
+carrier: Secure Telecom
+sites: [site-a]
+transport: tls
+peers: [{address: 203.0.113.9, port: 5061}]
+channels: 30
+auth: {username: lotus, password: {secret: env:CCMS_TEST_TRUNK_PASSWORD}}
+"""
+SITE_TLS = """tls:
+  certificate: {secret: vault:secrets/tls.yml#certificate}
+  private_key: {secret: vault:secrets/tls.yml#private_key}
+"""
+
+
+def _with_secrets(estate: Path, folder: Path) -> dict[str, str]:
+    """A TLS trunk with a password for site-a, and site-a's certificate in an Ansible Vault
+    beside the estate: the environment the commands then need."""
+    (estate / "voice.yaml").write_text((estate / "voice.yaml").read_text() + SECURE_TRUNK)
+    sites = (estate / "sites.yaml").read_text()
+    site_a = "hosts:\n  - {name: a-edge"
+    (estate / "sites.yaml").write_text(sites.replace(site_a, SITE_TLS + site_a, 1))
+    key, certificate = folder / "tls.key", folder / "tls.pem"
+    command = ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt"]
+    command += ["ec_paramgen_curve:prime256v1", "-nodes", "-days", "30"]
+    command += ["-subj", "/CN=site-a.cc.fixture.example", "-keyout", str(key)]
+    subprocess.run(
+        [*command, "-out", str(certificate)],
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
+    content = json.dumps({"certificate": certificate.read_text(), "private_key": key.read_text()})
+    password = folder / "vault-password"
+    password.write_text("vault password for the test\n")
+    vault = VaultLib([("default", VaultSecret(b"vault password for the test"))])
+    (estate / "secrets").mkdir()
+    (estate / "secrets" / "tls.yml").write_bytes(vault.encrypt(content))
+    return {
+        "CCMS_TEST_TRUNK_PASSWORD": TRUNK_PASSWORD,
+        "ANSIBLE_VAULT_PASSWORD_FILE": str(password),
+    }
+
+
 @pytest.fixture(scope="module")
 def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Fleet, Path]]:
-    """The fleet, and the base estate moved onto its addresses."""
+    """The fleet, and the base estate (with a TLS trunk) moved onto its addresses."""
     folder = tmp_path_factory.mktemp("ssh-apply")
     started = start_fleet(list(HOSTS), folder / "fleet", first=11)
     estate = folder / "estate"
@@ -33,9 +83,17 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Fleet, Pat
     for name, address in HOSTS.items():
         sites = sites.replace(f"address: {address}}}", f"address: {started.hosts[name].address}}}")
     (estate / "sites.yaml").write_text(sites)
+    environment = _with_secrets(estate, folder)
+    saved = {name: os.environ.get(name) for name in environment}
+    os.environ.update(environment)
     try:
         yield started, estate
     finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
         for host in started.hosts.values():
             host.stop()
 
@@ -77,6 +135,20 @@ def test_apply_installs_over_ssh_and_the_edges_answer(fleet: tuple[Fleet, Path])
     edge = infra(hosts, "b-edge")
     assert edge.file("/etc/kamailio/kamailio.cfg").contains("ccmsctl")
     assert edge.run("kamailio -c -f /etc/kamailio/kamailio.cfg").rc == 0
+    # secrets: the trunk's password on site-a's PBX, site-a's certificate on its edge, each
+    # readable by its service's group only, and on no other host
+    secrets = pbx.file("/etc/asterisk/pjsip_secrets.conf")
+    assert (secrets.user, secrets.group, secrets.mode) == ("root", "asterisk", 0o640)
+    assert "password=trunk\\;Pass-0123\n" in secrets.content_string  # ; escaped for Asterisk
+    key = infra(hosts, "a-edge").file("/etc/kamailio/tls/server.key")
+    assert (key.user, key.group, key.mode) == ("root", "kamailio", 0o640)
+    assert pbx.file("/var/lib/ccmsctl/record.json").mode == 0o600
+    assert not infra(hosts, "b-pbx").file("/etc/asterisk/pjsip_secrets.conf").exists
+    assert not edge.file("/etc/kamailio/tls").exists
+    assert served_subject(hosts.hosts["a-edge"].address) == "CN = site-a.cc.fixture.example"
+    assert TRUNK_PASSWORD not in out + err
+    runs = [p for p in (hosts.key.parent / ".ccmsctl" / "runs").rglob("*") if p.is_file()]
+    assert runs and not [p for p in runs if TRUNK_PASSWORD.encode() in p.read_bytes()]
 
 
 def test_a_second_apply_changes_nothing(fleet: tuple[Fleet, Path]) -> None:

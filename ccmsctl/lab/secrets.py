@@ -1,0 +1,65 @@
+"""The lab's own secrets: the estate's references are for production, so the lab makes up a
+value for each (a password per reference, one self-signed certificate and key for every TLS
+listener), keeps them in its folder readable by this user only, and hands the same value
+out every time, so a second apply changes nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+from pathlib import Path
+
+from ccmsctl.apply.secrets import SecretError
+from ccmsctl.artifacts import Secret
+
+PASSWORDS = "secrets.json"
+TLS = {"tls-certificate": "tls/lab.pem", "tls-private-key": "tls/lab.key"}
+
+
+def _write_private(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    temporary = path.with_name(f".{path.name}.tmp")
+    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(handle, "w", encoding="utf-8") as stream:
+        stream.write(text)
+    temporary.replace(path)
+
+
+def _passwords(folder: Path) -> dict[str, str]:
+    path = folder / PASSWORDS
+    if not path.is_file():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {str(k): str(v) for k, v in data.items()}
+
+
+def _tls_pair(folder: Path) -> None:
+    """The lab's certificate and key, made with openssl the first time they are asked for."""
+    key, certificate = folder / TLS["tls-private-key"], folder / TLS["tls-certificate"]
+    if key.is_file() and certificate.is_file():
+        return
+    key.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    command = ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt"]
+    command += ["ec_paramgen_curve:prime256v1", "-nodes", "-days", "825"]
+    command += ["-subj", "/CN=ccmsctl lab", "-keyout", str(key), "-out", str(certificate)]
+    try:
+        subprocess.run(command, capture_output=True, check=True, timeout=60)
+    except (OSError, subprocess.SubprocessError) as error:
+        raise SecretError(
+            f"the lab cannot make its TLS certificate with openssl: {error}"
+        ) from None
+    key.chmod(0o600)
+
+
+def lab_secret(folder: Path, secret: Secret) -> str:
+    """The lab's value for `secret`, made the first time it is asked for."""
+    if secret.kind in TLS:
+        _tls_pair(folder)
+        return (folder / TLS[secret.kind]).read_text(encoding="utf-8")
+    passwords = _passwords(folder)
+    if secret.reference not in passwords:
+        passwords[secret.reference] = secrets.token_urlsafe(18)
+        _write_private(folder / PASSWORDS, json.dumps(passwords, indent=2, sort_keys=True) + "\n")
+    return passwords[secret.reference]
