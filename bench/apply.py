@@ -3,7 +3,7 @@
     python bench/apply.py [--rounds 1]
 
 Both estates have the same shape, ten times over: a twin pair of sites is five hosts (each
-site an edge and a PBX, the primary also a monitor); the 5-host estate is one pair, the
+site an edge and a PBX, the primary a second PBX); the 5-host estate is one pair, the
 50-host estate ten pairs. The script brings the lab up, times `ccmsctl apply --auto-approve`
 of the whole estate (Ansible forks run the hosts of a wave in parallel; the two sides of
 every pair go in two waves), and takes the lab down. Target: the 50-host apply takes less
@@ -24,10 +24,10 @@ FIRST = 862150000000
 
 
 def site(index: int) -> str:
-    roles = ["edge", "pbx", "monitor"] if index % 2 == 0 else ["edge", "pbx"]
+    roles = [("edge", "edge"), ("pbx", "pbx")] + ([("pbx-2", "pbx")] if index % 2 == 0 else [])
     hosts = "\n".join(
-        f"  - {{name: s{index:02d}-{role}, roles: [{role}], address: 10.{index}.0.{k}}}"
-        for k, role in enumerate(roles, start=1)
+        f"  - {{name: s{index:02d}-{name}, roles: [{role}], address: 10.{index}.0.{k}}}"
+        for k, (name, role) in enumerate(roles, start=1)
     )
     return (
         f"kind: Site\nname: site-{index:02d}\ncountry: CN\nregion: cn-east\n"

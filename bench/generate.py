@@ -23,7 +23,7 @@ def site_doc(index: int) -> str:
     country = COUNTRIES[index]
     hosts = "\n".join(
         f"  - {{name: s{index:02d}-{role}-{n}, roles: [{role}], address: 10.{index}.{k}.{n}}}"
-        for k, role in enumerate(["edge", "pbx", "recorder"], start=1)
+        for k, role in enumerate(["edge", "pbx"], start=1)
         for n in (1, 2)
     )
     return (

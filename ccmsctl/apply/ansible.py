@@ -68,7 +68,8 @@ class HostRun:
     staging: Path
     files: tuple[str, ...]
     remove: tuple[str, ...] = ()
-    connection: Mapping[str, str] = field(default_factory=lambda: {"ansible_connection": "local"})
+    # how Ansible connects to the host, and the inventory's settings for the roles
+    connection: Mapping[str, Any] = field(default_factory=lambda: {"ansible_connection": "local"})
     access: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # secrets: mode, group
 
     def variables(self) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from ccmsctl.apply.netdev import PushResult
 from ccmsctl.artifacts import DeviceIntent, Secret
@@ -27,7 +27,8 @@ class TargetHost:
     root: str
     address: str
     lab: bool
-    connection: Mapping[str, str] = field(default_factory=lambda: {"ansible_connection": "local"})
+    # how Ansible connects to the host, and the inventory's settings for the roles
+    connection: Mapping[str, Any] = field(default_factory=lambda: {"ansible_connection": "local"})
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
-"""The estate's Ansible inventory: every host with its address, site and roles, grouped by
-site, role, twin side and burst pool, so the playbooks run from ansible-playbook or AWX too."""
+"""The estate's Ansible inventory: every host with its address, site, roles and the Debian
+packages those need, grouped by site, role, twin side and burst pool, so the playbooks run
+from ansible-playbook or AWX too."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from dataclasses import dataclass
 from ccmsctl.compile.asterisk import recording_folders
 from ccmsctl.compile.header import header
 from ccmsctl.compile.render import Renderer
+from ccmsctl.compile.views import takes_tls
 from ccmsctl.model.burstpool import BurstPool
 from ccmsctl.model.kinds import Estate
-from ccmsctl.model.site import Site
+from ccmsctl.model.site import Host, Site
 from ccmsctl.model.twinpair import TwinPair
 
 
@@ -23,6 +25,21 @@ class InventoryHost:
     site: str
     roles: tuple[str, ...]
     recording_folders: tuple[str, ...] = ()
+    packages: tuple[str, ...] = ()
+
+
+# The Debian packages each role runs on (Asterisk comes from the operator's own repository:
+# Debian has none), and what a TLS listener adds.
+ROLE_PACKAGES = {"edge": ("kamailio", "keepalived"), "pbx": ("asterisk",)}
+TLS_PACKAGES = ("kamailio-tls-modules",)
+
+
+def host_packages(host: Host, tls: bool) -> tuple[str, ...]:
+    """What the packages role installs on `host`; `tls`: its site's edges listen for TLS."""
+    packages = [package for role in host.roles for package in ROLE_PACKAGES[role]]
+    if tls and "edge" in host.roles:
+        packages += TLS_PACKAGES
+    return tuple(sorted(set(packages)))
 
 
 @dataclass(frozen=True)
@@ -46,6 +63,7 @@ def compile_inventory(estate: Estate, renderer: Renderer) -> bytes:
             site.name,
             tuple(host.roles),
             recording_folders(estate, site) if "pbx" in host.roles else (),
+            host_packages(host, takes_tls(estate, site)),
         )
         for site in sites
         for host in sorted(site.hosts, key=lambda h: h.name)

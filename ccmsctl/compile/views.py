@@ -101,14 +101,24 @@ def _pbx_targets(site: Site, priority: int) -> list[Target]:
     ]
 
 
+def site_trunks(estate: Estate, site: Site) -> list[Trunk]:
+    """The trunks that reach `site`'s edges, by name."""
+    return sorted(
+        (trunk for trunk in estate.of(Trunk) if site.name in trunk.sites), key=lambda t: t.name
+    )
+
+
+def takes_tls(estate: Estate, site: Site) -> bool:
+    """Whether the site's edges listen for TLS: a trunk of the site uses it."""
+    return any(trunk.transport == "tls" for trunk in site_trunks(estate, site))
+
+
 def edge_site_view(estate: Estate, site: Site) -> EdgeView:
     """What every edge of `site` needs to know; `for_host` adds what is the host's own."""
     sites = estate.index(Site)
     order = {name: index for index, name in enumerate(sorted(sites))}
     pair, twin = estate.twin_of(site.name)
-    trunks = sorted(
-        (trunk for trunk in estate.of(Trunk) if site.name in trunk.sites), key=lambda t: t.name
-    )
+    trunks = site_trunks(estate, site)
     carried = {trunk.name for trunk in trunks}
     ranges = [numbers for numbers in estate.of(NumberRange) if numbers.trunk in carried]
 
@@ -153,7 +163,6 @@ def edge_site_view(estate: Estate, site: Site) -> EdgeView:
         },
         key=lambda entry: (entry.group, entry.tag, entry.address),
     )
-    transports = {trunk.transport for trunk in trunks}
     check = pair.health_check if pair else None
     sources = {
         f"Site/{site.name}",
@@ -170,7 +179,7 @@ def edge_site_view(estate: Estate, site: Site) -> EdgeView:
         config_dir="",
         run_dir="",
         listen=(),
-        tls="tls" in transports,
+        tls=any(trunk.transport == "tls" for trunk in trunks),
         fr_timer_ms=max(2000, int(check.timeout.total_seconds() * 1000)) if check else 2000,
         ping_interval=max(1, int(check.interval.total_seconds())) if check else 10,
         probing_threshold=check.failures if check else 3,

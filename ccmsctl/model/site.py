@@ -10,7 +10,7 @@ from ccmsctl.model.base import Document, Model
 from ccmsctl.model.secret import SecretRef
 from ccmsctl.model.types import Address, Country, Name, Text, TimeZone
 
-HostRole = Literal["edge", "pbx", "recorder", "monitor"]
+HostRole = Literal["edge", "pbx"]
 
 
 class Host(Model):

@@ -1,15 +1,22 @@
 """The hosts of an Ansible inventory (a file or a folder, in any format Ansible reads), as
-ccmsctl reaches them over SSH: address, port, user, key, extra SSH options, become."""
+ccmsctl reaches them over SSH: address, port, user, key, extra SSH options, become; and the
+operator's settings for the roles (SETTINGS), passed on to the run."""
 
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ansible.inventory.manager import InventoryManager
 from ansible.parsing.dataloader import DataLoader
 from ansible.vars.manager import VariableManager
+
+# What an inventory may set for the roles: pinned package versions, and whether ccmsctl
+# installs packages at all (false where the host's software is managed otherwise).
+SETTINGS = ("ccms_package_versions", "ccms_manage_packages")
 
 
 class InventoryError(Exception):
@@ -26,10 +33,12 @@ class SshHost:
     options: tuple[str, ...] = ()  # ansible_ssh_common_args, split
     become: bool = False
     python: str = "/usr/bin/python3"  # ansible_python_interpreter
+    settings: Mapping[str, Any] = field(default_factory=dict)  # of SETTINGS
 
-    def connection(self) -> dict[str, str]:
-        """Ansible's connection variables for the host."""
-        found = {
+    def connection(self) -> dict[str, Any]:
+        """Ansible's connection variables for the host, and the inventory's settings."""
+        found: dict[str, Any] = {
+            **self.settings,
             "ansible_connection": "ssh",
             "ansible_host": self.address,
             "ansible_port": str(self.port),
@@ -71,6 +80,7 @@ def read_inventory(source: Path) -> dict[str, SshHost]:
             tuple(shlex.split(str(found.get("ansible_ssh_common_args", "")))),
             str(found.get("ansible_become", "false")).lower() in ("true", "yes", "1"),
             str(found.get("ansible_python_interpreter", "/usr/bin/python3")),
+            {name: found[name] for name in SETTINGS if name in found},
         )
     if not hosts:
         raise InventoryError(f"{source} is not an Ansible inventory with hosts")

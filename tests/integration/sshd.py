@@ -6,7 +6,9 @@ and its own /etc/kamailio, /etc/asterisk, /var/lib/ccmsctl, ..., so ccmsctl's pr
 code path (a root of "/") is what runs, and nothing reaches the machine's own folders. Two
 programs are stand-ins, each saying so (tests/integration/standins/): systemctl, as systemd
 cannot be these hosts' service manager (it runs the real Kamailio), and asterisk, until the
-tests build Asterisk. Logins are
+tests build Asterisk. The asterisk stand-in comes as a Debian package (asterisk 22.0.0-1)
+from a local repository, the only one the hosts' apt knows, so the roles' package install
+runs for real with apt-get (Kamailio and keepalived are installed already). Logins are
 root with a key made for the test; each host has its own host key, listed in a known_hosts
 file the inventory names.
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import hashlib
 import os
 import shlex
 import signal
@@ -73,7 +76,12 @@ class SshdHost:
             # what Debian's asterisk package would have made, and the stand-ins
             "groupadd -r asterisk; useradd -r -g asterisk -M -s /usr/sbin/nologin asterisk; "
             f"install -m 0755 {STANDINS}/systemctl /usr/bin/systemctl; "
-            f"install -m 0755 {STANDINS}/asterisk /usr/sbin/asterisk; "
+            # apt knows only the test's repository, read as root (the _apt user cannot
+            # reach the test's private folders)
+            "rm -f /etc/apt/sources.list.d/*; "
+            "echo 'APT::Sandbox::User \"root\";' > /etc/apt/apt.conf.d/99ccmsctl-test; "
+            f"echo 'deb [trusted=yes] file:{self.folder.parent / 'repository'} ./' "
+            "> /etc/apt/sources.list; "
             f"exec {SSHD} -D -e -f {shlex.quote(str(config))}"
         )
         log = (self.folder / "sshd.log").open("ab")
@@ -188,9 +196,41 @@ class Fleet:
         return done.stdout if done.returncode == 0 else None
 
 
+ASTERISK_STAND_IN = "22.0.0-1"
+
+
+def stand_in_repository(folder: Path) -> None:
+    """A flat Debian repository in `folder`, holding the asterisk stand-in as a package."""
+    build = folder / "asterisk-package"
+    (build / "DEBIAN").mkdir(parents=True)
+    control = (
+        f"Package: asterisk\nVersion: {ASTERISK_STAND_IN}\nArchitecture: all\n"
+        "Maintainer: ccmsctl tests <tests@example.invalid>\n"
+        "Description: stand-in for Asterisk on the tests' sshd hosts\n"
+    )
+    (build / "DEBIAN" / "control").write_text(control)
+    (build / "usr" / "sbin").mkdir(parents=True)
+    program = build / "usr" / "sbin" / "asterisk"
+    program.write_bytes((STANDINS / "asterisk").read_bytes())
+    program.chmod(0o755)
+    folder.mkdir(exist_ok=True)
+    deb = folder / f"asterisk_{ASTERISK_STAND_IN}_all.deb"
+    subprocess.run(
+        ["dpkg-deb", "--root-owner-group", "--build", str(build), str(deb)],
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
+    digest = hashlib.sha256(deb.read_bytes()).hexdigest()
+    (folder / "Packages").write_text(
+        f"{control}Filename: ./{deb.name}\nSize: {deb.stat().st_size}\nSHA256: {digest}\n\n"
+    )
+
+
 def start_fleet(names: list[str], folder: Path, first: int = 1) -> Fleet:
     """sshd hosts for `names` on 127.9.0.<first>, <first+1>, ..."""
     folder.mkdir(parents=True, exist_ok=True)
+    stand_in_repository(folder / "repository")
     key = folder / "client_ed25519"
     keygen(key)
     hosts = {

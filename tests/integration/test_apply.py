@@ -268,12 +268,12 @@ def test_a_host_the_lab_has_no_address_for_is_named(lab: Path, tmp_path: Path) -
     shutil.copytree(EXAMPLE, grown)
     site = grown / "sites" / "hongkong.yaml"
     text = site.read_text()
-    extra = "  - name: hk1-mon-2\n    roles: [monitor]\n    address: 10.30.4.42\n"
-    site.write_text(text.replace("  - name: hk1-mon-1\n", extra + "  - name: hk1-mon-1\n"))
+    extra = "  - name: hk1-pbx-2\n    roles: [pbx]\n    address: 10.30.2.22\n"
+    site.write_text(text.replace("  - name: hk1-pbx-1\n", extra + "  - name: hk1-pbx-1\n"))
     planned = ccmsctl("plan", str(grown), cwd=lab)
     assert planned.returncode == 1, planned.stdout + planned.stderr
-    assert "the lab has no address for host hk1-mon-2" in planned.stderr
+    assert "the lab has no address for host hk1-pbx-2" in planned.stderr
     assert "Traceback" not in planned.stderr
     kept = json.loads((lab / ".ccmsctl" / "lab" / "lab.json").read_text())
     addresses = kept["addresses"]["hosts"]
-    assert "hk1-mon-2" not in addresses and addresses["hk1-mon-1"].startswith("127.0.")
+    assert "hk1-pbx-2" not in addresses and addresses["hk1-pbx-1"].startswith("127.0.")

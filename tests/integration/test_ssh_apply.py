@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -18,9 +19,10 @@ import testinfra
 from ansible.parsing.vault import VaultLib, VaultSecret
 
 from ccmsctl.apply.health import answers_options
+from ccmsctl.lab.fakedevice.seed import seed_config
 from tests.conftest import BASE, ccmsctl, wait_for_line
 from tests.integration.realworld import served_subject
-from tests.integration.sshd import PORT, Fleet, start_fleet
+from tests.integration.sshd import ASTERISK_STAND_IN, PORT, Fleet, start_fleet
 
 pytestmark = pytest.mark.slow
 HOSTS = {"a-edge": "10.1.0.1", "a-pbx": "10.1.0.2", "b-edge": "10.2.0.1", "b-pbx": "10.2.0.2"}
@@ -43,10 +45,51 @@ SITE_TLS = """tls:
 """
 
 
+DEVICE_PASSWORD = "device-Pass-4567"
+DEVICE_ADDRESS = "127.9.1.1"
+SWITCH = f"""---
+kind: NetworkDevice
+name: b-sw
+site: site-b
+platform: arista_eos
+management: {DEVICE_ADDRESS}
+port: 2022
+credentials: {{username: ccmsctl, password: {{secret: env:CCMS_TEST_DEVICE_PASSWORD}}}}
+voice_vlan: {{id: 120, name: voice, subnet: 10.2.0.0/16}}
+access_ports: [Ethernet1, Ethernet2]
+uplinks: [Ethernet48]
+"""
+
+
+@contextmanager
+def switch(folder: Path) -> Iterator[Path]:
+    """A fake Arista switch at the device's own address, as the estate names it (not a lab
+    device: its password is the one the estate's env: reference resolves to); its running
+    configuration's file."""
+    folder.mkdir()
+    password, state = folder / "password", folder / "running.cfg"
+    password.write_text(DEVICE_PASSWORD + "\n")
+    state.write_text(seed_config("arista_eos", "b-sw", ("Ethernet1", "Ethernet2", "Ethernet48")))
+    command = [sys.executable, "-m", "ccmsctl.lab.fakedevice", "--address", DEVICE_ADDRESS]
+    command += ["--port", "2022", "--platform", "arista_eos", "--hostname", "b-sw"]
+    command += ["--username", "ccmsctl", "--password-file", str(password), "--state", str(state)]
+    device = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_for_line(device, "b-sw: arista_eos on", timeout=30)
+        yield state
+    finally:
+        device.terminate()
+        try:
+            device.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            device.kill()
+            device.wait(timeout=10)
+
+
 def _with_secrets(estate: Path, folder: Path) -> dict[str, str]:
     """A TLS trunk with a password for site-a, and site-a's certificate in an Ansible Vault
     beside the estate: the environment the commands then need."""
-    (estate / "voice.yaml").write_text((estate / "voice.yaml").read_text() + SECURE_TRUNK)
+    (estate / "voice.yaml").write_text((estate / "voice.yaml").read_text() + SECURE_TRUNK + SWITCH)
     sites = (estate / "sites.yaml").read_text()
     site_a = "hosts:\n  - {name: a-edge"
     (estate / "sites.yaml").write_text(sites.replace(site_a, SITE_TLS + site_a, 1))
@@ -68,13 +111,14 @@ def _with_secrets(estate: Path, folder: Path) -> dict[str, str]:
     (estate / "secrets" / "tls.yml").write_bytes(vault.encrypt(content))
     return {
         "CCMS_TEST_TRUNK_PASSWORD": TRUNK_PASSWORD,
+        "CCMS_TEST_DEVICE_PASSWORD": DEVICE_PASSWORD,
         "ANSIBLE_VAULT_PASSWORD_FILE": str(password),
     }
 
 
 @pytest.fixture(scope="module")
-def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Fleet, Path]]:
-    """The fleet, and the base estate (with a TLS trunk) moved onto its addresses."""
+def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Fleet, Path, Path]]:
+    """The fleet, and the base estate (with a TLS trunk and a switch) on its addresses."""
     folder = tmp_path_factory.mktemp("ssh-apply")
     started = start_fleet(list(HOSTS), folder / "fleet", first=11)
     estate = folder / "estate"
@@ -84,10 +128,14 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Fleet, Pat
         sites = sites.replace(f"address: {address}}}", f"address: {started.hosts[name].address}}}")
     (estate / "sites.yaml").write_text(sites)
     environment = _with_secrets(estate, folder)
+    inventory = started.inventory.read_text()
+    pin = f'    ccms_package_versions: {{asterisk: "{ASTERISK_STAND_IN}"}}\n'
+    started.inventory.write_text(inventory.replace("  vars:\n", "  vars:\n" + pin, 1))
     saved = {name: os.environ.get(name) for name in environment}
     os.environ.update(environment)
     try:
-        yield started, estate
+        with switch(folder / "b-sw") as running:
+            yield started, estate, running
     finally:
         for name, value in saved.items():
             if value is None:
@@ -113,8 +161,8 @@ def infra(fleet: Fleet, name: str) -> testinfra.host.Host:
     )
 
 
-def test_apply_installs_over_ssh_and_the_edges_answer(fleet: tuple[Fleet, Path]) -> None:
-    hosts, estate = fleet
+def test_apply_installs_over_ssh_and_the_edges_answer(fleet: tuple[Fleet, Path, Path]) -> None:
+    hosts, estate, running = fleet
     inventory = str(hosts.inventory)
     code, out, err = run(hosts, "apply", str(estate), "--target", inventory, "--auto-approve")
     assert code == 0, out + err
@@ -131,6 +179,11 @@ def test_apply_installs_over_ssh_and_the_edges_answer(fleet: tuple[Fleet, Path])
     assert pbx.file("/etc/cron.d/ccmsctl-retention").contains("root find /var/spool/asterisk")
     folder = pbx.file("/var/spool/asterisk/recording/rec")
     assert folder.is_directory and folder.user == "asterisk" and folder.mode == 0o750
+    # the PBX's software came from apt at the version the inventory pins, before its files
+    asterisk = pbx.package("asterisk")
+    assert asterisk.is_installed and asterisk.version == ASTERISK_STAND_IN
+    assert "a-pbx: Install the roles' packages: changed" in out
+    assert "a-edge: Install the roles' packages: ok" in out  # Kamailio was there already
     assert pbx.file("/var/lib/ccmsctl-test-services/asterisk-commands").contains("core reload")
     edge = infra(hosts, "b-edge")
     assert edge.file("/etc/kamailio/kamailio.cfg").contains("ccmsctl")
@@ -146,26 +199,31 @@ def test_apply_installs_over_ssh_and_the_edges_answer(fleet: tuple[Fleet, Path])
     assert not infra(hosts, "b-pbx").file("/etc/asterisk/pjsip_secrets.conf").exists
     assert not edge.file("/etc/kamailio/tls").exists
     assert served_subject(hosts.hosts["a-edge"].address) == "CN = site-a.cc.fixture.example"
-    assert TRUNK_PASSWORD not in out + err
+    # the switch, reached at the estate's own address with the env: reference's password
+    assert "b-sw: voice config:" in out and "saved" in out
+    config = running.read_text()
+    assert "vlan 120\n  name voice" in config and "switchport phone vlan 120" in config
+    for secret in (TRUNK_PASSWORD, DEVICE_PASSWORD):
+        assert secret not in out + err
     runs = [p for p in (hosts.key.parent / ".ccmsctl" / "runs").rglob("*") if p.is_file()]
     assert runs and not [p for p in runs if TRUNK_PASSWORD.encode() in p.read_bytes()]
 
 
-def test_a_second_apply_changes_nothing(fleet: tuple[Fleet, Path]) -> None:
-    hosts, estate = fleet
+def test_a_second_apply_changes_nothing(fleet: tuple[Fleet, Path, Path]) -> None:
+    hosts, estate, _ = fleet
     inventory = str(hosts.inventory)
     code, out, err = run(hosts, "apply", str(estate), "--target", inventory, "--auto-approve")
     assert code == 0, out + err
-    assert "Apply complete. No changes. Ansible changed=0." in out
+    assert "Apply complete. No changes. Ansible changed=0, network devices changed=0." in out
     code, out, err = run(hosts, "plan", str(estate), "--target", inventory)
     assert code == 0, out + err
     assert out.rstrip().endswith("No changes.")
 
 
 def test_a_saved_plan_puts_a_hand_edit_back_and_is_stale_after_another(
-    fleet: tuple[Fleet, Path],
+    fleet: tuple[Fleet, Path, Path],
 ) -> None:
-    hosts, estate = fleet
+    hosts, estate, _ = fleet
     inventory = str(hosts.inventory)
     queues = hosts.read("b-pbx", "/etc/asterisk/queues.conf")
     assert queues is not None
@@ -185,8 +243,8 @@ def test_a_saved_plan_puts_a_hand_edit_back_and_is_stale_after_another(
     assert hosts.read("b-pbx", "/etc/asterisk/queues.conf") == queues
 
 
-def test_a_host_lost_mid_apply_rolls_its_wave_back(fleet: tuple[Fleet, Path]) -> None:
-    hosts, estate = fleet
+def test_a_host_lost_mid_apply_rolls_its_wave_back(fleet: tuple[Fleet, Path, Path]) -> None:
+    hosts, estate, _ = fleet
     drifted = {}
     for host, path in (
         ("b-pbx", "/etc/asterisk/queues.conf"),

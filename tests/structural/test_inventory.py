@@ -37,6 +37,14 @@ def test_ansible_reads_the_generated_inventory(example_build: Path) -> None:
     assert all(h.startswith("sh1-") for h in inventory["twin_shanghai_primary"]["hosts"])
     variables = inventory["_meta"]["hostvars"]
     assert variables["sh1-edge-1"]["ansible_host"] == "10.10.1.11"
-    assert variables["hk1-pbx-1"]["ccms_roles"] == ["pbx", "recorder"]
+    assert variables["hk1-pbx-1"]["ccms_roles"] == ["pbx"]
+    assert variables["hk1-pbx-1"]["ccms_packages"] == ["asterisk"]
+    # hk-1 takes a TLS trunk: its edge needs Kamailio's TLS modules, sh-1's edges do not
+    assert variables["hk1-edge-1"]["ccms_packages"] == [
+        "kamailio",
+        "kamailio-tls-modules",
+        "keepalived",
+    ]
+    assert variables["sh1-edge-1"]["ccms_packages"] == ["kamailio", "keepalived"]
     # burst pools are groups with their sizing as variables; cloud nodes join them at scale-out
     assert {"burst_cn_east_burst", "burst_ap_sg_burst"} <= set(inventory["all"]["children"])

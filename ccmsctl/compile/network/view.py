@@ -56,7 +56,7 @@ def network_view(estate: Estate, device: NetworkDevice) -> NetworkView:
     for name, why in ((device.site, "site"), (twin, "twin site")):
         site = sites.get(name or "")
         for host in sorted(site.hosts, key=lambda h: h.name) if site else []:
-            if {"edge", "pbx", "recorder"} & set(host.roles):
+            if {"edge", "pbx"} & set(host.roles):
                 found.setdefault(
                     str(host.address),
                     Source(
