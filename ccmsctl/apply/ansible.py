@@ -159,6 +159,8 @@ def run_playbook(
             "PATH": f"{Path(ansible_playbook()).parent}{os.pathsep}{os.environ.get('PATH', '')}",
             "ANSIBLE_ROLES_PATH": str(tooling.roles()),
             "ANSIBLE_LIBRARY": str(tooling.playbooks() / "library"),
+            # ansible-runner turns host key checking off unless told: keys are always checked
+            "ANSIBLE_HOST_KEY_CHECKING": "True",
             "ANSIBLE_NOCOLOR": "1",
             "ANSIBLE_RETRY_FILES_ENABLED": "0",
             "ANSIBLE_PIPELINING": "1",

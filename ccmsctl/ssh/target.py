@@ -64,7 +64,10 @@ def ssh_command(host: SshHost, remote: str) -> list[str]:
 
 def read_state(host: SshHost, paths: Sequence[str]) -> HostState:
     """The host's record and files, over one SSH connection; SshError naming the host."""
-    remote = "python3 -c " + shlex.quote(_READ)
+    python = "python3" if host.python.startswith("auto") else host.python
+    # isolated, without site: the standard library is all the script needs, and the start
+    # of an interpreter is a good part of what each host costs
+    remote = f"{shlex.quote(python)} -I -S -c {shlex.quote(_READ)}"
     if host.become:
         remote = "sudo -n " + remote
     request = json.dumps({"record": RECORD, "paths": sorted(paths)})

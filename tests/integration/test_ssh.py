@@ -128,6 +128,13 @@ def test_become_reads_through_sudo_and_a_user_without_it_is_named(
     assert code == 1, out + err
     assert f"a-edge ({address}:{PORT}): sudo" in err
     assert "b-edge" not in err
+    # apply reads the same way first: refused with the same error, no host touched
+    command = ("apply", str(BASE), "--target", str(inventory), "--auto-approve")
+    applied = ccmsctl(*command, cwd=fleet.key.parent)
+    assert applied.returncode == 1, applied.stdout + applied.stderr
+    assert f"a-edge ({address}:{PORT}): sudo" in applied.stderr
+    assert "Traceback" not in applied.stderr
+    assert fleet.read("b-edge", "/var/lib/ccmsctl/record.json") is None
     rule = b"ccms-operator ALL=(root) NOPASSWD: ALL\n"
     fleet.put("a-edge", "/etc/sudoers.d/ccms-operator", rule)
     code, out, err = plan(fleet, inventory)

@@ -10,7 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -243,6 +243,26 @@ def test_a_saved_plan_puts_a_hand_edit_back_and_is_stale_after_another(
     assert hosts.read("b-pbx", "/etc/asterisk/queues.conf") == queues
 
 
+def apply_meanwhile(
+    hosts: Fleet, estate: Path, line: str, meanwhile: Callable[[], None]
+) -> tuple[int, str, str]:
+    """Apply the estate, and do `meanwhile` once the apply printed `line`."""
+    command = [sys.executable, "-m", "ccmsctl", "apply", str(estate)]
+    command += ["--target", str(hosts.inventory), "--auto-approve"]
+    apply = subprocess.Popen(
+        command, cwd=hosts.key.parent, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        wait_for_line(apply, line)
+        meanwhile()
+        out, err = apply.communicate(timeout=300)
+    finally:
+        if apply.poll() is None:
+            apply.kill()
+            apply.wait(timeout=30)
+    return apply.returncode, out, err
+
+
 def test_a_host_lost_mid_apply_rolls_its_wave_back(fleet: tuple[Fleet, Path, Path]) -> None:
     hosts, estate, _ = fleet
     drifted = {}
@@ -255,24 +275,13 @@ def test_a_host_lost_mid_apply_rolls_its_wave_back(fleet: tuple[Fleet, Path, Pat
         assert content is not None
         drifted[host] = (path, content, content + b"# by hand\n")
         hosts.put(host, path, drifted[host][2])
-    command = [sys.executable, "-m", "ccmsctl", "apply", str(estate)]
-    command += ["--target", str(hosts.inventory), "--auto-approve"]
-    apply = subprocess.Popen(
-        command,
-        cwd=hosts.key.parent,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    code, out, err = apply_meanwhile(
+        hosts,
+        estate,
+        "wave 1: healthy",
+        hosts.hosts["a-pbx"].stop,  # gone before wave 2
     )
-    try:
-        wait_for_line(apply, "wave 1: healthy")
-        hosts.hosts["a-pbx"].stop()  # the host is gone before wave 2 reaches it
-        out, err = apply.communicate(timeout=300)
-    finally:
-        if apply.poll() is None:
-            apply.kill()
-            apply.wait(timeout=30)
-    assert apply.returncode == 1, out + err
+    assert code == 1, out + err
     assert "error: apply failed on a-pbx" in err
     assert "rolled back: a-edge, a-pbx" in err
     path, compiled, by_hand = drifted["a-edge"]
@@ -280,3 +289,30 @@ def test_a_host_lost_mid_apply_rolls_its_wave_back(fleet: tuple[Fleet, Path, Pat
     path, compiled, by_hand = drifted["b-pbx"]
     assert hosts.read("b-pbx", path) == compiled  # the wave before stays applied
     assert answers_options(hosts.hosts["a-edge"].address, wait=5)
+
+
+def test_a_host_key_that_changes_mid_apply_is_refused_by_ansible_too(
+    fleet: tuple[Fleet, Path, Path],
+) -> None:
+    """The plan's read checks host keys; so does every connection Ansible makes afterwards
+    (ansible-runner would switch that off): a host whose key changes between the read and
+    its wave is not written to."""
+    hosts, estate, _ = fleet
+    for name in ("a-pbx", "a-edge"):  # back, as new machines: every file of theirs to add
+        hosts.hosts[name].stop()
+        hosts.hosts[name].start(hosts.key)
+    edge = hosts.hosts["a-edge"]
+
+    def new_host_key() -> None:  # a-edge comes back with another key before wave 2
+        edge.stop()
+        edge.host_key.unlink()
+        edge.host_key.with_suffix(".pub").unlink()
+        edge.start(hosts.key)
+
+    code, out, err = apply_meanwhile(hosts, estate, "wave 1 (site-b): applying", new_host_key)
+    assert code == 1, out + err
+    assert "error: apply failed on a-edge" in err
+    assert "Host key verification failed" in out + err
+    assert edge.process is not None  # its files, as its own namespace sees them:
+    assert not Path(f"/proc/{edge.process.pid}/root/var/lib/ccmsctl/record.json").exists()
+    assert Path(f"/proc/{edge.process.pid}/root/etc/hostname").exists()  # the view works
