@@ -14,6 +14,8 @@ from typer.testing import CliRunner
 
 from ccmsctl.cli import estate as estate_commands
 from ccmsctl.cli.main import app
+from ccmsctl.load.estate import load_estate
+from ccmsctl.model.site import Site
 from tests.conftest import EXAMPLE, ROOT, fixture_estate
 
 runner = CliRunner()
@@ -152,3 +154,22 @@ def test_init_never_writes_into_a_folder_with_files(tmp_path: Path) -> None:
     assert code == 1
     assert "is not an empty folder: nothing was written" in output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_secrets_that_cannot_be_had_are_named_before_any_host_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("HKT_SIP_PASSWORD", raising=False)
+    monkeypatch.delenv("ANSIBLE_VAULT_PASSWORD_FILE", raising=False)
+    monkeypatch.chdir(tmp_path)
+    hosts = [host.name for site in load_estate(EXAMPLE).estate.of(Site) for host in site.hosts]
+    inventory = tmp_path / "inventory.yml"
+    inventory.write_text(  # nothing listens there: reading any host would fail otherwise
+        "all:\n  hosts:\n"
+        + "".join(f"    {name}: {{ansible_host: 127.0.0.1, ansible_port: 9}}\n" for name in hosts)
+    )
+    code, output = invoke("plan", str(EXAMPLE), "--target", str(inventory))
+    assert code == 1, output
+    assert "environment variable HKT_SIP_PASSWORD is not set" in output
+    assert "vault:" in output and "set ANSIBLE_VAULT_PASSWORD_FILE" in output
+    assert "Traceback" not in output and "127.0.0.1" not in output

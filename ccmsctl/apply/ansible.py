@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import sys
+import tarfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,6 +73,10 @@ class HostRun:
     connection: Mapping[str, Any] = field(default_factory=lambda: {"ansible_connection": "local"})
     access: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # secrets: mode, group
 
+    def archive(self) -> Path:
+        """The staged files in one tar, for a real host: one transfer instead of one per file."""
+        return self.staging.with_name(f"{self.staging.name}.tar")
+
     def variables(self) -> dict[str, Any]:
         """This run's variables for the host; the rest is in the compiled inventory."""
         return {
@@ -80,6 +85,7 @@ class HostRun:
             "ccms_root": self.root,
             "ccms_lab": self.lab,
             "ccms_staging": str(self.staging),
+            "ccms_archive": str(self.archive()),
             "ccms_files": list(self.files),
             "ccms_remove": list(self.remove),
             # files of secrets: their own mode, and (on real hosts) the service's group
@@ -126,6 +132,14 @@ def _progress_handler(
     return handle
 
 
+def _archive(host: HostRun) -> None:
+    """Write the host's staged files into its archive, readable by this user only."""
+    handle = os.open(host.archive(), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(handle, "wb") as stream, tarfile.open(fileobj=stream, mode="w") as tar:
+        for path in host.files:
+            tar.add(host.staging / path, arcname=path, recursive=False)
+
+
 def run_playbook(
     hosts: list[HostRun],
     run_dir: Path,
@@ -137,6 +151,9 @@ def run_playbook(
 ) -> list[Result]:
     """Run playbooks/site.yml on `hosts` with the compiled `inventory`; one Result per host,
     in order."""
+    for host in hosts:
+        if not host.lab and host.files:
+            _archive(host)
     folder = run_dir / "inventory"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "10-estate.yml").write_bytes(inventory)

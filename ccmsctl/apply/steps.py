@@ -28,10 +28,11 @@ def plan_for(
     target: Target, desired: Artifacts, *, estate_dir: str, target_name: str, origin: Provenance
 ) -> SavedPlan:
     """What applying `desired` would change on `target`, with the fingerprints a saved plan
-    is checked against."""
+    is checked against. Secrets first: one that cannot be had stops the plan before any
+    host is read."""
+    secrets = render_secret_files(desired.secrets, target.secret)
     states = _states(target, desired)
     running = target.running_configs(desired.device_intents)
-    secrets = render_secret_files(desired.secrets, target.secret)
     plan = replace(make_plan(desired, states, secrets), devices=device_changes(desired, running))
     return SavedPlan(
         estate_dir,

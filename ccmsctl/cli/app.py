@@ -19,6 +19,7 @@ from ccmsctl.apply.ansible import AnsibleMissingError
 from ccmsctl.apply.devices import DeviceReadError
 from ccmsctl.apply.lock import LockedError, LockError
 from ccmsctl.apply.rollout import StalePlanError
+from ccmsctl.apply.secrets import SecretError
 from ccmsctl.compile.lab import LabAddressError
 from ccmsctl.compile.output import BuildFolderError
 from ccmsctl.compile.render import UnsafeValueError
@@ -43,6 +44,7 @@ USER_ERRORS = (
     LockedError,
     PlanFileError,
     RevisionError,
+    SecretError,
     SshError,
     StalePlanError,
     UnsafeValueError,

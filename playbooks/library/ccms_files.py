@@ -19,6 +19,7 @@ import os
 import shlex
 import subprocess
 import sys
+import tarfile
 import tempfile
 from pathlib import Path
 from typing import Any, NoReturn
@@ -33,7 +34,12 @@ description:
   - Removes the listed files that the estate no longer produces.
 options:
   root: {description: Install root ("" for /)., type: str, required: true}
-  source: {description: Folder holding the staged files., type: path, required: true}
+  source: {description: Folder holding the staged files (the lab's)., type: path, default: ""}
+  archive:
+    description: A tar file holding the staged files instead (a real host's, sent in one
+      transfer); removed once read, whatever happens.
+    type: path
+    default: ""
   files: {description: Paths relative to the root., type: list, elements: str, default: []}
   remove: {description: Paths to delete., type: list, elements: str, default: []}
   modes:
@@ -59,7 +65,8 @@ removed: {description: Paths deleted., type: list, returned: always}
 # name -> (type, default); a name without a default is required.
 ARGUMENTS: dict[str, tuple[type, Any]] = {
     "root": (str, None),
-    "source": (str, None),
+    "source": (str, ""),
+    "archive": (str, ""),
     "files": (list, []),
     "remove": (list, []),
     "modes": (dict, {}),
@@ -91,6 +98,8 @@ def _arguments(path: str) -> tuple[dict[str, Any], bool]:
         if not isinstance(value, kind):
             fail(f"argument {name} must be a {kind.__name__}, not {type(value).__name__}")
         params[name] = value
+    if params["files"] and not params["source"] and not params["archive"]:
+        fail("give source or archive: where the files to install are")
     params["source"] = str(Path(params["source"]).expanduser())
     return params, bool(given.get("_ansible_check_mode"))
 
@@ -107,13 +116,13 @@ def _mode(path: str, modes: dict[str, str]) -> int:
     return int(modes[max(matches, key=len)], 8) if matches else 0o644
 
 
-def _install(params: dict[str, Any], relative: str, target: Path) -> None:
+def _install(params: dict[str, Any], relative: str, target: Path, content: bytes) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
     temporary = Path(name)
     try:
         with os.fdopen(handle, "wb") as stream:
-            stream.write((Path(params["source"]) / relative).read_bytes())
+            stream.write(content)
             stream.flush()
             os.fsync(stream.fileno())
         temporary.chmod(_mode(relative, params["modes"]))
@@ -135,17 +144,39 @@ def _install(params: dict[str, Any], relative: str, target: Path) -> None:
         temporary.unlink(missing_ok=True)
 
 
+def _staged(params: dict[str, Any]) -> dict[str, bytes]:
+    """The staged files by path: from the archive, else from the source folder."""
+    if params["archive"]:
+        with tarfile.open(params["archive"]) as tar:
+            found = {}
+            for member in tar.getmembers():
+                stream = tar.extractfile(member) if member.isfile() else None
+                if stream is not None:
+                    found[member.name] = stream.read()
+        missing = sorted(set(params["files"]) - set(found))
+        if missing:
+            fail(f"the sent archive lacks {', '.join(missing)}")
+        return found
+    source = Path(params["source"])
+    return {relative: (source / relative).read_bytes() for relative in params["files"]}
+
+
 def main() -> None:
     params, check_mode = _arguments(sys.argv[1])
+    try:
+        staged = _staged(params)
+    finally:
+        if params["archive"]:
+            Path(params["archive"]).unlink(missing_ok=True)
     root = Path(params["root"] or "/")
     installed, removed = [], []
     checked_last = sorted(params["files"], key=lambda p: (p in params["validate"], p))
     for relative in checked_last:
         target = root / relative
-        if _digest(target) == _digest(Path(params["source"]) / relative):
+        if _digest(target) == hashlib.sha256(staged[relative]).hexdigest():
             continue
         if not check_mode:
-            _install(params, relative, target)
+            _install(params, relative, target, staged[relative])
         installed.append(relative)
     for relative in sorted(params["remove"]):
         target = root / relative
