@@ -121,6 +121,23 @@ def render_secret_files(
     }
 
 
+def _digest_lines(
+    rendered: Mapping[str, Mapping[str, bytes]], states: Mapping[str, HostState]
+) -> list[str]:
+    """Per secret file: host, path, sha256 wanted and on the host ("-" when absent)."""
+    lines: list[str] = []
+    for host in sorted(set(rendered) | set(states)):
+        state = states.get(host, HostState(None))
+        wanted = rendered.get(host, {})
+        for path in sorted(set(wanted) | set(state.sensitive_paths())):
+            have, want = state.files.get(path), wanted.get(path)
+            lines.append(
+                f"{host}\0{path}\0{sha256(want) if want is not None else '-'}"
+                f"\0{sha256(have) if have is not None else '-'}"
+            )
+    return lines
+
+
 def secrets_digest(
     rendered: Mapping[str, Mapping[str, bytes]],
     states: Mapping[str, HostState],
@@ -129,17 +146,7 @@ def secrets_digest(
     """One salted scrypt digest of the secret files, as wanted and as on the hosts (a weak
     password cannot be guessed from it at the rate a plain hash would allow); "" when there
     are none. `salt` is the one of a digest being checked."""
-    lines: list[str] = []
-    for host in sorted(set(rendered) | set(states)):
-        state = states.get(host, HostState(None))
-        wanted = rendered.get(host, {})
-        for path in sorted(set(wanted) | set(state.sensitive_paths())):
-            have = state.files.get(path)
-            want = wanted.get(path)
-            lines.append(
-                f"{host}\0{path}\0{sha256(want) if want is not None else '-'}"
-                f"\0{sha256(have) if have is not None else '-'}"
-            )
+    lines = _digest_lines(rendered, states)
     if not lines:
         return ""
     salt = salt or random.token_hex(16)
@@ -154,7 +161,7 @@ def same_secrets(
 ) -> bool:
     """Whether `digest` (secrets_digest of a plan) still holds."""
     if not digest:
-        return secrets_digest(rendered, states) == ""
+        return not _digest_lines(rendered, states)
     salt = digest.split(":")[1] if digest.count(":") == 2 else ""
     try:
         return secrets_digest(rendered, states, salt) == digest

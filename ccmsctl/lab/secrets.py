@@ -6,25 +6,16 @@ out every time, so a second apply changes nothing."""
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import subprocess
 from pathlib import Path
 
 from ccmsctl.apply.secrets import SecretError
 from ccmsctl.artifacts import Secret
+from ccmsctl.plan.planfile import write_private
 
 PASSWORDS = "secrets.json"
 TLS = {"tls-certificate": "tls/lab.pem", "tls-private-key": "tls/lab.key"}
-
-
-def _write_private(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    temporary = path.with_name(f".{path.name}.tmp")
-    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(handle, "w", encoding="utf-8") as stream:
-        stream.write(text)
-    temporary.replace(path)
 
 
 def _passwords(folder: Path) -> dict[str, str]:
@@ -61,5 +52,6 @@ def lab_secret(folder: Path, secret: Secret) -> str:
     passwords = _passwords(folder)
     if secret.reference not in passwords:
         passwords[secret.reference] = secrets.token_urlsafe(18)
-        _write_private(folder / PASSWORDS, json.dumps(passwords, indent=2, sort_keys=True) + "\n")
+        text = json.dumps(passwords, indent=2, sort_keys=True) + "\n"
+        write_private(folder / PASSWORDS, text.encode())
     return passwords[secret.reference]

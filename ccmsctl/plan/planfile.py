@@ -56,14 +56,6 @@ def _tuples(fields: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _secret_file(secret_file: SecretFile) -> dict[str, Any]:
-    parts = [
-        part if isinstance(part, str) else {"reference": part.reference, "kind": part.kind}
-        for part in secret_file.parts
-    ]
-    return {"parts": parts, **{k: getattr(secret_file, k) for k in ("mode", "group", "syntax")}}
-
-
 def _secret_file_of(data: dict[str, Any]) -> SecretFile:
     parts = tuple(
         part if isinstance(part, str) else Secret(str(part["reference"]), str(part["kind"]))
@@ -116,7 +108,7 @@ def dump(saved: SavedPlan) -> bytes:
             name: asdict(intent) for name, intent in saved.plan.desired.device_intents.items()
         },
         "secrets": {
-            host: {path: _secret_file(f) for path, f in files.items()}
+            host: {path: asdict(f) for path, f in files.items()}
             for host, files in saved.plan.desired.secrets.items()
         },
         "secrets_digest": saved.secrets_digest,
@@ -180,6 +172,10 @@ def load(data: bytes) -> SavedPlan:
 
 
 def write_plan_file(path: Path, saved: SavedPlan) -> None:
+    write_private(path, dump(saved))
+
+
+def write_private(path: Path, data: bytes) -> None:
     """Write `path` with mode 0600 via a temporary file and a rename."""
     handle, temporary = tempfile.mkstemp(
         dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}."
@@ -187,7 +183,7 @@ def write_plan_file(path: Path, saved: SavedPlan) -> None:
     try:
         os.fchmod(handle, 0o600)
         with os.fdopen(handle, "wb") as stream:
-            stream.write(dump(saved))
+            stream.write(data)
         Path(temporary).replace(path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

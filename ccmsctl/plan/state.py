@@ -48,7 +48,7 @@ class HostState:
         """Changes whenever the record or any managed file does: a saved plan checks it.
         The `sensitive` files (and those the record says hold secrets) count only by
         whether they are there: their bytes go into the plan's secrets digest instead."""
-        hidden = set(sensitive) | set(self.record.sensitive if self.record else ())
+        hidden = set(sensitive) | set(self.sensitive_paths())
         digest = hashlib.sha256()
         record = self.record.to_json() if self.record else "no record"
         if self.record is not None and hidden:
