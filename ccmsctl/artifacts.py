@@ -26,6 +26,8 @@ class HostVars:
     address: str
     wave: int  # 1: outside twin pairs or the standby side; 2: the primary side
     recording_folders: tuple[str, ...] = ()
+    packages: tuple[str, ...] = ()  # the Debian packages its roles run on
+    services: tuple[str, ...] = ()  # the services its roles keep running
 
 
 @dataclass(frozen=True)

@@ -100,9 +100,9 @@ def _host_runs(
     """The run that applies the host's changes, and the one that would undo them; `where`
     is the run's folder, the commit and the time.
 
-    Only changed files are sent (an unchanged host costs Ansible nothing, and reports
-    changed=0), with the host's new record, which lists every file; the undo puts back the
-    changed files and the old record. The files of `secrets` get their own mode and group."""
+    Only changed files are sent (a host with upkeep only gets none), with the host's new
+    record, which lists every file; the undo puts back the changed files and the old
+    record. The files of `secrets` get their own mode and group."""
     run_dir, commit, applied_at = where
     desired = {**plan.desired.hosts.get(host.name, {}), **secrets}
     changes = [c for c in plan.changes if c.host == host.name]
@@ -188,8 +188,8 @@ def _apply_waves(
     applied_at = datetime.now(UTC).isoformat(timespec="seconds")
     host_vars = plan.desired.host_vars
     inventory = plan.desired.estate[INVENTORY]
-    touched = set(plan.desired.hosts) | set(plan.hosts())
-    found = (target.host(name) for name in sorted(touched) if name in host_vars)
+    # a host with neither files to change nor upkeep has nothing to run: Ansible skips it
+    found = (target.host(name) for name in plan.hosts() if name in host_vars)
     hosts = [host for host in found if host is not None]
     intents = plan.desired.device_intents
     devices = sorted(d.device for d in plan.devices if d.device in intents)

@@ -21,7 +21,7 @@ from ccmsctl.plan.diff import make_plan
 from ccmsctl.plan.network import device_changes
 from ccmsctl.plan.planfile import SavedPlan
 from ccmsctl.plan.provenance import Provenance
-from ccmsctl.plan.state import HostState
+from ccmsctl.plan.state import HostState, Wanted
 
 
 def plan_for(
@@ -45,11 +45,16 @@ def plan_for(
 
 
 def _states(target: Target, desired: Artifacts) -> dict[str, HostState]:
-    paths = {
-        host: sorted({*desired.hosts.get(host, {}), *desired.secrets.get(host, {})})
+    wanted = {
+        host: Wanted(
+            tuple(sorted({*desired.hosts.get(host, {}), *desired.secrets.get(host, {})})),
+            desired.host_vars[host].packages,
+            desired.host_vars[host].services,
+            desired.host_vars[host].recording_folders,
+        )
         for host in desired.hosts
     }
-    return target.host_states(paths)
+    return target.host_states(wanted)
 
 
 def apply_saved(

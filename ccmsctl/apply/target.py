@@ -7,7 +7,7 @@ estate.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from ccmsctl.apply.netdev import PushResult
 from ccmsctl.artifacts import DeviceIntent, Secret
 from ccmsctl.plan.diff import Plan
-from ccmsctl.plan.state import HostState
+from ccmsctl.plan.state import HostState, Wanted
 
 
 @dataclass(frozen=True)
@@ -50,8 +50,9 @@ class Target(Protocol):
         """The host `name`, or None if the target has no such host."""
         ...
 
-    def host_states(self, paths: Mapping[str, Sequence[str]]) -> dict[str, HostState]:
-        """Each host's record and the files at `paths` (by host) as they are now."""
+    def host_states(self, wanted: Mapping[str, Wanted]) -> dict[str, HostState]:
+        """Each host's record, its files at the paths `wanted` names, and its upkeep (what
+        it lacks of the rest `wanted` lists), as they are now."""
         ...
 
     def secret(self, secret: Secret) -> str:

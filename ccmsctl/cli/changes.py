@@ -45,7 +45,7 @@ from ccmsctl.plan.planfile import SavedPlan, write_plan_file
 from ccmsctl.plan.planfile import load as load_plan
 from ccmsctl.plan.provenance import checkout_estate, provenance
 from ccmsctl.ssh.inventory import InventoryError, read_inventory
-from ccmsctl.ssh.target import SshTarget
+from ccmsctl.ssh.target import Masters, SshTarget, multiplexed
 
 
 @contextmanager
@@ -68,10 +68,12 @@ def _interruptible() -> Iterator[threading.Event]:
             signal.signal(sig, handler)
 
 
-def _plan(directory: Path, target: str, lab_dir: Path) -> tuple[Loaded, SavedPlan]:
+def _plan(
+    directory: Path, target: str, lab_dir: Path, masters: Masters
+) -> tuple[Loaded, SavedPlan]:
     """The estate, and its plan against `target` (lab, or an inventory's hosts)."""
     loaded = validated(directory)
-    where = _target_of(target, lab_dir, directory)
+    where = _target_of(target, lab_dir, directory, masters)
     if isinstance(where, LabTarget):
         lab = where.lab
         desired = compile_estate(
@@ -92,12 +94,16 @@ def _plan(directory: Path, target: str, lab_dir: Path) -> tuple[Loaded, SavedPla
     return loaded, saved
 
 
-def _target_of(target: str, lab_dir: Path, directory: Path) -> LabTarget | SshTarget:
-    """The lab, or the hosts of the inventory at `target`."""
+def _target_of(
+    target: str, lab_dir: Path, directory: Path, masters: Masters
+) -> LabTarget | SshTarget:
+    """The lab, or the hosts of the inventory at `target` (over the command's SSH master
+    connections of `masters`)."""
     if target == "lab":
         return LabTarget(open_lab(lab_dir))
     hosts = read_inventory(Path(target))
-    return SshTarget(hosts, folder=Path(".ccmsctl").resolve(), secrets_base=directory)
+    folder = Path(".ccmsctl").resolve()
+    return SshTarget(hosts, folder=folder, secrets_base=directory, control=masters.folder())
 
 
 def _review_plan(directory: Path, ref: str) -> Plan:
@@ -125,6 +131,8 @@ def _print_plan(plan: Plan, *, diff: bool) -> None:
             typer.echo(f"  {SYMBOL[change.action]} {change.path}{note}")
             if diff:
                 typer.echo(unified_diff(change), nl=False)
+        for step in plan.upkeep.get(host, ()):
+            typer.echo(f"  * {step}")
     for device in plan.devices:
         typer.echo(f"{device.device} ({device.platform} at {device.address})")
         typer.echo(f"  ~ voice config: {len(device.commands)} commands")
@@ -148,6 +156,9 @@ def _plan_json(plan: Plan) -> None:
                 }
             )
         )
+    for host, steps in plan.upkeep.items():
+        for step in steps:
+            typer.echo(json.dumps({"type": "planned_upkeep", "host": host, "step": step}))
     for device in plan.devices:
         typer.echo(
             json.dumps(
@@ -159,7 +170,12 @@ def _plan_json(plan: Plan) -> None:
                 }
             )
         )
-    summary = {**plan.counts(), "devices": len(plan.devices), "message": plan.summary()}
+    summary = {
+        **plan.counts(),
+        "upkeep": plan.steps(),
+        "devices": len(plan.devices),
+        "message": plan.summary(),
+    }
     typer.echo(json.dumps({"type": "change_summary", **summary}))
 
 
@@ -194,7 +210,8 @@ def plan(
             if detailed_exitcode and review.changes:
                 raise typer.Exit(2)
             return
-        _, saved = _plan(directory, target, lab_dir)
+        with multiplexed() as masters:
+            _, saved = _plan(directory, target, lab_dir, masters)
         if as_json:
             _plan_json(saved.plan)
         else:
@@ -203,7 +220,7 @@ def plan(
             write_plan_file(out, saved)
             if not as_json:
                 typer.echo(f"Saved the plan to {out}: apply it with ccmsctl apply {out}")
-    if detailed_exitcode and (saved.plan.changes or saved.plan.devices):
+    if detailed_exitcode and not saved.plan.empty():
         raise typer.Exit(2)
 
 
@@ -220,19 +237,19 @@ def apply(
     ] = 0,
 ) -> None:
     """Apply a saved plan exactly, or plan and apply an estate directory (asks first)."""
-    with guard():
+    with guard(), multiplexed() as masters:
         if source.is_file():
             saved = load_plan(source.read_bytes())
             directory = Path(saved.estate_dir)
             loaded = validated(directory)
         else:
             directory = source
-            loaded, saved = _plan(directory, target, lab_dir)
+            loaded, saved = _plan(directory, target, lab_dir, masters)
             _print_plan(saved.plan, diff=False)
             if not auto_approve and not typer.confirm("Apply these changes?", default=False):
                 typer.echo("Apply cancelled.")
                 raise typer.Exit(1)
-        into = _target_of(saved.target, lab_dir, directory)
+        into = _target_of(saved.target, lab_dir, directory, masters)
         with locked(into.folder, "apply", package_version("ccmsctl"), timeout=lock_timeout):
             now = provenance(directory, loaded.estate.digest())
             with _interruptible() as cancelled:

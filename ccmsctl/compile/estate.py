@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from ccmsctl.artifacts import INVENTORY, Artifacts, DeviceIntent, HostVars, SecretFile
-from ccmsctl.compile.asterisk import compile_pbx, compile_pbx_site, recording_folders
+from ccmsctl.artifacts import INVENTORY, Artifacts, DeviceIntent, SecretFile
+from ccmsctl.compile.asterisk import compile_pbx, compile_pbx_site
 from ccmsctl.compile.edge import compile_edge, compile_edge_site, edge_secrets
 from ccmsctl.compile.fanout import fan_out
-from ccmsctl.compile.inventory import compile_inventory
+from ccmsctl.compile.inventory import compile_inventory, host_vars
 from ccmsctl.compile.keepalived import compile_keepalived
 from ccmsctl.compile.network.device import compile_network_device
 from ccmsctl.compile.render import Renderer
@@ -46,21 +46,16 @@ def compile_estate(
             secrets |= site_files.secrets
     network = sorted(estate.of(NetworkDevice), key=lambda d: d.name)
     devices = {device.name: compile_network_device(estate, device, renderer) for device in network}
+    every = {
+        host.name: host_vars(estate, site, host)
+        for site in sites
+        for host in sorted(site.hosts, key=lambda h: h.name)
+    }
     return Artifacts(
         hosts,
-        {INVENTORY: compile_inventory(estate, renderer)},
+        {INVENTORY: compile_inventory(estate, renderer, every)},
         devices,
-        host_vars={
-            host.name: HostVars(
-                site.name,
-                tuple(host.roles),
-                str(host.address),
-                estate.wave_of(site.name),
-                recording_folders(estate, site) if "pbx" in host.roles else (),
-            )
-            for site in sites
-            for host in sorted(site.hosts, key=lambda h: h.name)
-        },
+        host_vars=every,
         device_intents={device.name: device_intent(estate, device) for device in network},
         secrets=secrets,
     )

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+from ccmsctl.artifacts import HostVars
 from ccmsctl.compile.asterisk import recording_folders
 from ccmsctl.compile.header import header
 from ccmsctl.compile.render import Renderer
@@ -17,21 +19,13 @@ from ccmsctl.model.kinds import Estate
 from ccmsctl.model.site import Host, Site
 from ccmsctl.model.twinpair import TwinPair
 
-
-@dataclass(frozen=True)
-class InventoryHost:
-    name: str
-    address: str
-    site: str
-    roles: tuple[str, ...]
-    recording_folders: tuple[str, ...] = ()
-    packages: tuple[str, ...] = ()
-
-
 # The Debian packages each role runs on (Asterisk comes from the operator's own repository:
 # Debian has none), and what a TLS listener adds.
 ROLE_PACKAGES = {"edge": ("kamailio", "keepalived"), "pbx": ("asterisk",)}
 TLS_PACKAGES = ("kamailio-tls-modules",)
+# The services each role keeps running whatever changed (the others are restarted or
+# reloaded when their files change).
+ROLE_SERVICES = {"edge": ("kamailio",), "pbx": ()}
 
 
 def host_packages(host: Host, tls: bool) -> tuple[str, ...]:
@@ -40,6 +34,19 @@ def host_packages(host: Host, tls: bool) -> tuple[str, ...]:
     if tls and "edge" in host.roles:
         packages += TLS_PACKAGES
     return tuple(sorted(set(packages)))
+
+
+def host_vars(estate: Estate, site: Site, host: Host) -> HostVars:
+    """What an apply needs of `host` besides its files (the inventory holds it too)."""
+    return HostVars(
+        site.name,
+        tuple(host.roles),
+        str(host.address),
+        estate.wave_of(site.name),
+        recording_folders(estate, site) if "pbx" in host.roles else (),
+        host_packages(host, takes_tls(estate, site)),
+        tuple(sorted({s for role in host.roles for s in ROLE_SERVICES[role]})),
+    )
 
 
 @dataclass(frozen=True)
@@ -54,24 +61,15 @@ def group_name(*parts: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "_", "_".join(parts))
 
 
-def compile_inventory(estate: Estate, renderer: Renderer) -> bytes:
+def compile_inventory(estate: Estate, renderer: Renderer, hosts: Mapping[str, HostVars]) -> bytes:
+    """The inventory of `hosts` (host_vars() of each)."""
     sites = sorted(estate.of(Site), key=lambda s: s.name)
-    hosts = [
-        InventoryHost(
-            host.name,
-            str(host.address),
-            site.name,
-            tuple(host.roles),
-            recording_folders(estate, site) if "pbx" in host.roles else (),
-            host_packages(host, takes_tls(estate, site)),
-        )
-        for site in sites
-        for host in sorted(site.hosts, key=lambda h: h.name)
-    ]
+    by_site = {site.name: tuple(sorted(h.name for h in site.hosts)) for site in sites}
+    listed = [(name, hosts[name]) for members in by_site.values() for name in members]
     by_site = {site.name: tuple(sorted(h.name for h in site.hosts)) for site in sites}
     groups = [Group(group_name("site", name), members) for name, members in by_site.items()]
-    for role in sorted({role for host in hosts for role in host.roles}):
-        members = tuple(host.name for host in hosts if role in host.roles)
+    for role in sorted({role for _, host in listed for role in host.roles}):
+        members = tuple(name for name, host in listed if role in host.roles)
         groups.append(Group(group_name("role", role), members))
     for pair in sorted(estate.of(TwinPair), key=lambda p: p.name):
         for side, site_name in (
@@ -96,5 +94,5 @@ def compile_inventory(estate: Estate, renderer: Renderer) -> bytes:
     ]
     sources += [f"BurstPool/{p.name}" for p in estate.of(BurstPool)]
     return renderer.render(
-        "ansible/inventory.yml.j2", {"header": header(sources), "hosts": hosts, "groups": groups}
+        "ansible/inventory.yml.j2", {"header": header(sources), "hosts": listed, "groups": groups}
     )

@@ -331,6 +331,16 @@ def _pid(pid_file: Path) -> int | None:
         return None
 
 
+# The services the lab runs for a host, by the pid file under its root (Kamailio: the
+# kamailio role's lab script).
+SERVICE_PIDS = {"kamailio": KAMAILIO_PID}
+
+
+def running_services(host: LabHost) -> set[str]:
+    """The services running for `host`."""
+    return {name for name, pid_file in SERVICE_PIDS.items() if _alive(host.root / pid_file)}
+
+
 def _alive(pid_file: Path) -> bool:
     pid = _pid(pid_file)
     if pid is None:

@@ -4,17 +4,17 @@ the lab's own (ccmsctl/lab/secrets.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ccmsctl.apply.target import DeviceOutcome, TargetHost
 from ccmsctl.artifacts import DeviceIntent, Secret
 from ccmsctl.lab.devices import push_lab_devices, read_lab_devices
-from ccmsctl.lab.lab import Lab
+from ccmsctl.lab.lab import Lab, running_services
 from ccmsctl.lab.secrets import lab_secret
 from ccmsctl.plan.diff import Plan
-from ccmsctl.plan.state import HostState, read_local_state
+from ccmsctl.plan.state import HostState, Wanted, read_local_state, upkeep
 
 
 @dataclass(frozen=True)
@@ -31,11 +31,21 @@ class LabTarget:
             return None
         return TargetHost(found.name, str(found.root), found.address, lab=True)
 
-    def host_states(self, paths: Mapping[str, Sequence[str]]) -> dict[str, HostState]:
-        return {
-            host.name: read_local_state(host.root, paths.get(host.name, []))
-            for host in self.lab.hosts
-        }
+    def host_states(self, wanted: Mapping[str, Wanted]) -> dict[str, HostState]:
+        """The lab installs no package: its hosts share this machine's programs."""
+        states = {}
+        for host in self.lab.hosts:
+            want = wanted.get(host.name, Wanted(()))
+            state = read_local_state(host.root, want.paths)
+            steps = upkeep(
+                replace(want, packages=()),
+                installed={},
+                pins={},
+                running=running_services(host),
+                folders={f for f in want.folders if Path(f"{host.root}{f}").is_dir()},
+            )
+            states[host.name] = replace(state, upkeep=steps)
+        return states
 
     def secret(self, secret: Secret) -> str:
         return lab_secret(self.lab.folder, secret)

@@ -4,6 +4,8 @@
     ~ change   the file differs from what ccmsctl would install (`drift` when the host's copy
                also differs from its own record: someone edited it by hand)
     - delete   the record names a file the estate no longer produces
+    * upkeep   what the host's roles keep besides files is missing: a package to install, a
+               service to start, a recording folder to make
 
 Every "no change" can say why: the bytes on the host are the bytes compiled. A file made of
 secrets is compared by its bytes like any other, but its change carries neither side: it
@@ -15,7 +17,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from ccmsctl.artifacts import Artifacts
@@ -57,6 +59,7 @@ class Plan:
     changes: tuple[Change, ...]
     desired: Artifacts
     devices: tuple[DeviceChange, ...] = ()
+    upkeep: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # host -> its steps
 
     def counts(self) -> dict[str, int]:
         return {
@@ -64,21 +67,31 @@ class Plan:
             for action in ("add", "change", "delete")
         }
 
+    def steps(self) -> int:
+        """How many upkeep steps the plan takes, on every host."""
+        return sum(len(steps) for steps in self.upkeep.values())
+
+    def empty(self) -> bool:
+        return not self.changes and not self.devices and not self.steps()
+
     def summary(self) -> str:
-        if not self.changes and not self.devices:
+        if self.empty():
             return "No changes."
         counts = self.counts()
-        network = ""
+        more = ""
+        if self.steps():
+            more += f"; {self.steps()} upkeep step{'s' if self.steps() > 1 else ''}"
         if self.devices:
             plural = "s" if len(self.devices) > 1 else ""
-            network = f"; {len(self.devices)} network device{plural} to change"
+            more += f"; {len(self.devices)} network device{plural} to change"
         return (
             f"Plan: {counts['add']} to add, {counts['change']} to change, "
-            f"{counts['delete']} to delete{network}."
+            f"{counts['delete']} to delete{more}."
         )
 
     def hosts(self) -> list[str]:
-        return sorted({change.host for change in self.changes})
+        """The hosts the plan changes: files, or upkeep."""
+        return sorted({change.host for change in self.changes} | set(self.upkeep))
 
 
 def make_plan(
@@ -112,7 +125,8 @@ def make_plan(
                 change = replace(change, before=None, after=None, sensitive=True)
             if change is not None:
                 changes.append(change)
-    return Plan(tuple(changes), desired)
+    upkeep = {host: state.upkeep for host, state in sorted(states.items()) if state.upkeep}
+    return Plan(tuple(changes), desired, upkeep=upkeep)
 
 
 def redact(text: str) -> str:

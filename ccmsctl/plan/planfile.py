@@ -1,9 +1,10 @@
 """A plan saved to a file, to be applied exactly as reviewed.
 
-The file holds the plan's changes, every desired file's bytes, where the plan came from and
-a fingerprint of each target host's state. It holds no secret: the files made of secrets are
-kept as their references, and what they hold (the values, the hosts' copies) only as one
-salted scrypt digest that apply checks. It is still written with mode 0600, atomically.
+The file holds the plan's changes and upkeep steps, every desired file's bytes, where the
+plan came from and a fingerprint of each target host's state. It holds no secret: the files
+made of secrets are kept as their references, and what they hold (the values, the hosts'
+copies) only as one salted scrypt digest that apply checks. It is still written with mode
+0600, atomically.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from ccmsctl.plan.diff import Change, DeviceChange, Plan
 from ccmsctl.plan.provenance import Provenance
 
 FORMAT = "ccmsctl-plan"
-VERSION = 3
+VERSION = 4
 
 
 class PlanFileError(Exception):
@@ -112,6 +113,7 @@ def dump(saved: SavedPlan) -> bytes:
             for host, files in saved.plan.desired.secrets.items()
         },
         "secrets_digest": saved.secrets_digest,
+        "upkeep": {host: list(steps) for host, steps in saved.plan.upkeep.items()},
     }
     return (json.dumps(document, indent=1, sort_keys=True) + "\n").encode()
 
@@ -164,7 +166,12 @@ def load(data: bytes) -> SavedPlan:
             document["target"],
             Provenance(**document["provenance"]),
             document["fingerprints"],
-            Plan(changes, desired, devices),
+            Plan(
+                changes,
+                desired,
+                devices,
+                {str(host): tuple(map(str, steps)) for host, steps in document["upkeep"].items()},
+            ),
             str(document["secrets_digest"]),
         )
     except (ValueError, KeyError, TypeError) as error:

@@ -1,15 +1,17 @@
-"""What is on a host now: its record of the last apply, and the managed files as they are.
+"""What is on a host now: its record of the last apply, the managed files as they are, and
+what it lacks of what its roles keep besides files (the upkeep: packages, services running,
+recording folders).
 
 The record lives at var/lib/ccmsctl/record.json under the host's root and is written by the
 apply (the Ansible common role), atomically. This module reads it, and the files, from a
-local root (the lab); production hosts hand the same `HostState` over from Ansible facts.
+local root (the lab); a target over SSH reads the same from each host.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -37,12 +39,27 @@ class Record:
 
 
 @dataclass(frozen=True)
+class Wanted:
+    """What a plan reads of a host: its managed files, and what its roles keep up besides
+    them (the plan's HostVars): packages installed, services running, recording folders
+    made. A target leaves out what it does not manage (the lab installs no package)."""
+
+    paths: tuple[str, ...]
+    packages: tuple[str, ...] = ()
+    services: tuple[str, ...] = ()
+    folders: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class HostState:
-    """A host's record (None before the first apply) and its managed files' current bytes
-    (a path missing from `files` is absent on the host)."""
+    """A host's record (None before the first apply), its managed files' current bytes
+    (a path missing from `files` is absent on the host), and its upkeep: the steps the
+    apply's roles would take besides installing files (`install asterisk 22.0.0-1`,
+    `start kamailio`, `make /var/spool/...`), none when the host has all it should."""
 
     record: Record | None
     files: Mapping[str, bytes] = field(default_factory=dict)
+    upkeep: tuple[str, ...] = ()
 
     def fingerprint(self, sensitive: Iterable[str] = ()) -> str:
         """Changes whenever the record or any managed file does: a saved plan checks it.
@@ -55,6 +72,8 @@ class HostState:
             files = {p: h for p, h in self.record.files.items() if p not in hidden}
             record = replace(self.record, files=files).to_json()
         digest.update(record.encode())
+        for step in self.upkeep:
+            digest.update(f"\0upkeep\0{step}".encode())
         for path in sorted(self.files):
             content = "(sensitive)" if path in hidden else sha256(self.files[path])
             digest.update(f"\0{path}\0{content}".encode())
@@ -62,6 +81,29 @@ class HostState:
 
     def sensitive_paths(self) -> tuple[str, ...]:
         return self.record.sensitive if self.record else ()
+
+
+def upkeep(
+    wanted: Wanted,
+    *,
+    installed: Mapping[str, str],
+    pins: Mapping[str, str],
+    running: Collection[str],
+    folders: Collection[str],
+) -> tuple[str, ...]:
+    """The steps that give the host what `wanted` lists: `installed` maps each installed
+    package to its version, `pins` the pinned versions, `running` names the services
+    that run, `folders` the recording folders that are as the retention role makes them."""
+    steps = []
+    for package in wanted.packages:
+        have, pin = installed.get(package, ""), pins.get(package, "")
+        if not have:
+            steps.append(f"install {package} {pin}".rstrip())
+        elif pin and have != pin:
+            steps.append(f"install {package} {pin} (has {have})")
+    steps += [f"start {service}" for service in wanted.services if service not in running]
+    steps += [f"make {folder}" for folder in wanted.folders if folder not in folders]
+    return tuple(steps)
 
 
 def sha256(content: bytes) -> str:
@@ -81,7 +123,7 @@ def parse_record(text: str) -> Record | None:
 
 def read_local_state(root: Path, paths: Iterable[str]) -> HostState:
     """The state of a host whose root is a local folder: its record, and `paths` plus every
-    path the record names."""
+    path the record names (the upkeep is the caller's to add)."""
     record_file = root / RECORD
     record = (
         parse_record(record_file.read_text(encoding="utf-8")) if record_file.is_file() else None

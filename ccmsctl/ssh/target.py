@@ -1,18 +1,25 @@
-"""Real hosts over SSH as a target: each host's record and managed files are read over one
-SSH connection per host (in parallel, bounded, each within its timeout), with OpenSSH's own
-client, so host keys are checked as the operator's SSH checks them (never skipped), and keys
-come from the agent, the inventory or ~/.ssh. Network devices are reached at their own
-addresses with their secret references."""
+"""Real hosts over SSH as a target: each host's record, managed files and upkeep (packages,
+services, recording folders) are read over one SSH connection per host (in parallel,
+bounded, each within its timeout) by a short sh script, with OpenSSH's own client, so host
+keys are checked as the operator's SSH checks them (never skipped), and keys come from the
+agent, the inventory or ~/.ssh. Network devices are reached at their own addresses with
+their secret references."""
 
 from __future__ import annotations
 
-import base64
-import json
+import contextlib
+import io
+import re
 import shlex
+import shutil
 import subprocess
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+import tarfile
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from ccmsctl.apply.devices import each, push_devices, read_devices
 from ccmsctl.apply.netdev import Access, DevicePushError
@@ -20,80 +27,171 @@ from ccmsctl.apply.secrets import SecretError, resolve
 from ccmsctl.apply.target import DeviceOutcome, TargetHost
 from ccmsctl.artifacts import DeviceIntent, Secret
 from ccmsctl.plan.diff import Plan
-from ccmsctl.plan.state import RECORD, HostState, parse_record
+from ccmsctl.plan.state import RECORD, HostState, Wanted, parse_record, upkeep
 from ccmsctl.ssh.inventory import SshHost
 
 TIMEOUT = 60
-# Runs on the host: reads the record and the files asked for (and those the record names)
-# under "/", and prints them as JSON, base64 per file, null when absent.
-_READ = """
-import base64, json, sys
-request = json.load(sys.stdin)
-def read(path):
-    try:
-        with open("/" + path, "rb") as stream:
-            return base64.b64encode(stream.read()).decode()
-    except FileNotFoundError:
-        return None
-found = {request["record"]: read(request["record"])}
-paths = set(request["paths"])
-try:
-    paths |= set(json.loads(base64.b64decode(found[request["record"]] or "")).get("files", {}))
-except ValueError:
-    pass
-for path in sorted(paths):
-    found[path] = read(path)
-print(json.dumps(found))
+PERSIST = 120  # seconds a master connection outlives its last session (for a prompt, a wave)
+_SOCKET_PATH_MAX = 104  # sun_path, the shortest of the systems ssh runs on
+# Runs on the host under sh, as cheap as a read can be (no interpreter to start): prints what
+# it has of the upkeep its arguments ask about (`package:NAME`, `service:NAME`,
+# `folder:PATH`), one line each, then a line `--`, then a tar of the files named on stdin
+# (NUL-separated, relative to /) that exist.
+_READ = r"""
+cd / || exit 1
+packages=
+for item do
+  case $item in package:*) packages="$packages ${item#package:}" ;; esac
+done
+if [ -n "$packages" ]; then
+  dpkg-query -W -f '${db:Status-Status} ${Package} ${Version}\n' $packages 2>/dev/null |
+    sed -n 's/^installed /package /p'
+fi
+for item do
+  case $item in
+    service:*)
+      if systemctl is-active --quiet "${item#service:}"; then
+        printf 'service %s\n' "${item#service:}"
+      fi ;;
+    folder:*)
+      if [ "$(stat -c %U:%G:%a -- "${item#folder:}" 2>/dev/null)" = FOLDER_STAT ]; then
+        printf 'folder %s\n' "${item#folder:}"
+      fi ;;
+  esac
+done
+echo --
+exec tar --null --no-recursion --ignore-failed-read -cf - -T - 2>/dev/null
 """
+# A recording folder as the retention role makes it (roles/retention/vars/main.yml).
+_READ = _READ.replace("FOLDER_STAT", "asterisk:asterisk:750")
+_END_OF_FACTS = re.compile(rb"(?m)^--\n")
 
 
 class SshError(Exception):
     """Hosts that could not be reached or read; each is named, with why."""
 
 
-def ssh_command(host: SshHost, remote: str) -> list[str]:
-    """OpenSSH's client for `host`: batch mode (no prompt), host keys checked, bounded."""
+def ssh_command(host: SshHost, remote: str, control: Path | None = None) -> list[str]:
+    """OpenSSH's client for `host`: batch mode (no prompt), host keys checked, bounded; with
+    `control`, over the host's master connection there (made by the first command)."""
     command = ["ssh", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes"]
     command += ["-o", "ConnectTimeout=10", "-p", str(host.port)]
     if host.user:
         command += ["-l", host.user]
     if host.key:
         command += ["-i", host.key]
+    if control is not None:
+        command += ["-o", "ControlMaster=auto", "-o", f"ControlPersist={PERSIST}"]
+        command += ["-o", f"ControlPath={control / '%C'}"]
     return [*command, *host.options, "--", host.address, remote]
 
 
-def read_state(host: SshHost, paths: Sequence[str]) -> HostState:
-    """The host's record and files, over one SSH connection; SshError naming the host."""
-    python = "python3" if host.python.startswith("auto") else host.python
-    # isolated, without site: the standard library is all the script needs, and the start
-    # of an interpreter is a good part of what each host costs
-    remote = f"{shlex.quote(python)} -I -S -c {shlex.quote(_READ)}"
+class Masters:
+    """One command's SSH master connections, one per host, shared by its reads and its
+    Ansible runs (each host costs one handshake instead of three). Their folder is made
+    when first asked for; stop() ends the masters and removes it."""
+
+    def __init__(self) -> None:
+        self._folder: Path | None = None
+
+    def folder(self) -> Path | None:
+        """The folder of the sockets (mode 0700); None where their paths would be too long
+        for the system: then every connection is its own."""
+        if self._folder is None:
+            self._folder = Path(tempfile.mkdtemp(prefix="ccmsctl-ssh-"))
+        # %C: 40 hex digits
+        return self._folder if len(str(self._folder)) + 41 < _SOCKET_PATH_MAX else None
+
+    def stop(self) -> None:
+        if self._folder is None:
+            return
+        for socket in self._folder.iterdir():
+            with contextlib.suppress(OSError, subprocess.SubprocessError):
+                subprocess.run(
+                    ["ssh", "-o", f"ControlPath={socket}", "-O", "stop", "master"],
+                    capture_output=True,
+                    timeout=10,
+                    check=False,
+                )
+        shutil.rmtree(self._folder, ignore_errors=True)
+        self._folder = None
+
+
+@contextmanager
+def multiplexed() -> Iterator[Masters]:
+    """Masters for the length of a command."""
+    masters = Masters()
+    try:
+        yield masters
+    finally:
+        masters.stop()
+
+
+@dataclass(frozen=True)
+class _Answer:
+    facts: tuple[str, ...]
+    files: dict[str, bytes]
+
+
+def _ask(host: SshHost, paths: Sequence[str], asks: Sequence[str], control: Path | None) -> _Answer:
+    """The host's answer to _READ for `paths` and the upkeep `asks`; SshError naming it."""
+    remote = shlex.join(["sh", "-c", _READ, "sh", *asks])
     if host.become:
         remote = "sudo -n " + remote
-    request = json.dumps({"record": RECORD, "paths": sorted(paths)})
     where = f"{host.name} ({host.address}:{host.port})"
     try:
         done = subprocess.run(
-            ssh_command(host, remote),
-            input=request,
+            ssh_command(host, remote, control),
+            input=b"".join(path.encode() + b"\0" for path in paths),
             capture_output=True,
-            text=True,
             timeout=TIMEOUT,
             check=False,
         )
     except subprocess.TimeoutExpired:
         raise SshError(f"{where}: no answer within {TIMEOUT} s") from None
     if done.returncode != 0:
-        lines = [line for line in done.stderr.splitlines() if line.strip()]
+        lines = [line for line in done.stderr.decode(errors="replace").splitlines() if line]
         raise SshError(f"{where}: {lines[-1] if lines else f'ssh exited {done.returncode}'}")
+    end = _END_OF_FACTS.search(done.stdout)
+    if end is None:
+        raise SshError(f"{where}: the host's answer is not what ccmsctl asked for")
+    facts = tuple(done.stdout[: end.start()].decode(errors="replace").splitlines())
+    files: dict[str, bytes] = {}
+    asked = set(paths)
     try:
-        found: dict[str, str | None] = json.loads(done.stdout)
-    except ValueError:
+        with tarfile.open(fileobj=io.BytesIO(done.stdout[end.end() :]), mode="r:") as tar:
+            for member in tar:
+                stream = tar.extractfile(member) if member.name in asked else None
+                if stream is not None:
+                    files[member.name] = stream.read()
+    except tarfile.TarError:
         raise SshError(f"{where}: the host's answer is not what ccmsctl asked for") from None
-    files = {path: base64.b64decode(data) for path, data in found.items() if data is not None}
+    return _Answer(facts, files)
+
+
+def read_state(host: SshHost, wanted: Wanted, control: Path | None = None) -> HostState:
+    """The host's record, files and upkeep, over one SSH connection (a second one only for
+    files its record names that the plan no longer has); SshError naming the host."""
+    packages = wanted.packages if host.settings.get("ccms_manage_packages", True) else ()
+    asks = [f"package:{p}" for p in packages] + [f"service:{s}" for s in wanted.services]
+    asks += [f"folder:{folder}" for folder in wanted.folders]
+    answer = _ask(host, [RECORD, *wanted.paths], asks, control)
+    files = answer.files
     record_bytes = files.pop(RECORD, None)
     record = parse_record(record_bytes.decode("utf-8", "replace")) if record_bytes else None
-    return HostState(record, files)
+    left = sorted(set(record.files if record else ()) - set(wanted.paths))
+    if left:
+        files |= _ask(host, left, (), control).files
+    facts = [fact.split(" ", 2) for fact in answer.facts]
+    pins = host.settings.get("ccms_package_versions") or {}
+    steps = upkeep(
+        replace(wanted, packages=packages),
+        installed={f[1]: f[2] for f in facts if f[0] == "package" and len(f) == 3},
+        pins={str(name): str(version) for name, version in pins.items()},
+        running={f[1] for f in facts if f[0] == "service" and len(f) > 1},
+        folders={fact[len("folder ") :] for fact in answer.facts if fact.startswith("folder ")},
+    )
+    return HostState(record, files, steps)
 
 
 @dataclass(frozen=True)
@@ -104,17 +202,30 @@ class SshTarget:
     hosts: Mapping[str, SshHost]
     folder: Path
     secrets_base: Path
+    control: Path | None = None  # Masters.folder(): the command's master connections
+
+    def _connection(self, host: SshHost) -> dict[str, Any]:
+        found = host.connection()
+        if self.control is not None:
+            # Ansible's own settings make it a client of the host's master (its default
+            # ssh_args ask for ControlMaster=auto and ControlPersist)
+            common = [*host.options, "-o", f"ControlPath={self.control / '%C'}"]
+            found["ansible_ssh_common_args"] = shlex.join(common)
+        return found
 
     def host(self, name: str) -> TargetHost | None:
         found = self.hosts.get(name)
         if found is None:
             return None
-        return TargetHost(name, "", found.address, lab=False, connection=found.connection())
+        return TargetHost(name, "", found.address, lab=False, connection=self._connection(found))
 
-    def host_states(self, paths: Mapping[str, Sequence[str]]) -> dict[str, HostState]:
-        names = set(paths) & set(self.hosts)
+    def host_states(self, wanted: Mapping[str, Wanted]) -> dict[str, HostState]:
+        names = set(wanted) & set(self.hosts)
         return each(
-            names, lambda name: read_state(self.hosts[name], paths[name]), SshError, "hosts"
+            names,
+            lambda name: read_state(self.hosts[name], wanted[name], self.control),
+            SshError,
+            "hosts",
         )
 
     def secret(self, secret: Secret) -> str:

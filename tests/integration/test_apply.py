@@ -38,8 +38,12 @@ def test_first_apply_installs_everything_and_a_call_goes_through(lab: Path) -> N
     planned = ccmsctl("plan", str(EXAMPLE), "--detailed-exitcode", cwd=lab)
     assert planned.returncode == 2, planned.stdout + planned.stderr
     assert planned.stdout.strip().endswith(
-        "Plan: 58 to add, 0 to change, 0 to delete; 5 network devices to change."
+        "Plan: 58 to add, 0 to change, 0 to delete; 14 upkeep steps; 5 network devices to change."
     )
+    # the roles' upkeep too: each edge's Kamailio to start, each PBX's recording folders
+    assert planned.stdout.startswith("hk1-edge-1\n")
+    assert "  * start kamailio\n" in planned.stdout
+    assert "  * make /var/spool/asterisk/recording/" in planned.stdout
     assert "hk1-wan-rtr (juniper_junos at 127.3.2.1:2022)" in planned.stdout
     assert "      set vlans voice vlan-id 210" in planned.stdout
     applied = ccmsctl("apply", str(EXAMPLE), "--auto-approve", cwd=lab)
@@ -83,6 +87,27 @@ def test_second_apply_changes_nothing(lab: Path) -> None:
     assert applied.stdout.strip().endswith(
         "No changes. Ansible changed=0, network devices changed=0."
     )
+    assert "wave 1" not in applied.stdout  # nothing to run: no host is touched
+
+
+def test_a_stopped_kamailio_is_upkeep_that_apply_restores(lab: Path) -> None:
+    pid_file = root(lab, "sh2-edge-1") / "run/kamailio/kamailio.pid"
+    pid = int(pid_file.read_text())
+    os.kill(pid, signal.SIGTERM)
+    for _ in range(100):  # bounded: 10 s
+        if not Path(f"/proc/{pid}").exists():
+            break
+        time.sleep(0.1)
+    planned = ccmsctl("plan", str(EXAMPLE), "--detailed-exitcode", cwd=lab)
+    assert planned.returncode == 2, planned.stdout + planned.stderr
+    assert planned.stdout == (
+        "sh2-edge-1\n  * start kamailio\nPlan: 0 to add, 0 to change, 0 to delete; 1 upkeep step.\n"
+    )
+    applied = ccmsctl("apply", str(EXAMPLE), "--auto-approve", cwd=lab)
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert "  sh2-edge-1: Keep Kamailio running: changed" in applied.stdout
+    assert "wave 2" not in applied.stdout  # only the host with upkeep ran
+    assert ccmsctl("plan", str(EXAMPLE), cwd=lab).stdout.strip() == "No changes."
 
 
 def test_secrets_reach_only_their_hosts_and_no_plan_or_log(lab: Path) -> None:
@@ -141,6 +166,7 @@ def test_hand_edit_shows_as_drift_and_json(lab: Path) -> None:
         "add": 0,
         "change": 1,
         "delete": 0,
+        "upkeep": 0,
         "devices": 0,
         "message": "Plan: 0 to add, 1 to change, 0 to delete.",
     }
@@ -185,6 +211,8 @@ def test_config_failing_its_check_is_rolled_back_and_the_twin_untouched(lab: Pat
     plan_file = lab / "broken.plan"
     edge = root(lab, "sh2-edge-1") / "etc/kamailio/dispatcher.list"
     edge.write_bytes(edge.read_bytes() + b"# drift to make sh2-edge-1 part of the plan\n")
+    twin = root(lab, "sh1-edge-1") / "etc/kamailio/dispatcher.list"
+    twin.write_bytes(twin.read_bytes() + b"# drift to make sh1-edge-1 part of the plan\n")
     assert ccmsctl("plan", str(EXAMPLE), "--out", str(plan_file), cwd=lab).returncode == 0
     saved = json.loads(plan_file.read_text())
     config = saved["desired"]["sh2-edge-1"]["etc/kamailio/kamailio.cfg"]
@@ -216,6 +244,7 @@ def test_config_failing_its_check_is_rolled_back_and_the_twin_untouched(lab: Pat
         not in (root(lab, "sh2-edge-1") / "etc/kamailio/kamailio.cfg").read_bytes()
     )
     assert edge.read_bytes().endswith(b"# drift to make sh2-edge-1 part of the plan\n")
+    assert twin.read_bytes().endswith(b"# drift to make sh1-edge-1 part of the plan\n")
     repaired = ccmsctl("apply", str(EXAMPLE), "--auto-approve", cwd=lab)
     assert repaired.returncode == 0, repaired.stdout + repaired.stderr
 

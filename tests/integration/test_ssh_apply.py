@@ -302,6 +302,9 @@ def test_a_host_key_that_changes_mid_apply_is_refused_by_ansible_too(
         hosts.hosts[name].stop()
         hosts.hosts[name].start(hosts.key)
     edge = hosts.hosts["a-edge"]
+    queues = hosts.read("b-pbx", "/etc/asterisk/queues.conf")
+    assert queues is not None
+    hosts.put("b-pbx", "/etc/asterisk/queues.conf", queues + b"; by hand\n")  # a wave before
 
     def new_host_key() -> None:  # a-edge comes back with another key before wave 2
         edge.stop()

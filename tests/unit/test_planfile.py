@@ -8,6 +8,7 @@ from ccmsctl.load.estate import load_estate
 from ccmsctl.plan.diff import make_plan
 from ccmsctl.plan.planfile import SavedPlan, dump, load
 from ccmsctl.plan.provenance import Provenance
+from ccmsctl.plan.state import HostState, Wanted, upkeep
 from tests.conftest import EXAMPLE
 
 
@@ -19,11 +20,42 @@ def test_a_saved_plan_reads_back_as_the_same_plan() -> None:
         "lab",
         Provenance("abc", estate.digest(), "def"),
         {"sh1-edge-1": "0" * 64},
-        make_plan(desired, {}),
+        make_plan(desired, {"sh1-edge-1": HostState(None, {}, ("start kamailio",))}),
     )
     back = load(dump(saved))
     assert back == saved
+    assert back.plan.upkeep == {"sh1-edge-1": ("start kamailio",)}
+    assert back.plan.summary().endswith("; 1 upkeep step.")
+    assert back.plan.desired.host_vars["sh1-edge-1"].services == ("kamailio",)
+    assert "asterisk" in back.plan.desired.host_vars["sh1-pbx-1"].packages
     assert back.plan.desired.host_vars["sh1-pbx-1"].recording_folders  # compile's decision
     waves = {name: v.wave for name, v in back.plan.desired.host_vars.items()}
     assert waves["sh1-edge-1"] == 2 and waves["sh2-edge-1"] == 1  # shanghai: sh-1 is primary
     assert back.plan.desired.device_intents["hk1-wan-rtr"].password.startswith(("env:", "vault:"))
+
+
+def test_upkeep_names_each_step_the_roles_would_take() -> None:
+    wanted = Wanted((), ("asterisk", "kamailio", "keepalived"), ("kamailio",), ("/r/a", "/r/b"))
+    steps = upkeep(
+        wanted,
+        installed={"asterisk": "22.0.0-1", "kamailio": "5.6.3-2"},
+        pins={"asterisk": "22.1.0-1", "keepalived": "1:2.2.7-1"},
+        running=set(),
+        folders={"/r/b"},
+    )
+    assert steps == (
+        "install asterisk 22.1.0-1 (has 22.0.0-1)",
+        "install keepalived 1:2.2.7-1",
+        "start kamailio",
+        "make /r/a",
+    )
+    met = upkeep(
+        wanted,
+        installed={"asterisk": "22.1.0-1", "kamailio": "5.6.3-2", "keepalived": "1:2.2.7-1"},
+        pins={"asterisk": "22.1.0-1"},
+        running={"kamailio"},
+        folders={"/r/a", "/r/b"},
+    )
+    assert met == ()
+    # a host whose upkeep changed is a changed host to a saved plan
+    assert HostState(None, {}, steps).fingerprint() != HostState(None, {}, met).fingerprint()
