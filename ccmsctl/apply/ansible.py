@@ -19,8 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ansible_runner.interface import init_runner
-
 from ccmsctl import tooling
 
 
@@ -165,6 +163,8 @@ def run_playbook(
         ),
         encoding="utf-8",
     )
+    from ansible_runner.interface import init_runner  # noqa: PLC0415
+
     errors: dict[str, str] = {}
     runner = init_runner(
         private_data_dir=str(run_dir),
@@ -176,6 +176,7 @@ def run_playbook(
             "PATH": f"{Path(ansible_playbook()).parent}{os.pathsep}{os.environ.get('PATH', '')}",
             "ANSIBLE_ROLES_PATH": str(tooling.roles()),
             "ANSIBLE_LIBRARY": str(tooling.playbooks() / "library"),
+            "ANSIBLE_ACTION_PLUGINS": str(tooling.playbooks() / "action_plugins"),
             # ansible-runner turns host key checking off unless told: keys are always checked
             "ANSIBLE_HOST_KEY_CHECKING": "True",
             "ANSIBLE_NOCOLOR": "1",

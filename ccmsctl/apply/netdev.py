@@ -23,16 +23,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
-from netmiko import BaseConnection, ConnectHandler
-from netmiko.exceptions import (
-    ConfigInvalidException,
-    NetmikoAuthenticationException,
-    NetmikoBaseException,
-    NetmikoTimeoutException,
-)
-from netmiko.juniper.juniper import JuniperBase
+if TYPE_CHECKING:  # netmiko is imported where a device is reached: it takes long to load
+    from netmiko import BaseConnection
+    from netmiko.juniper.juniper import JuniperBase
 
 from ccmsctl.apply.secrets import SecretError, resolve
 from ccmsctl.artifacts import DeviceIntent
@@ -72,6 +67,13 @@ class Access:
 def connected(name: str, device: DeviceIntent, access: Access) -> Iterator[BaseConnection]:
     """An SSH session to the device `name`; every failure becomes a DevicePushError naming
     it."""
+    from netmiko import ConnectHandler  # noqa: PLC0415
+    from netmiko.exceptions import (  # noqa: PLC0415
+        NetmikoAuthenticationException,
+        NetmikoBaseException,
+        NetmikoTimeoutException,
+    )
+
     where = f"{name} ({access.address}:{access.port})"
     try:
         with ConnectHandler(
@@ -119,6 +121,8 @@ def push(
         secret = password or resolve(device.password, secrets_base)
     except SecretError as error:
         raise DevicePushError(f"{name}: {error}") from None
+    from netmiko.exceptions import ConfigInvalidException  # noqa: PLC0415
+
     access = Access(address or device.address, port or device.port, secret, timeout)
     rules = PLATFORMS[device.platform]
     with connected(name, device, access) as connection:
@@ -194,7 +198,7 @@ def _prompt(connection: BaseConnection, pattern: str) -> str:
 
 
 def _commit(connection: BaseConnection, name: str) -> None:
-    junos = cast(JuniperBase, connection)
+    junos = cast("JuniperBase", connection)
     try:
         junos.commit(confirm=True, confirm_delay=CONFIRM_MINUTES)
     except ValueError as error:
@@ -212,7 +216,7 @@ def _confirm(name: str, device: DeviceIntent, intended: str, access: Access) -> 
         with connected(name, device, access) as connection:
             left = device_remediation(device, read_running(connection, device), intended).commands
             if not left:
-                cast(JuniperBase, connection).commit()
+                cast("JuniperBase", connection).commit()
                 connection.exit_config_mode()
     except DevicePushError as error:
         raise DevicePushError(f"{error}; the commit was {unconfirmed}") from None

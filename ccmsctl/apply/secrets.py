@@ -18,8 +18,6 @@ import secrets as random
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
-from ansible.errors import AnsibleError
-from ansible.parsing.vault import VaultLib, VaultSecret
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
@@ -51,6 +49,9 @@ def resolve(reference: str, base: Path = Path()) -> str:
 
 
 def _from_vault(path: Path, key: str) -> str:
+    from ansible.errors import AnsibleError  # noqa: PLC0415
+    from ansible.parsing.vault import VaultLib, VaultSecret  # noqa: PLC0415
+
     password_file = os.environ.get("ANSIBLE_VAULT_PASSWORD_FILE")
     if not password_file:
         raise SecretError(f"vault:{path}#{key}: set ANSIBLE_VAULT_PASSWORD_FILE to open the vault")

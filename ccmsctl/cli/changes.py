@@ -45,7 +45,7 @@ from ccmsctl.plan.planfile import SavedPlan, write_plan_file
 from ccmsctl.plan.planfile import load as load_plan
 from ccmsctl.plan.provenance import checkout_estate, provenance
 from ccmsctl.ssh.inventory import InventoryError, read_inventory
-from ccmsctl.ssh.target import Masters, SshTarget, multiplexed
+from ccmsctl.ssh.target import SshTarget, masters
 
 
 @contextmanager
@@ -68,12 +68,10 @@ def _interruptible() -> Iterator[threading.Event]:
             signal.signal(sig, handler)
 
 
-def _plan(
-    directory: Path, target: str, lab_dir: Path, masters: Masters
-) -> tuple[Loaded, SavedPlan]:
+def _plan(directory: Path, target: str, lab_dir: Path) -> tuple[Loaded, SavedPlan]:
     """The estate, and its plan against `target` (lab, or an inventory's hosts)."""
     loaded = validated(directory)
-    where = _target_of(target, lab_dir, directory, masters)
+    where = _target_of(target, lab_dir, directory)
     if isinstance(where, LabTarget):
         lab = where.lab
         desired = compile_estate(
@@ -94,16 +92,14 @@ def _plan(
     return loaded, saved
 
 
-def _target_of(
-    target: str, lab_dir: Path, directory: Path, masters: Masters
-) -> LabTarget | SshTarget:
+def _target_of(target: str, lab_dir: Path, directory: Path) -> LabTarget | SshTarget:
     """The lab, or the hosts of the inventory at `target` (over the command's SSH master
-    connections of `masters`)."""
+    connections, see masters())."""
     if target == "lab":
         return LabTarget(open_lab(lab_dir))
     hosts = read_inventory(Path(target))
     folder = Path(".ccmsctl").resolve()
-    return SshTarget(hosts, folder=folder, secrets_base=directory, control=masters.folder())
+    return SshTarget(hosts, folder=folder, secrets_base=directory, control=masters())
 
 
 def _review_plan(directory: Path, ref: str) -> Plan:
@@ -210,8 +206,7 @@ def plan(
             if detailed_exitcode and review.changes:
                 raise typer.Exit(2)
             return
-        with multiplexed() as masters:
-            _, saved = _plan(directory, target, lab_dir, masters)
+        _, saved = _plan(directory, target, lab_dir)
         if as_json:
             _plan_json(saved.plan)
         else:
@@ -237,19 +232,19 @@ def apply(
     ] = 0,
 ) -> None:
     """Apply a saved plan exactly, or plan and apply an estate directory (asks first)."""
-    with guard(), multiplexed() as masters:
+    with guard():
         if source.is_file():
             saved = load_plan(source.read_bytes())
             directory = Path(saved.estate_dir)
             loaded = validated(directory)
         else:
             directory = source
-            loaded, saved = _plan(directory, target, lab_dir, masters)
+            loaded, saved = _plan(directory, target, lab_dir)
             _print_plan(saved.plan, diff=False)
             if not auto_approve and not typer.confirm("Apply these changes?", default=False):
                 typer.echo("Apply cancelled.")
                 raise typer.Exit(1)
-        into = _target_of(saved.target, lab_dir, directory, masters)
+        into = _target_of(saved.target, lab_dir, directory)
         with locked(into.folder, "apply", package_version("ccmsctl"), timeout=lock_timeout):
             now = provenance(directory, loaded.estate.digest())
             with _interruptible() as cancelled:

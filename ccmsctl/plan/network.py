@@ -12,8 +12,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from hier_config import WorkflowRemediation, get_hconfig
-
 from ccmsctl.artifacts import Artifacts, DeviceIntent
 from ccmsctl.plan.diff import DeviceChange
 from ccmsctl.plan.platforms import PLATFORMS
@@ -63,7 +61,9 @@ def remediate(
     comment: str,
     interface_lines: str = "(?!)",
 ) -> Remediation:
-    hier = PLATFORMS[platform].hier
+    from hier_config import Platform, WorkflowRemediation, get_hconfig  # noqa: PLC0415
+
+    hier = Platform[PLATFORMS[platform].hier]
     current = get_hconfig(hier, owned_part(running, owned, comment, interface_lines))
     wanted = get_hconfig(hier, without_comments(intended, comment))
     workflow = WorkflowRemediation(current, wanted)

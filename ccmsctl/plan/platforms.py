@@ -10,12 +10,10 @@ import re
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from hier_config import Platform
-
 
 @dataclass(frozen=True)
 class PlatformRules:
-    hier: Platform  # hier_config's model of the platform's configuration
+    hier: str  # hier_config's model of the platform's configuration: a Platform's name
     comment: str  # how the platform's configuration writes a comment line
     managed: tuple[str, ...]  # top-level lines ccmsctl owns: {vlan}, {vlan_name}, {ports}
     interface_lines: str = "(?!)"  # lines ccmsctl owns inside an interface it manages
@@ -44,7 +42,7 @@ class PlatformRules:
 PLATFORMS = MappingProxyType(
     {
         "cisco_ios": PlatformRules(
-            Platform.CISCO_IOS,
+            "CISCO_IOS",
             "!",
             (
                 r"^vlan {vlan}$",
@@ -57,7 +55,7 @@ PLATFORMS = MappingProxyType(
             r"|service-policy input CCMS-|ip access-group CCMS-|mls qos trust )",
         ),
         "arista_eos": PlatformRules(
-            Platform.ARISTA_EOS,
+            "ARISTA_EOS",
             "!",
             (
                 r"^vlan {vlan}$",
@@ -70,7 +68,7 @@ PLATFORMS = MappingProxyType(
             r"|service-policy type qos input CCMS-|ip access-group CCMS-|qos trust )",
         ),
         "juniper_junos": PlatformRules(
-            Platform.JUNIPER_JUNOS,
+            "JUNIPER_JUNOS",
             "#",
             (
                 r"^set vlans {vlan_name} ",
@@ -85,7 +83,7 @@ PLATFORMS = MappingProxyType(
             end=("", ""),
         ),
         "huawei_vrp": PlatformRules(
-            Platform.HUAWEI_VRP,
+            "HUAWEI_VRP",
             "#",
             (
                 r"^vlan {vlan}$",

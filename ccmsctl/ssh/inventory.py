@@ -10,10 +10,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ansible.inventory.manager import InventoryManager
-from ansible.parsing.dataloader import DataLoader
-from ansible.vars.manager import VariableManager
-
 # What an inventory may set for the roles: pinned package versions, and whether ccmsctl
 # installs packages at all (false where the host's software is managed otherwise).
 SETTINGS = ("ccms_package_versions", "ccms_manage_packages")
@@ -59,6 +55,10 @@ def read_inventory(source: Path) -> dict[str, SshHost]:
     """Every host of the inventory at `source`, by name."""
     if not source.exists():
         raise InventoryError(f"no inventory at {source}")
+    from ansible.inventory.manager import InventoryManager  # noqa: PLC0415
+    from ansible.parsing.dataloader import DataLoader  # noqa: PLC0415
+    from ansible.vars.manager import VariableManager  # noqa: PLC0415
+
     loader = DataLoader()
     manager = InventoryManager(loader=loader, sources=[str(source)])
     variables = VariableManager(loader=loader, inventory=manager)

@@ -7,16 +7,15 @@ their secret references."""
 
 from __future__ import annotations
 
-import contextlib
+import hashlib
 import io
+import json
+import os
 import re
 import shlex
-import shutil
 import subprocess
 import tarfile
-import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -31,8 +30,9 @@ from ccmsctl.plan.state import RECORD, HostState, Wanted, parse_record, upkeep
 from ccmsctl.ssh.inventory import SshHost
 
 TIMEOUT = 60
-PERSIST = 120  # seconds a master connection outlives its last session (for a prompt, a wave)
+PERSIST = 60  # seconds a master connection outlives its last session
 _SOCKET_PATH_MAX = 104  # sun_path, the shortest of the systems ssh runs on
+_NAME = 24  # hex digits of a socket's name
 # Runs on the host under sh, as cheap as a read can be (no interpreter to start): prints what
 # it has of the upkeep its arguments ask about (`package:NAME`, `service:NAME`,
 # `folder:PATH`), one line each, then a line `--`, then a tar of the files named on stdin
@@ -73,7 +73,8 @@ class SshError(Exception):
 
 def ssh_command(host: SshHost, remote: str, control: Path | None = None) -> list[str]:
     """OpenSSH's client for `host`: batch mode (no prompt), host keys checked, bounded; with
-    `control`, over the host's master connection there (made by the first command)."""
+    `control` (masters()), over the host's master connection there, made by the first
+    command that needs it."""
     command = ["ssh", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes"]
     command += ["-o", "ConnectTimeout=10", "-p", str(host.port)]
     if host.user:
@@ -82,49 +83,37 @@ def ssh_command(host: SshHost, remote: str, control: Path | None = None) -> list
         command += ["-i", host.key]
     if control is not None:
         command += ["-o", "ControlMaster=auto", "-o", f"ControlPersist={PERSIST}"]
-        command += ["-o", f"ControlPath={control / '%C'}"]
+        command += ["-o", f"ControlPath={control_path(control, host)}"]
     return [*command, *host.options, "--", host.address, remote]
 
 
-class Masters:
-    """One command's SSH master connections, one per host, shared by its reads and its
-    Ansible runs (each host costs one handshake instead of three). Their folder is made
-    when first asked for; stop() ends the masters and removes it."""
+def masters() -> Path | None:
+    """The folder of the master connections' sockets (~/.ccmsctl/ssh, this user's only), or
+    None where it cannot be made or its sockets' paths would be too long for the system:
+    then every connection is its own.
 
-    def __init__(self) -> None:
-        self._folder: Path | None = None
-
-    def folder(self) -> Path | None:
-        """The folder of the sockets (mode 0700); None where their paths would be too long
-        for the system: then every connection is its own."""
-        if self._folder is None:
-            self._folder = Path(tempfile.mkdtemp(prefix="ccmsctl-ssh-"))
-        # %C: 40 hex digits
-        return self._folder if len(str(self._folder)) + 41 < _SOCKET_PATH_MAX else None
-
-    def stop(self) -> None:
-        if self._folder is None:
-            return
-        for socket in self._folder.iterdir():
-            with contextlib.suppress(OSError, subprocess.SubprocessError):
-                subprocess.run(
-                    ["ssh", "-o", f"ControlPath={socket}", "-O", "stop", "master"],
-                    capture_output=True,
-                    timeout=10,
-                    check=False,
-                )
-        shutil.rmtree(self._folder, ignore_errors=True)
-        self._folder = None
-
-
-@contextmanager
-def multiplexed() -> Iterator[Masters]:
-    """Masters for the length of a command."""
-    masters = Masters()
+    Like Ansible's (ControlPersist=60s), a master outlives the command that made it by
+    PERSIST seconds of idleness: a plan's reads, the apply's check and Ansible's runs that
+    follow take one handshake per host instead of one each. A connection's settings (user,
+    key, known_hosts file, options) are part of the socket's name, so changing any of them
+    makes a new connection, checked anew."""
+    folder = Path.home() / ".ccmsctl" / "ssh"
+    if len(str(folder)) + 1 + _NAME >= _SOCKET_PATH_MAX:
+        return None
     try:
-        yield masters
-    finally:
-        masters.stop()
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if folder.stat().st_uid != os.getuid():
+            return None
+        folder.chmod(0o700)
+    except OSError:
+        return None
+    return folder
+
+
+def control_path(folder: Path, host: SshHost) -> Path:
+    """The socket of `host`'s master connection in `folder`."""
+    settings = json.dumps([host.address, host.port, host.user, host.key, list(host.options)])
+    return folder / hashlib.sha256(settings.encode()).hexdigest()[:_NAME]
 
 
 @dataclass(frozen=True)
@@ -202,14 +191,14 @@ class SshTarget:
     hosts: Mapping[str, SshHost]
     folder: Path
     secrets_base: Path
-    control: Path | None = None  # Masters.folder(): the command's master connections
+    control: Path | None = None  # masters(): the folder of the hosts' master connections
 
     def _connection(self, host: SshHost) -> dict[str, Any]:
         found = host.connection()
         if self.control is not None:
             # Ansible's own settings make it a client of the host's master (its default
             # ssh_args ask for ControlMaster=auto and ControlPersist)
-            common = [*host.options, "-o", f"ControlPath={self.control / '%C'}"]
+            common = [*host.options, "-o", f"ControlPath={control_path(self.control, host)}"]
             found["ansible_ssh_common_args"] = shlex.join(common)
         return found
 

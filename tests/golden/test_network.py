@@ -9,7 +9,7 @@ Refresh after an intended change with: pytest tests/golden --update-goldens
 from __future__ import annotations
 
 import pytest
-from hier_config import get_hconfig
+from hier_config import Platform, get_hconfig
 
 from ccmsctl.compile.network.device import compile_network_device
 from ccmsctl.compile.render import Renderer
@@ -85,7 +85,7 @@ def test_running_plus_remediation_is_generated_and_back(platform: str) -> None:
         )
         assert junos_future(generated, got["rollback.cfg"]) == sorted(lines(got["_running_owned"]))
         return
-    hier = RULES[platform].hier
+    hier = Platform[RULES[platform].hier]
     comment = RULES[platform].comment
     running = get_hconfig(hier, got["_running_owned"])
     generated = get_hconfig(hier, without_comments(got["generated.cfg"], comment))

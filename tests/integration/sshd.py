@@ -1,16 +1,16 @@
 """Real OpenSSH servers standing for an estate's hosts, on loopback addresses.
 
 Each host is Debian's sshd in a mount namespace of its own (`unshare --mount`) where /etc,
-/var, /run and /usr are overlays on a private tmpfs: the host sees the machine's programs
-and its own /etc/kamailio, /etc/asterisk, /var/lib/ccmsctl, ..., so ccmsctl's production
-code path (a root of "/") is what runs, and nothing reaches the machine's own folders. Two
-programs are stand-ins, each saying so (tests/integration/standins/): systemctl, as systemd
-cannot be these hosts' service manager (it runs the real Kamailio), and asterisk, until the
-tests build Asterisk. The asterisk stand-in comes as a Debian package (asterisk 22.0.0-1)
-from a local repository, the only one the hosts' apt knows, so the roles' package install
-runs for real with apt-get (Kamailio and keepalived are installed already). Logins are
-root with a key made for the test; each host has its own host key, listed in a known_hosts
-file the inventory names.
+/var, /run and /usr are overlays on a private tmpfs (and /root a tmpfs of its own): the host
+sees the machine's programs and its own /etc/kamailio, /etc/asterisk, /var/lib/ccmsctl, ...,
+so ccmsctl's production code path (a root of "/") is what runs, and nothing reaches the
+machine's own folders. Two programs are stand-ins, each saying so
+(tests/integration/standins/): systemctl, as systemd cannot be these hosts' service manager
+(it runs the real Kamailio), and asterisk, until the tests build Asterisk. The asterisk
+stand-in comes as a Debian package (asterisk 22.0.0-1) from a local repository, the only one
+the hosts' apt knows, so the roles' package install runs for real with apt-get (Kamailio and
+keepalived are installed already). Logins are root with a key made for the test; each host
+has its own host key, listed in a known_hosts file the inventory names.
 """
 
 from __future__ import annotations
@@ -73,6 +73,9 @@ class SshdHost:
             f"workdir={private}/$d-work /$d; done; mkdir -p /run/sshd; "
             f"install -m 0644 {shlex.quote(str(self.folder / 'authorized_keys'))} "
             f"{AUTHORIZED_KEYS}; "
+            # a home of the host's own, as a new Debian machine has it (this machine's
+            # /root has a .bashrc of its own, which sshd's shell would run per session)
+            "mount -t tmpfs -o mode=0700 tmpfs /root; cp -a /etc/skel/. /root/; "
             # what Debian's asterisk package would have made, and the stand-ins
             "groupadd -r asterisk; useradd -r -g asterisk -M -s /usr/sbin/nologin asterisk; "
             f"install -m 0755 {STANDINS}/systemctl /usr/bin/systemctl; "

@@ -175,7 +175,8 @@ def test_apply_installs_over_ssh_and_the_edges_answer(fleet: tuple[Fleet, Path, 
     pjsip = pbx.file("/etc/asterisk/pjsip.conf")
     assert pjsip.exists and pjsip.mode == 0o640 and pjsip.user == "root"
     assert pbx.file("/var/lib/ccmsctl/record.json").contains('"commit"')
-    assert not pbx.file("/var/lib/ccmsctl-staging.tar").exists  # sent, installed, removed
+    # the archive of its files was sent into the module run's folder, installed and removed
+    assert pbx.run("find /root/.ansible/tmp -name files.tar").stdout == ""
     assert pbx.file("/etc/cron.d/ccmsctl-retention").contains("root find /var/spool/asterisk")
     folder = pbx.file("/var/spool/asterisk/recording/rec")
     assert folder.is_directory and folder.user == "asterisk" and folder.mode == 0o750

@@ -36,7 +36,7 @@ class Dialect:
 _IOS_SECTIONS = re.compile(r"^(interface|vlan|ip access-list|class-map|policy-map|router|line) ")
 DIALECTS = {
     "cisco_ios": Dialect(
-        PLATFORMS["cisco_ios"].hier,
+        Platform[PLATFORMS["cisco_ios"].hier],
         "{host}#",
         "{host}(config)#",
         "{host}(config-sub)#",
@@ -53,7 +53,7 @@ DIALECTS = {
         {"policy-map": re.compile(r"^class ")},
     ),
     "arista_eos": Dialect(
-        PLATFORMS["arista_eos"].hier,
+        Platform[PLATFORMS["arista_eos"].hier],
         "{host}#",
         "{host}(config)#",
         "{host}(config-sub)#",
@@ -73,7 +73,7 @@ DIALECTS = {
         {"policy-map": re.compile(r"^class ")},
     ),
     "huawei_vrp": Dialect(
-        PLATFORMS["huawei_vrp"].hier,
+        Platform[PLATFORMS["huawei_vrp"].hier],
         "<{host}>",
         "[{host}]",
         "[{host}-{view}]",
@@ -96,7 +96,7 @@ DIALECTS = {
     ),
     # Junos has a command line of its own (Junos below); only these fields are used
     "juniper_junos": Dialect(
-        PLATFORMS["juniper_junos"].hier,
+        Platform[PLATFORMS["juniper_junos"].hier],
         "{host}> ",
         "{host}# ",
         "{host}# ",
