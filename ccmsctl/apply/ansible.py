@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ccmsctl import tooling
+from ccmsctl.plan.state import Step
 
 
 class AnsibleMissingError(Exception):
@@ -70,6 +71,7 @@ class HostRun:
     # how Ansible connects to the host, and the inventory's settings for the roles
     connection: Mapping[str, Any] = field(default_factory=lambda: {"ansible_connection": "local"})
     access: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # secrets: mode, group
+    upkeep: tuple[Step, ...] = ()  # the plan's upkeep steps for the host
 
     def archive(self) -> Path:
         """The staged files in one tar, for a real host: one transfer instead of one per file."""
@@ -90,6 +92,12 @@ class HostRun:
             "ccms_sensitive": bool(self.access),
             "ccms_modes": {path: mode for path, (mode, _) in sorted(self.access.items())},
             "ccms_groups": {path: group for path, (_, group) in sorted(self.access.items())},
+            # the upkeep the plan found needed, and nothing else: the packages to install,
+            # the services to start, the folders to make (a run outside ccmsctl checks all)
+            **{
+                f"ccms_{action}": [step.subject for step in self.upkeep if step.action == action]
+                for action in ("install", "start", "make")
+            },
         }
 
 

@@ -17,7 +17,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -108,9 +108,10 @@ def _host_runs(
     changes = [c for c in plan.changes if c.host == host.name]
     roles = plan.desired.host_vars[host.name].roles
     link = dict(host.connection)
+    upkeep = plan.upkeep.get(host.name, ())
     if not changes:
         nothing = HostRun(host.name, host.root, roles, host.lab, run_dir, (), connection=link)
-        return nothing, nothing
+        return replace(nothing, upkeep=upkeep), nothing
     secret_files = plan.desired.secrets.get(host.name, {})
     access = {path: (f.mode, f.group) for path, f in secret_files.items()}
     record = Record(
@@ -135,6 +136,7 @@ def _host_runs(
         removed,
         connection=link,
         access={path: access[path] for path in sent if path in access},
+        upkeep=upkeep,
     )
     back = HostRun(
         host.name,

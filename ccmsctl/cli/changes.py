@@ -154,7 +154,17 @@ def _plan_json(plan: Plan) -> None:
         )
     for host, steps in plan.upkeep.items():
         for step in steps:
-            typer.echo(json.dumps({"type": "planned_upkeep", "host": host, "step": step}))
+            typer.echo(
+                json.dumps(
+                    {
+                        "type": "planned_upkeep",
+                        "host": host,
+                        "action": step.action,
+                        "subject": step.subject,
+                        "step": str(step),
+                    }
+                )
+            )
     for device in plan.devices:
         typer.echo(
             json.dumps(

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from ccmsctl.artifacts import Artifacts
-from ccmsctl.plan.state import HostState, Record, sha256
+from ccmsctl.plan.state import HostState, Record, Step, sha256
 
 Action = Literal["add", "change", "delete"]
 SYMBOL = {"add": "+", "change": "~", "delete": "-"}
@@ -59,7 +59,7 @@ class Plan:
     changes: tuple[Change, ...]
     desired: Artifacts
     devices: tuple[DeviceChange, ...] = ()
-    upkeep: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # host -> its steps
+    upkeep: Mapping[str, tuple[Step, ...]] = field(default_factory=dict)  # host -> its steps
 
     def counts(self) -> dict[str, int]:
         return {

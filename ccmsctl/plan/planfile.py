@@ -21,6 +21,7 @@ from typing import Any
 from ccmsctl.artifacts import Artifacts, DeviceIntent, HostVars, Secret, SecretFile
 from ccmsctl.plan.diff import Change, DeviceChange, Plan
 from ccmsctl.plan.provenance import Provenance
+from ccmsctl.plan.state import Step
 
 FORMAT = "ccmsctl-plan"
 VERSION = 4
@@ -113,7 +114,9 @@ def dump(saved: SavedPlan) -> bytes:
             for host, files in saved.plan.desired.secrets.items()
         },
         "secrets_digest": saved.secrets_digest,
-        "upkeep": {host: list(steps) for host, steps in saved.plan.upkeep.items()},
+        "upkeep": {
+            host: [asdict(step) for step in steps] for host, steps in saved.plan.upkeep.items()
+        },
     }
     return (json.dumps(document, indent=1, sort_keys=True) + "\n").encode()
 
@@ -170,7 +173,10 @@ def load(data: bytes) -> SavedPlan:
                 changes,
                 desired,
                 devices,
-                {str(host): tuple(map(str, steps)) for host, steps in document["upkeep"].items()},
+                {
+                    str(host): tuple(Step(**step) for step in steps)
+                    for host, steps in document["upkeep"].items()
+                },
             ),
             str(document["secrets_digest"]),
         )

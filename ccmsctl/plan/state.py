@@ -51,6 +51,21 @@ class Wanted:
 
 
 @dataclass(frozen=True)
+class Step:
+    """One upkeep step: `install` a package (`subject`; `version`: its pin, "" for any;
+    `has`: the version it replaces), `start` a service, `make` a recording folder."""
+
+    action: str  # install, start, make
+    subject: str
+    version: str = ""
+    has: str = ""
+
+    def __str__(self) -> str:
+        text = f"{self.action} {self.subject} {self.version}".rstrip()
+        return f"{text} (has {self.has})" if self.has else text
+
+
+@dataclass(frozen=True)
 class HostState:
     """A host's record (None before the first apply), its managed files' current bytes
     (a path missing from `files` is absent on the host), and its upkeep: the steps the
@@ -59,7 +74,7 @@ class HostState:
 
     record: Record | None
     files: Mapping[str, bytes] = field(default_factory=dict)
-    upkeep: tuple[str, ...] = ()
+    upkeep: tuple[Step, ...] = ()
 
     def fingerprint(self, sensitive: Iterable[str] = ()) -> str:
         """Changes whenever the record or any managed file does: a saved plan checks it.
@@ -90,19 +105,17 @@ def upkeep(
     pins: Mapping[str, str],
     running: Collection[str],
     folders: Collection[str],
-) -> tuple[str, ...]:
+) -> tuple[Step, ...]:
     """The steps that give the host what `wanted` lists: `installed` maps each installed
     package to its version, `pins` the pinned versions, `running` names the services
     that run, `folders` the recording folders that are as the retention role makes them."""
     steps = []
     for package in wanted.packages:
         have, pin = installed.get(package, ""), pins.get(package, "")
-        if not have:
-            steps.append(f"install {package} {pin}".rstrip())
-        elif pin and have != pin:
-            steps.append(f"install {package} {pin} (has {have})")
-    steps += [f"start {service}" for service in wanted.services if service not in running]
-    steps += [f"make {folder}" for folder in wanted.folders if folder not in folders]
+        if not have or (pin and have != pin):
+            steps.append(Step("install", package, pin, have))
+    steps += [Step("start", service) for service in wanted.services if service not in running]
+    steps += [Step("make", folder) for folder in wanted.folders if folder not in folders]
     return tuple(steps)
 
 

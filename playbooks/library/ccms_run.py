@@ -1,8 +1,9 @@
 #!/usr/bin/python
 # WANT_JSON
 """Run one command on the host and report whether it changed anything: what the kamailio
-role uses to keep Kamailio running and restart it (the lab's script or systemctl), and the
-retention role to make the lab's recording folders.
+role uses to keep Kamailio running and restart it (the lab's script or systemctl), the
+keepalived and asterisk roles to reload theirs, and the retention role to make the
+recording folders.
 
 A WANT_JSON module on the standard library, like ccms_files and for the same reason: no
 AnsiballZ payload to build and compile per host. (Such a module is sent alone, so the two
