@@ -73,11 +73,14 @@ def example_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def ccmsctl(*args: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    """Run the command line as a user would, in `cwd`."""
+def ccmsctl(
+    *args: str, cwd: Path, timeout: float = 300, answer: str = ""
+) -> subprocess.CompletedProcess[str]:
+    """Run the command line as a user would, in `cwd`; `answer`: what the user types."""
     return subprocess.run(
         [sys.executable, "-m", "ccmsctl", *args],
         cwd=cwd,
+        input=answer,
         capture_output=True,
         text=True,
         timeout=timeout,

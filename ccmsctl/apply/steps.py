@@ -5,7 +5,7 @@ checking that nothing it was made from has changed, secrets included)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from ccmsctl.apply.rollout import (
     Outcome,
@@ -24,9 +24,18 @@ from ccmsctl.plan.provenance import Provenance
 from ccmsctl.plan.state import HostState, Wanted
 
 
+@dataclass(frozen=True)
+class Planned:
+    """A plan to save, and what it was made from: each host's state, the secret files."""
+
+    saved: SavedPlan
+    states: dict[str, HostState]
+    secrets: dict[str, dict[str, bytes]]
+
+
 def plan_for(
     target: Target, desired: Artifacts, *, estate_dir: str, target_name: str, origin: Provenance
-) -> SavedPlan:
+) -> Planned:
     """What applying `desired` would change on `target`, with the fingerprints a saved plan
     is checked against. Secrets first: one that cannot be had stops the plan before any
     host is read."""
@@ -34,13 +43,36 @@ def plan_for(
     states = _states(target, desired)
     running = target.running_configs(desired.device_intents)
     plan = replace(make_plan(desired, states, secrets), devices=device_changes(desired, running))
-    return SavedPlan(
+    saved = SavedPlan(
         estate_dir,
         target_name,
         origin,
         fingerprints(states, running, desired),
         plan,
         secrets_digest(secrets, states),
+    )
+    return Planned(saved, states, secrets)
+
+
+def apply_planned(
+    planned: Planned,
+    target: Target,
+    *,
+    progress: Callable[[str], None],
+    cancel: Callable[[], bool] = lambda: False,
+) -> Outcome:
+    """Apply a plan made just now under the apply's lock: nothing of ccmsctl's can have
+    changed the hosts since they were read, so they are not read again (a saved plan is:
+    apply_saved)."""
+    saved = planned.saved
+    return apply_plan(
+        target,
+        saved.plan,
+        planned.states,
+        saved.provenance.commit,
+        planned.secrets,
+        progress=progress,
+        cancel=cancel,
     )
 
 

@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 from ccmsctl.apply.lock import force_unlock, locked
-from ccmsctl.apply.steps import apply_saved, plan_for
+from ccmsctl.apply.steps import Planned, apply_planned, apply_saved, plan_for
 from ccmsctl.cli.app import (
     LabDir,
     TargetOption,
@@ -41,8 +41,8 @@ from ccmsctl.plan.diff import (
     reviewable,
     unified_diff,
 )
-from ccmsctl.plan.planfile import SavedPlan, write_plan_file
 from ccmsctl.plan.planfile import load as load_plan
+from ccmsctl.plan.planfile import write_plan_file
 from ccmsctl.plan.provenance import checkout_estate, provenance
 from ccmsctl.ssh.inventory import InventoryError, read_inventory
 from ccmsctl.ssh.target import SshTarget, masters
@@ -68,10 +68,10 @@ def _interruptible() -> Iterator[threading.Event]:
             signal.signal(sig, handler)
 
 
-def _plan(directory: Path, target: str, lab_dir: Path) -> tuple[Loaded, SavedPlan]:
-    """The estate, and its plan against `target` (lab, or an inventory's hosts)."""
+def _plan(directory: Path, target: str, where: LabTarget | SshTarget) -> tuple[Loaded, Planned]:
+    """The estate, and its plan against `where` (the lab, or an inventory's hosts), which
+    the command line named `target`."""
     loaded = validated(directory)
-    where = _target_of(target, lab_dir, directory)
     if isinstance(where, LabTarget):
         lab = where.lab
         desired = compile_estate(
@@ -82,14 +82,14 @@ def _plan(directory: Path, target: str, lab_dir: Path) -> tuple[Loaded, SavedPla
         absent = sorted(set(desired.hosts) - set(where.hosts))
         if absent:
             raise InventoryError(f"{target} has no entry for {', '.join(absent)}")
-    saved = plan_for(
+    planned = plan_for(
         where,
         desired,
         estate_dir=str(directory.resolve()),
         target_name=target if target == "lab" else str(Path(target).resolve()),
         origin=provenance(directory, loaded.estate.digest()),
     )
-    return loaded, saved
+    return loaded, planned
 
 
 def _target_of(target: str, lab_dir: Path, directory: Path) -> LabTarget | SshTarget:
@@ -216,7 +216,7 @@ def plan(
             if detailed_exitcode and review.changes:
                 raise typer.Exit(2)
             return
-        _, saved = _plan(directory, target, lab_dir)
+        saved = _plan(directory, target, _target_of(target, lab_dir, directory))[1].saved
         if as_json:
             _plan_json(saved.plan)
         else:
@@ -241,26 +241,40 @@ def apply(
         float, typer.Option("--lock-timeout", help="Seconds to wait for the lock.")
     ] = 0,
 ) -> None:
-    """Apply a saved plan exactly, or plan and apply an estate directory (asks first)."""
+    """Apply a saved plan exactly, or plan and apply an estate directory (asks first; with
+    --auto-approve, plans under the apply's lock and applies what it read)."""
+    version = package_version("ccmsctl")
     with guard():
-        if source.is_file():
-            saved = load_plan(source.read_bytes())
-            directory = Path(saved.estate_dir)
-            loaded = validated(directory)
+        if not source.is_file() and auto_approve:
+            into = _target_of(target, lab_dir, source)
+            with locked(into.folder, "apply", version, timeout=lock_timeout):
+                planned = _plan(source, target, into)[1]
+                saved = planned.saved
+                _print_plan(saved.plan, diff=False)
+                with _interruptible() as cancelled:
+                    outcome = apply_planned(
+                        planned, into, progress=typer.echo, cancel=cancelled.is_set
+                    )
         else:
-            directory = source
-            loaded, saved = _plan(directory, target, lab_dir)
-            _print_plan(saved.plan, diff=False)
-            if not auto_approve and not typer.confirm("Apply these changes?", default=False):
-                typer.echo("Apply cancelled.")
-                raise typer.Exit(1)
-        into = _target_of(saved.target, lab_dir, directory)
-        with locked(into.folder, "apply", package_version("ccmsctl"), timeout=lock_timeout):
-            now = provenance(directory, loaded.estate.digest())
-            with _interruptible() as cancelled:
-                outcome = apply_saved(
-                    saved, into, now, progress=typer.echo, cancel=cancelled.is_set
-                )
+            if source.is_file():
+                saved = load_plan(source.read_bytes())
+                directory = Path(saved.estate_dir)
+                loaded = validated(directory)
+            else:
+                directory = source
+                loaded, planned = _plan(directory, target, _target_of(target, lab_dir, directory))
+                saved = planned.saved
+                _print_plan(saved.plan, diff=False)
+                if not typer.confirm("Apply these changes?", default=False):
+                    typer.echo("Apply cancelled.")
+                    raise typer.Exit(1)
+            into = _target_of(saved.target, lab_dir, directory)
+            with locked(into.folder, "apply", version, timeout=lock_timeout):
+                now = provenance(directory, loaded.estate.digest())
+                with _interruptible() as cancelled:
+                    outcome = apply_saved(
+                        saved, into, now, progress=typer.echo, cancel=cancelled.is_set
+                    )
         if outcome.error:
             typer.echo(f"error: apply failed on {outcome.error}", err=True)
             if outcome.rolled_back:

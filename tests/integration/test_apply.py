@@ -90,6 +90,21 @@ def test_second_apply_changes_nothing(lab: Path) -> None:
     assert "wave 1" not in applied.stdout  # nothing to run: no host is touched
 
 
+def test_apply_asks_first_and_checks_again_what_it_planned(lab: Path) -> None:
+    edited = root(lab, "hk1-edge-1") / "etc/kamailio/address.list"
+    compiled = edited.read_bytes()
+    edited.write_bytes(compiled + b"# by hand\n")
+    declined = ccmsctl("apply", str(EXAMPLE), cwd=lab, answer="n\n")
+    assert declined.returncode == 1
+    assert "hk1-edge-1\n  ~ etc/kamailio/address.list (drift)\n" in declined.stdout
+    assert "Apply cancelled." in declined.stdout
+    assert edited.read_bytes() == compiled + b"# by hand\n"
+    accepted = ccmsctl("apply", str(EXAMPLE), cwd=lab, answer="y\n")
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+    assert "Apply complete. Plan: 0 to add, 1 to change, 0 to delete." in accepted.stdout
+    assert edited.read_bytes() == compiled
+
+
 def test_a_stopped_kamailio_is_upkeep_that_apply_restores(lab: Path) -> None:
     pid_file = root(lab, "sh2-edge-1") / "run/kamailio/kamailio.pid"
     pid = int(pid_file.read_text())
