@@ -112,6 +112,8 @@ def test_refused_command_stops_that_device_only(lab: Path) -> None:
         drifted = (folder / "running.cfg").read_text()
         drift(lab, "sh2-pbx-tor", "qos trust dscp")  # same wave as hk1-access-sw
         drift(lab, "sh1-core-sw", "trust dscp")  # the next wave
+        edited = lab / ".ccmsctl" / "lab" / "sh1-edge-1" / "etc/kamailio/address.list"
+        edited.write_bytes(edited.read_bytes() + b"# by hand\n")  # the next wave's host too
         failed = ccmsctl("apply", str(EXAMPLE), "--auto-approve", cwd=lab)
         assert failed.returncode == 1, failed.stdout + failed.stderr
         assert (
@@ -119,9 +121,9 @@ def test_refused_command_stops_that_device_only(lab: Path) -> None:
             in failed.stderr
         )
         untouched = failed.stderr.splitlines()[-1]
-        assert untouched.startswith("not touched: sh1-edge-1,")
-        assert untouched.endswith(", sh1-core-sw")
+        assert untouched == "not touched: sh1-edge-1, sh1-core-sw"
         assert "wave 2 (" not in failed.stdout
+        assert edited.read_bytes().endswith(b"# by hand\n")
         assert "  sh2-pbx-tor: voice config: 2 commands, saved" in failed.stdout.splitlines()
         # the refusing device is as it was (its vlan 210 went in, and came out again)
         assert "vlan 210" in refusing.commands
@@ -132,7 +134,7 @@ def test_refused_command_stops_that_device_only(lab: Path) -> None:
         assert "hk1-access-sw (cisco_ios" in planned and "sh1-core-sw (huawei_vrp" in planned
     finally:
         refusing.stop()
-    restarted = ccmsctl("lab", "up", str(EXAMPLE), cwd=lab)
+        restarted = ccmsctl("lab", "up", str(EXAMPLE), cwd=lab)  # the lab's own fake again
     assert "hk1-access-sw: fake cisco_ios device on 127.3.1.1:2022" in restarted.stdout
     converged = ccmsctl("apply", str(EXAMPLE), "--auto-approve", cwd=lab)
     assert converged.returncode == 0, converged.stdout + converged.stderr
