@@ -172,3 +172,32 @@ def served_subject(address: str, port: int = 5061) -> str:
     )
     found = re.search(r"^subject=(.*)$", served.stdout, re.MULTILINE)
     return found.group(1).strip() if found else ""
+
+
+ASTERISK_BUILD = Path(__file__).resolve().parents[1] / "asterisk" / "build"
+
+
+def asterisk() -> tuple[Path, Path]:
+    """The Asterisk the tests run and its modules folder: the installed one, else the one
+    bootstrap --dev built from the vendored sources (tests/asterisk/build); without either
+    the test is skipped, or fails where CI requires it."""
+    installed = shutil.which("asterisk") or shutil.which("asterisk", path="/usr/sbin:/sbin")
+    if installed:
+        program = Path(installed).resolve()
+    else:
+        built = subprocess.run(
+            [str(ASTERISK_BUILD), "--built"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+        if built.returncode != 0:
+            message = "asterisk is not installed, nor built (./bootstrap --dev builds it)"
+            if os.environ.get("CCMSCTL_REAL_COMPONENTS") == "required":
+                pytest.fail(message)
+            pytest.skip(message)
+        program = Path(built.stdout.strip()) / "sbin" / "asterisk"
+    prefix = program.parent.parent
+    folders = [prefix / "lib" / "asterisk" / "modules", *prefix.glob("lib/*/asterisk/modules")]
+    return program, next((f for f in folders if f.is_dir()), folders[0])
