@@ -89,7 +89,6 @@ class HostRun:
             "ccms_files": list(self.files),
             "ccms_remove": list(self.remove),
             # files of secrets: their own mode, and (on real hosts) the service's group
-            "ccms_sensitive": bool(self.access),
             "ccms_modes": {path: mode for path, (mode, _) in sorted(self.access.items())},
             "ccms_groups": {path: group for path, (_, group) in sorted(self.access.items())},
             # the upkeep the plan found needed, and nothing else: the packages to install,

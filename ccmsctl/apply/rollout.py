@@ -109,9 +109,9 @@ def _host_runs(
     roles = plan.desired.host_vars[host.name].roles
     link = dict(host.connection)
     upkeep = plan.upkeep.get(host.name, ())
-    if not changes:
-        nothing = HostRun(host.name, host.root, roles, host.lab, run_dir, (), connection=link)
-        return replace(nothing, upkeep=upkeep), nothing
+    if not changes:  # upkeep only: no file to send, none to put back
+        back = HostRun(host.name, host.root, roles, host.lab, run_dir, (), connection=link)
+        return replace(back, upkeep=upkeep), back
     secret_files = plan.desired.secrets.get(host.name, {})
     access = {path: (f.mode, f.group) for path, f in secret_files.items()}
     record = Record(

@@ -66,7 +66,6 @@ def compile_inventory(estate: Estate, renderer: Renderer, hosts: Mapping[str, Ho
     sites = sorted(estate.of(Site), key=lambda s: s.name)
     by_site = {site.name: tuple(sorted(h.name for h in site.hosts)) for site in sites}
     listed = [(name, hosts[name]) for members in by_site.values() for name in members]
-    by_site = {site.name: tuple(sorted(h.name for h in site.hosts)) for site in sites}
     groups = [Group(group_name("site", name), members) for name, members in by_site.items()]
     for role in sorted({role for _, host in listed for role in host.roles}):
         members = tuple(name for name, host in listed if role in host.roles)
