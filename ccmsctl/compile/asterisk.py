@@ -1,16 +1,23 @@
-"""PBX hosts (Asterisk 18+): pjsip.conf, extensions.conf, queues.conf, CDR settings and the
-retention purge job.
+"""PBX hosts (Asterisk 22): asterisk.conf, modules.conf, logger.conf, pjsip.conf,
+extensions.conf, queues.conf, voicemail.conf, musiconhold.conf, the CDR files and the
+retention jobs.
 
 A PBX of site S serves the DIDs owned by S and by S's twin (it takes them on failover), the
 IVRs and skill groups those DIDs lead to, and the agents of both sites (their phones register
 with both, so a failover keeps them reachable). Credentials never appear here: sections that
-need a password take it from pjsip_secrets.conf, which compile describes (a SecretFile: the
-sections it extends and the secret references) and apply writes with the values.
+need a password (trunks that authenticate, agents' phones) take it from pjsip_secrets.conf,
+which compile describes (a SecretFile: the sections it extends and the secret references)
+and apply writes with the values. Asterisk loads only the modules listed in modules.conf,
+decided here from what the files use. Paths on the host (folders, recordings, the purge
+jobs) are under the host's install root: "" in production, the host's folder in the lab.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cache
 from ipaddress import IPv4Address
 
 from ccmsctl.artifacts import Secret, SecretFile
@@ -27,10 +34,10 @@ from ccmsctl.compile.header import header
 from ccmsctl.compile.render import Renderer
 from ccmsctl.compile.views import sip_uri
 from ccmsctl.model.agent import Agent
-from ccmsctl.model.ivr import IVR
+from ccmsctl.model.ivr import IVR, Voicemail
 from ccmsctl.model.kinds import Estate
 from ccmsctl.model.numbers import NumberRange
-from ccmsctl.model.retention import RetentionPolicy
+from ccmsctl.model.retention import RetentionClass, RetentionPolicy
 from ccmsctl.model.schedule import Schedule
 from ccmsctl.model.site import Host, Site
 from ccmsctl.model.skillgroup import SkillGroup
@@ -39,6 +46,88 @@ from ccmsctl.model.twinpair import TwinPair
 
 SECRETS_INCLUDE = "pjsip_secrets.conf"
 _CODECS = {"PCMA": "alaw", "PCMU": "ulaw", "G722": "g722", "G729": "g729", "opus": "opus"}
+# Asterisk's folders on a PBX (modules and sounds stay where Asterisk is installed)
+FOLDERS = {
+    "astetcdir": "/etc/asterisk",
+    "astvarlibdir": "/var/lib/asterisk",
+    "astdbdir": "/var/lib/asterisk",
+    "astkeydir": "/var/lib/asterisk",
+    "astspooldir": "/var/spool/asterisk",
+    "astrundir": "/run/asterisk",
+    "astlogdir": "/var/log/asterisk",
+    "astcachedir": "/var/cache/asterisk",
+}
+CDR_FOLDER = f"{FOLDERS['astlogdir']}/cdr-custom"  # cdr_custom writes a relative file here
+LOG_FILE = "messages.log"  # in astlogdir
+# The fields of each call's record: the CDR's own, then what the dialplan adds (CDR(ccms_*))
+CDR_FIELDS = (
+    "start(%FT%T%z)",
+    "answer(%FT%T%z)",
+    "end(%FT%T%z)",
+    "clid",
+    "src",
+    "dst",
+    "dcontext",
+    "channel",
+    "dstchannel",
+    "disposition",
+    "duration",
+    "billsec",
+    "uniqueid",
+    "ccms_trunk(uservar)",
+    "ccms_did(uservar)",
+    "ccms_skill_group(uservar)",
+    "ccms_recording(uservar)",
+)
+# The module that provides each application and function the dialplan uses (None: the core)
+PROVIDERS: dict[str, str | None] = {
+    "Background": None,
+    "Dial": "app_dial",
+    "Goto": None,
+    "GotoIf": None,
+    "GotoIfTime": None,
+    "Hangup": None,
+    "MixMonitor": "app_mixmonitor",
+    "Playback": "app_playback",
+    "Queue": "app_queue",
+    "Set": None,
+    "VoiceMail": "app_voicemail",
+    "WaitExten": None,
+    "CDR": "func_cdr",
+    "CHANNEL": "func_channel",
+    "LEN": "func_strings",
+    "STRFTIME": "func_strings",
+}
+# What every PBX loads: the dialplan, PJSIP with registration and digest authentication
+# (agents' phones) and header matching (trunks through the edge), RTP, bridging, the
+# codecs the endpoints allow, WAV files (prompts, recordings), music on hold (queues)
+BASE_MODULES = (
+    "bridge_native_rtp",
+    "bridge_simple",
+    "chan_pjsip",
+    "codec_a_mu",
+    "codec_alaw",
+    "codec_g722",
+    "codec_ulaw",
+    "format_wav",
+    "pbx_config",
+    "res_musiconhold",
+    "res_pjproject",
+    "res_pjsip",
+    "res_pjsip_authenticator_digest",
+    "res_pjsip_caller_id",
+    "res_pjsip_endpoint_identifier_ip",
+    "res_pjsip_endpoint_identifier_user",
+    "res_pjsip_pubsub",
+    "res_pjsip_registrar",
+    "res_pjsip_sdp_rtp",
+    "res_pjsip_session",
+    "res_rtp_asterisk",
+    "res_sorcery_astdb",
+    "res_sorcery_config",
+    "res_sorcery_memory",
+    "res_timing_timerfd",
+)
 
 
 @dataclass(frozen=True)
@@ -50,14 +139,55 @@ class Section:
     is_template: bool = False
 
 
+# The files of Asterisk's core and PJSIP that the PBX does not use beyond their defaults:
+# written so that no installed sample sets anything unseen (name -> intro, sections)
+CORE_FILES: dict[str, tuple[str, tuple[Section, ...]]] = {
+    "acl.conf": ("No named ACLs: the edges admit traffic; PJSIP binds to the host.", ()),
+    "ccss.conf": (
+        "Call completion is not offered.",
+        (Section("general", (("cc_max_requests", "0"),)),),
+    ),
+    "cel.conf": (
+        "Channel event logging is off: calls are recorded as CDRs.",
+        (Section("general", (("enable", "no"),)),),
+    ),
+    "features.conf": (
+        "No in-call feature codes: the agents' phones transfer calls.",
+        (Section("general", ()),),
+    ),
+    "indications.conf": (
+        "Tones Asterisk plays itself (rarely: phones and carriers make their own), as ITU-T "
+        "E.180 recommends them.",
+        (
+            Section("general", (("country", "itu"),)),
+            Section(
+                "itu",
+                (
+                    ("description", "ITU-T E.180 recommended tones"),
+                    ("ringcadence", "1000,4000"),
+                    ("dial", "425"),
+                    ("busy", "425/500,0/500"),
+                    ("ring", "425/1000,0/4000"),
+                    ("congestion", "425/250,0/250"),
+                    ("callwaiting", "425/200,0/600,425/200,0/3000"),
+                    ("dialrecall", "425/400,0/40"),
+                    ("record", "1400/400,0/15000"),
+                    ("info", "950/330,1400/330,1800/330,0/1000"),
+                ),
+            ),
+        ),
+    ),
+    "pjproject.conf": ("PJSIP's library at its defaults.", ()),
+    "udptl.conf": ("No fax (T.38).", (Section("general", ()),)),
+}
+
+
 @dataclass(frozen=True)
-class PurgeJob:
-    name: str
-    data_class: str
-    keep_days: int
-    legal_hold: bool
-    path: str
-    minute: int
+class CronJob:
+    """A retention class's jobs on the site's PBXs: its comment, then cron lines."""
+
+    comment: str
+    lines: tuple[str, ...]
 
 
 def _edge_address(estate: Estate, site: Site) -> IPv4Address | None:
@@ -113,7 +243,7 @@ def _trunk_sections(trunk: Trunk, edge: IPv4Address | None) -> list[Section]:
                     ("auth_type", "userpass"),
                     ("username", trunk.auth.username),
                 ),
-                f"password from {SECRETS_INCLUDE} ({trunk.auth.password})",
+                f"password from {SECRETS_INCLUDE}",
             )
         )
         sections[0] = Section(
@@ -136,6 +266,7 @@ def _trunk_sections(trunk: Trunk, edge: IPv4Address | None) -> list[Section]:
 
 
 def _agent_sections(agents: list[Agent]) -> list[Section]:
+    """An endpoint, AOR and auth per agent's phone (its password in the secrets file)."""
     sections = [
         Section(
             "agent-phone",
@@ -166,7 +297,9 @@ def _agent_sections(agents: list[Agent]) -> list[Section]:
             ),
             Section(ext, (("type", "aor"), ("max_contacts", "1"))),
             Section(
-                f"{ext}-auth", (("type", "auth"), ("auth_type", "userpass"), ("username", ext))
+                f"{ext}-auth",
+                (("type", "auth"), ("auth_type", "userpass"), ("username", ext)),
+                f"password from {SECRETS_INCLUDE}",
             ),
         ]
     return sections
@@ -204,42 +337,131 @@ def _queue_section(group: SkillGroup, by_skill: dict[str, list[Agent]]) -> Secti
     return Section(group.name, tuple(keys), comment)
 
 
+def _classes(estate: Estate, site: Site, data_class: str) -> list[RetentionClass]:
+    """The retention classes of `data_class` the site stores, by policy and class name."""
+    return [
+        retention
+        for policy in sorted(estate.of(RetentionPolicy), key=lambda p: p.name)
+        for retention in policy.classes
+        if retention.data_class == data_class and site.name in retention.store
+    ]
+
+
 def recording_folders(estate: Estate, site: Site) -> tuple[str, ...]:
     """The folders the site's PBXs record into: one per recording retention class it stores."""
-    return tuple(job.path for job in _purge_jobs(estate, site))
+    return tuple(f"{RECORDINGS}/{c.name}" for c in _classes(estate, site, "recording"))
 
 
-def _purge_jobs(estate: Estate, site: Site) -> list[PurgeJob]:
-    jobs: list[PurgeJob] = []
-    for policy in sorted(estate.of(RetentionPolicy), key=lambda p: p.name):
-        for retention in policy.classes:
-            if retention.data_class != "recording" or site.name not in retention.store:
-                continue
-            jobs.append(
-                PurgeJob(
-                    retention.name,
-                    retention.data_class,
-                    retention.keep.days,
-                    retention.legal_hold,
-                    f"{RECORDINGS}/{retention.name}",
-                    minute=(7 * len(jobs)) % 60,
-                )
-            )
+def cdr_class(estate: Estate, site: Site) -> RetentionClass | None:
+    """The class the site's call records are kept by (the first CDR class that stores at
+    the site); None: the site keeps no call records."""
+    return next(iter(_classes(estate, site, "cdr")), None)
+
+
+def log_class(estate: Estate, site: Site) -> RetentionClass | None:
+    """The class the site's PBX logs are kept by; None: the logs are not rotated."""
+    return next(iter(_classes(estate, site, "log")), None)
+
+
+def _cron_jobs(estate: Estate, site: Site, root: str) -> list[CronJob]:
+    """Per retention class the site stores: recordings deleted when older than `keep`;
+    the call-record file and the log rotated at midnight, and rotated files deleted when
+    older than `keep`. Under legal hold nothing is deleted."""
+    minutes = iter(range(0, 60 * 7, 7))
+
+    def job(retention: RetentionClass, rotate: str | None, purge: str) -> CronJob:
+        keep = retention.keep.days
+        comment = f"{retention.name}: {retention.data_class}, keep {keep} days"
+        lines = [f"0 0 * * * root {rotate}"] if rotate else []
+        if retention.legal_hold:
+            comment += ", LEGAL HOLD: not purged"
+        else:
+            lines.append(f"{next(minutes) % 60} 3 * * * root {purge} -mtime +{keep} -delete")
+        return CronJob(comment, tuple(lines))
+
+    jobs = [
+        job(retention, None, f"find {root}{RECORDINGS}/{retention.name} -type f")
+        for retention in _classes(estate, site, "recording")
+    ]
+    cdr = cdr_class(estate, site)
+    if cdr is not None:
+        folder, name = f"{root}{CDR_FOLDER}", cdr.name
+        day = "$(date -d yesterday -I)"
+        rotate = f"cd {folder} && if [ -f {name}.csv ]; then mv {name}.csv {name}-{day}.csv; fi"
+        jobs.append(job(cdr, rotate, f"find {folder} -name '{name}-*.csv' -type f"))
+    log = log_class(estate, site)
+    if log is not None:
+        logs = f"{root}{FOLDERS['astlogdir']}"
+        rotate = f"asterisk -C {root}/etc/asterisk/asterisk.conf -rx 'logger rotate'"
+        jobs.append(job(log, rotate, f"find {logs} -name '{LOG_FILE}.*' -type f"))
     return jobs
+
+
+def mailboxes(ivrs: Iterable[IVR], groups: Iterable[SkillGroup]) -> list[str]:
+    """The voicemail boxes the dialplan leaves messages in."""
+    boxes = {
+        node.mailbox for ivr in ivrs for node in ivr.nodes.values() if isinstance(node, Voicemail)
+    }
+    boxes |= {g.overflow.voicemail for g in groups if g.overflow and g.overflow.voicemail}
+    return sorted(boxes)
+
+
+def dialplan_modules(contexts: Iterable[Context]) -> set[str]:
+    """The modules providing the applications and functions `contexts` call."""
+    needed: set[str] = set()
+    for context in contexts:
+        for extension in context.extensions:
+            for step in extension.steps:
+                for name in re.findall(r"([A-Za-z_]+)\(", step.app):
+                    provider = PROVIDERS[name]  # a KeyError: say what provides it
+                    if provider:
+                        needed.add(provider)
+    return needed
 
 
 @dataclass(frozen=True)
 class PbxSite:
-    """What all PBXs of a site share: their PJSIP sections and rendered files."""
+    """What all PBXs of a site share: their PJSIP sections and rendered files, and the files
+    that name paths on the host, by install root."""
 
     pjsip_body: bytes  # trunk and agent sections, after the host's own transports
     header: str
     files: dict[str, bytes]
+    rooted: Callable[[str], dict[str, bytes]]
     secrets: dict[str, SecretFile]
 
 
+def _conf(renderer: Renderer, sources: Iterable[str], intro: str, *sections: Section) -> bytes:
+    """An Asterisk config file of `sections`, with the header and an intro comment."""
+    return renderer.render(
+        "asterisk/sections.conf.j2",
+        {"header": header(sources), "sections": sections, "includes": [], "intro": [intro]},
+    )
+
+
+def _modules(
+    contexts: Iterable[Context], trunks: Iterable[Trunk], *, cdr: bool, voicemail: bool
+) -> list[str]:
+    """What the PBX loads: the base, what the dialplan calls, what the trunks need (digest
+    authentication, registration, SRTP), the CDR backend and voicemail where used."""
+    modules = set(BASE_MODULES) | dialplan_modules(contexts)
+    for trunk in trunks:
+        if trunk.auth is not None:
+            modules.add("res_pjsip_outbound_authenticator_digest")
+            if trunk.registration:
+                modules.add("res_pjsip_outbound_registration")
+        if trunk.srtp:
+            modules.add("res_srtp")
+    if cdr:
+        modules |= {"cdr_custom", "res_cdrel_custom"}
+    if voicemail:
+        modules.add("app_voicemail")
+    return sorted(modules)
+
+
 def compile_pbx_site(estate: Estate, site: Site, renderer: Renderer) -> PbxSite:
-    """The PBX configuration of `site`, the same on each of its PBXs but for the bindings."""
+    """The PBX configuration of `site`, the same on each of its PBXs but for the bindings
+    (and, in the lab, the install root)."""
     _, twin = estate.twin_of(site.name)
     served = estate.site_and_twin(site.name)
     ranges = [r for r in estate.of(NumberRange) if r.site in served]
@@ -267,18 +489,24 @@ def compile_pbx_site(estate: Estate, site: Site, renderer: Renderer) -> PbxSite:
     sections += _agent_sections(agents)
 
     schedules = estate.index(Schedule)
-    contexts: list[Context] = [
-        did_context(name, [r for r in ranges if r.trunk == name], ivrs) for name in used_trunks
-    ]
-    for name in used_ivrs:
-        contexts += ivr_contexts(ivrs[name], schedules, transfer_endpoint)
-    contexts += [
-        queue_context_for(
-            groups[name], groups[name].recording_class_at(site.name, twin), transfer_endpoint
-        )
-        for name in sorted(reached)
-    ]
-    contexts.append(internal_context([a.extension for a in agents], transfer_endpoint))
+
+    def contexts_at(root: str) -> list[Context]:
+        contexts: list[Context] = [
+            did_context(name, [r for r in ranges if r.trunk == name], ivrs) for name in used_trunks
+        ]
+        for name in used_ivrs:
+            contexts += ivr_contexts(ivrs[name], schedules, transfer_endpoint)
+        contexts += [
+            queue_context_for(
+                groups[name],
+                groups[name].recording_class_at(site.name, twin),
+                transfer_endpoint,
+                root=root,
+            )
+            for name in sorted(reached)
+        ]
+        contexts.append(internal_context([a.extension for a in agents], transfer_endpoint))
+        return contexts
 
     sources = {
         f"Site/{site.name}",
@@ -291,93 +519,139 @@ def compile_pbx_site(estate: Estate, site: Site, renderer: Renderer) -> PbxSite:
     top = header(sorted(sources))
     queue_sections = [_queue_section(groups[name], by_skill) for name in sorted(reached)]
     retention_sources = [f"RetentionPolicy/{p.name}" for p in estate.of(RetentionPolicy)]
+    boxes = mailboxes([ivrs[name] for name in used_ivrs], [groups[g] for g in reached])
+    cdr = cdr_class(estate, site)
+    log = log_class(estate, site)
+
+    used = [trunks[name] for name in used_trunks]
+    modules = _modules(contexts_at(""), used, cdr=cdr is not None, voicemail=bool(boxes))
+    own = [f"Site/{site.name}"]
     files = {
-        "etc/asterisk/extensions.conf": renderer.render(
-            "asterisk/extensions.conf.j2",
-            {"header": top, "contexts": contexts, "site": site.name},
+        **{
+            f"etc/asterisk/{name}": _conf(renderer, own, intro, *sections)
+            for name, (intro, sections) in CORE_FILES.items()
+        },
+        "etc/asterisk/modules.conf": _conf(
+            renderer,
+            sorted(sources),
+            "Asterisk loads only these: what the files of this PBX use.",
+            Section(
+                "modules",
+                (("autoload", "no"), *(("load", f"{m}.so") for m in modules)),
+            ),
         ),
-        "etc/asterisk/queues.conf": renderer.render(
-            "asterisk/sections.conf.j2",
-            {
-                "header": header(
-                    [
-                        f"Site/{site.name}",
-                        *(f"SkillGroup/{g}" for g in reached),
-                        *(f"Agent/{a.name}" for a in agents),
-                    ]
+        "etc/asterisk/logger.conf": _conf(
+            renderer,
+            [*own, *retention_sources],
+            f"Notices, warnings and errors in {FOLDERS['astlogdir']}/{LOG_FILE}"
+            + (f", rotated daily and kept by {log.name}." if log else "."),
+            Section("general", (("dateformat", "%F %T.%3q"), ("rotatestrategy", "timestamp"))),
+            Section("logfiles", ((LOG_FILE, "notice,warning,error"),)),
+        ),
+        "etc/asterisk/queues.conf": _conf(
+            renderer,
+            [*own, *(f"SkillGroup/{g}" for g in reached), *(f"Agent/{a.name}" for a in agents)],
+            "One queue per skill group; penalty 0 rings first.",
+            Section("general", (("persistentmembers", "no"), ("shared_lastcall", "yes"))),
+            *queue_sections,
+        ),
+        "etc/asterisk/musiconhold.conf": _conf(
+            renderer,
+            own,
+            "What callers hear while they wait in a queue: the installed music on hold.",
+            Section("default", (("mode", "files"), ("directory", "moh"), ("sort", "alpha"))),
+        ),
+        "etc/asterisk/cdr.conf": _conf(
+            renderer,
+            own,
+            (
+                f"Call detail records, one line per call, kept by {cdr.name}."
+                if cdr
+                else "No CDR retention class stores at this site: no call records."
+            ),
+            Section(
+                "general",
+                (
+                    ("enable", "yes" if cdr else "no"),
+                    ("unanswered", "yes"),
+                    ("congestion", "yes"),
+                    ("batch", "no"),
                 ),
-                "sections": [
-                    Section("general", (("persistentmembers", "no"), ("shared_lastcall", "yes"))),
-                    *queue_sections,
-                ],
-                "includes": [],
-                "intro": ["One queue per skill group; penalty 0 rings first."],
-            },
-        ),
-        "etc/asterisk/cdr.conf": renderer.render(
-            "asterisk/sections.conf.j2",
-            {
-                "header": header([f"Site/{site.name}"]),
-                "includes": [],
-                "intro": ["Call detail records, kept by the cdr retention class."],
-                "sections": [
-                    Section(
-                        "general",
-                        (
-                            ("enable", "yes"),
-                            ("unanswered", "yes"),
-                            ("congestion", "yes"),
-                            ("batch", "no"),
-                        ),
-                    )
-                ],
-            },
-        ),
-        "etc/asterisk/cdr_custom.conf": renderer.render(
-            "asterisk/sections.conf.j2",
-            {
-                "header": header([f"Site/{site.name}"]),
-                "includes": [],
-                "intro": ["One CSV line per call, with the DID and skill group of the call."],
-                "sections": [
-                    Section(
-                        "mappings",
-                        (
-                            (
-                                "Master.csv",
-                                '"${CDR(start)}","${CDR(answer)}","${CDR(end)}","${CDR(src)}",'
-                                '"${CDR(dst)}","${CDR(dcontext)}","${CDR(channel)}","${CDR(disposition)}",'
-                                '"${CDR(billsec)}","${CDR(uniqueid)}","${CCMS_DID}","${CCMS_SKILL_GROUP}"',
-                            ),
-                        ),
-                    )
-                ],
-            },
-        ),
-        "etc/cron.d/ccmsctl-retention": renderer.render(
-            "cron/retention.j2",
-            {
-                "header": header([f"Site/{site.name}", *retention_sources]),
-                "site": site.name,
-                "jobs": _purge_jobs(estate, site),
-            },
+            ),
         ),
     }
+    if cdr is not None:
+        files["etc/asterisk/cdr_custom.conf"] = _conf(
+            renderer,
+            [*own, *retention_sources],
+            f"One CSV line per call in {CDR_FOLDER}/{cdr.name}.csv: the call, then its trunk, "
+            "DID, skill group and recording.",
+            Section(f"{cdr.name}.csv", (("format", "dsv"), ("fields", ",".join(CDR_FIELDS)))),
+        )
+    if boxes:
+        files["etc/asterisk/voicemail.conf"] = _conf(
+            renderer,
+            sorted(sources),
+            "Mailboxes the dialplan leaves messages in; their PINs are kept in the spool.",
+            Section(
+                "general",
+                (
+                    ("format", "wav"),
+                    ("attach", "no"),
+                    ("maxmsg", "100"),
+                    ("maxsecs", "300"),
+                    ("passwordlocation", "spooldir"),
+                ),
+            ),
+            Section("default", tuple((box, f",Mailbox {box}") for box in boxes)),
+        )
+
+    @cache
+    def rooted(root: str) -> dict[str, bytes]:
+        directories = tuple((key, f"{root}{folder}") for key, folder in FOLDERS.items())
+        options = (("runuser", "asterisk"), ("rungroup", "asterisk")) if not root else ()
+        return {
+            "etc/asterisk/asterisk.conf": _conf(
+                renderer,
+                own,
+                "Asterisk's folders"
+                + (" under the lab host's root; it runs as the lab's user." if root else "."),
+                Section("directories", directories),
+                *([Section("options", options)] if options else []),
+            ),
+            "etc/asterisk/extensions.conf": renderer.render(
+                "asterisk/extensions.conf.j2",
+                {"header": top, "contexts": contexts_at(root), "site": site.name},
+            ),
+            "etc/cron.d/ccmsctl-retention": renderer.render(
+                "cron/retention.j2",
+                {
+                    "header": header([*own, *retention_sources]),
+                    "site": site.name,
+                    "jobs": _cron_jobs(estate, site, root),
+                },
+            ),
+        }
+
     body = renderer.render(
         "asterisk/sections.body.j2", {"sections": sections, "includes": [SECRETS_INCLUDE]}
     )
-    return PbxSite(body, top, files, pbx_secrets([trunks[name] for name in used_trunks]))
+    return PbxSite(body, top, files, rooted, pbx_secrets(used, agents))
 
 
-def pbx_secrets(trunks: list[Trunk]) -> dict[str, SecretFile]:
-    """pjsip_secrets.conf: the password of each trunk that authenticates, added to its auth
-    section; readable by Asterisk's group only. None when no trunk needs one."""
+def pbx_secrets(trunks: list[Trunk], agents: list[Agent]) -> dict[str, SecretFile]:
+    """pjsip_secrets.conf: the password of each trunk that authenticates and of each agent's
+    phone, added to its auth section; readable by Asterisk's group only. None when nothing
+    authenticates."""
     parts: list[str | Secret] = []
     for trunk in trunks:
         if trunk.auth is not None:
             reference = trunk.auth.password.secret
             parts += [f"[trunk-{trunk.name}-auth](+)\npassword=", Secret(reference, "password")]
             parts.append("\n")
+    for agent in sorted(agents, key=lambda a: a.extension):
+        reference = agent.sip_password.secret
+        parts += [f"[{agent.extension}-auth](+)\npassword=", Secret(reference, "password"), "\n"]
     if not parts:
         return {}
     intro = f"; {SECRETS_INCLUDE}: written by ccmsctl apply from the estate's secret references.\n"
@@ -388,8 +662,11 @@ def pbx_secrets(trunks: list[Trunk]) -> dict[str, SecretFile]:
     }
 
 
-def compile_pbx(shared: PbxSite, host: Host, renderer: Renderer) -> dict[str, bytes]:
-    """Files of the PBX `host`: the site's files, and PJSIP bound to the host's address."""
+def compile_pbx(
+    shared: PbxSite, host: Host, renderer: Renderer, *, root: str = ""
+) -> dict[str, bytes]:
+    """Files of the PBX `host` installed under `root`: the site's files, and PJSIP bound to
+    the host's address."""
     bind = sip_uri(host.address)[4:]
     transports = [
         Section("transport-udp", (("type", "transport"), ("protocol", "udp"), ("bind", bind))),
@@ -407,4 +684,8 @@ def compile_pbx(shared: PbxSite, host: Host, renderer: Renderer) -> dict[str, by
             ],
         },
     )
-    return {**shared.files, "etc/asterisk/pjsip.conf": pjsip + shared.pjsip_body}
+    return {
+        **shared.files,
+        **shared.rooted(root),
+        "etc/asterisk/pjsip.conf": pjsip + shared.pjsip_body,
+    }

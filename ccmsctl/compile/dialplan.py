@@ -85,12 +85,14 @@ def range_patterns(first: int, last: int) -> list[str]:
 
 
 def did_context(trunk: str, ranges: list[NumberRange], ivrs: dict[str, IVR]) -> Context:
-    """Calls from a trunk: each DID enters its IVR in the IVR's language."""
+    """Calls from a trunk: each DID enters its IVR in the IVR's language; the call's record
+    (CDR) names the trunk and the DID."""
     extensions = []
     for numbers in sorted(ranges, key=lambda r: r.name):
         ivr = ivrs[numbers.ivr]
         steps = (
-            Step("Set(__CCMS_DID=${EXTEN})"),
+            Step(f"Set(CDR(ccms_trunk)={trunk})"),
+            Step("Set(CDR(ccms_did)=${EXTEN})"),
             Step(f"Set(CHANNEL(language)={asterisk_language(ivr.language)})"),
             Step(_goto(node_context(ivr.name, ivr.entry))),
         )
@@ -216,18 +218,19 @@ def _weekdays(days: tuple[str, ...]) -> str:
 
 
 def queue_context_for(
-    group: SkillGroup, recording_class: str | None, transfer_endpoint: str
+    group: SkillGroup, recording_class: str | None, transfer_endpoint: str, *, root: str = ""
 ) -> Context:
-    """Record by the retention class of the PBX's site, queue until max wait, then
-    overflow."""
-    steps: list[Step] = [Step(f"Set(__CCMS_SKILL_GROUP={group.name})")]
+    """Record by the retention class of the PBX's site (into its folder under `root`), queue
+    until max wait, then overflow. The call's record (CDR) names the skill group and the
+    recording."""
+    steps: list[Step] = [Step(f"Set(CDR(ccms_skill_group)={group.name})")]
     if recording_class:
-        path = (
-            f"{RECORDINGS}/{recording_class}/${{STRFTIME(${{EPOCH}},,%Y/%m/%d)}}/${{UNIQUEID}}.wav"
-        )
+        folder = f"{root}{RECORDINGS}/{recording_class}"
+        path = f"{folder}/${{STRFTIME(${{EPOCH}},,%Y/%m/%d)}}/${{UNIQUEID}}.wav"
         steps += [
             Step("GotoIf($[${LEN(${CCMS_RECORDING})} > 0]?queue)"),
             Step(f"Set(__CCMS_RECORDING={path})"),
+            Step("Set(CDR(ccms_recording)=${CCMS_RECORDING})"),
             Step("MixMonitor(${CCMS_RECORDING})"),
         ]
     steps.append(Step(f"Queue({group.name},t,,,{_seconds(group.max_wait)})", "queue"))

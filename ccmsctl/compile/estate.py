@@ -98,7 +98,7 @@ def _compile_site(
             files |= compile_keepalived(estate, site, host, renderer, root=root)
             secret_files |= edge_secrets(site, edges)
         if pbxs is not None and "pbx" in host.roles:
-            files |= compile_pbx(pbxs, host, renderer)
+            files |= compile_pbx(pbxs, host, renderer, root=root)
             secret_files |= pbxs.secrets
         if files:
             hosts[host.name] = files

@@ -71,6 +71,7 @@ name: agent-2
 display_name: "{value}"
 site: site-a
 extension: "1002"
+sip_password: {{secret: env:PHONE_1002}}
 languages: [zh-CN]
 skills: {{service: 5}}
 """
@@ -256,7 +257,8 @@ def test_deep_nesting_is_a_located_error_within_memory(tmp_path: Path, text: str
         # two agents, one extension
         (
             "kind: Agent\nname: agent-9\ndisplay_name: Agent Nine\nsite: site-b\n"
-            'extension: "1001"\nlanguages: [zh-CN]\nskills: {service: 5}\n',
+            'extension: "1001"\nsip_password: {secret: env:PHONE_1001}\n'
+            "languages: [zh-CN]\nskills: {service: 5}\n",
             ["people.yaml:15:12: error[E0203]"],
         ),
         # two twin pairs claiming one site, opposite primaries

@@ -75,7 +75,8 @@ def test_recording_folders_match_the_purge_schedule(lab: Path, machine, site: st
     schedule = machine.file(str(lab / host.name / "etc/cron.d/ccmsctl-retention"))
     purged = re.findall(r" find (\S+) -type f", schedule.content_string)
     assert purged  # every site of the example stores recordings
-    for folder in purged:
-        made = machine.file(str(lab / host.name) + folder)
+    for folder in purged:  # the lab's schedule names the folders under the host's root
+        assert folder.startswith(str(lab / host.name) + "/"), folder
+        made = machine.file(folder)
         assert made.is_directory, folder
         assert made.mode == 0o750, folder

@@ -12,8 +12,9 @@ import shutil
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,9 @@ from ccmsctl.apply.health import sip_status
 from ccmsctl.compile.estate import compile_estate
 from ccmsctl.compile.lab import lab_estate
 from ccmsctl.lab import call, lab
+from ccmsctl.lab.secrets import lab_secret
 from ccmsctl.load.estate import load_estate
+from ccmsctl.model.kinds import Estate
 from ccmsctl.model.site import Site
 
 SCENARIOS = lab.SCENARIOS
@@ -39,15 +42,31 @@ def require(program: str) -> str:
     pytest.skip(message)
 
 
-def build_lab(estate_dir: Path, into: Path) -> dict[str, str]:
-    """Compile `estate_dir` for a lab under `into`; returns host -> loopback address."""
-    estate = lab_estate(load_estate(estate_dir).estate)
+def build_lab(
+    estate_dir: Path | Estate, into: Path, only: Collection[str] | None = None
+) -> dict[str, str]:
+    """Compile `estate_dir` (or an estate loaded from it) for a lab under `into`, with the
+    files of secrets filled with values of the lab's own (kept in `into`/.secrets); `only`:
+    write just these hosts' files. Returns host -> loopback address."""
+    loaded = estate_dir if isinstance(estate_dir, Estate) else load_estate(estate_dir).estate
+    estate = lab_estate(loaded)
     hosts = [host for site in estate.of(Site) for host in site.hosts]
     artifacts = compile_estate(estate, roots={host.name: str(into / host.name) for host in hosts})
     for host, path, content in artifacts.files():
+        if only is not None and host not in only:
+            continue
         target = into / host / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(content)
+    (into / ".secrets").mkdir(mode=0o700, exist_ok=True)
+    for host, files in artifacts.secrets.items():
+        if only is not None and host not in only:
+            continue
+        for path, secret_file in files.items():
+            values = {s: lab_secret(into / ".secrets", s) for s in secret_file.secrets()}
+            target = into / host / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(secret_file.render(values))
     return {host.name: str(host.address) for host in hosts}
 
 
@@ -201,3 +220,89 @@ def asterisk() -> tuple[Path, Path]:
     prefix = program.parent.parent
     folders = [prefix / "lib" / "asterisk" / "modules", *prefix.glob("lib/*/asterisk/modules")]
     return program, next((f for f in folders if f.is_dir()), folders[0])
+
+
+@dataclass(frozen=True)
+class Pbx:
+    """A real Asterisk running a PBX host's compiled files under its root."""
+
+    program: Path
+    config: Path
+    log: Path  # the generated logger.conf's file
+
+    def cli(self, command: str) -> str:
+        """The output of an Asterisk CLI command (asterisk -rx)."""
+        done = subprocess.run(
+            [str(self.program), "-C", str(self.config), "-rx", command],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise AssertionError(f"asterisk -rx {command!r}: {done.stdout}{done.stderr}")
+        return done.stdout
+
+    def problems(self) -> list[str]:
+        """The ERROR and WARNING lines of its log but Asterisk's own load alert: a PBX with
+        hundreds of phones queues more device-state updates at boot than the alert level of
+        Asterisk's internal task queue (a fixed 500), and says so once."""
+        text = self.log.read_text(errors="replace") if self.log.exists() else ""
+        return [
+            line
+            for line in text.splitlines()
+            if re.search(r"\] (ERROR|WARNING)\[", line)
+            and not re.search(r"Taskprocessor 'stasis/m:devicestate:all-\w+' queue reached", line)
+        ]
+
+
+@contextmanager
+def asterisk_pbx(root: Path) -> Iterator[Pbx]:
+    """Start Asterisk with the files under `root` (its etc/asterisk/asterisk.conf points
+    every folder there), wait (bounded) until it has fully booted; stop it afterwards."""
+    program, _ = asterisk()
+    config = root / "etc/asterisk/asterisk.conf"
+    for folder in ("run/asterisk", "var/log/asterisk", "var/lib/asterisk", "var/spool/asterisk"):
+        (root / folder).mkdir(parents=True, exist_ok=True)
+    pbx = Pbx(program, config, root / "var/log/asterisk/messages.log")
+    with (root / "asterisk.out").open("wb") as output:
+        process = subprocess.Popen(
+            [str(program), "-C", str(config), "-f", "-n"],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise AssertionError(
+                    f"asterisk exited with {process.returncode}:\n"
+                    + (root / "asterisk.out").read_text(errors="replace")[-3000:]
+                    + "\n".join(pbx.problems())
+                )
+            booted = subprocess.run(
+                [str(program), "-C", str(config), "-rx", "core waitfullybooted"],
+                capture_output=True,
+                timeout=30,
+                check=False,
+            )
+            if booted.returncode == 0:
+                break
+            if time.monotonic() > deadline:
+                raise AssertionError("asterisk did not boot within 60 s")
+            time.sleep(0.2)
+        yield pbx
+    finally:
+        if process.poll() is None:
+            subprocess.run(
+                [str(program), "-C", str(config), "-rx", "core stop now"],
+                capture_output=True,
+                timeout=30,
+                check=False,
+            )
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                _stop(process)

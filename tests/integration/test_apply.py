@@ -38,7 +38,7 @@ def test_first_apply_installs_everything_and_a_call_goes_through(lab: Path) -> N
     planned = ccmsctl("plan", str(EXAMPLE), "--detailed-exitcode", cwd=lab)
     assert planned.returncode == 2, planned.stdout + planned.stderr
     assert planned.stdout.strip().endswith(
-        "Plan: 58 to add, 0 to change, 0 to delete; 14 upkeep steps; 5 network devices to change."
+        "Plan: 122 to add, 0 to change, 0 to delete; 14 upkeep steps; 5 network devices to change."
     )
     # the roles' upkeep too: each edge's Kamailio to start, each PBX's recording folders
     assert planned.stdout.startswith("hk1-edge-1\n")
@@ -127,13 +127,19 @@ def test_a_stopped_kamailio_is_upkeep_that_apply_restores(lab: Path) -> None:
 
 def test_secrets_reach_only_their_hosts_and_no_plan_or_log(lab: Path) -> None:
     """The lab's own values stand for the estate's references: the HKT trunk's password
-    reaches hk-1's PBX only, the TLS certificate and key hk-1's edge, which serves them."""
+    reaches hk-1's PBX only, each agent's phone password the PBXs of its site and its twin,
+    the TLS certificate and key hk-1's edge, which serves them."""
     folder = lab / ".ccmsctl" / "lab"
-    password = json.loads((folder / "secrets.json").read_text())["env:HKT_SIP_PASSWORD"]
+    values = json.loads((folder / "secrets.json").read_text())
+    password = values["env:HKT_SIP_PASSWORD"]
     secrets_file = root(lab, "hk1-pbx-1") / "etc/asterisk/pjsip_secrets.conf"
     assert f"[trunk-hkt-hk-auth](+)\npassword={password}\n" in secrets_file.read_text()
     assert secrets_file.stat().st_mode & 0o777 == 0o640
-    assert not (root(lab, "sh1-pbx-1") / "etc/asterisk/pjsip_secrets.conf").exists()
+    shanghai = (root(lab, "sh1-pbx-1") / "etc/asterisk/pjsip_secrets.conf").read_text()
+    assert "trunk-hkt-hk-auth" not in shanghai and password not in shanghai
+    phone = values["vault:secrets/phones.yml#1001"]  # agent wei.zhang of sh-1
+    assert f"[1001-auth](+)\npassword={phone}\n" in shanghai
+    assert phone not in secrets_file.read_text()
     key = root(lab, "hk1-edge-1") / "etc/kamailio/tls/server.key"
     assert key.stat().st_mode & 0o777 == 0o640
     assert not (root(lab, "sh1-edge-1") / "etc/kamailio/tls").exists()

@@ -1,69 +1,179 @@
-"""The Asterisk the tests run (built by bootstrap --dev from the vendored sources where none
-is installed) is Asterisk 22 with every module the compiled PBX configs call for: the
-dialplan's applications and functions, PJSIP, SRTP toward carriers, the CDR backend."""
+"""Every PBX host's compiled files, loaded by a real Asterisk 22 (built by bootstrap --dev from
+the vendored sources where none is installed): it logs no ERROR and no WARNING, and what it
+loaded is what the model says: the endpoints (trunks and agents' phones, each agent with its
+password), the dialplan's contexts, the queues with their members and penalties.
+
+The example's PBXs are all tested; of the bench generator's estate (50 uniform sites), the
+four PBXs of its first twin pair, each loading the dialplan of about 4,000 DIDs."""
 
 from __future__ import annotations
 
 import re
 import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
 
-from ccmsctl.compile.estate import compile_estate
+import pytest
+
 from ccmsctl.load.estate import load_estate
-from tests.conftest import EXAMPLE
-from tests.integration.realworld import asterisk
+from ccmsctl.model.agent import Agent
+from ccmsctl.model.ivr import IVR, Queue
+from ccmsctl.model.kinds import Estate
+from ccmsctl.model.numbers import NumberRange
+from ccmsctl.model.site import Site
+from ccmsctl.model.skillgroup import SkillGroup
+from ccmsctl.model.trunk import Trunk
+from tests.conftest import EXAMPLE, ROOT
+from tests.integration.realworld import Pbx, asterisk, asterisk_pbx, build_lab
 
-# What provides each application and function the generated dialplan uses (None: the core)
-PROVIDERS = {
-    "Background": None,
-    "Dial": "app_dial",
-    "Goto": None,
-    "GotoIf": None,
-    "GotoIfTime": None,
-    "Hangup": None,
-    "MixMonitor": "app_mixmonitor",
-    "Playback": "app_playback",
-    "Queue": "app_queue",
-    "Set": None,
-    "VoiceMail": "app_voicemail",
-    "WaitExten": None,
-    "CHANNEL": "func_channel",
-    "LEN": "func_strings",
-    "STRFTIME": "func_strings",
-}
-# What each generated file needs loaded
-FILES = {
-    "etc/asterisk/pjsip.conf": ("chan_pjsip", "res_pjsip", "res_rtp_asterisk"),
-    "etc/asterisk/cdr_custom.conf": ("cdr_custom",),
-    "etc/asterisk/queues.conf": ("app_queue",),
-}
+sys.path.insert(0, str(ROOT / "bench"))
+from generate import generate
+
+BENCH_PBXS = ("s00-pbx-1", "s00-pbx-2", "s01-pbx-1", "s01-pbx-2")
 
 
-def needed_modules() -> set[str]:
-    """Every module the example's compiled PBX files call for."""
-    artifacts = compile_estate(load_estate(EXAMPLE).estate)
-    needed: set[str] = set()
-    for host, path, content in artifacts.files():
-        if host not in artifacts.host_vars or "pbx" not in artifacts.host_vars[host].roles:
-            continue
-        text = content.decode()
-        needed.update(FILES.get(path, ()))
-        if path == "etc/asterisk/pjsip.conf" and re.search(r"media_encryption\s*=\s*sdes", text):
-            needed.add("res_srtp")
-        if path == "etc/asterisk/extensions.conf":
-            for name in set(re.findall(r"\b([A-Z][A-Za-z]*)\(", text)):
-                assert name in PROVIDERS, f"the dialplan calls {name}: say what provides it"
-                if PROVIDERS[name]:
-                    needed.add(PROVIDERS[name])
-    return needed
+@dataclass(frozen=True)
+class Expected:
+    """What a PBX of a site serves, read from the model."""
+
+    endpoints: set[str]
+    auths: set[str]
+    registrations: set[str]
+    contexts: set[str]
+    members: dict[str, dict[str, int]]  # queue -> member interface -> penalty
 
 
-def test_asterisk_22_has_every_module_the_pbx_configs_use() -> None:
-    program, modules = asterisk()
+def expected(estate: Estate, site: str) -> Expected:
+    served = estate.site_and_twin(site)
+    ranges = [r for r in estate.of(NumberRange) if r.site in served]
+    trunks = {r.trunk for r in ranges} | {t.name for t in estate.of(Trunk) if site in t.sites}
+    by_trunk = estate.index(Trunk)
+    agents = [a for a in estate.of(Agent) if a.site in served]
+    ivrs = [estate.index(IVR)[name] for name in sorted({r.ivr for r in ranges})]
+    groups = estate.index(SkillGroup)
+    todo = [n.skill_group for ivr in ivrs for n in ivr.nodes.values() if isinstance(n, Queue)]
+    reached: set[str] = set()
+    while todo:
+        name = todo.pop()
+        if name not in reached:
+            reached.add(name)
+            overflow = groups[name].overflow
+            if overflow and overflow.skill_group:
+                todo.append(overflow.skill_group)
+    members = {
+        name: {
+            f"PJSIP/{a.extension}": 10 - min(a.skills[s] for s in groups[name].skills)
+            for a in agents
+            if all(s in a.skills for s in groups[name].skills)
+        }
+        for name in reached
+    }
+    authenticating = {t for t in trunks if by_trunk[t].auth is not None}
+    return Expected(
+        endpoints={f"trunk-{t}" for t in trunks} | {a.extension for a in agents},
+        auths={f"trunk-{t}-auth" for t in authenticating} | {f"{a.extension}-auth" for a in agents},
+        registrations={
+            f"trunk-{t}-registration" for t in authenticating if by_trunk[t].registration
+        },
+        contexts={f"from-trunk-{t}" for t in trunks}
+        | {f"ivr-{ivr.name}-{node}" for ivr in ivrs for node in ivr.nodes}
+        | {f"queue-{g}" for g in reached}
+        | {"internal"},
+        members=members,
+    )
+
+
+def loaded(pbx: Pbx) -> Expected:
+    """What the running Asterisk has loaded, read from its CLI."""
+    endpoints = set(re.findall(r"^ Endpoint:  ([^\s/<]+)", pbx.cli("pjsip show endpoints"), re.M))
+    auths = set(re.findall(r"^ +Auth:  ([^\s/<]+)", pbx.cli("pjsip show auths"), re.M))
+    registrations = set(
+        re.findall(
+            r"^ ([^\s/<]+)/\S+ +\S+ +(?:Registered|Unregistered|Rejected)",
+            pbx.cli("pjsip show registrations"),
+            re.M,
+        )
+    )
+    contexts = set(
+        re.findall(
+            r"^\[ Context '([^']+)' created by 'pbx_config' \]", pbx.cli("dialplan show"), re.M
+        )
+    )
+    members: dict[str, dict[str, int]] = {}
+    queue = None
+    for line in pbx.cli("queue show").splitlines():
+        if found := re.match(r"^(\S+) has \d+ calls", line):
+            queue = found.group(1)
+            members[queue] = {}
+        elif queue and (member := re.search(r"\((PJSIP/[^)\s]+)\)|^\s+(PJSIP/\S+)", line)):
+            penalty = re.search(r"with penalty (\d+)", line)
+            members[queue][member.group(1) or member.group(2)] = (
+                int(penalty.group(1)) if penalty else 0
+            )
+    return Expected(endpoints, auths, registrations, contexts, members)
+
+
+def check_pbx(root: Path, estate: Estate, site: str) -> None:
+    with asterisk_pbx(root) as pbx:
+        assert loaded(pbx) == expected(estate, site)
+        applications = pbx.cli("core show applications")
+        used = set(
+            re.findall(
+                r"^ *(?:exten => [^,]+,\S+|same => n(?:\(\w+\))?),(\w+)\(",
+                (root / "etc/asterisk/extensions.conf").read_text(),
+                re.M,
+            )
+        )
+        missing = [app for app in used if not re.search(rf"^ *{app}: ", applications, re.M | re.I)]
+        assert not missing, f"applications not loaded: {missing}"
+        assert pbx.problems() == []
+
+
+def _pbx_hosts(estate: Estate) -> list[tuple[str, str]]:
+    return sorted(
+        (host.name, site.name)
+        for site in estate.of(Site)
+        for host in site.hosts
+        if "pbx" in host.roles
+    )
+
+
+EXAMPLE_ESTATE = load_estate(EXAMPLE).estate
+
+
+@pytest.fixture(scope="module")
+def example_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    into = tmp_path_factory.mktemp("example-pbx")
+    build_lab(EXAMPLE, into)
+    return into
+
+
+@pytest.fixture(scope="module")
+def bench_lab(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Estate]:
+    estate_dir = tmp_path_factory.mktemp("bench-estate")
+    generate(estate_dir)
+    into = tmp_path_factory.mktemp("bench-pbx")
+    estate = load_estate(estate_dir).estate
+    build_lab(estate, into, only=BENCH_PBXS)
+    return into, estate
+
+
+def test_asterisk_is_22() -> None:
+    program, _ = asterisk()
     version = subprocess.run(
         [str(program), "-V"], capture_output=True, text=True, timeout=30, check=False
     )
     assert version.stdout.startswith("Asterisk 22."), version.stdout + version.stderr
-    needed = needed_modules()
-    assert {"app_queue", "chan_pjsip", "cdr_custom", "res_srtp"} <= needed
-    missing = sorted(m for m in needed if not (modules / f"{m}.so").is_file())
-    assert not missing, f"{program} lacks {', '.join(missing)} (in {modules})"
+
+
+@pytest.mark.parametrize(("host", "site"), _pbx_hosts(EXAMPLE_ESTATE))
+def test_asterisk_loads_the_example_pbx(example_files: Path, host: str, site: str) -> None:
+    check_pbx(example_files / host, EXAMPLE_ESTATE, site)
+
+
+@pytest.mark.parametrize("host", BENCH_PBXS)
+def test_asterisk_loads_the_bench_estate_pbx(bench_lab: tuple[Path, Estate], host: str) -> None:
+    into, estate = bench_lab
+    site = next(s.name for s in estate.of(Site) for h in s.hosts if h.name == host)
+    check_pbx(into / host, estate, site)

@@ -4,6 +4,7 @@ files with OpenSSH's client, host keys checked."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from ccmsctl.apply.secrets import render_secret_files
 from ccmsctl.compile.estate import compile_estate
 from ccmsctl.load.estate import load_estate
 from ccmsctl.plan.state import RECORD, Record, sha256
@@ -27,9 +29,11 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
         if shutil.which(program) is None and shutil.which(program, path="/usr/sbin") is None:
             pytest.fail(f"{program} is not installed (bootstrap installs openssh-server)")
     started = start_fleet(HOSTS, tmp_path_factory.mktemp("fleet"))
+    os.environ["CCMS_PHONE_1001"] = "phone-password-1001"  # the base estate's agent's phone
     try:
         yield started
     finally:
+        os.environ.pop("CCMS_PHONE_1001", None)
         for host in started.hosts.values():
             host.stop()
 
@@ -63,9 +67,11 @@ def test_plan_reads_every_host_over_ssh(fleet: Fleet) -> None:
 
 def test_a_host_as_recorded_has_no_changes_and_a_hand_edit_is_drift(fleet: Fleet) -> None:
     desired = compile_estate(load_estate(BASE).estate)
-    files = desired.hosts["a-pbx"]
+    secrets = render_secret_files(desired.secrets, lambda _: os.environ["CCMS_PHONE_1001"])
+    files = {**desired.hosts["a-pbx"], **secrets["a-pbx"]}
     now = datetime.now(UTC).isoformat(timespec="seconds")
-    record = Record("test", now, {path: sha256(content) for path, content in files.items()})
+    digests = {path: sha256(content) for path, content in files.items()}
+    record = Record("test", now, digests, tuple(secrets["a-pbx"]))
     for path, content in files.items():
         fleet.put("a-pbx", "/" + path, content)
     fleet.put("a-pbx", "/" + RECORD, record.to_json().encode())

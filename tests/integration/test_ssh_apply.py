@@ -29,6 +29,7 @@ HOSTS = {"a-edge": "10.1.0.1", "a-pbx": "10.1.0.2", "b-edge": "10.2.0.1", "b-pbx
 
 
 TRUNK_PASSWORD = "trunk;Pass-0123"
+PHONE_PASSWORD = "phone-Pass-8910"
 SECURE_TRUNK = """---
 kind: Trunk
 name: secure
@@ -112,6 +113,7 @@ def _with_secrets(estate: Path, folder: Path) -> dict[str, str]:
     return {
         "CCMS_TEST_TRUNK_PASSWORD": TRUNK_PASSWORD,
         "CCMS_TEST_DEVICE_PASSWORD": DEVICE_PASSWORD,
+        "CCMS_PHONE_1001": PHONE_PASSWORD,  # the base estate's agent's phone
         "ANSIBLE_VAULT_PASSWORD_FILE": str(password),
     }
 
@@ -192,22 +194,25 @@ def test_apply_installs_over_ssh_and_the_edges_answer(fleet: tuple[Fleet, Path, 
     edge = infra(hosts, "b-edge")
     assert edge.file("/etc/kamailio/kamailio.cfg").contains("ccmsctl")
     assert edge.run("kamailio -c -f /etc/kamailio/kamailio.cfg").rc == 0
-    # secrets: the trunk's password on site-a's PBX, site-a's certificate on its edge, each
-    # readable by its service's group only, and on no other host
+    # secrets: the trunk's password on site-a's PBX, the agent's phone password on the PBXs,
+    # site-a's certificate on its edge, each readable by its service's group only, and on no
+    # other host
     secrets = pbx.file("/etc/asterisk/pjsip_secrets.conf")
     assert (secrets.user, secrets.group, secrets.mode) == ("root", "asterisk", 0o640)
     assert "password=trunk\\;Pass-0123\n" in secrets.content_string  # ; escaped for Asterisk
+    assert f"[1001-auth](+)\npassword={PHONE_PASSWORD}\n" in secrets.content_string
     key = infra(hosts, "a-edge").file("/etc/kamailio/tls/server.key")
     assert (key.user, key.group, key.mode) == ("root", "kamailio", 0o640)
     assert pbx.file("/var/lib/ccmsctl/record.json").mode == 0o600
-    assert not infra(hosts, "b-pbx").file("/etc/asterisk/pjsip_secrets.conf").exists
+    other = infra(hosts, "b-pbx").file("/etc/asterisk/pjsip_secrets.conf")
+    assert "trunk-secure-auth" not in other.content_string
     assert not edge.file("/etc/kamailio/tls").exists
     assert served_subject(hosts.hosts["a-edge"].address) == "CN = site-a.cc.fixture.example"
     # the switch, reached at the estate's own address with the env: reference's password
     assert "b-sw: voice config:" in out and "saved" in out
     config = running.read_text()
     assert "vlan 120\n  name voice" in config and "switchport phone vlan 120" in config
-    for secret in (TRUNK_PASSWORD, DEVICE_PASSWORD):
+    for secret in (TRUNK_PASSWORD, DEVICE_PASSWORD, PHONE_PASSWORD):
         assert secret not in out + err
     runs = [p for p in (hosts.key.parent / ".ccmsctl" / "runs").rglob("*") if p.is_file()]
     assert runs and not [p for p in runs if TRUNK_PASSWORD.encode() in p.read_bytes()]

@@ -1,5 +1,6 @@
-"""A structural checker for Asterisk configuration, standing in for Asterisk itself (which has
-no Debian 12 package, so cannot run here).
+"""A structural checker for Asterisk configuration: what a real Asterisk does not find when it
+loads the files (tests/integration/test_asterisk.py loads them), because it resolves these
+only when a call gets there.
 
 It parses pjsip.conf, extensions.conf and queues.conf the way Asterisk's config loader does
 (sections, templates, `=`/`=>`, `;` comments, #include/#tryinclude) and reports:
@@ -12,7 +13,8 @@ It parses pjsip.conf, extensions.conf and queues.conf the way Asterisk's config 
   endpoint that pjsip.conf lacks;
 - a PJSIP endpoint, identify or registration whose aors, auth, outbound_auth, transport or
   endpoint name no section of that type; a template that does not exist;
-- a context given to an endpoint that extensions.conf lacks.
+- a context given to an endpoint that extensions.conf lacks (Asterisk reports it only when
+  a call arrives).
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from ccmsctl.apply.secrets import (
 from ccmsctl.artifacts import Secret, SecretFile
 from ccmsctl.compile.estate import compile_estate
 from ccmsctl.load.estate import load_estate
+from ccmsctl.model.agent import Agent
 from ccmsctl.plan.diff import make_plan, reviewable, unified_diff
 from ccmsctl.plan.planfile import SavedPlan, dump, load
 from ccmsctl.plan.provenance import Provenance
@@ -38,10 +39,20 @@ def value_of(secret: Secret) -> str:
 
 def test_only_the_hosts_that_need_a_secret_get_its_file() -> None:
     desired = compile_estate(load_estate(EXAMPLE).estate)
-    assert sorted(desired.secrets) == ["hk1-edge-1", "hk1-pbx-1"]  # the TLS trunk's site
+    # every PBX (its agents' phones), and the edge of the TLS trunk's site
+    pbxs = sorted(h for h, v in desired.host_vars.items() if "pbx" in v.roles)
+    assert sorted(desired.secrets) == sorted(["hk1-edge-1", *pbxs])
     pbx = desired.secrets["hk1-pbx-1"]["etc/asterisk/pjsip_secrets.conf"]
     assert (pbx.mode, pbx.group) == ("0640", "asterisk")
-    assert pbx.secrets() == (Secret("env:HKT_SIP_PASSWORD", "password"),)
+    hk_agents = [
+        a.sip_password.secret
+        for a in sorted(load_estate(EXAMPLE).estate.of(Agent), key=lambda a: a.extension)
+        if a.site == "hk-1"
+    ]
+    assert pbx.secrets() == tuple(
+        [Secret("env:HKT_SIP_PASSWORD", "password")]
+        + [Secret(reference, "password") for reference in hk_agents]
+    )
     edge = desired.secrets["hk1-edge-1"]
     assert sorted(edge) == ["etc/kamailio/tls/server.key", "etc/kamailio/tls/server.pem"]
     assert edge["etc/kamailio/tls/server.key"].secrets()[0].kind == "tls-private-key"
@@ -89,8 +100,9 @@ def test_plan_shows_secret_files_without_their_values_and_finds_drift() -> None:
     path = "etc/asterisk/pjsip_secrets.conf"
     first = make_plan(desired, {}, rendered)
     added = [c for c in first.changes if c.path == path]
-    assert [(c.action, c.sensitive, c.before, c.after) for c in added] == [
-        ("add", True, None, None)
+    pbxs = sorted(h for h, v in desired.host_vars.items() if "pbx" in v.roles)
+    assert [(c.host, c.action, c.sensitive, c.before, c.after) for c in added] == [
+        (host, "add", True, None, None) for host in pbxs
     ]
     assert unified_diff(added[0]).strip() == "(sensitive value)"
     # the host as the apply left it, then edited by hand: drift, found by bytes
