@@ -6,7 +6,9 @@
 
 from __future__ import annotations
 
+import io
 import sys
+import wave
 from pathlib import Path
 
 SITES = 50
@@ -154,6 +156,20 @@ def shared_docs() -> str:
     return "---\n".join(docs)
 
 
+PROMPTS = ("choose-language", "main-menu", "info", "more", "closed", "holiday")
+
+
+def silence() -> bytes:
+    """A tenth of a second of silence as Asterisk plays prompts: 8 kHz, 16-bit, mono WAV."""
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as audio:
+        audio.setnchannels(1)
+        audio.setsampwidth(2)
+        audio.setframerate(8000)
+        audio.writeframes(bytes(1600))
+    return buffer.getvalue()
+
+
 def generate(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     (out / "estate.yaml").write_text(shared_docs(), encoding="utf-8")
@@ -165,6 +181,10 @@ def generate(out: Path) -> None:
         (folder / "agents.yaml").write_text(agents_doc(site), encoding="utf-8")
     (out / "ivr.yaml").write_text("---\n".join(ivr_doc(i) for i in range(IVRS)), encoding="utf-8")
     (out / "numbers.yaml").write_text("---\n".join(numbers_docs()), encoding="utf-8")
+    for language in ("en-US", "zh-CN"):
+        (out / "prompts" / language).mkdir(parents=True, exist_ok=True)
+        for prompt in PROMPTS:
+            (out / "prompts" / language / f"{prompt}.wav").write_bytes(silence())
 
 
 if __name__ == "__main__":

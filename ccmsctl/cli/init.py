@@ -27,6 +27,7 @@ FILES = MappingProxyType(
         "pre-commit-config.yaml": ".pre-commit-config.yaml",
         "github-workflow.yml": ".github/workflows/ccmsctl.yml",
         "gitlab-ci.yml": ".gitlab-ci.yml",
+        "welcome.wav": "prompts/en-US/welcome.wav",  # a tone standing in for a recording
     }
 )
 _NAME: TypeAdapter[str] = TypeAdapter(Name)
@@ -55,8 +56,11 @@ def scaffold(directory: Path) -> list[str]:
     for template, path in FILES.items():
         target = directory / path
         target.parent.mkdir(parents=True, exist_ok=True)
-        text = (source / template).read_text(encoding="utf-8").replace("@NAME@", name)
-        target.write_text(text, encoding="utf-8")
+        if template.endswith(".wav"):
+            target.write_bytes((source / template).read_bytes())
+        else:
+            text = (source / template).read_text(encoding="utf-8").replace("@NAME@", name)
+            target.write_text(text, encoding="utf-8")
         written.append(path)
     return written
 

@@ -27,6 +27,7 @@ from ccmsctl.compile.dialplan import (
     did_context,
     internal_context,
     ivr_contexts,
+    prompt_file,
     queue_context_for,
     queues_reached,
 )
@@ -34,7 +35,7 @@ from ccmsctl.compile.header import header
 from ccmsctl.compile.render import Renderer
 from ccmsctl.compile.views import sip_uri
 from ccmsctl.model.agent import Agent
-from ccmsctl.model.ivr import IVR, Voicemail
+from ccmsctl.model.ivr import IVR, LanguageSelect, Menu, Play, Voicemail, prompt_languages
 from ccmsctl.model.kinds import Estate
 from ccmsctl.model.numbers import NumberRange
 from ccmsctl.model.retention import RetentionClass, RetentionPolicy
@@ -439,6 +440,20 @@ def _conf(renderer: Renderer, sources: Iterable[str], intro: str, *sections: Sec
     )
 
 
+def _prompt_files(estate: Estate, ivrs: Iterable[IVR]) -> dict[str, bytes]:
+    """The recordings of the IVRs' prompts, in each language their callers may be in."""
+    files: dict[str, bytes] = {}
+    for ivr in ivrs:
+        for name, languages in prompt_languages(ivr).items():
+            node = ivr.nodes[name]
+            if isinstance(node, Menu | LanguageSelect | Play):
+                for language in languages:
+                    recording = estate.prompts.get(f"{language}/{node.prompt}")
+                    if recording is not None:  # else validate refused the estate (E0408)
+                        files[prompt_file(node.prompt, language)] = recording
+    return files
+
+
 def _modules(
     contexts: Iterable[Context], trunks: Iterable[Trunk], *, cdr: bool, voicemail: bool
 ) -> list[str]:
@@ -495,7 +510,7 @@ def compile_pbx_site(estate: Estate, site: Site, renderer: Renderer) -> PbxSite:
             did_context(name, [r for r in ranges if r.trunk == name], ivrs) for name in used_trunks
         ]
         for name in used_ivrs:
-            contexts += ivr_contexts(ivrs[name], schedules, transfer_endpoint)
+            contexts += ivr_contexts(ivrs[name], schedules, transfer_endpoint, root=root)
         contexts += [
             queue_context_for(
                 groups[name],
@@ -580,6 +595,7 @@ def compile_pbx_site(estate: Estate, site: Site, renderer: Renderer) -> PbxSite:
             ),
         ),
     }
+    files |= _prompt_files(estate, [ivrs[name] for name in used_ivrs])
     if cdr is not None:
         files["etc/asterisk/cdr_custom.conf"] = _conf(
             renderer,

@@ -26,6 +26,7 @@ from ccmsctl.model.schedule import Schedule
 from ccmsctl.model.skillgroup import SkillGroup
 
 RECORDINGS = "/var/spool/asterisk/recording"
+PROMPTS = "/var/lib/asterisk/ccmsctl-prompts"  # the estate's IVR recordings
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -51,6 +52,15 @@ class Context:
 def asterisk_language(tag: str) -> str:
     """BCP 47 `zh-CN` -> Asterisk's sound folder name `zh_CN`."""
     return tag.replace("-", "_")
+
+
+def prompt_file(prompt: str, language: str) -> str:
+    """Where a prompt's recording in `language` is installed (relative to the root), as
+    Asterisk looks for an absolute sound file in the caller's language: the language's
+    folder before the file's name (lotus/welcome -> lotus/zh_CN/welcome.wav)."""
+    folder, _, name = prompt.rpartition("/")
+    parts = [PROMPTS[1:], *([folder] if folder else []), asterisk_language(language), name]
+    return "/".join(parts) + ".wav"
 
 
 def node_context(ivr: str, node: str) -> str:
@@ -101,27 +111,35 @@ def did_context(trunk: str, ranges: list[NumberRange], ivrs: dict[str, IVR]) -> 
     return Context(f"from-trunk-{trunk}", f"calls delivered by trunk {trunk}", tuple(extensions))
 
 
-def ivr_contexts(ivr: IVR, schedules: dict[str, Schedule], transfer_endpoint: str) -> list[Context]:
-    """One context per node of `ivr`, in node-name order."""
+def ivr_contexts(
+    ivr: IVR, schedules: dict[str, Schedule], transfer_endpoint: str, *, root: str = ""
+) -> list[Context]:
+    """One context per node of `ivr`, in node-name order; prompts play from their folder
+    under `root`."""
     return [
         Context(
             node_context(ivr.name, name),
             f"IVR {ivr.name}, {node.type} node {name}",
-            _node_extensions(ivr, name, node, schedules, transfer_endpoint),
+            _node_extensions(ivr, name, node, schedules, transfer_endpoint, f"{root}{PROMPTS}"),
         )
         for name, node in sorted(ivr.nodes.items())
     ]
 
 
 def _node_extensions(
-    ivr: IVR, name: str, node: Node, schedules: dict[str, Schedule], transfer_endpoint: str
+    ivr: IVR,
+    name: str,
+    node: Node,
+    schedules: dict[str, Schedule],
+    transfer_endpoint: str,
+    prompts: str,
 ) -> tuple[Extension, ...]:
     match node:
         case Menu() | LanguageSelect():
-            return _prompting(ivr, name, node)
+            return _prompting(ivr, name, node, prompts)
         case Play():
             steps = (
-                Step(f"Playback({node.prompt})"),
+                Step(f"Playback({prompts}/{node.prompt})"),
                 Step(_goto(node_context(ivr.name, node.next))),
             )
             return (Extension("s", steps),)
@@ -145,13 +163,15 @@ def _dial(to: str, transfer_endpoint: str) -> str:
     return f"Dial(PJSIP/{to},30)"
 
 
-def _prompting(ivr: IVR, name: str, node: Menu | LanguageSelect) -> tuple[Extension, ...]:
+def _prompting(
+    ivr: IVR, name: str, node: Menu | LanguageSelect, prompts: str
+) -> tuple[Extension, ...]:
     wait = _seconds(node.timeout) if node.timeout else 5
     start = Extension(
         "s",
         (
             Step("Set(TRIES=0)"),
-            Step(f"Background({node.prompt})", "prompt"),
+            Step(f"Background({prompts}/{node.prompt})", "prompt"),
             Step(f"WaitExten({wait})"),
         ),
     )

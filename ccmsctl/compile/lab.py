@@ -16,7 +16,7 @@ one that was handed out, so the lab's processes and the health gate keep their a
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from ipaddress import IPv4Address
 from typing import Any
 
@@ -206,7 +206,7 @@ def relocated(estate: Estate, addresses: LabAddresses) -> Estate:
         )
         for d in estate.of(NetworkDevice)
     )
-    return Estate(documents=replaced, broken=estate.broken)
+    return replace(estate, documents=replaced)
 
 
 def lab_estate(estate: Estate) -> Estate:

@@ -7,9 +7,11 @@ one pass. Reads files; writes nothing.
 from __future__ import annotations
 
 import difflib
+import io
 import os
 import re
 import stat
+import wave
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +32,9 @@ EMPTY_ESTATE = "E0006"
 VAULT_HEADER = "$ANSIBLE_VAULT;"
 OUTSIDE = "E0007"
 ESTATE_COUNT = "E0008"
+BAD_PROMPT = "E0009"
+PROMPTS = "prompts"  # the estate's folder of IVR recordings: prompts/LANGUAGE/PROMPT.wav
+MAX_PROMPT_BYTES = 16 * 2**20  # about 17 minutes of 8 kHz 16-bit audio
 MAX_FILE_BYTES = 64 * 2**20  # an estate file is text written by people; 64 MiB is plenty
 _TOP_KEY = re.compile(r"^(kind|name):[ \t]*[\"']?([A-Za-z0-9._-]+)[\"']?[ \t]*(?:#.*)?$")
 
@@ -43,6 +48,7 @@ LOAD_CODES: Mapping[str, str] = MappingProxyType(
         "E0006": "The estate directory holds no YAML files.",
         "E0007": "A link leads outside the estate, nowhere, or round in a loop.",
         "E0008": "The estate has no Estate document, or more than one.",
+        "E0009": "A prompt recording is not a WAV file Asterisk plays (8 kHz, 16-bit, mono).",
         "E0101": "A required field is missing.",
         "E0102": "A field is not part of the kind.",
         "E0103": "A value has the wrong type.",
@@ -63,10 +69,13 @@ class Loaded:
     files: tuple[str, ...]
 
 
-def estate_files(directory: Path) -> tuple[list[Path], list[Finding]]:
-    """YAML files under `directory`, sorted, skipping hidden files and folders; and what
-    could not be walked: unreadable folders, links that leave the estate or loop."""
-    root = directory.resolve()
+def estate_files(
+    directory: Path, suffixes: tuple[str, ...] = (".yaml", ".yml"), root: Path | None = None
+) -> tuple[list[Path], list[Finding]]:
+    """Files with `suffixes` (YAML) under `directory`, sorted, skipping hidden files and
+    folders; and what could not be walked: unreadable folders, links that leave the estate
+    (`root`, by default `directory`) or loop."""
+    root = (root or directory).resolve()
     found: list[Path] = []
     problems: list[Finding] = []
     seen = {_identity(directory)}
@@ -102,7 +111,7 @@ def estate_files(directory: Path) -> tuple[list[Path], list[Finding]]:
                     continue
                 seen.add((info.st_dev, info.st_ino))
                 todo.append(path)
-            elif stat.S_ISREG(info.st_mode) and path.suffix in (".yaml", ".yml"):
+            elif stat.S_ISREG(info.st_mode) and path.suffix in suffixes:
                 found.append(path)
     return sorted(found), problems
 
@@ -161,14 +170,59 @@ def load_estate(directory: Path) -> Loaded:
                 broken.add((kind, name))
             else:
                 documents[kind].append(doc)
+    prompts, problems = read_prompts(directory) if directory.is_dir() else ({}, [])
+    findings.extend(problems)
     estate = Estate(
         documents={kind: tuple(docs) for kind, docs in documents.items()},
         broken=frozenset(broken),
+        prompts=prompts,
     )
     sources = SourceMap({key: tuple(value) for key, value in spans.items()})
     if files and not any(kind == "Estate" for kind, _ in broken):
         findings.extend(_estate_count(estate, sources, directory, (read or files)[0]))
     return Loaded(estate, sources, tuple(findings), tuple(path.as_posix() for path in read))
+
+
+def read_prompts(directory: Path) -> tuple[dict[str, bytes], list[Finding]]:
+    """The WAV files of the estate's prompts/ folder by `LANGUAGE/PROMPT`, and a finding for
+    each that Asterisk could not play as a prompt."""
+    folder = directory / PROMPTS
+    if not folder.is_dir():
+        return {}, []
+    paths, findings = estate_files(folder, (".wav",), root=directory)
+    prompts: dict[str, bytes] = {}
+    for path in paths:
+        data, problem = _prompt(path)
+        if problem:
+            findings.append(
+                Finding(
+                    BAD_PROMPT,
+                    Severity.ERROR,
+                    Span(path.as_posix(), 1, 1),
+                    f"not a prompt Asterisk plays: {problem}",
+                    "record or convert it as 8 kHz, 16-bit, mono PCM WAV "
+                    "(sox IN -r 8000 -c 1 -b 16 OUT.wav)",
+                )
+            )
+            continue
+        prompts[path.relative_to(folder).with_suffix("").as_posix()] = data
+    return prompts, findings
+
+
+def _prompt(path: Path) -> tuple[bytes, str]:
+    """The recording's bytes, or why Asterisk would not play it as a prompt."""
+    try:
+        if path.stat().st_size > MAX_PROMPT_BYTES:
+            return b"", f"larger than {MAX_PROMPT_BYTES // 2**20} MiB"
+        data = path.read_bytes()
+        with wave.open(io.BytesIO(data)) as audio:
+            shape = (audio.getframerate(), audio.getsampwidth(), audio.getnchannels())
+            compression = audio.getcomptype()
+    except (OSError, EOFError, wave.Error) as error:
+        return b"", str(error)
+    if compression != "NONE" or shape != (8000, 2, 1):
+        return b"", f"{shape[0]} Hz, {8 * shape[1]}-bit, {shape[2]} channel(s)"
+    return data, ""
 
 
 def _lost_documents(

@@ -118,3 +118,23 @@ class IVR(Document):
     entry: Name
     language: Language = "en-US"
     nodes: dict[Name, Node] = Field(min_length=1)
+
+
+def prompt_languages(ivr: IVR) -> dict[str, set[str]]:
+    """Node -> the languages callers may be in when they reach it: the IVR's own from the
+    entry, then whatever a language choice sets. Unreachable nodes are absent."""
+    if ivr.entry not in ivr.nodes:
+        return {}
+    found: dict[str, set[str]] = {ivr.entry: {ivr.language}}
+    todo = [(ivr.entry, ivr.language)]
+    while todo:
+        name, language = todo.pop()
+        node = ivr.nodes[name]
+        for path, target in node_targets(node):
+            then = language
+            if isinstance(node, LanguageSelect) and path[0] == "options":
+                then = node.options[int(path[1])].language
+            if target in ivr.nodes and then not in found.setdefault(target, set()):
+                found[target].add(then)
+                todo.append((target, then))
+    return found

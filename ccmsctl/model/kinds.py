@@ -76,10 +76,13 @@ D = TypeVar("D", bound=Document)
 @dataclass(frozen=True)
 class Estate:
     """All documents by kind, in file order. `broken` names documents that failed their schema:
-    references to them are not reported as dangling, as the schema error already speaks."""
+    references to them are not reported as dangling, as the schema error already speaks.
+    `prompts`: the IVR recordings of the estate's prompts/ folder, by `LANGUAGE/PROMPT`
+    (`zh-CN/lotus/welcome` for prompts/zh-CN/lotus/welcome.wav)."""
 
     documents: Mapping[str, tuple[Document, ...]] = field(default_factory=dict)
     broken: frozenset[tuple[str, str]] = frozenset()
+    prompts: Mapping[str, bytes] = field(default_factory=dict)
 
     def of(self, kind: type[D]) -> tuple[D, ...]:
         docs = self.documents.get(_kind_name(kind), ())
@@ -112,13 +115,18 @@ class Estate:
         return 2 if pair is not None and pair.primary_site() == site else 1
 
     def digest(self) -> str:
-        """sha256 of every document, canonically: independent of file layout and key order."""
+        """sha256 of every document, canonically: independent of file layout and key order,
+        and of every prompt recording."""
         documents = sorted(
             (kind, doc.name, doc.model_dump(mode="json", by_alias=True))
             for kind, docs in self.documents.items()
             for doc in docs
         )
-        return hashlib.sha256(json.dumps(documents, sort_keys=True).encode()).hexdigest()
+        prompts = sorted(
+            (key, hashlib.sha256(data).hexdigest()) for key, data in self.prompts.items()
+        )
+        text = json.dumps([documents, prompts] if prompts else documents, sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()
 
     def index(self, kind: type[D]) -> dict[str, D]:
         """The first document of each name."""

@@ -15,6 +15,7 @@ shows as (sensitive value).
 from __future__ import annotations
 
 import difflib
+import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -136,10 +137,29 @@ def redact(text: str) -> str:
     )
 
 
+def _binary(data: bytes | None) -> bool:
+    if not data:
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return b"\0" in data
+
+
 def unified_diff(change: Change) -> str:
-    """The change as a unified diff of text, credentials redacted."""
+    """The change as a unified diff of text, credentials redacted; a binary file (a prompt
+    recording) as its sizes and digests."""
     if change.sensitive:
         return f"    {SENSITIVE}\n"
+    if _binary(change.before) or _binary(change.after):
+        sides = [
+            f"{len(data):,} bytes, sha256 {hashlib.sha256(data).hexdigest()[:12]}"
+            if data
+            else "none"
+            for data in (change.before, change.after)
+        ]
+        return f"    binary: {sides[0]} -> {sides[1]}\n"
     before = redact(change.before.decode("utf-8", "replace")) if change.before else ""
     after = redact(change.after.decode("utf-8", "replace")) if change.after else ""
     lines = difflib.unified_diff(

@@ -13,10 +13,12 @@ from ccmsctl.model.ivr import (
     Hangup,
     LanguageSelect,
     Menu,
+    Play,
     Queue,
     Transfer,
     Voicemail,
     node_targets,
+    prompt_languages,
 )
 from ccmsctl.model.kinds import Estate
 from ccmsctl.model.numbers import NumberRange
@@ -183,6 +185,26 @@ def _unknown_extension(estate: Estate, sources: SourceMap, check: Check) -> Iter
                     )
 
 
+def _missing_prompts(estate: Estate, sources: SourceMap, check: Check) -> Iterator[Finding]:
+    for ivr in estate.of(IVR):
+        for name, languages in sorted(prompt_languages(ivr).items()):
+            node = ivr.nodes[name]
+            if not isinstance(node, Menu | LanguageSelect | Play):
+                continue
+            missing = [
+                lang for lang in sorted(languages) if f"{lang}/{node.prompt}" not in estate.prompts
+            ]
+            if missing:
+                files = ", ".join(f"prompts/{lang}/{node.prompt}.wav" for lang in missing)
+                yield check.finding(
+                    sources,
+                    ("IVR", ivr.name, ("nodes", name, "prompt")),
+                    f"node '{name}' plays '{node.prompt}' to callers in {', '.join(missing)}: "
+                    f"the estate has no playable {files}",
+                    "record it (8 kHz, 16-bit, mono WAV) into the estate's prompts/ folder",
+                )
+
+
 CHECKS = (
     Check("E0401", Severity.ERROR, "An IVR node cannot be reached from the entry.", _unreachable),
     Check("E0402", Severity.ERROR, "An IVR loop has no way out.", _no_way_out),
@@ -202,5 +224,11 @@ CHECKS = (
     ),
     Check(
         "E0406", Severity.ERROR, "An IVR node goes to a node that does not exist.", _unknown_targets
+    ),
+    Check(
+        "E0408",
+        Severity.ERROR,
+        "An IVR prompt has no recording in a language its callers may be in.",
+        _missing_prompts,
     ),
 )

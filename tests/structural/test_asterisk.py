@@ -40,8 +40,8 @@ BREAKAGES = [
     ("extensions.conf", "Queue(sales-zh,", "Queue(sales-cn,", "Queue(sales-cn)"),
     (
         "extensions.conf",
-        " same => n(prompt),Background(lotus/services-menu)",
-        " same => 1(prompt),Background(lotus/services-menu)",
+        " same => n(prompt),Background(/var/lib/asterisk/ccmsctl-prompts/lotus/services-menu)",
+        " same => 1(prompt),Background(/var/lib/asterisk/ccmsctl-prompts/lotus/services-menu)",
         "priority goes back",
     ),
     ("extensions.conf", "Dial(PJSIP/1001,30)", "Dial(PJSIP/1999,30)", "unknown endpoint '1999'"),

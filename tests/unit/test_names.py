@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from tests.conftest import BASE, brief, findings_of
@@ -10,8 +11,7 @@ from tests.conftest import BASE, brief, findings_of
 def test_host_and_retention_class_names_are_estate_wide(tmp_path: Path) -> None:
     estate = tmp_path / "estate"
     estate.mkdir()
-    for file in BASE.iterdir():
-        (estate / file.name).write_text(file.read_text(encoding="utf-8"), encoding="utf-8")
+    shutil.copytree(BASE, estate, dirs_exist_ok=True)
     (estate / "zz-more.yaml").write_text(
         "kind: Site\nname: site-c\ncountry: CN\nregion: x\ntimezone: Asia/Shanghai\n"
         "hosts:\n  - {name: a-edge, roles: [edge], address: 10.3.0.1}\n"
