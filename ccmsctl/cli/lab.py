@@ -62,6 +62,8 @@ def lab_status_command(
                 parts.append("kamailio " + ("answering" if status.answering else state))
             if status.stand_in is not None:
                 parts.append("pbx stand-in " + ("running" if status.stand_in else "stopped"))
+            if status.asterisk is not None:
+                parts.append("asterisk " + ("running" if status.asterisk else "stopped"))
             typer.echo("  ".join(parts))
         running = devices_running(lab)
         for device in lab.devices:
@@ -74,17 +76,38 @@ def lab_status_command(
 def lab_call_command(
     directory: Annotated[Path, typer.Argument(help="The estate directory.")],
     did: Annotated[str, typer.Argument(help="The DID to call, e.g. +862161230005.")],
+    digits: Annotated[
+        str, typer.Option(help="Keys to press once answered, two seconds apart, e.g. 2,1.")
+    ] = "",
+    hold: Annotated[
+        float, typer.Option(help="Seconds to stay on the line after the keys.", min=0, max=600)
+    ] = 2.0,
     lab_dir: LabDir = DEFAULT_FOLDER,
 ) -> None:
-    """Call a DID through the lab as its carrier would, and say which PBX answered."""
+    """Call a DID through the lab as its carrier would, pressing keys (RFC 4733 events), and
+    say where the call went: the PBX, the IVR nodes, the queue, the recording, the record."""
     with guard():
         loaded = validated(directory)
-        result = lab_call(open_lab(lab_dir), loaded.estate, did)
+        keys = tuple(key.strip() for key in digits.split(",") if key.strip())
+        result = lab_call(open_lab(lab_dir), loaded.estate, did, digits=keys, hold=hold)
         route = f"{result.did} from trunk {result.trunk} ({result.source}) via {result.edge}"
         if not result.answered:
             typer.echo(f"Call {route}: FAILED\n{result.detail}", err=True)
             raise typer.Exit(1)
         typer.echo(f"Call {route}: answered by {result.pbx or 'a PBX'} and hung up cleanly.")
+        if result.record:
+            record = result.record
+            typer.echo(f"  IVR path: {' > '.join(result.ivr_path) or '(none)'}")
+            typer.echo(f"  queue: {record.get('ccms_skill_group') or '(none)'}")
+            if result.recording is not None:
+                state = "written" if result.recording.is_file() else "not written"
+                typer.echo(f"  recording: {result.recording} ({state})")
+            typer.echo(
+                f"  call record: {record.get('disposition')}, {record.get('billsec')} s billed,"
+                f" DID {record.get('ccms_did')}, trunk {record.get('ccms_trunk')}"
+            )
+        elif result.detail:
+            typer.echo(f"  {result.detail}")
 
 
 @lab_app.command("down")

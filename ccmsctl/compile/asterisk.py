@@ -77,6 +77,8 @@ CDR_FIELDS = (
     "uniqueid",
     "ccms_trunk(uservar)",
     "ccms_did(uservar)",
+    "ccms_call_id(uservar)",
+    "ccms_ivr_path(uservar)",
     "ccms_skill_group(uservar)",
     "ccms_recording(uservar)",
 )
@@ -601,7 +603,7 @@ def compile_pbx_site(estate: Estate, site: Site, renderer: Renderer) -> PbxSite:
             renderer,
             [*own, *retention_sources],
             f"One CSV line per call in {CDR_FOLDER}/{cdr.name}.csv: the call, then its trunk, "
-            "DID, skill group and recording.",
+            "DID, SIP Call-ID, IVR path, skill group and recording.",
             Section(f"{cdr.name}.csv", (("format", "dsv"), ("fields", ",".join(CDR_FIELDS)))),
         )
     if boxes:

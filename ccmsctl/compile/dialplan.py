@@ -96,13 +96,14 @@ def range_patterns(first: int, last: int) -> list[str]:
 
 def did_context(trunk: str, ranges: list[NumberRange], ivrs: dict[str, IVR]) -> Context:
     """Calls from a trunk: each DID enters its IVR in the IVR's language; the call's record
-    (CDR) names the trunk and the DID."""
+    (CDR) names the trunk, the DID and the SIP Call-ID (the carrier's, kept by the edge)."""
     extensions = []
     for numbers in sorted(ranges, key=lambda r: r.name):
         ivr = ivrs[numbers.ivr]
         steps = (
             Step(f"Set(CDR(ccms_trunk)={trunk})"),
             Step("Set(CDR(ccms_did)=${EXTEN})"),
+            Step("Set(CDR(ccms_call_id)=${CHANNEL(pjsip,call-id)})"),
             Step(f"Set(CHANNEL(language)={asterisk_language(ivr.language)})"),
             Step(_goto(node_context(ivr.name, ivr.entry))),
         )
@@ -115,15 +116,23 @@ def ivr_contexts(
     ivr: IVR, schedules: dict[str, Schedule], transfer_endpoint: str, *, root: str = ""
 ) -> list[Context]:
     """One context per node of `ivr`, in node-name order; prompts play from their folder
-    under `root`."""
-    return [
-        Context(
-            node_context(ivr.name, name),
-            f"IVR {ivr.name}, {node.type} node {name}",
-            _node_extensions(ivr, name, node, schedules, transfer_endpoint, f"{root}{PROMPTS}"),
+    under `root`. Entering a node adds its name to the call's record (CDR(ccms_ivr_path)),
+    a timeout or a wrong key `node:timeout` or `node:invalid`: the path each caller took."""
+    contexts = []
+    for name, node in sorted(ivr.nodes.items()):
+        prompts = f"{root}{PROMPTS}"
+        extensions = _node_extensions(ivr, name, node, schedules, transfer_endpoint, prompts)
+        visit = Step(f"Set(CDR(ccms_ivr_path)=${{CDR(ccms_ivr_path)}} {name})")
+        contexts.append(
+            Context(
+                node_context(ivr.name, name),
+                f"IVR {ivr.name}, {node.type} node {name}",
+                tuple(
+                    Extension(e.name, (visit, *e.steps)) if e.name == "s" else e for e in extensions
+                ),
+            )
         )
-        for name, node in sorted(ivr.nodes.items())
-    ]
+    return contexts
 
 
 def _node_extensions(
@@ -183,13 +192,17 @@ def _prompting(
             steps.insert(0, Step(f"Set(CHANNEL(language)={asterisk_language(language)})"))
         options.append(Extension(option.digit, tuple(steps)))
     handlers = []
-    for exten, target in (("t", node.on_timeout), ("i", node.on_invalid)):
+    for exten, target, what in (
+        ("t", node.on_timeout, "timeout"),
+        ("i", node.on_invalid, "invalid"),
+    ):
         # After the retries, go on; a handler that points back here would never end: hang up.
         final = _goto(node_context(ivr.name, target)) if target and target != name else "Hangup()"
         handlers.append(
             Extension(
                 exten,
                 (
+                    Step(f"Set(CDR(ccms_ivr_path)=${{CDR(ccms_ivr_path)}} {name}:{what})"),
                     Step("Set(TRIES=$[${TRIES} + 1])"),
                     Step(f"GotoIf($[${{TRIES}} <= {node.retries}]?s,prompt)"),
                     Step(final),

@@ -25,7 +25,7 @@ ROLE_PACKAGES = {"edge": ("kamailio", "keepalived"), "pbx": ("asterisk",)}
 TLS_PACKAGES = ("kamailio-tls-modules",)
 # The services each role keeps running whatever changed (the others are restarted or
 # reloaded when their files change).
-ROLE_SERVICES = {"edge": ("kamailio",), "pbx": ()}
+ROLE_SERVICES = {"edge": ("kamailio",), "pbx": ("asterisk",)}
 
 
 def host_packages(host: Host, tls: bool) -> tuple[str, ...]:

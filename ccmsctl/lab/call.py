@@ -1,19 +1,28 @@
 """Calls through the lab, as a carrier places them: SIPp from a trunk's peer address to an
-edge, and which PBX stand-in answered."""
+edge, keys pressed as RFC 4733 telephone events, and what the call did. With Asterisk on the
+PBXs, the call's record (the CDR row the PBX wrote) says which PBX took it, the IVR nodes it
+went through, the queue it waited in and the recording made; with SIPp stand-ins, which
+stand-in answered."""
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import subprocess
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from ccmsctl.compile.asterisk import CDR_FIELDS, CDR_FOLDER
+from ccmsctl.lab.dtmf import EVENTS, key_presses
 from ccmsctl.lab.lab import SCENARIOS, Lab, LabError
 from ccmsctl.model.kinds import Estate
 from ccmsctl.model.numbers import NumberRange
 from ccmsctl.model.site import Site
 from ccmsctl.model.trunk import Trunk
+
+CDR_NAMES = tuple(name.split("(")[0] for name in CDR_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -25,11 +34,34 @@ class CallResult:
     answered: bool
     pbx: str | None
     detail: str
+    record: dict[str, str] = field(default_factory=dict)  # the CDR row (Asterisk PBXs)
+    recording: Path | None = None  # the recording the PBX wrote, in the lab's folder
+
+    @property
+    def ivr_path(self) -> tuple[str, ...]:
+        """The IVR nodes the call entered, in order (`node:invalid`, `node:timeout` for a
+        wrong key or silence)."""
+        return tuple(self.record.get("ccms_ivr_path", "").split())
 
 
-def lab_call(lab: Lab, estate: Estate, did: str, *, timeout: float = 30) -> CallResult:
+def lab_call(
+    lab: Lab,
+    estate: Estate,
+    did: str,
+    *,
+    digits: tuple[str, ...] = (),
+    hold: float = 2.0,
+    timeout: float = 60,
+) -> CallResult:
     """Place one call to `did` as its carrier would: from the trunk's first peer to an edge of
-    the owning site, with SIPp; report which PBX stand-in answered."""
+    the owning site, with SIPp, pressing `digits` (RFC 4733) two seconds apart once the call
+    is answered, then staying `hold` seconds before hanging up (unless the PBX hangs up
+    first); report where the call went."""
+    if digits and not lab.asterisk:
+        raise LabError("the lab's PBXs are SIPp stand-ins (Asterisk is not installed): no IVR")
+    unknown = [digit for digit in digits if digit not in EVENTS]
+    if unknown:
+        raise LabError(f"{unknown[0]!r} is not a key of a phone (0-9, * or #)")
     moved = lab.estate(estate)
     number = int(did.lstrip("+")) if did.lstrip("+").isdigit() else -1
     owner = next(
@@ -53,29 +85,93 @@ def lab_call(lab: Lab, estate: Estate, did: str, *, timeout: float = 30) -> Call
     if not edges:
         raise LabError(f"no edge host receives trunk {trunk.name}")
     source, edge = str(trunk.peers[0].address), edges[0]
-    call_id = f"ccmsctl-call-{os.getpid()}-{int(time.time())}"
+    call_id = f"ccmsctl-call-{os.getpid()}-{time.time_ns()}"
+    scenario = SCENARIOS / "carrier_uac.xml"
+    if lab.asterisk:
+        calls = lab.folder / "calls"
+        calls.mkdir(exist_ok=True)
+        presses = []
+        for n, recording in enumerate(key_presses(digits)):
+            presses.append(calls / f"{call_id}-{n}.pcap")
+            presses[-1].write_bytes(recording)
+        scenario = calls / f"{call_id}.xml"
+        scenario.write_text(ivr_scenario(presses, hold), encoding="utf-8")
     run = carrier_call(
-        source, str(edge.address), did, timeout=timeout, extra=("-cid_str", f"{call_id}-%u-%p@%s")
+        source,
+        str(edge.address),
+        did,
+        timeout=timeout,
+        scenario=scenario,
+        extra=("-cid_str", f"{call_id}-%u-%p@%s"),
     )
     answered = run.returncode == 0
-    pbx = None
-    deadline = time.monotonic() + 3  # the stand-ins write their traces a little later
-    while answered and pbx is None and time.monotonic() < deadline:
-        pbx = next(
-            (
-                host.name
-                for host in lab.hosts
-                if "pbx" in host.roles and call_id in _read(host.root / "run" / "sipp.msg")
-            ),
-            None,
-        )
-        time.sleep(0.1)
     detail = "" if answered else "\n".join((run.stdout + run.stderr).splitlines()[-8:])
-    return CallResult(did, trunk.name, source, edge.name, answered, pbx, detail)
+    result = CallResult(did, trunk.name, source, edge.name, answered, None, detail)
+    if lab.asterisk:
+        return _with_record(lab, result, call_id) if answered else result
+    return _with_stand_in(lab, result, call_id) if answered else result
+
+
+def _with_record(lab: Lab, result: CallResult, call_id: str) -> CallResult:
+    """The call's CDR row, found on the PBX that wrote it (bounded wait: a PBX writes it as
+    the call ends)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        for host in lab.hosts:
+            if "pbx" not in host.roles:
+                continue
+            for row in _cdr_rows(host.root / CDR_FOLDER.lstrip("/")):
+                if row.get("ccms_call_id", "").startswith(call_id):
+                    recording = Path(row["ccms_recording"]) if row["ccms_recording"] else None
+                    return replace(result, pbx=host.name, record=row, recording=recording)
+        time.sleep(0.2)
+    return replace(result, detail="no PBX wrote a record of the call")
+
+
+def _cdr_rows(folder: Path) -> list[dict[str, str]]:
+    rows = []
+    for path in sorted(folder.glob("*.csv")):
+        text = _read(path)
+        rows += [dict(zip(CDR_NAMES, row, strict=False)) for row in csv.reader(io.StringIO(text))]
+    return rows
+
+
+def _with_stand_in(lab: Lab, result: CallResult, call_id: str) -> CallResult:
+    """Which SIPp stand-in answered (they write their traces a little later)."""
+    deadline = time.monotonic() + 3
+    while time.monotonic() < deadline:
+        for host in lab.hosts:
+            if "pbx" in host.roles and call_id in _read(host.root / "run" / "sipp.msg"):
+                return replace(result, pbx=host.name)
+        time.sleep(0.1)
+    return result
+
+
+def ivr_scenario(presses: list[Path], hold: float) -> str:
+    """A SIPp scenario: the carrier's INVITE (PCMA and telephone events), then each key press
+    (a pcap of RFC 4733 events) two seconds apart, then `hold` seconds on the line; whoever
+    hangs up first, the call ends cleanly."""
+    keys = "".join(
+        f'  <nop><action><exec play_pcap_audio="{press}"/></action></nop>\n'
+        '  <pause milliseconds="2000"/>\n'
+        for press in presses
+    )
+    return (
+        (SCENARIOS / "carrier_ivr.xml")
+        .read_text(encoding="utf-8")
+        .replace("<!-- KEYS -->\n", keys)
+        .replace("HOLD_MS", str(int(hold * 1000)))
+    )
 
 
 def carrier_call(
-    source: str, edge: str, did: str, *, timeout: float = 30, extra: tuple[str, ...] = ()
+    source: str,
+    edge: str,
+    did: str,
+    *,
+    timeout: float = 30,
+    scenario: Path = SCENARIOS / "carrier_uac.xml",
+    extra: tuple[str, ...] = (),
 ) -> subprocess.CompletedProcess[str]:
     """One SIPp call as a carrier at `source` to `did` through the edge at `edge`:5060;
     exit status 0 means it was answered and hung up cleanly."""
@@ -83,7 +179,7 @@ def carrier_call(
         [
             "sipp",
             "-sf",
-            str(SCENARIOS / "carrier_uac.xml"),
+            str(scenario),
             "-i",
             source,
             "-p",

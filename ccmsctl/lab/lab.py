@@ -2,12 +2,13 @@
 
 Each host is a folder (its root) and a 127.x address (see compile/lab.py), handed out by
 the first `lab up` and kept in `lab.json`: plan, apply and calls use those addresses and
-never work them out again. `lab up` makes the folders, starts SIPp PBX stand-ins (Asterisk
-cannot be installed here) and one fake switch or router per network device of the estate
-(ccmsctl/lab/fakedevice/: SSH with the device's platform's command line, a password of the
-lab's own, a factory configuration to start from); Kamailio is started on edge hosts by the
-apply, as production's systemd would. `lab down` stops every process the lab started and
-removes the folder. Every wait is bounded."""
+never work them out again. `lab up` makes the folders and starts one fake switch or router
+per network device of the estate (ccmsctl/lab/fakedevice/: SSH with the device's platform's
+command line, a password of the lab's own, a factory configuration to start from). The
+apply starts Kamailio on edge hosts and Asterisk on PBX hosts, as production's systemd
+would; where no Asterisk is installed, `lab up` starts a SIPp stand-in on each PBX instead
+(answering every call) and says so, and `lab.json` remembers which the lab has. `lab down`
+stops every process the lab started and removes the folder. Every wait is bounded."""
 
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ LAB_FILE = "lab.json"
 SCENARIOS = Path(__file__).resolve().parent / "sipp"
 DEFAULT_FOLDER = Path(".ccmsctl/lab")
 KAMAILIO_PID = "run/kamailio/kamailio.pid"
+ASTERISK_PID = "run/asterisk/asterisk.pid"
 SIPP_PID = "run/sipp.pid"
 DEVICE_PID = "device.pid"
 
@@ -78,6 +80,7 @@ class Lab:
     hosts: tuple[LabHost, ...]
     devices: tuple[LabDevice, ...] = ()
     addresses: LabAddresses = field(default_factory=LabAddresses)
+    asterisk: str = ""  # the Asterisk program its PBXs run; "": SIPp stand-ins
 
     def estate(self, estate: Estate) -> Estate:
         """`estate` on the lab's addresses; LabAddressError names what the lab lacks."""
@@ -91,8 +94,9 @@ def plan_lab(estate: Estate, estate_dir: Path, folder: Path) -> Lab:
     """The lab for `estate` in `folder`, keeping every address a lab already there handed
     out (nothing is created)."""
     folder = folder.resolve()
-    kept = open_lab(folder).addresses if (folder / LAB_FILE).is_file() else None
-    addresses = lab_addresses(estate, kept)
+    existing = open_lab(folder) if (folder / LAB_FILE).is_file() else None
+    addresses = lab_addresses(estate, existing.addresses if existing else None)
+    asterisk = existing.asterisk if existing else find_asterisk()
     moved = relocated(estate, addresses)
     hosts = tuple(
         LabHost(host.name, site.name, tuple(host.roles), str(host.address), folder / host.name)
@@ -110,7 +114,16 @@ def plan_lab(estate: Estate, estate_dir: Path, folder: Path) -> Lab:
         )
         for d in sorted(moved.of(NetworkDevice), key=lambda d: d.name)
     )
-    return Lab(folder, estate_dir.resolve(), hosts, devices, addresses)
+    return Lab(folder, estate_dir.resolve(), hosts, devices, addresses, asterisk)
+
+
+def find_asterisk() -> str:
+    """The installed Asterisk program (on PATH, in /usr/sbin, or beside ccmsctl's Python in
+    its environment), or "" (the lab then runs SIPp PBX stand-ins)."""
+    found = shutil.which("asterisk") or shutil.which(
+        "asterisk", path=f"{Path(sys.executable).parent}:/usr/sbin:/sbin"
+    )
+    return str(Path(found).resolve()) if found else ""
 
 
 def open_lab(folder: Path) -> Lab:
@@ -128,7 +141,8 @@ def open_lab(folder: Path) -> Lab:
             for d in data.get("devices", [])
         )
         addresses = LabAddresses.from_json(data["addresses"])
-        return Lab(folder.resolve(), Path(data["estate_dir"]), hosts, devices, addresses)
+        asterisk = str(data.get("asterisk", ""))
+        return Lab(folder.resolve(), Path(data["estate_dir"]), hosts, devices, addresses, asterisk)
     except FileNotFoundError:
         raise LabError(f"no lab in {folder}: run ccmsctl lab up first") from None
     except (ValueError, KeyError, TypeError) as error:
@@ -136,8 +150,8 @@ def open_lab(folder: Path) -> Lab:
 
 
 def lab_up(lab: Lab, estate: Estate) -> list[str]:
-    """Create the host folders, start the PBX stand-ins and the fake network devices;
-    returns what was done."""
+    """Create the host folders, start the PBX stand-ins (without Asterisk) and the fake
+    network devices; returns what was done."""
     if shutil.which("sipp") is None:
         raise LabError("sipp is not installed (Debian package sip-tester)")
     done = []
@@ -145,8 +159,7 @@ def lab_up(lab: Lab, estate: Estate) -> list[str]:
         f"{h.address}:5060 ({h.name})"
         for h in lab.hosts
         if {"edge", "pbx"} & set(h.roles)
-        and not _alive(h.root / SIPP_PID)
-        and not _alive(h.root / KAMAILIO_PID)
+        and not any(_alive(h.root / pid) for pid in (SIPP_PID, KAMAILIO_PID, ASTERISK_PID))
         and _port_taken(h.address)
     ]
     busy += [
@@ -181,13 +194,21 @@ def lab_up(lab: Lab, estate: Estate) -> list[str]:
             for d in lab.devices
         ],
         "addresses": lab.addresses.to_json(),
+        "asterisk": lab.asterisk,
     }
     (lab.folder / LAB_FILE).write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     for host in lab.hosts:
         (host.root / "run").mkdir(parents=True, exist_ok=True)
-        if "pbx" in host.roles and not _alive(host.root / SIPP_PID):
+        if "pbx" not in host.roles:
+            continue
+        if lab.asterisk:
+            done.append(f"{host.name}: PBX, Asterisk on {host.address}:5060 (apply starts it)")
+        elif not _alive(host.root / SIPP_PID):
             _start_pbx_stand_in(host)
-            done.append(f"{host.name}: PBX stand-in (SIPp) on {host.address}:5060")
+            done.append(
+                f"{host.name}: PBX stand-in (SIPp, answering every call) on {host.address}:5060:"
+                " Asterisk is not installed"
+            )
     devices = {d.name: d for d in estate.of(NetworkDevice)}
     for device in lab.devices:
         if not _alive(device.folder / DEVICE_PID):
@@ -288,7 +309,8 @@ class HostStatus:
     host: LabHost
     kamailio: bool | None  # None: not an edge
     answering: bool | None
-    stand_in: bool | None  # None: not a PBX
+    stand_in: bool | None  # None: not a PBX of a lab without Asterisk
+    asterisk: bool | None = None  # None: not a PBX of a lab with Asterisk
 
 
 def devices_running(lab: Lab) -> dict[str, bool]:
@@ -302,8 +324,10 @@ def lab_status(lab: Lab) -> list[HostStatus]:
         edge = "edge" in host.roles
         running = _alive(host.root / KAMAILIO_PID) if edge else None
         answering = answers_options(host.address, wait=1) if running else (False if edge else None)
-        stand_in = _alive(host.root / SIPP_PID) if "pbx" in host.roles else None
-        statuses.append(HostStatus(host, running, answering, stand_in))
+        pbx = "pbx" in host.roles
+        stand_in = _alive(host.root / SIPP_PID) if pbx and not lab.asterisk else None
+        asterisk = _alive(host.root / ASTERISK_PID) if pbx and lab.asterisk else None
+        statuses.append(HostStatus(host, running, answering, stand_in, asterisk))
     return statuses
 
 
@@ -313,7 +337,11 @@ def lab_down(lab: Lab) -> list[str]:
     processes = [
         (host.root / pid_file, f"{host.name}: stopped {what}")
         for host in lab.hosts
-        for pid_file, what in ((KAMAILIO_PID, "kamailio"), (SIPP_PID, "PBX stand-in"))
+        for pid_file, what in (
+            (KAMAILIO_PID, "kamailio"),
+            (ASTERISK_PID, "asterisk"),
+            (SIPP_PID, "PBX stand-in"),
+        )
     ]
     processes += [
         (device.folder / DEVICE_PID, f"{device.name}: stopped the fake {device.platform} device")
@@ -331,9 +359,9 @@ def _pid(pid_file: Path) -> int | None:
         return None
 
 
-# The services the lab runs for a host, by the pid file under its root (Kamailio: the
-# kamailio role's lab script).
-SERVICE_PIDS = {"kamailio": KAMAILIO_PID}
+# The services the lab runs for a host, by the pid file under its root (the kamailio and
+# asterisk roles' lab scripts).
+SERVICE_PIDS = {"kamailio": KAMAILIO_PID, "asterisk": ASTERISK_PID}
 
 
 def running_services(host: LabHost) -> set[str]:

@@ -29,16 +29,19 @@ class LabTarget:
         found = next((host for host in self.lab.hosts if host.name == name), None)
         if found is None:
             return None
-        return TargetHost(found.name, str(found.root), found.address, lab=True)
+        connection = {"ansible_connection": "local", "ccms_lab_asterisk": self.lab.asterisk}
+        return TargetHost(found.name, str(found.root), found.address, True, connection)
 
     def host_states(self, wanted: Mapping[str, Wanted]) -> dict[str, HostState]:
-        """The lab installs no package: its hosts share this machine's programs."""
+        """The lab installs no package: its hosts share this machine's programs. Without
+        Asterisk, its PBXs are SIPp stand-ins that `lab up` runs: no Asterisk to keep."""
         states = {}
         for host in self.lab.hosts:
             want = wanted.get(host.name, Wanted(()))
             state = read_local_state(host.root, want.paths)
+            services = tuple(s for s in want.services if s != "asterisk" or self.lab.asterisk)
             steps = upkeep(
-                replace(want, packages=()),
+                replace(want, packages=(), services=services),
                 installed={},
                 pins={},
                 running=running_services(host),

@@ -212,6 +212,10 @@ def stand_in_repository(folder: Path) -> None:
         "Description: stand-in for Asterisk on the tests' sshd hosts\n"
     )
     (build / "DEBIAN" / "control").write_text(control)
+    # as Debian's packages of services do: started once installed
+    postinst = build / "DEBIAN" / "postinst"
+    postinst.write_text("#!/bin/sh\nset -e\nsystemctl start asterisk\n")
+    postinst.chmod(0o755)
     (build / "usr" / "sbin").mkdir(parents=True)
     program = build / "usr" / "sbin" / "asterisk"
     program.write_bytes((STANDINS / "asterisk").read_bytes())

@@ -80,6 +80,7 @@ def test_a_host_as_recorded_has_no_changes_and_a_hand_edit_is_drift(fleet: Fleet
     # no file to change: only what the roles keep besides files, which nobody installed
     assert section(out, "a-pbx") == [
         "  * install asterisk",
+        "  * start asterisk",
         *(f"  * make {folder}" for folder in desired.host_vars["a-pbx"].recording_folders),
     ]
     edited = files["etc/asterisk/pjsip.conf"] + b"; added by hand\n"
