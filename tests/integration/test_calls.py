@@ -1,0 +1,246 @@
+"""Calls through the lab's real edges (Kamailio) into its real PBXs (Asterisk), as a carrier
+places them, keys pressed as RFC 4733 events; each call's path read from the record the PBX
+wrote. Runs on the shared lab after test_apply.py applied the example estate; the schedule
+tests apply a changed copy of the example (as an operator would) and the last test applies
+the example again.
+
+Covered: every option of the example's main IVR reaching its queue, a wrong key handled,
+routing by the schedule (open hours and a holiday), overflow to the twin site's PBXs when
+the site's own are down (and the plan then starting them again), an agent's phone refusing
+an INVITE without credentials, and the retention jobs."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from ccmsctl.lab.call import CallResult, lab_call
+from ccmsctl.lab.lab import open_lab
+from ccmsctl.load.estate import load_estate
+from tests.conftest import EXAMPLE, ccmsctl
+
+pytestmark = pytest.mark.slow
+DID = "+862161230005"  # main-cn, owned by sh-1, delivered by trunk ct-sh
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture(scope="module")
+def lab(example_lab: Path) -> Path:
+    lab_file = json.loads((example_lab / ".ccmsctl/lab/lab.json").read_text())
+    if not lab_file["asterisk"]:
+        if os.environ.get("CCMSCTL_REAL_COMPONENTS") == "required":
+            pytest.fail("the lab found no Asterisk (./bootstrap --dev builds it)")
+        pytest.skip("the lab found no Asterisk: its PBXs are SIPp stand-ins")
+    return example_lab
+
+
+def call(lab: Path, estate: Path, did: str, keys: str = "", hold: float = 1) -> CallResult:
+    result = lab_call(
+        open_lab(lab / ".ccmsctl/lab"),
+        load_estate(estate).estate,
+        did,
+        digits=tuple(keys),
+        hold=hold,
+    )
+    assert result.answered, result.detail
+    assert result.record, result.detail
+    return result
+
+
+def variant(tmp_path: Path, schedules: str) -> Path:
+    """The example with its schedules replaced."""
+    estate = tmp_path / "estate"
+    shutil.copytree(EXAMPLE, estate)
+    (estate / "ivr/schedules.yaml").write_text(schedules)
+    return estate
+
+
+def apply(lab: Path, estate: Path) -> None:
+    done = ccmsctl("apply", str(estate), "--auto-approve", cwd=lab)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def always_open(holidays: str = "") -> str:
+    """Both schedules open every day, all day; `holidays` added to Shanghai's."""
+    every_day = '  - {days: [mon, tue, wed, thu, fri, sat, sun], open: "00:00", close: "23:59"}\n'
+    return (
+        f"kind: Schedule\nname: cn-business\ntimezone: Asia/Shanghai\nweekly:\n{every_day}"
+        f"{holidays}---\n"
+        f"kind: Schedule\nname: hk-business\ntimezone: Asia/Hong_Kong\nweekly:\n{every_day}"
+    )
+
+
+def _not_in_the_last_minutes() -> None:
+    """always_open() closes at 23:58 (the last minute is 23:58-23:59): wait (bounded) for the
+    next day in Shanghai rather than call in the closed minutes."""
+    deadline = time.monotonic() + 180
+    while datetime.now(SHANGHAI).strftime("%H:%M") >= "23:57" and time.monotonic() < deadline:
+        time.sleep(5)
+
+
+@pytest.fixture(scope="module")
+def open_hours(lab: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    estate = variant(tmp_path_factory.mktemp("open"), always_open())
+    apply(lab, estate)
+    _not_in_the_last_minutes()
+    return estate
+
+
+@pytest.mark.parametrize(
+    ("keys", "path", "queue"),
+    [
+        ("11", "queue-sales", "sales-zh"),
+        ("12", "queue-claims", "claims-zh"),
+        ("13", "queue-billing", "billing-zh"),
+        ("19", "queue-service-en", "service-en"),
+        ("21", "queue-sales", "sales-zh"),  # Cantonese, then sales
+        ("31", "queue-sales", "sales-zh"),  # English, then sales
+    ],
+)
+def test_each_option_reaches_its_queue(
+    lab: Path, open_hours: Path, keys: str, path: str, queue: str
+) -> None:
+    result = call(lab, open_hours, DID, keys)
+    assert result.ivr_path == ("choose-language", "hours", "services", path)
+    assert result.pbx in ("sh1-pbx-1", "sh1-pbx-2")  # the owning site's PBXs
+    assert result.record["ccms_skill_group"] == queue
+    assert result.record["ccms_did"] == DID
+    assert result.record["ccms_trunk"] == "ct-sh"
+    # recorded into the folder of the group's retention class at sh-1, on the PBX's disk
+    group = {"claims-zh": "rec-cn-claims"}.get(queue, "rec-cn-standard")
+    assert result.recording is not None and result.recording.is_file()
+    folder = lab / ".ccmsctl/lab" / result.pbx / "var/spool/asterisk/recording" / group
+    assert result.recording.is_relative_to(folder)
+
+
+def test_a_wrong_key_is_handled_and_the_menu_offered_again(lab: Path, open_hours: Path) -> None:
+    result = call(lab, open_hours, DID, "171")  # 7 is no option of the services menu
+    assert result.ivr_path == (
+        "choose-language",
+        "hours",
+        "services",
+        "services:invalid",
+        "queue-sales",
+    )
+
+
+def test_the_operator_option_dials_out(lab: Path, open_hours: Path) -> None:
+    result = call(lab, open_hours, DID, "10")
+    assert result.ivr_path == ("choose-language", "hours", "services", "operator")
+    assert result.record["ccms_skill_group"] == ""
+
+
+def test_a_holiday_sends_callers_to_the_holiday_message(lab: Path, tmp_path: Path) -> None:
+    today = datetime.now(SHANGHAI).date()
+    first, last = today - timedelta(days=1), today + timedelta(days=1)
+    estate = variant(
+        tmp_path, always_open(f"holidays:\n  - {{name: Test day, date: {first}, until: {last}}}\n")
+    )
+    apply(lab, estate)
+    result = call(lab, estate, DID, "1", hold=2)
+    assert result.ivr_path == ("choose-language", "hours", "holiday-message", "leave-message")
+
+
+def test_calls_overflow_to_the_twin_sites_pbxs_when_the_sites_own_are_down(
+    lab: Path, open_hours: Path
+) -> None:
+    apply(lab, open_hours)
+    roots = [lab / ".ccmsctl/lab" / host for host in ("sh1-pbx-1", "sh1-pbx-2")]
+    program = open_lab(lab / ".ccmsctl/lab").asterisk
+    for root in roots:
+        config = str(root / "etc/asterisk/asterisk.conf")
+        subprocess.run(
+            [program, "-C", config, "-rx", "core stop now"],
+            capture_output=True,
+            timeout=30,
+            check=True,
+        )
+    result = call(lab, open_hours, DID, "11")
+    assert result.pbx in ("sh2-pbx-1", "sh2-pbx-2")
+    assert result.ivr_path == ("choose-language", "hours", "services", "queue-sales")
+    # the plan sees the stopped PBXs, and apply starts them again
+    planned = ccmsctl("plan", str(open_hours), cwd=lab)
+    assert planned.stdout.count("  * start asterisk\n") == 2, planned.stdout
+    apply(lab, open_hours)
+    assert ccmsctl("plan", str(open_hours), cwd=lab).stdout.strip() == "No changes."
+    assert call(lab, open_hours, DID, "11").pbx in ("sh1-pbx-1", "sh1-pbx-2")
+
+
+def _invite_status(source: str, pbx: str, user: str) -> int | None:
+    """An INVITE from `user`'s phone to the PBX with no credentials: the final status."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind((source, 0))
+        sock.settimeout(0.5)
+        port = sock.getsockname()[1]
+        message = (
+            f"INVITE sip:1002@{pbx}:5060 SIP/2.0\r\n"
+            f"Via: SIP/2.0/UDP {source}:{port};branch=z9hG4bKnoauth{port}\r\n"
+            f"From: <sip:{user}@{pbx}>;tag={port}\r\nTo: <sip:1002@{pbx}>\r\n"
+            f"Call-ID: noauth-{port}@{source}\r\nCSeq: 1 INVITE\r\n"
+            f"Contact: <sip:{user}@{source}:{port}>\r\nMax-Forwards: 70\r\n"
+            "Content-Length: 0\r\n\r\n"
+        ).encode()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            sock.sendto(message, (pbx, 5060))
+            try:
+                while time.monotonic() < deadline:
+                    reply = sock.recv(65535).decode(errors="replace")
+                    status = re.match(r"SIP/2\.0 (\d{3})", reply)
+                    if status and int(status.group(1)) >= 200:
+                        return int(status.group(1))
+            except TimeoutError:
+                continue
+    return None
+
+
+def test_an_agents_phone_is_asked_for_its_credentials(lab: Path) -> None:
+    addresses = json.loads((lab / ".ccmsctl/lab/lab.json").read_text())["addresses"]["hosts"]
+    assert _invite_status("127.0.9.9", addresses["sh1-pbx-1"], "1001") in (401, 407)
+
+
+def test_the_retention_jobs_purge_what_their_class_no_longer_keeps(lab: Path) -> None:
+    root = lab / ".ccmsctl/lab/sh1-pbx-1"
+    schedule = (root / "etc/cron.d/ccmsctl-retention").read_text()
+    commands = re.findall(r"^\S+ \S+ \* \* \* root (.+)$", schedule, re.MULTILINE)
+    standard = root / "var/spool/asterisk/recording/rec-cn-standard/2025/01/01"
+    claims = root / "var/spool/asterisk/recording/rec-cn-claims/2023/01/01"
+    cdrs = root / "var/log/asterisk/cdr-custom"
+    for folder in (standard, claims, cdrs):
+        folder.mkdir(parents=True, exist_ok=True)
+    old, recent, held = standard / "old.wav", standard / "recent.wav", claims / "held.wav"
+    old_cdrs = cdrs / "cdr-cn-2024-01-01.csv"
+    for path in (old, recent, held, old_cdrs):
+        path.write_bytes(b"RIFF")
+    with (cdrs / "cdr-cn.csv").open("a") as today:
+        today.write('"2026-11-30T10:00:00+0800"\n')
+    now = time.time()
+    for path, days in ((old, 400), (recent, 30), (held, 1200), (old_cdrs, 800)):
+        os.utime(path, (now - days * 86400, now - days * 86400))
+    for command in commands:
+        if "logger rotate" in command:
+            continue  # Asterisk's own log rotation: not for this test
+        subprocess.run(["sh", "-c", command], check=True, timeout=60)
+    assert not old.exists()  # rec-cn-standard keeps 365 days
+    assert recent.exists()
+    assert held.exists()  # rec-cn-claims is under legal hold
+    assert not old_cdrs.exists()  # cdr-cn keeps 730 days
+    rotated = [p.name for p in cdrs.glob("cdr-cn-*.csv")]
+    yesterday = (datetime.now() - timedelta(days=1)).date().isoformat()
+    assert f"cdr-cn-{yesterday}.csv" in rotated  # the day's records, rotated at midnight
+    assert not (cdrs / "cdr-cn.csv").exists()
+
+
+def test_the_example_is_applied_again(lab: Path) -> None:
+    apply(lab, EXAMPLE)
+    assert ccmsctl("plan", str(EXAMPLE), cwd=lab).stdout.strip() == "No changes."
