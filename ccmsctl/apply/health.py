@@ -10,9 +10,11 @@ import socket
 import time
 
 
-def sip_status(source: str, target: str, method: str, uri: str, *, wait: float = 3) -> int | None:
-    """Send one request from `source` (any free port) to target:5060; the final status code,
-    or None if none arrives within `wait` seconds."""
+def sip_status(
+    source: str, target: str, method: str, uri: str, *, wait: float = 3, user: str = "ccmsctl"
+) -> int | None:
+    """Send one request from `user` at `source` (any free port) to target:5060, with no
+    credentials; the final status code, or None if none arrives within `wait` seconds."""
     family = socket.AF_INET6 if ":" in target else socket.AF_INET
     with socket.socket(family, socket.SOCK_DGRAM) as sock:
         sock.bind((source, 0))
@@ -21,9 +23,9 @@ def sip_status(source: str, target: str, method: str, uri: str, *, wait: float =
         message = (
             f"{method} {uri} SIP/2.0\r\n"
             f"Via: SIP/2.0/UDP {source}:{port};branch=z9hG4bK{method.lower()}{port}\r\n"
-            f"From: <sip:ccmsctl@{source}>;tag={port}\r\nTo: <{uri}>\r\n"
+            f"From: <sip:{user}@{source}>;tag={port}\r\nTo: <{uri}>\r\n"
             f"Call-ID: {method.lower()}-{port}@{source}\r\nCSeq: 1 {method}\r\n"
-            f"Contact: <sip:ccmsctl@{source}:{port}>\r\nMax-Forwards: 70\r\n"
+            f"Contact: <sip:{user}@{source}:{port}>\r\nMax-Forwards: 70\r\n"
             "Content-Length: 0\r\n\r\n"
         ).encode()
         deadline = time.monotonic() + wait

@@ -15,7 +15,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import time
 from datetime import datetime, timedelta
@@ -24,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from ccmsctl.apply.health import sip_status
 from ccmsctl.lab.call import CallResult, lab_call
 from ccmsctl.lab.lab import open_lab
 from ccmsctl.load.estate import load_estate
@@ -176,37 +176,11 @@ def test_calls_overflow_to_the_twin_sites_pbxs_when_the_sites_own_are_down(
     assert call(lab, open_hours, DID, "11").pbx in ("sh1-pbx-1", "sh1-pbx-2")
 
 
-def _invite_status(source: str, pbx: str, user: str) -> int | None:
-    """An INVITE from `user`'s phone to the PBX with no credentials: the final status."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind((source, 0))
-        sock.settimeout(0.5)
-        port = sock.getsockname()[1]
-        message = (
-            f"INVITE sip:1002@{pbx}:5060 SIP/2.0\r\n"
-            f"Via: SIP/2.0/UDP {source}:{port};branch=z9hG4bKnoauth{port}\r\n"
-            f"From: <sip:{user}@{pbx}>;tag={port}\r\nTo: <sip:1002@{pbx}>\r\n"
-            f"Call-ID: noauth-{port}@{source}\r\nCSeq: 1 INVITE\r\n"
-            f"Contact: <sip:{user}@{source}:{port}>\r\nMax-Forwards: 70\r\n"
-            "Content-Length: 0\r\n\r\n"
-        ).encode()
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            sock.sendto(message, (pbx, 5060))
-            try:
-                while time.monotonic() < deadline:
-                    reply = sock.recv(65535).decode(errors="replace")
-                    status = re.match(r"SIP/2\.0 (\d{3})", reply)
-                    if status and int(status.group(1)) >= 200:
-                        return int(status.group(1))
-            except TimeoutError:
-                continue
-    return None
-
-
 def test_an_agents_phone_is_asked_for_its_credentials(lab: Path) -> None:
     addresses = json.loads((lab / ".ccmsctl/lab/lab.json").read_text())["addresses"]["hosts"]
-    assert _invite_status("127.0.9.9", addresses["sh1-pbx-1"], "1001") in (401, 407)
+    pbx = addresses["sh1-pbx-1"]
+    status = sip_status("127.0.9.9", pbx, "INVITE", f"sip:1002@{pbx}:5060", wait=10, user="1001")
+    assert status in (401, 407)  # the phone of agent 1001, without its password
 
 
 def test_the_retention_jobs_purge_what_their_class_no_longer_keeps(lab: Path) -> None:
