@@ -22,9 +22,11 @@ from ipaddress import IPv4Address
 
 from ccmsctl.artifacts import Secret, SecretFile
 from ccmsctl.compile.dialplan import (
+    EDGES_CONTEXT,
     RECORDINGS,
     Context,
     did_context,
+    edges_context,
     internal_context,
     ivr_contexts,
     prompt_file,
@@ -180,7 +182,12 @@ CORE_FILES: dict[str, tuple[str, tuple[Section, ...]]] = {
             ),
         ),
     ),
+    "manager.conf": (
+        "The manager interface (AMI) is off.",
+        (Section("general", (("enabled", "no"),)),),
+    ),
     "pjproject.conf": ("PJSIP's library at its defaults.", ()),
+    "queuerules.conf": ("No penalty rules: a queue's members keep their penalties.", ()),
     "udptl.conf": ("No fax (T.38).", (Section("general", ()),)),
 }
 
@@ -266,6 +273,41 @@ def _trunk_sections(trunk: Trunk, edge: IPv4Address | None) -> list[Section]:
             registration.append(("outbound_proxy", f"{sip_uri(edge)}\\;lr"))
         sections.append(Section(f"{name}-registration", tuple(registration)))
     return sections
+
+
+def _edge_sections(estate: Estate) -> list[Section]:
+    """The estate's edges as one endpoint, known by their addresses: their OPTIONS probes
+    are answered (not logged as strangers), and a call from them that no trunk's header
+    identifies reaches nothing. Header identification goes first (the trunks' calls come
+    from the same addresses)."""
+    addresses = sorted(
+        {str(h.address) for site in estate.of(Site) for h in site.hosts_with("edge")}
+        | {str(vip.address) for pair in estate.of(TwinPair) for vip in pair.vips},
+        key=lambda a: tuple(int(part) for part in a.split(".")),
+    )
+    if not addresses:
+        return []
+    return [
+        Section(
+            "global",
+            (("type", "global"), ("endpoint_identifier_order", "header,ip,username,anonymous")),
+        ),
+        Section(
+            "edges",
+            (
+                ("type", "endpoint"),
+                ("transport", "transport-udp"),
+                ("context", EDGES_CONTEXT),
+                ("disallow", "all"),
+                ("allow", "alaw"),
+            ),
+            "the estate's edges: they probe the PBXs; their calls carry a trunk's header",
+        ),
+        Section(
+            "edges-identify",
+            (("type", "identify"), ("endpoint", "edges"), ("match", ",".join(addresses))),
+        ),
+    ]
 
 
 def _agent_sections(agents: list[Agent]) -> list[Section]:
@@ -503,6 +545,7 @@ def compile_pbx_site(estate: Estate, site: Site, renderer: Renderer) -> PbxSite:
     sections: list[Section] = []
     for name in used_trunks:
         sections += _trunk_sections(trunks[name], edge)
+    sections += _edge_sections(estate)
     sections += _agent_sections(agents)
 
     schedules = estate.index(Schedule)
@@ -523,6 +566,7 @@ def compile_pbx_site(estate: Estate, site: Site, renderer: Renderer) -> PbxSite:
             for name in sorted(reached)
         ]
         contexts.append(internal_context([a.extension for a in agents], transfer_endpoint))
+        contexts.append(edges_context())
         return contexts
 
     sources = {

@@ -297,6 +297,20 @@ def queues_reached(ivrs: list[IVR], groups: dict[str, SkillGroup]) -> set[str]:
     return reached
 
 
+EDGES_CONTEXT = "from-edges"
+
+
+def edges_context() -> Context:
+    """Calls from an edge that no trunk's header identified: refused (the edges tag every
+    call they forward)."""
+    refuse = (Step("Hangup(21)"),)
+    return Context(
+        EDGES_CONTEXT,
+        "calls from an edge without a trunk: refused",
+        (Extension("_X.", refuse), Extension("_+X.", refuse)),
+    )
+
+
 def internal_context(extensions: list[str], transfer_endpoint: str) -> Context:
     """Agents' phones: dial each other by extension, and E.164 numbers out through a trunk."""
     dial = [

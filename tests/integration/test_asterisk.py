@@ -71,7 +71,7 @@ def expected(estate: Estate, site: str) -> Expected:
     }
     authenticating = {t for t in trunks if by_trunk[t].auth is not None}
     return Expected(
-        endpoints={f"trunk-{t}" for t in trunks} | {a.extension for a in agents},
+        endpoints={f"trunk-{t}" for t in trunks} | {a.extension for a in agents} | {"edges"},
         auths={f"trunk-{t}-auth" for t in authenticating} | {f"{a.extension}-auth" for a in agents},
         registrations={
             f"trunk-{t}-registration" for t in authenticating if by_trunk[t].registration
@@ -79,7 +79,7 @@ def expected(estate: Estate, site: str) -> Expected:
         contexts={f"from-trunk-{t}" for t in trunks}
         | {f"ivr-{ivr.name}-{node}" for ivr in ivrs for node in ivr.nodes}
         | {f"queue-{g}" for g in reached}
-        | {"internal"},
+        | {"internal", "from-edges"},
         members=members,
     )
 

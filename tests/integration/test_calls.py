@@ -140,21 +140,9 @@ def test_the_operator_option_dials_out(lab: Path, open_hours: Path) -> None:
     assert result.record["ccms_skill_group"] == ""
 
 
-def test_a_holiday_sends_callers_to_the_holiday_message(lab: Path, tmp_path: Path) -> None:
-    today = datetime.now(SHANGHAI).date()
-    first, last = today - timedelta(days=1), today + timedelta(days=1)
-    estate = variant(
-        tmp_path, always_open(f"holidays:\n  - {{name: Test day, date: {first}, until: {last}}}\n")
-    )
-    apply(lab, estate)
-    result = call(lab, estate, DID, "1", hold=2)
-    assert result.ivr_path == ("choose-language", "hours", "holiday-message", "leave-message")
-
-
 def test_calls_overflow_to_the_twin_sites_pbxs_when_the_sites_own_are_down(
     lab: Path, open_hours: Path
 ) -> None:
-    apply(lab, open_hours)
     roots = [lab / ".ccmsctl/lab" / host for host in ("sh1-pbx-1", "sh1-pbx-2")]
     program = open_lab(lab / ".ccmsctl/lab").asterisk
     for root in roots:
@@ -174,6 +162,17 @@ def test_calls_overflow_to_the_twin_sites_pbxs_when_the_sites_own_are_down(
     apply(lab, open_hours)
     assert ccmsctl("plan", str(open_hours), cwd=lab).stdout.strip() == "No changes."
     assert call(lab, open_hours, DID, "11").pbx in ("sh1-pbx-1", "sh1-pbx-2")
+
+
+def test_a_holiday_sends_callers_to_the_holiday_message(lab: Path, tmp_path: Path) -> None:
+    today = datetime.now(SHANGHAI).date()
+    first, last = today - timedelta(days=1), today + timedelta(days=1)
+    estate = variant(
+        tmp_path, always_open(f"holidays:\n  - {{name: Test day, date: {first}, until: {last}}}\n")
+    )
+    apply(lab, estate)
+    result = call(lab, estate, DID, "1", hold=2)
+    assert result.ivr_path == ("choose-language", "hours", "holiday-message", "leave-message")
 
 
 def test_an_agents_phone_is_asked_for_its_credentials(lab: Path) -> None:
