@@ -5,8 +5,9 @@
 Each round compiles a one-site lab estate (an edge, a PBX, one carrier) whose DIDs are one
 range of the given size, runs the real Kamailio on loopback with a PBX, and sends `--calls`
 calls from a SIPp carrier to DIDs drawn evenly across the range, as fast as they complete
-(at most 50 at a time). The figure is answered calls per second; the DID lookup is a hash
-table, so the ratio (100,000 DIDs / 100 DIDs) should stay at 0.9 or above.
+(at most `--limit`, by default 50, at a time). The figure is answered calls per second; the
+DID lookup is a hash table, so the ratio (100,000 DIDs / 100 DIDs) should stay at 0.9 or
+above.
 
 With `--pbx stand-in` (the default) a SIPp stand-in answers and the carrier hangs up at
 once: the edge's own cost. With `--pbx asterisk` the real Asterisk (bootstrap --dev builds
@@ -125,7 +126,7 @@ def estate(folder: Path, dids: int, *, queue: bool = False) -> Path:
     return folder
 
 
-def calls_per_second(dids: int, calls: int, workdir: Path, pbx_kind: str) -> float:
+def calls_per_second(dids: int, calls: int, workdir: Path, pbx_kind: str, limit: int = 50) -> float:
     real = pbx_kind == "asterisk"
     lab = workdir / f"lab-{dids}"
     addresses = build_lab(estate(workdir / f"estate-{dids}", dids, queue=real), lab)
@@ -175,7 +176,7 @@ def calls_per_second(dids: int, calls: int, workdir: Path, pbx_kind: str) -> flo
                 "-r",
                 "20000",
                 "-l",
-                "50",
+                str(limit),
                 "-nostdin",
                 "-timeout",
                 "120",
@@ -230,12 +231,15 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=3000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--pbx", choices=("stand-in", "asterisk"), default="stand-in")
+    parser.add_argument("--limit", type=int, default=50, help="calls at a time")
     args = parser.parse_args()
     rates: dict[int, list[float]] = {100: [], 100_000: []}
     with tempfile.TemporaryDirectory() as folder:
         for _ in range(args.rounds):
             for dids, measured in rates.items():  # alternate: drift hits both alike
-                measured.append(calls_per_second(dids, args.calls, Path(folder), args.pbx))
+                measured.append(
+                    calls_per_second(dids, args.calls, Path(folder), args.pbx, args.limit)
+                )
     small, large = (statistics.median(measured) for measured in rates.values())
     what = "edge + Asterisk (answer, key 1, queue, hang up)" if args.pbx == "asterisk" else "edge"
     print(f"calls through the {what} ({args.calls} per round, median of {args.rounds} rounds):")

@@ -66,7 +66,7 @@ def agents_doc(site: int) -> str:
         docs.append(
             f"kind: Agent\nname: agent-{site:02d}-{n:03d}\ndisplay_name: Agent {site}-{n}\n"
             f'site: site-{site:02d}\nextension: "{10000 + site * 1000 + n}"\n'
-            f"sip_password: {{secret: env:PHONE_{10000 + site * 1000 + n}}}\n"
+            f'sip_password: {{secret: "env:PHONE_{10000 + site * 1000 + n}"}}\n'
             f"languages: [zh-CN]\nskills: {{{listed}}}\n"
         )
     return "---\n".join(docs)

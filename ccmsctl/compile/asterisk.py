@@ -25,7 +25,7 @@ from ccmsctl.compile.dialplan import (
     EDGES_CONTEXT,
     RECORDINGS,
     Context,
-    did_context,
+    did_contexts,
     edges_context,
     internal_context,
     ivr_contexts,
@@ -550,10 +550,13 @@ def compile_pbx_site(estate: Estate, site: Site, renderer: Renderer) -> PbxSite:
 
     schedules = estate.index(Schedule)
 
-    def contexts_at(root: str) -> list[Context]:
-        contexts: list[Context] = [
-            did_context(name, [r for r in ranges if r.trunk == name], ivrs) for name in used_trunks
-        ]
+    @cache
+    def contexts_at(root: str) -> tuple[Context, ...]:
+        """The dialplan, its paths under `root` (built once per root: the modules are read
+        from it too)."""
+        contexts: list[Context] = []
+        for name in used_trunks:
+            contexts += did_contexts(name, [r for r in ranges if r.trunk == name], ivrs)
         for name in used_ivrs:
             contexts += ivr_contexts(ivrs[name], schedules, transfer_endpoint, root=root)
         contexts += [
@@ -567,7 +570,7 @@ def compile_pbx_site(estate: Estate, site: Site, renderer: Renderer) -> PbxSite:
         ]
         contexts.append(internal_context([a.extension for a in agents], transfer_endpoint))
         contexts.append(edges_context())
-        return contexts
+        return tuple(contexts)
 
     sources = {
         f"Site/{site.name}",

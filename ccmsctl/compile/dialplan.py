@@ -94,12 +94,15 @@ def range_patterns(first: int, last: int) -> list[str]:
     return patterns
 
 
-def did_context(trunk: str, ranges: list[NumberRange], ivrs: dict[str, IVR]) -> Context:
-    """Calls from a trunk: each DID enters its IVR in the IVR's language; the call's record
-    (CDR) names the trunk, the DID and the SIP Call-ID (the carrier's, kept by the edge)."""
+def did_contexts(trunk: str, ranges: list[NumberRange], ivrs: dict[str, IVR]) -> list[Context]:
+    """Calls from a trunk: each DID pattern goes to the entry of its IVR
+    (`did-<trunk>-<ivr>`, one line per pattern however many DIDs), which sets the IVR's
+    language and starts the call's record (CDR): the trunk, the DID and the SIP Call-ID (the
+    carrier's, kept by the edge)."""
     extensions = []
-    for numbers in sorted(ranges, key=lambda r: r.name):
-        ivr = ivrs[numbers.ivr]
+    entries = []
+    for ivr_name in sorted({numbers.ivr for numbers in ranges}):
+        ivr = ivrs[ivr_name]
         steps = (
             Step(f"Set(CDR(ccms_trunk)={trunk})"),
             Step("Set(CDR(ccms_did)=${EXTEN})"),
@@ -107,9 +110,25 @@ def did_context(trunk: str, ranges: list[NumberRange], ivrs: dict[str, IVR]) -> 
             Step(f"Set(CHANNEL(language)={asterisk_language(ivr.language)})"),
             Step(_goto(node_context(ivr.name, ivr.entry))),
         )
+        entries.append(
+            Context(
+                entry_context(trunk, ivr.name),
+                f"calls from trunk {trunk} into IVR {ivr.name}",
+                (Extension("_+X.", steps),),
+            )
+        )
+    for numbers in sorted(ranges, key=lambda r: r.name):
+        enter = (Step(f"Goto({entry_context(trunk, numbers.ivr)},${{EXTEN}},1)"),)
         for first, last in numbers.spans():
-            extensions += [Extension(p, steps) for p in range_patterns(first, last)]
-    return Context(f"from-trunk-{trunk}", f"calls delivered by trunk {trunk}", tuple(extensions))
+            extensions += [Extension(p, enter) for p in range_patterns(first, last)]
+    delivered = Context(
+        f"from-trunk-{trunk}", f"calls delivered by trunk {trunk}", tuple(extensions)
+    )
+    return [delivered, *entries]
+
+
+def entry_context(trunk: str, ivr: str) -> str:
+    return f"did-{trunk}-{ivr}"
 
 
 def ivr_contexts(

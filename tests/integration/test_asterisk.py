@@ -77,6 +77,7 @@ def expected(estate: Estate, site: str) -> Expected:
             f"trunk-{t}-registration" for t in authenticating if by_trunk[t].registration
         },
         contexts={f"from-trunk-{t}" for t in trunks}
+        | {f"did-{r.trunk}-{r.ivr}" for r in ranges}
         | {f"ivr-{ivr.name}-{node}" for ivr in ivrs for node in ivr.nodes}
         | {f"queue-{g}" for g in reached}
         | {"internal", "from-edges"},
