@@ -149,6 +149,8 @@ def calls_per_second(dids: int, calls: int, workdir: Path, pbx_kind: str, limit:
                 f'  <nop><action><exec play_pcap_audio="{press}"/></action></nop>\n'
                 '  <pause milliseconds="700"/>\n',
             )
+            .replace("<!-- CRYPTO -->\n", "")
+            .replace("RTP/PROFILE", "RTP/AVP")
             .replace("HOLD_MS", "500")
         )
     else:

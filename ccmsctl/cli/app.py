@@ -3,6 +3,7 @@ helpers every command group uses. Thin on purpose: decisions live in the stages.
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 from collections.abc import Iterator
@@ -76,11 +77,16 @@ class Format(StrEnum):
 @contextmanager
 def guard() -> Iterator[None]:
     """Expected failures (a missing lab, a held lock, a stale plan...) end with one error
-    line and exit status 1; anything else is a bug and says so."""
+    line and exit status 1; output cut short by its reader (`| head`) ends quietly, as a
+    pipe's writer does (status 141); anything else is a bug and says so."""
     try:
         yield
     except (typer.Exit, typer.Abort, KeyboardInterrupt):
         raise
+    except BrokenPipeError:
+        # nothing more can be written: point stdout at /dev/null so the exit flushes nothing
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(141) from None
     except USER_ERRORS as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from None

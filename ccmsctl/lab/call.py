@@ -6,9 +6,11 @@ stand-in answered."""
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import os
+import secrets
 import subprocess
 import time
 from dataclasses import dataclass, field, replace
@@ -85,6 +87,11 @@ def lab_call(
     if not edges:
         raise LabError(f"no edge host receives trunk {trunk.name}")
     source, edge = str(trunk.peers[0].address), edges[0]
+    if digits and trunk.srtp:
+        raise LabError(
+            f"trunk {trunk.name} asks for SRTP, and the lab's carrier (SIPp) sends keys as plain"
+            " RTP only: call without --digits"
+        )
     call_id = f"ccmsctl-call-{os.getpid()}-{time.time_ns()}"
     scenario = SCENARIOS / "carrier_uac.xml"
     if lab.asterisk:
@@ -95,7 +102,7 @@ def lab_call(
             presses.append(calls / f"{call_id}-{n}.pcap")
             presses[-1].write_bytes(recording)
         scenario = calls / f"{call_id}.xml"
-        scenario.write_text(ivr_scenario(presses, hold), encoding="utf-8")
+        scenario.write_text(ivr_scenario(presses, hold, srtp=trunk.srtp), encoding="utf-8")
     run = carrier_call(
         source,
         str(edge.address),
@@ -147,10 +154,15 @@ def _with_stand_in(lab: Lab, result: CallResult, call_id: str) -> CallResult:
     return result
 
 
-def ivr_scenario(presses: list[Path], hold: float) -> str:
-    """A SIPp scenario: the carrier's INVITE (PCMA and telephone events), then each key press
-    (a pcap of RFC 4733 events) two seconds apart, then `hold` seconds on the line; whoever
-    hangs up first, the call ends cleanly."""
+def ivr_scenario(presses: list[Path], hold: float, *, srtp: bool = False) -> str:
+    """A SIPp scenario: the carrier's INVITE (PCMA and telephone events; with `srtp`, offered
+    as SDES-SRTP with a key of its own), then each key press (a pcap of RFC 4733 events) two
+    seconds apart, then `hold` seconds on the line; whoever hangs up first, the call ends
+    cleanly."""
+    crypto = ""
+    if srtp:
+        key = base64.b64encode(secrets.token_bytes(30)).decode()
+        crypto = f"      a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:{key}\n"
     keys = "".join(
         f'  <nop><action><exec play_pcap_audio="{press}"/></action></nop>\n'
         '  <pause milliseconds="2000"/>\n'
@@ -160,6 +172,8 @@ def ivr_scenario(presses: list[Path], hold: float) -> str:
         (SCENARIOS / "carrier_ivr.xml")
         .read_text(encoding="utf-8")
         .replace("<!-- KEYS -->\n", keys)
+        .replace("<!-- CRYPTO -->\n", crypto)
+        .replace("RTP/PROFILE", "RTP/SAVP" if srtp else "RTP/AVP")
         .replace("HOLD_MS", str(int(hold * 1000)))
     )
 

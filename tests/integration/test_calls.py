@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -45,6 +46,7 @@ def lab(example_lab: Path) -> Path:
 
 
 def call(lab: Path, estate: Path, did: str, keys: str = "", hold: float = 1) -> CallResult:
+    """A call to `did` pressing `keys`; it must be answered and recorded."""
     result = lab_call(
         open_lab(lab / ".ccmsctl/lab"),
         load_estate(estate).estate,
@@ -140,6 +142,29 @@ def test_the_operator_option_dials_out(lab: Path, open_hours: Path) -> None:
     assert result.record["ccms_skill_group"] == ""
 
 
+def test_a_call_on_the_srtp_trunk_is_answered(lab: Path, open_hours: Path) -> None:
+    """The Hong Kong trunk asks for SRTP: the carrier offers SDES-SRTP, the PBX takes it."""
+    result = call(lab, open_hours, "+85230011234", hold=1)
+    assert result.pbx == "hk1-pbx-1"
+    assert result.record["ccms_trunk"] == "hkt-hk"
+    assert result.ivr_path[:1] == ("choose-language",)
+
+
+def test_a_call_report_cut_short_by_its_reader_ends_quietly(lab: Path, open_hours: Path) -> None:
+    command = f"{sys.executable} -m ccmsctl lab call {open_hours} {DID} --digits 1,1 | head -1"
+    done = subprocess.run(
+        ["bash", "-o", "pipefail", "-c", command],
+        cwd=lab,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.stdout.startswith(f"Call {DID} from trunk ct-sh")
+    assert done.returncode == 141, done.stderr  # as a writer to a closed pipe ends
+    assert "Traceback" not in done.stderr
+
+
 def test_calls_overflow_to_the_twin_sites_pbxs_when_the_sites_own_are_down(
     lab: Path, open_hours: Path
 ) -> None:
@@ -212,6 +237,19 @@ def test_the_retention_jobs_purge_what_their_class_no_longer_keeps(lab: Path) ->
     yesterday = (datetime.now() - timedelta(days=1)).date().isoformat()
     assert f"cdr-cn-{yesterday}.csv" in rotated  # the day's records, rotated at midnight
     assert not (cdrs / "cdr-cn.csv").exists()
+
+
+def test_no_pbx_logged_an_error_or_a_warning(lab: Path) -> None:
+    """After all the calls above, the PBXs' logs hold no ERROR and no WARNING, but for the
+    Hong Kong trunk's registration: the lab has no carrier registrar to answer it."""
+    problems = [
+        line
+        for log in sorted((lab / ".ccmsctl/lab").glob("*-pbx-*/var/log/asterisk/messages.log"))
+        for line in log.read_text(errors="replace").splitlines()
+        if re.search(r"\] (ERROR|WARNING)\[", line)
+        and "res_pjsip_outbound_registration.c: Temporal response '408'" not in line
+    ]
+    assert problems == []
 
 
 def test_the_example_is_applied_again(lab: Path) -> None:
