@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from generate import generate, silence  # noqa: E402
 
+from ccmsctl.lab.call import ivr_scenario  # noqa: E402
 from ccmsctl.lab.dtmf import key_presses  # noqa: E402
 from tests.integration.realworld import (  # noqa: E402
     SCENARIOS,
@@ -140,19 +141,7 @@ def calls_per_second(dids: int, calls: int, workdir: Path, pbx_kind: str, limit:
     if real:  # answer, press 1 once the menu plays, queue for half a second, hang up
         press = workdir / "key-1.pcap"
         press.write_bytes(key_presses("1")[0])
-        text = (
-            (SCENARIOS / "carrier_ivr.xml")
-            .read_text()
-            .replace('<pause milliseconds="1500"/>', '<pause milliseconds="300"/>')
-            .replace(
-                "<!-- KEYS -->\n",
-                f'  <nop><action><exec play_pcap_audio="{press}"/></action></nop>\n'
-                '  <pause milliseconds="700"/>\n',
-            )
-            .replace("<!-- CRYPTO -->\n", "")
-            .replace("RTP/PROFILE", "RTP/AVP")
-            .replace("HOLD_MS", "500")
-        )
+        text = ivr_scenario([press], 0.5, settle=0.3, gap=0.7)
     else:
         text = (
             (SCENARIOS / "carrier_uac.xml").read_text().replace('<pause milliseconds="100"/>', "")

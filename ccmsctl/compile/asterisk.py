@@ -709,14 +709,15 @@ def pbx_secrets(trunks: list[Trunk], agents: list[Agent]) -> dict[str, SecretFil
     phone, added to its auth section; readable by Asterisk's group only. None when nothing
     authenticates."""
     parts: list[str | Secret] = []
-    for trunk in trunks:
-        if trunk.auth is not None:
-            reference = trunk.auth.password.secret
-            parts += [f"[trunk-{trunk.name}-auth](+)\npassword=", Secret(reference, "password")]
-            parts.append("\n")
-    for agent in sorted(agents, key=lambda a: a.extension):
-        reference = agent.sip_password.secret
-        parts += [f"[{agent.extension}-auth](+)\npassword=", Secret(reference, "password"), "\n"]
+    passwords = [
+        (f"trunk-{t.name}-auth", t.auth.password.secret) for t in trunks if t.auth is not None
+    ]
+    passwords += [
+        (f"{a.extension}-auth", a.sip_password.secret)
+        for a in sorted(agents, key=lambda a: a.extension)
+    ]
+    for section, reference in passwords:
+        parts += [f"[{section}](+)\npassword=", Secret(reference, "password"), "\n"]
     if not parts:
         return {}
     intro = f"; {SECRETS_INCLUDE}: written by ccmsctl apply from the estate's secret references.\n"

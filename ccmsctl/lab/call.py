@@ -154,18 +154,25 @@ def _with_stand_in(lab: Lab, result: CallResult, call_id: str) -> CallResult:
     return result
 
 
-def ivr_scenario(presses: list[Path], hold: float, *, srtp: bool = False) -> str:
+def ivr_scenario(
+    presses: list[Path],
+    hold: float,
+    *,
+    srtp: bool = False,
+    settle: float = 1.5,
+    gap: float = 2.0,
+) -> str:
     """A SIPp scenario: the carrier's INVITE (PCMA and telephone events; with `srtp`, offered
-    as SDES-SRTP with a key of its own), then each key press (a pcap of RFC 4733 events) two
-    seconds apart, then `hold` seconds on the line; whoever hangs up first, the call ends
-    cleanly."""
+    as SDES-SRTP with a key of its own), `settle` seconds after the answer, then each key
+    press (a pcap of RFC 4733 events) `gap` seconds apart, then `hold` seconds on the line;
+    whoever hangs up first, the call ends cleanly."""
     crypto = ""
     if srtp:
         key = base64.b64encode(secrets.token_bytes(30)).decode()
         crypto = f"      a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:{key}\n"
     keys = "".join(
         f'  <nop><action><exec play_pcap_audio="{press}"/></action></nop>\n'
-        '  <pause milliseconds="2000"/>\n'
+        f'  <pause milliseconds="{int(gap * 1000)}"/>\n'
         for press in presses
     )
     return (
@@ -174,6 +181,7 @@ def ivr_scenario(presses: list[Path], hold: float, *, srtp: bool = False) -> str
         .replace("<!-- KEYS -->\n", keys)
         .replace("<!-- CRYPTO -->\n", crypto)
         .replace("RTP/PROFILE", "RTP/SAVP" if srtp else "RTP/AVP")
+        .replace("SETTLE_MS", str(int(settle * 1000)))
         .replace("HOLD_MS", str(int(hold * 1000)))
     )
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from ccmsctl import tooling
 from ccmsctl.apply.health import sip_status
 from ccmsctl.compile.estate import compile_estate
 from ccmsctl.compile.lab import lab_estate
@@ -194,32 +195,26 @@ def served_subject(address: str, port: int = 5061) -> str:
 
 
 ASTERISK_BUILD = Path(__file__).resolve().parents[1] / "asterisk" / "build"
+LAB_SCRIPT = tooling.roles() / "asterisk" / "files" / "asterisk-lab"
 
 
-def asterisk() -> tuple[Path, Path]:
-    """The Asterisk the tests run and its modules folder: the installed one, else the one
-    bootstrap --dev built from the vendored sources (tests/asterisk/build); without either
-    the test is skipped, or fails where CI requires it."""
-    installed = shutil.which("asterisk") or shutil.which("asterisk", path="/usr/sbin:/sbin")
-    if installed:
-        program = Path(installed).resolve()
-    else:
-        built = subprocess.run(
-            [str(ASTERISK_BUILD), "--built"],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
-        if built.returncode != 0:
-            message = "asterisk is not installed, nor built (./bootstrap --dev builds it)"
-            if os.environ.get("CCMSCTL_REAL_COMPONENTS") == "required":
-                pytest.fail(message)
-            pytest.skip(message)
-        program = Path(built.stdout.strip()) / "sbin" / "asterisk"
-    prefix = program.parent.parent
-    folders = [prefix / "lib" / "asterisk" / "modules", *prefix.glob("lib/*/asterisk/modules")]
-    return program, next((f for f in folders if f.is_dir()), folders[0])
+def asterisk() -> Path:
+    """The Asterisk the tests run: the one the lab would find (installed, or linked into the
+    environment by bootstrap --dev), else the one bootstrap --dev built from the vendored
+    sources (tests/asterisk/build); without either the test is skipped, or fails where CI
+    requires it."""
+    found = lab.find_asterisk()
+    if found:
+        return Path(found)
+    built = subprocess.run(
+        [str(ASTERISK_BUILD), "--built"], capture_output=True, text=True, timeout=30, check=False
+    )
+    if built.returncode != 0:
+        message = "asterisk is not installed, nor built (./bootstrap --dev builds it)"
+        if os.environ.get("CCMSCTL_REAL_COMPONENTS") == "required":
+            pytest.fail(message)
+        pytest.skip(message)
+    return Path(built.stdout.strip()) / "sbin" / "asterisk"
 
 
 @dataclass(frozen=True)
@@ -259,50 +254,44 @@ class Pbx:
 @contextmanager
 def asterisk_pbx(root: Path) -> Iterator[Pbx]:
     """Start Asterisk with the files under `root` (its etc/asterisk/asterisk.conf points
-    every folder there), wait (bounded) until it has fully booted; stop it afterwards."""
-    program, _ = asterisk()
+    every folder there) as the lab does, with the asterisk role's script (which waits,
+    bounded, until it has fully booted); stop it afterwards."""
+    program = asterisk()
     config = root / "etc/asterisk/asterisk.conf"
-    for folder in ("run/asterisk", "var/log/asterisk", "var/lib/asterisk", "var/spool/asterisk"):
-        (root / folder).mkdir(parents=True, exist_ok=True)
     pbx = Pbx(program, config, root / "var/log/asterisk/messages.log")
-    with (root / "asterisk.out").open("wb") as output:
-        process = subprocess.Popen(
-            [str(program), "-C", str(config), "-f", "-n"],
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+    pid_file = root / lab.ASTERISK_PID
+    started = subprocess.run(
+        [str(LAB_SCRIPT), "ensure", str(program), str(root)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise AssertionError(
-                    f"asterisk exited with {process.returncode}:\n"
-                    + (root / "asterisk.out").read_text(errors="replace")[-3000:]
-                    + "\n".join(pbx.problems())
-                )
-            booted = subprocess.run(
-                [str(program), "-C", str(config), "-rx", "core waitfullybooted"],
-                capture_output=True,
-                timeout=30,
-                check=False,
+        if started.returncode != 0 or started.stdout.strip() != "started":
+            raise AssertionError(
+                f"asterisk did not start: {started.stdout}{started.stderr}"
+                + "\n".join(pbx.problems())
             )
-            if booted.returncode == 0:
-                break
-            if time.monotonic() > deadline:
-                raise AssertionError("asterisk did not boot within 60 s")
-            time.sleep(0.2)
         yield pbx
     finally:
-        if process.poll() is None:
-            subprocess.run(
-                [str(program), "-C", str(config), "-rx", "core stop now"],
-                capture_output=True,
-                timeout=30,
-                check=False,
-            )
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                _stop(process)
+        pid = int(pid_file.read_text()) if pid_file.is_file() else None
+        subprocess.run(
+            [str(program), "-C", str(config), "-rx", "core stop now"],
+            capture_output=True,
+            timeout=30,
+            check=False,
+        )
+        deadline = time.monotonic() + 15
+        while pid is not None and _running(pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if pid is not None and _running(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True

@@ -161,7 +161,7 @@ def bench_lab(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Estate]:
 
 
 def test_asterisk_is_22() -> None:
-    program, _ = asterisk()
+    program = asterisk()
     version = subprocess.run(
         [str(program), "-V"], capture_output=True, text=True, timeout=30, check=False
     )
