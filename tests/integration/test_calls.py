@@ -151,7 +151,9 @@ def test_a_call_on_the_srtp_trunk_is_answered(lab: Path, open_hours: Path) -> No
 
 
 def test_a_call_report_cut_short_by_its_reader_ends_quietly(lab: Path, open_hours: Path) -> None:
-    command = f"{sys.executable} -m ccmsctl lab call {open_hours} {DID} --digits 1,1 | head -1"
+    """A reader that has gone before the report is written (`| true` exits at once; the call
+    takes seconds): the writer ends as a writer to a closed pipe does, with no trace."""
+    command = f"{sys.executable} -m ccmsctl lab call {open_hours} {DID} --digits 1,1 | true"
     done = subprocess.run(
         ["bash", "-o", "pipefail", "-c", command],
         cwd=lab,
@@ -160,8 +162,7 @@ def test_a_call_report_cut_short_by_its_reader_ends_quietly(lab: Path, open_hour
         timeout=120,
         check=False,
     )
-    assert done.stdout.startswith(f"Call {DID} from trunk ct-sh")
-    assert done.returncode == 141, done.stderr  # as a writer to a closed pipe ends
+    assert done.returncode == 141, done.stderr
     assert "Traceback" not in done.stderr
 
 
