@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -62,6 +62,17 @@ def _as_json(finding: Finding) -> dict[str, object]:
     }
 
 
+def _waived_lines(outcome: Outcome) -> Iterator[str]:
+    """One line per waived finding: what, on what, accepted by whom until when."""
+    for finding in outcome.waived:
+        waiver = outcome.waiver_for(finding)
+        if waiver is not None:
+            yield (
+                f"waived[{finding.code}] {finding.subject}: by {visible(waiver.approved_by)} "
+                f"until {waiver.expires.isoformat()} (Waiver/{waiver.name})"
+            )
+
+
 def _summary(directory: Path, loaded: Loaded, outcome: Outcome) -> str:
     counts = ", ".join(f"{count} {kind}" for kind, count in count_by_kind(loaded.estate))
     documents = sum(count for _, count in count_by_kind(loaded.estate))
@@ -102,6 +113,8 @@ def validate(
             render: Callable[[Finding], str] = _github if output is Format.github else finding_text
             for finding in outcome.findings:
                 typer.echo(render(finding))
+            for line in _waived_lines(outcome):
+                typer.echo(line, err=output is Format.github)
             typer.echo(_summary(directory, loaded, outcome), err=output is Format.github)
     if failed:
         raise typer.Exit(1)

@@ -8,6 +8,7 @@ from pydantic import Field, StrictStr
 
 from ccmsctl.model.base import Document, Model
 from ccmsctl.model.types import Language, Text
+from ccmsctl.model.waiver import WaiverPolicy
 
 
 class Limits(Model):
@@ -31,3 +32,6 @@ class EstateInfo(Document):
     sip_domain: StrictStr = Field(pattern=r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$")
     default_language: Language = "en-US"
     limits: Limits = Limits()
+    waivers: WaiverPolicy = Field(
+        default=WaiverPolicy(), description="what a Waiver may silence, for how long"
+    )

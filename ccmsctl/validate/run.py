@@ -11,6 +11,7 @@ from datetime import date
 
 from ccmsctl.errors import Finding, Severity, SourceMap, sorted_findings
 from ccmsctl.model.kinds import Estate
+from ccmsctl.model.waiver import Waiver
 from ccmsctl.validate import (
     capacity,
     identity,
@@ -40,6 +41,14 @@ class Outcome:
 
     findings: tuple[Finding, ...]
     waived: tuple[Finding, ...]
+    waivers: tuple[Waiver, ...] = ()
+
+    def waiver_for(self, finding: Finding) -> Waiver | None:
+        """The live waiver that silenced `finding`."""
+        return next(
+            (w for w in self.waivers if (w.code, w.target) == (finding.code, finding.subject)),
+            None,
+        )
 
     def failed(self, *, strict: bool = False) -> bool:
         return any(f.severity is Severity.ERROR or strict for f in self.findings)
@@ -52,7 +61,8 @@ def validate_estate(
     found = [*loaded]
     for check in all_checks(today):
         found.extend(check.run(estate, sources, check))
-    waived_keys = {(w.code, w.target) for w in waivers.live_waivers(estate, today)}
+    live = waivers.live_waivers(estate, today)
+    waived_keys = {(w.code, w.target) for w in live}
     kept = [f for f in found if (f.code, f.subject) not in waived_keys]
     waived = [f for f in found if (f.code, f.subject) in waived_keys]
-    return Outcome(tuple(sorted_findings(kept)), tuple(sorted_findings(waived)))
+    return Outcome(tuple(sorted_findings(kept)), tuple(sorted_findings(waived)), live)
