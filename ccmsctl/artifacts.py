@@ -47,7 +47,7 @@ class DeviceIntent:
     wave: int
 
 
-SecretKind = str  # "password" (one line), "tls-certificate", "tls-private-key" (PEM)
+SecretKind = str  # "password" (one line); PEM: "tls-certificate", "tls-private-key", "certificate"
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from ccmsctl.plan.state import HostState, sha256
 
 _PEM = {
     "tls-certificate": re.compile(r"\A\s*-----BEGIN CERTIFICATE-----\n"),
+    "certificate": re.compile(r"\A\s*-----BEGIN CERTIFICATE-----\n"),
     "tls-private-key": re.compile(r"\A\s*-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----\n"),
 }
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -91,7 +92,7 @@ def checked(secret: Secret, value: str) -> str:
             f"{secret.reference}: ccmsctl does not know secrets of kind {secret.kind}"
         )
     if not pattern.match(value) or "\0" in value:
-        what = "certificate" if secret.kind == "tls-certificate" else "private key"
+        what = "private key" if secret.kind == "tls-private-key" else "certificate"
         raise SecretError(f"{secret.reference}: not a PEM {what}")
     return value.strip() + "\n"
 

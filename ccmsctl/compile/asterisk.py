@@ -23,10 +23,12 @@ from ipaddress import IPv4Address
 from ccmsctl.artifacts import Secret, SecretFile
 from ccmsctl.compile.dialplan import (
     EDGES_CONTEXT,
+    RECORDING_KEYS,
     RECORDINGS,
     Context,
     did_contexts,
     edges_context,
+    encrypt_command,
     internal_context,
     ivr_contexts,
     prompt_file,
@@ -40,7 +42,7 @@ from ccmsctl.model.agent import Agent
 from ccmsctl.model.ivr import IVR, LanguageSelect, Menu, Play, Voicemail, prompt_languages
 from ccmsctl.model.kinds import Estate
 from ccmsctl.model.numbers import NumberRange
-from ccmsctl.model.retention import RetentionClass, RetentionPolicy
+from ccmsctl.model.retention import RetentionClass, RetentionPolicy, retention_classes
 from ccmsctl.model.schedule import Schedule
 from ccmsctl.model.site import Host, Site
 from ccmsctl.model.skillgroup import SkillGroup
@@ -392,6 +394,17 @@ def _classes(estate: Estate, site: Site, data_class: str) -> list[RetentionClass
     ]
 
 
+def key_file(retention: RetentionClass) -> str:
+    """Where a class encrypted at rest has its certificate on the PBX (relative path)."""
+    return f"{RECORDING_KEYS[1:]}/{retention.name}.pem"
+
+
+def _encrypt_to(retention: RetentionClass | None, root: str) -> str | None:
+    if retention is None or not retention.encryption_at_rest:
+        return None
+    return f"{root}/{key_file(retention)}"
+
+
 def recording_folders(estate: Estate, site: Site) -> tuple[str, ...]:
     """The folders the site's PBXs record into: one per recording retention class it stores."""
     return tuple(f"{RECORDINGS}/{c.name}" for c in _classes(estate, site, "recording"))
@@ -432,8 +445,12 @@ def _cron_jobs(estate: Estate, site: Site, root: str) -> list[CronJob]:
     if cdr is not None:
         folder, name = f"{root}{CDR_FOLDER}", cdr.name
         day = "$(date -d yesterday -I)"
-        rotate = f"cd {folder} && if [ -f {name}.csv ]; then mv {name}.csv {name}-{day}.csv; fi"
-        jobs.append(job(cdr, rotate, f"find {folder} -name '{name}-*.csv' -type f"))
+        rotate = f"cd {folder} && f={name}-{day}.csv && if [ -f {name}.csv ]; then mv {name}.csv $f"
+        certificate = _encrypt_to(cdr, root)
+        if certificate is not None:
+            rotate += f" && {encrypt_command('$f', certificate)}"
+        rotate += "; fi"
+        jobs.append(job(cdr, rotate, f"find {folder} -name '{name}-*.csv*' -type f"))
     log = log_class(estate, site)
     if log is not None:
         logs = f"{root}{FOLDERS['astlogdir']}"
@@ -549,6 +566,7 @@ def compile_pbx_site(estate: Estate, site: Site, renderer: Renderer) -> PbxSite:
     sections += _agent_sections(agents)
 
     schedules = estate.index(Schedule)
+    classes = retention_classes(estate.of(RetentionPolicy)).get
 
     @cache
     def contexts_at(root: str) -> tuple[Context, ...]:
@@ -562,11 +580,13 @@ def compile_pbx_site(estate: Estate, site: Site, renderer: Renderer) -> PbxSite:
         contexts += [
             queue_context_for(
                 groups[name],
-                groups[name].recording_class_at(site.name, twin),
+                recording_class,
                 transfer_endpoint,
                 root=root,
+                encrypt_to=_encrypt_to(classes(recording_class or ""), root),
             )
             for name in sorted(reached)
+            for recording_class in [groups[name].recording_class_at(site.name, twin)]
         ]
         contexts.append(internal_context([a.extension for a in agents], transfer_endpoint))
         contexts.append(edges_context())
@@ -701,7 +721,9 @@ def compile_pbx_site(estate: Estate, site: Site, renderer: Renderer) -> PbxSite:
     body = renderer.render(
         "asterisk/sections.body.j2", {"sections": sections, "includes": [SECRETS_INCLUDE]}
     )
-    return PbxSite(body, top, files, rooted, pbx_secrets(used, agents))
+    return PbxSite(
+        body, top, files, rooted, pbx_secrets(used, agents) | _certificates(estate, site)
+    )
 
 
 def pbx_secrets(trunks: list[Trunk], agents: list[Agent]) -> dict[str, SecretFile]:
@@ -725,6 +747,29 @@ def pbx_secrets(trunks: list[Trunk], agents: list[Agent]) -> dict[str, SecretFil
         f"etc/asterisk/{SECRETS_INCLUDE}": SecretFile(
             (intro, *parts), "0640", "asterisk", "asterisk"
         )
+    }
+
+
+def _encrypted(estate: Estate, site: Site) -> list[RetentionClass]:
+    """The classes the site's PBXs encrypt at rest: recordings and the call-record class."""
+    cdr = cdr_class(estate, site)
+    stored = [*_classes(estate, site, "recording"), *([cdr] if cdr else [])]
+    return [retention for retention in stored if retention.encryption_at_rest]
+
+
+def encrypts_at_rest(estate: Estate, site: Site) -> bool:
+    return bool(_encrypted(estate, site))
+
+
+def _certificates(estate: Estate, site: Site) -> dict[str, SecretFile]:
+    """The certificate of each class the site stores encrypted at rest: public, but from the
+    estate's secret references like the edges' TLS certificate."""
+    return {
+        key_file(retention): SecretFile(
+            (Secret(retention.encryption_certificate.secret, "certificate"),), "0640", "asterisk"
+        )
+        for retention in _encrypted(estate, site)
+        if retention.encryption_certificate is not None
     }
 
 

@@ -26,6 +26,8 @@ from ccmsctl.model.schedule import Schedule
 from ccmsctl.model.skillgroup import SkillGroup
 
 RECORDINGS = "/var/spool/asterisk/recording"
+ENCRYPTED = ".p7m"  # a file encrypted at rest: CMS (PKCS#7) enveloped data, DER
+RECORDING_KEYS = "/etc/asterisk/recording-keys"  # the certificates recordings are encrypted to
 PROMPTS = "/var/lib/asterisk/ccmsctl-prompts"  # the estate's IVR recordings
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -269,21 +271,42 @@ def _weekdays(days: tuple[str, ...]) -> str:
     return "&".join(_DAYS[i] for i in indexes)
 
 
+def encrypt_command(source: str, certificate: str) -> str:
+    """The shell command that encrypts `source` to `certificate` (CMS, AES-256) into
+    `source`.p7m and removes the plain file once that succeeded."""
+    return (
+        f"/usr/bin/openssl cms -encrypt -binary -aes256 -outform DER -in {source} "
+        f"-out {source}{ENCRYPTED} {certificate} && rm -f {source}"
+    )
+
+
 def queue_context_for(
-    group: SkillGroup, recording_class: str | None, transfer_endpoint: str, *, root: str = ""
+    group: SkillGroup,
+    recording_class: str | None,
+    transfer_endpoint: str,
+    *,
+    root: str = "",
+    encrypt_to: str | None = None,
 ) -> Context:
     """Record by the retention class of the PBX's site (into its folder under `root`), queue
     until max wait, then overflow. The call's record (CDR) names the skill group and the
-    recording."""
+    recording. A class encrypted at rest: when the call ends, the recording is encrypted to
+    the certificate at `encrypt_to` and the plain file removed."""
     steps: list[Step] = [Step(f"Set(CDR(ccms_skill_group)={group.name})")]
     if recording_class:
         folder = f"{root}{RECORDINGS}/{recording_class}"
         path = f"{folder}/${{STRFTIME(${{EPOCH}},,%Y/%m/%d)}}/${{UNIQUEID}}.wav"
+        recording = "${CCMS_RECORDING}"
+        monitor = f"MixMonitor({recording})"
+        stored = recording
+        if encrypt_to is not None:
+            monitor = f"MixMonitor({recording},,{encrypt_command(recording, encrypt_to)})"
+            stored = f"{recording}{ENCRYPTED}"
         steps += [
             Step("GotoIf($[${LEN(${CCMS_RECORDING})} > 0]?queue)"),
             Step(f"Set(__CCMS_RECORDING={path})"),
-            Step("Set(CDR(ccms_recording)=${CCMS_RECORDING})"),
-            Step("MixMonitor(${CCMS_RECORDING})"),
+            Step(f"Set(CDR(ccms_recording)={stored})"),
+            Step(monitor),
         ]
     steps.append(Step(f"Queue({group.name},t,,,{_seconds(group.max_wait)})", "queue"))
     overflow = group.overflow

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ccmsctl.artifacts import HostVars
-from ccmsctl.compile.asterisk import recording_folders
+from ccmsctl.compile.asterisk import encrypts_at_rest, recording_folders
 from ccmsctl.compile.header import header
 from ccmsctl.compile.render import Renderer
 from ccmsctl.compile.views import takes_tls
@@ -20,19 +20,23 @@ from ccmsctl.model.site import Host, Site
 from ccmsctl.model.twinpair import TwinPair
 
 # The Debian packages each role runs on (Asterisk comes from the operator's own repository:
-# Debian has none), and what a TLS listener adds.
+# Debian has none), what a TLS listener adds, and what a PBX encrypting at rest adds.
 ROLE_PACKAGES = {"edge": ("kamailio", "keepalived"), "pbx": ("asterisk",)}
 TLS_PACKAGES = ("kamailio-tls-modules",)
+ENCRYPTION_PACKAGES = ("openssl",)
 # The services each role keeps running whatever changed (the others are restarted or
 # reloaded when their files change).
 ROLE_SERVICES = {"edge": ("kamailio",), "pbx": ("asterisk",)}
 
 
-def host_packages(host: Host, tls: bool) -> tuple[str, ...]:
-    """What the packages role installs on `host`; `tls`: its site's edges listen for TLS."""
+def host_packages(host: Host, tls: bool, encrypts: bool = False) -> tuple[str, ...]:
+    """What the packages role installs on `host`; `tls`: its site's edges listen for TLS;
+    `encrypts`: its site's PBXs encrypt data at rest."""
     packages = [package for role in host.roles for package in ROLE_PACKAGES[role]]
     if tls and "edge" in host.roles:
         packages += TLS_PACKAGES
+    if encrypts and "pbx" in host.roles:
+        packages += ENCRYPTION_PACKAGES
     return tuple(sorted(set(packages)))
 
 
@@ -44,7 +48,7 @@ def host_vars(estate: Estate, site: Site, host: Host) -> HostVars:
         str(host.address),
         estate.wave_of(site.name),
         recording_folders(estate, site) if "pbx" in host.roles else (),
-        host_packages(host, takes_tls(estate, site)),
+        host_packages(host, takes_tls(estate, site), encrypts_at_rest(estate, site)),
         tuple(sorted({s for role in host.roles for s in ROLE_SERVICES[role]})),
     )
 

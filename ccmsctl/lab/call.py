@@ -121,7 +121,8 @@ def lab_call(
 
 def _with_record(lab: Lab, result: CallResult, call_id: str) -> CallResult:
     """The call's CDR row, found on the PBX that wrote it (bounded wait: a PBX writes it as
-    the call ends)."""
+    the call ends, and its recording once the recording is closed, and encrypted if its
+    class asks)."""
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         for host in lab.hosts:
@@ -130,6 +131,8 @@ def _with_record(lab: Lab, result: CallResult, call_id: str) -> CallResult:
             for row in _cdr_rows(host.root / CDR_FOLDER.lstrip("/")):
                 if row.get("ccms_call_id", "").startswith(call_id):
                     recording = Path(row["ccms_recording"]) if row["ccms_recording"] else None
+                    while recording and not recording.is_file() and time.monotonic() < deadline:
+                        time.sleep(0.2)
                     return replace(result, pbx=host.name, record=row, recording=recording)
         time.sleep(0.2)
     return replace(result, detail="no PBX wrote a record of the call")

@@ -1,7 +1,8 @@
 """The lab's own secrets: the estate's references are for production, so the lab makes up a
 value for each (a password per reference, one self-signed certificate and key for every TLS
-listener), keeps them in its folder readable by this user only, and hands the same value
-out every time, so a second apply changes nothing."""
+listener, one certificate for every class encrypted at rest, whose key in `keys/` opens the
+lab's recordings), keeps them in its folder readable by this user only, and hands the same
+value out every time, so a second apply changes nothing."""
 
 from __future__ import annotations
 
@@ -16,6 +17,12 @@ from ccmsctl.plan.planfile import write_private
 
 PASSWORDS = "secrets.json"
 TLS = {"tls-certificate": "tls/lab.pem", "tls-private-key": "tls/lab.key"}
+RECORDINGS_PAIR = ("keys/recordings.pem", "keys/recordings.key")
+_PAIRS = {
+    "tls-certificate": (TLS["tls-certificate"], TLS["tls-private-key"], False),
+    "tls-private-key": (TLS["tls-certificate"], TLS["tls-private-key"], True),
+    "certificate": (*RECORDINGS_PAIR, False),
+}
 
 
 def _passwords(folder: Path) -> dict[str, str]:
@@ -26,9 +33,8 @@ def _passwords(folder: Path) -> dict[str, str]:
     return {str(k): str(v) for k, v in data.items()}
 
 
-def _tls_pair(folder: Path) -> None:
-    """The lab's certificate and key, made with openssl the first time they are asked for."""
-    key, certificate = folder / TLS["tls-private-key"], folder / TLS["tls-certificate"]
+def _pair(folder: Path, certificate: Path, key: Path) -> None:
+    """A certificate and its key, made with openssl the first time they are asked for."""
     if key.is_file() and certificate.is_file():
         return
     key.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -38,17 +44,16 @@ def _tls_pair(folder: Path) -> None:
     try:
         subprocess.run(command, capture_output=True, check=True, timeout=60)
     except (OSError, subprocess.SubprocessError) as error:
-        raise SecretError(
-            f"the lab cannot make its TLS certificate with openssl: {error}"
-        ) from None
+        raise SecretError(f"the lab cannot make its certificate with openssl: {error}") from None
     key.chmod(0o600)
 
 
 def lab_secret(folder: Path, secret: Secret) -> str:
     """The lab's value for `secret`, made the first time it is asked for."""
-    if secret.kind in TLS:
-        _tls_pair(folder)
-        return (folder / TLS[secret.kind]).read_text(encoding="utf-8")
+    if secret.kind in _PAIRS:
+        certificate, key, private = _PAIRS[secret.kind]
+        _pair(folder, folder / certificate, folder / key)
+        return (folder / (key if private else certificate)).read_text(encoding="utf-8")
     passwords = _passwords(folder)
     if secret.reference not in passwords:
         passwords[secret.reference] = secrets.token_urlsafe(18)

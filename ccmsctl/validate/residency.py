@@ -11,7 +11,7 @@ from ccmsctl.errors import Finding, Severity, SourceMap
 from ccmsctl.model.burstpool import BurstPool
 from ccmsctl.model.kinds import Estate
 from ccmsctl.model.residency import ResidencyPolicy
-from ccmsctl.model.retention import RetentionClass, RetentionPolicy
+from ccmsctl.model.retention import RetentionClass, RetentionPolicy, retention_classes
 from ccmsctl.model.site import Site
 from ccmsctl.model.skillgroup import SkillGroup
 from ccmsctl.validate.check import Check
@@ -134,10 +134,7 @@ def _region_outside_country(estate: Estate, sources: SourceMap, check: Check) ->
 
 
 def _recording_outside_store(estate: Estate, sources: SourceMap, check: Check) -> Iterator[Finding]:
-    classes: dict[str, RetentionClass] = {}
-    for policy in estate.of(RetentionPolicy):
-        for retention in policy.classes:
-            classes.setdefault(retention.name, retention)
+    classes = retention_classes(estate.of(RetentionPolicy))
     for group in estate.of(SkillGroup):
         if group.recording_class is None:
             continue

@@ -1,5 +1,6 @@
-"""Retention meets the law: no class keeps data for less than the legal minimum, and an
-erase-on-request deadline is not longer than the data is kept."""
+"""Retention meets the law and the contract: no class keeps data for less than the legal
+minimum, and every class of personal data not under legal hold promises erasure on request
+within its policy's erasure deadline."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Iterator
 
 from ccmsctl.errors import Finding, Severity, SourceMap
 from ccmsctl.model.kinds import Estate
-from ccmsctl.model.retention import RetentionPolicy
+from ccmsctl.model.retention import PERSONAL, RetentionPolicy
 from ccmsctl.validate.check import Check
 
 
@@ -24,8 +25,42 @@ def _too_short(estate: Estate, sources: SourceMap, check: Check) -> Iterator[Fin
                 )
 
 
+def _erasure_late(estate: Estate, sources: SourceMap, check: Check) -> Iterator[Finding]:
+    for policy in estate.of(RetentionPolicy):
+        deadline = policy.erasure_deadline
+        if deadline is None:
+            continue
+        for index, retention in enumerate(policy.classes):
+            if retention.data_class not in PERSONAL or retention.legal_hold:
+                continue
+            promised = retention.erase_on_request
+            if promised is None:
+                yield check.finding(
+                    sources,
+                    ("RetentionPolicy", policy.name, ("classes", index, "name")),
+                    f"retention class '{retention.name}' holds {retention.data_class} data "
+                    f"but promises no erasure on request; {policy.name} requires it within "
+                    f"{deadline.days} days",
+                    f"erase_on_request: {deadline.days}d",
+                )
+            elif promised > deadline:
+                yield check.finding(
+                    sources,
+                    ("RetentionPolicy", policy.name, ("classes", index, "erase_on_request")),
+                    f"retention class '{retention.name}' erases on request within "
+                    f"{promised.days} days; {policy.name} requires {deadline.days} at most",
+                )
+
+
 CHECKS = (
     Check(
         "E0801", Severity.ERROR, "A retention class is shorter than the legal minimum.", _too_short
+    ),
+    Check(
+        "E0802",
+        Severity.ERROR,
+        "A class of personal data does not promise erasure on request within its policy's "
+        "erasure deadline.",
+        _erasure_late,
     ),
 )

@@ -118,11 +118,15 @@ def test_each_option_reaches_its_queue(
     assert result.record["ccms_skill_group"] == queue
     assert result.record["ccms_did"] == DID
     assert result.record["ccms_trunk"] == "ct-sh"
-    # recorded into the folder of the group's retention class at sh-1, on the PBX's disk
+    # recorded into the folder of the group's retention class at sh-1, on the PBX's disk,
+    # encrypted at rest (the class asks for it): only the certificate's key opens it
     group = {"claims-zh": "rec-cn-claims"}.get(queue, "rec-cn-standard")
     assert result.recording is not None and result.recording.is_file()
     folder = lab / ".ccmsctl/lab" / result.pbx / "var/spool/asterisk/recording" / group
     assert result.recording.is_relative_to(folder)
+    assert result.recording.suffix == ".p7m"
+    assert not result.recording.with_suffix("").exists()  # no plain copy left
+    assert _decrypted(lab, result.recording)[:4] == b"RIFF"
 
 
 def test_a_wrong_key_is_handled_and_the_menu_offered_again(lab: Path, open_hours: Path) -> None:
@@ -208,6 +212,15 @@ def test_an_agents_phone_is_asked_for_its_credentials(lab: Path) -> None:
     assert status in (401, 407)  # the phone of agent 1001, without its password
 
 
+def _decrypted(lab: Path, path: Path) -> bytes:
+    """A file encrypted at rest, opened with the lab's recordings key (as an auditor holding
+    the production key would)."""
+    keys = lab / ".ccmsctl/lab/keys"
+    command = ["openssl", "cms", "-decrypt", "-binary", "-inform", "DER", "-in", str(path)]
+    command += ["-inkey", str(keys / "recordings.key"), "-recip", str(keys / "recordings.pem")]
+    return subprocess.run(command, capture_output=True, check=True, timeout=30).stdout
+
+
 def test_the_retention_jobs_purge_what_their_class_no_longer_keeps(lab: Path) -> None:
     root = lab / ".ccmsctl/lab/sh1-pbx-1"
     schedule = (root / "etc/cron.d/ccmsctl-retention").read_text()
@@ -234,9 +247,11 @@ def test_the_retention_jobs_purge_what_their_class_no_longer_keeps(lab: Path) ->
     assert recent.exists()
     assert held.exists()  # rec-cn-claims is under legal hold
     assert not old_cdrs.exists()  # cdr-cn keeps 730 days
-    rotated = [p.name for p in cdrs.glob("cdr-cn-*.csv")]
     yesterday = (datetime.now() - timedelta(days=1)).date().isoformat()
-    assert f"cdr-cn-{yesterday}.csv" in rotated  # the day's records, rotated at midnight
+    # the day's records, rotated at midnight and encrypted at rest (cdr-cn asks for it)
+    rotated = cdrs / f"cdr-cn-{yesterday}.csv.p7m"
+    assert _decrypted(lab, rotated).endswith(b'"2026-11-30T10:00:00+0800"\n')
+    assert not (cdrs / f"cdr-cn-{yesterday}.csv").exists()
     assert not (cdrs / "cdr-cn.csv").exists()
 
 

@@ -38,7 +38,8 @@ def test_ansible_reads_the_generated_inventory(example_build: Path) -> None:
     variables = inventory["_meta"]["hostvars"]
     assert variables["sh1-edge-1"]["ansible_host"] == "10.10.1.11"
     assert variables["hk1-pbx-1"]["ccms_roles"] == ["pbx"]
-    assert variables["hk1-pbx-1"]["ccms_packages"] == ["asterisk"]
+    # hk-1 keeps its recordings encrypted at rest: openssl encrypts them
+    assert variables["hk1-pbx-1"]["ccms_packages"] == ["asterisk", "openssl"]
     # hk-1 takes a TLS trunk: its edge needs Kamailio's TLS modules, sh-1's edges do not
     assert variables["hk1-edge-1"]["ccms_packages"] == [
         "kamailio",

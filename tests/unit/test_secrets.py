@@ -34,7 +34,8 @@ KEY = "-----BEGIN PRIVATE KEY-----\nMIGH\n-----END PRIVATE KEY-----\n"
 
 
 def value_of(secret: Secret) -> str:
-    return {"password": PASSWORD, "tls-certificate": CERTIFICATE}.get(secret.kind, KEY)
+    certificates = {"tls-certificate": CERTIFICATE, "certificate": CERTIFICATE}
+    return {"password": PASSWORD, **certificates}.get(secret.kind, KEY)
 
 
 def test_only_the_hosts_that_need_a_secret_get_its_file() -> None:
@@ -58,6 +59,15 @@ def test_only_the_hosts_that_need_a_secret_get_its_file() -> None:
     assert edge["etc/kamailio/tls/server.key"].secrets()[0].kind == "tls-private-key"
     # nothing of them is among the compiled files that build/ and a plan file hold
     assert all("pjsip_secrets.conf" not in path for _, path, _ in desired.files())
+    # the certificate of each class the site stores encrypted at rest, on its PBXs only
+    assert sorted(p for p in desired.secrets["hk1-pbx-1"] if p.endswith(".pem")) == [
+        "etc/asterisk/recording-keys/rec-hk-standard.pem"
+    ]
+    assert sorted(p for p in desired.secrets["sh2-pbx-1"] if p.endswith(".pem")) == [
+        "etc/asterisk/recording-keys/cdr-cn.pem",
+        "etc/asterisk/recording-keys/rec-cn-claims.pem",
+        "etc/asterisk/recording-keys/rec-cn-standard.pem",
+    ]
     rendered = render_secret_files(desired.secrets, value_of)
     text = rendered["hk1-pbx-1"]["etc/asterisk/pjsip_secrets.conf"].decode()
     assert "[trunk-hkt-hk-auth](+)\npassword=s3cret\\;with-semicolon\n" in text  # ; escaped
@@ -73,6 +83,7 @@ def test_only_the_hosts_that_need_a_secret_get_its_file() -> None:
         ("password", "bell\x07"),
         ("tls-certificate", KEY),
         ("tls-private-key", "not a key"),
+        ("certificate", KEY),
     ],
 )
 def test_a_value_that_is_not_what_its_secret_says_is_refused_by_name(kind: str, value: str) -> None:
@@ -164,7 +175,10 @@ def test_the_offline_review_shows_a_changed_reference() -> None:
     )
     after = replace(
         desired,
-        secrets={**desired.secrets, "hk1-pbx-1": {"etc/asterisk/pjsip_secrets.conf": moved}},
+        secrets={
+            **desired.secrets,
+            "hk1-pbx-1": {**desired.secrets["hk1-pbx-1"], "etc/asterisk/pjsip_secrets.conf": moved},
+        },
     )
     before_hosts = reviewable(desired).hosts
     base = {
