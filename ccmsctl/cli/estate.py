@@ -160,15 +160,19 @@ def schema_export(
             return
         out.mkdir(parents=True, exist_ok=True)
         for name in stale:
-            _write_atomically(out / name, files[name])
+            write_atomically(out / name, files[name])
         typer.echo(f"{len(files)} schemas in {out}: {len(stale)} written")
 
 
-def _write_atomically(path: Path, text: str) -> None:
+def write_atomically(path: Path, text: str) -> None:
+    """Write `path` whole or not at all, readable as a file the user made (umask applies)."""
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
+        mask = os.umask(0)
+        os.umask(mask)
+        Path(temporary).chmod(0o666 & ~mask)
         Path(temporary).replace(path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -64,6 +64,7 @@ FOLDERS = {
 }
 CDR_FOLDER = f"{FOLDERS['astlogdir']}/cdr-custom"  # cdr_custom writes a relative file here
 LOG_FILE = "messages.log"  # in astlogdir
+RETENTION_JOBS = "etc/cron.d/ccmsctl-retention"
 # The fields of each call's record: the CDR's own, then what the dialplan adds (CDR(ccms_*))
 CDR_FIELDS = (
     "start(%FT%T%z)",
@@ -405,6 +406,13 @@ def _encrypt_to(retention: RetentionClass | None, root: str) -> str | None:
     return f"{root}/{key_file(retention)}"
 
 
+def written_classes(estate: Estate, site: Site) -> list[RetentionClass]:
+    """The classes the site's PBXs write into: each recording class the site stores, its
+    call-record class and its log class."""
+    cdr, log = cdr_class(estate, site), log_class(estate, site)
+    return [*_classes(estate, site, "recording"), *([cdr] if cdr else []), *([log] if log else [])]
+
+
 def recording_folders(estate: Estate, site: Site) -> tuple[str, ...]:
     """The folders the site's PBXs record into: one per recording retention class it stores."""
     return tuple(f"{RECORDINGS}/{c.name}" for c in _classes(estate, site, "recording"))
@@ -708,7 +716,7 @@ def compile_pbx_site(estate: Estate, site: Site, renderer: Renderer) -> PbxSite:
                 "asterisk/extensions.conf.j2",
                 {"header": top, "contexts": contexts_at(root), "site": site.name},
             ),
-            "etc/cron.d/ccmsctl-retention": renderer.render(
+            RETENTION_JOBS: renderer.render(
                 "cron/retention.j2",
                 {
                     "header": header([*own, *retention_sources]),
@@ -751,10 +759,8 @@ def pbx_secrets(trunks: list[Trunk], agents: list[Agent]) -> dict[str, SecretFil
 
 
 def _encrypted(estate: Estate, site: Site) -> list[RetentionClass]:
-    """The classes the site's PBXs encrypt at rest: recordings and the call-record class."""
-    cdr = cdr_class(estate, site)
-    stored = [*_classes(estate, site, "recording"), *([cdr] if cdr else [])]
-    return [retention for retention in stored if retention.encryption_at_rest]
+    """The classes the site's PBXs encrypt at rest (recordings and the call-record class)."""
+    return [c for c in written_classes(estate, site) if c.encryption_at_rest]
 
 
 def encrypts_at_rest(estate: Estate, site: Site) -> bool:

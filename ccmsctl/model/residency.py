@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictBool, model_validator
 
 from ccmsctl.model.base import Document, Model
 from ccmsctl.model.retention import DataClass
@@ -34,10 +34,21 @@ class ResidencyRule(Model):
         return self
 
 
+class InTransit(Model):
+    """What protects calls between the jurisdiction's sites and their carriers."""
+
+    sip_tls: StrictBool = Field(default=False, description="signalling over SIP/TLS")
+    srtp: StrictBool = Field(default=False, description="media as SRTP")
+
+
 class ResidencyPolicy(Document):
     kind: Literal["ResidencyPolicy"]
     jurisdiction: Country
     rules: tuple[ResidencyRule, ...] = Field(min_length=1)
+    encryption_in_transit: InTransit = Field(
+        default=InTransit(),
+        description="what every trunk of a site in the jurisdiction must use toward its carrier",
+    )
 
     @model_validator(mode="after")
     def _forbidden_stays_home(self) -> ResidencyPolicy:

@@ -2,8 +2,10 @@
 request and whether it is encrypted at rest.
 
 `classes` are the retention classes that skill groups name for their recordings;
-`legal_minimum` is what the jurisdiction's law requires at least; `erasure_deadline` is the
-longest the policy (law or contract) gives to meet a data subject's erasure request.
+`legal_minimum` is what the jurisdiction's law requires at least, `legal_maximum` the longest
+it allows; `erasure_deadline` is the longest the policy (law or contract) gives to meet a data
+subject's erasure request; `require_encryption_at_rest` names the data classes that must be
+encrypted at rest.
 """
 
 from __future__ import annotations
@@ -64,6 +66,14 @@ class RetentionPolicy(Document):
     kind: Literal["RetentionPolicy"]
     jurisdiction: Country
     legal_minimum: dict[DataClass, Duration] = Field(default_factory=dict)
+    legal_maximum: dict[DataClass, Duration] = Field(
+        default_factory=dict,
+        description="longest the law or contract lets each data class be kept (a class under "
+        "legal hold excepted)",
+    )
+    require_encryption_at_rest: tuple[DataClass, ...] = Field(
+        default=(), description="data classes every class of this policy must encrypt at rest"
+    )
     erasure_deadline: Annotated[Duration, within("1d", "365d")] | None = Field(
         default=None,
         description="longest time to meet an erasure request; every class of personal data "

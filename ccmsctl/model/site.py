@@ -48,6 +48,13 @@ class Site(Document):
     tls: TlsIdentity | None = Field(
         default=None, description="certificate and key of the edges' TLS listener"
     )
+    mlps_level: int | None = Field(
+        default=None,
+        ge=1,
+        le=5,
+        strict=True,
+        description="the China MLPS 2.0 protection level the site is filed under (CN sites)",
+    )
 
     def hosts_with(self, role: HostRole) -> tuple[Host, ...]:
         return tuple(host for host in self.hosts if role in host.roles)

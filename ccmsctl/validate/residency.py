@@ -14,11 +14,12 @@ from ccmsctl.model.residency import ResidencyPolicy
 from ccmsctl.model.retention import RetentionClass, RetentionPolicy, retention_classes
 from ccmsctl.model.site import Site
 from ccmsctl.model.skillgroup import SkillGroup
+from ccmsctl.model.trunk import Trunk
 from ccmsctl.validate.check import Check
 from ccmsctl.validate.regions import REGIONS
 
 
-def _allowed(estate: Estate, jurisdiction: str, data_class: str) -> frozenset[str] | None:
+def allowed_countries(estate: Estate, jurisdiction: str, data_class: str) -> frozenset[str] | None:
     """Countries where `jurisdiction`'s `data_class` may be; None when no rule speaks of it
     (which allows nothing: E0703 says so)."""
     found: frozenset[str] | None = None
@@ -52,7 +53,7 @@ def _misplaced(estate: Estate, sources: SourceMap, check: Check) -> Iterator[Fin
     sites = estate.index(Site)
     for policy in estate.of(RetentionPolicy):
         for index, retention in enumerate(policy.classes):
-            allowed = _allowed(estate, policy.jurisdiction, retention.data_class)
+            allowed = allowed_countries(estate, policy.jurisdiction, retention.data_class)
             for store, site_name in enumerate(retention.store):
                 site = sites.get(site_name)
                 if allowed is None or site is None or site.country in allowed:
@@ -71,7 +72,7 @@ def _misplaced(estate: Estate, sources: SourceMap, check: Check) -> Iterator[Fin
             if site is None:
                 continue
             for data_class in pool.data_classes:
-                allowed = _allowed(estate, site.country, data_class)
+                allowed = allowed_countries(estate, site.country, data_class)
                 if allowed is not None and pool.country not in allowed:
                     yield check.finding(
                         sources,
@@ -101,7 +102,7 @@ def _class_without_rule(estate: Estate, sources: SourceMap, check: Check) -> Ite
     for kind, name, path, jurisdiction, data_class in _handled(estate):
         if jurisdiction not in governed or (kind, name, path) in reported:
             continue  # E0702 speaks of a jurisdiction with no policy at all
-        if _allowed(estate, jurisdiction, data_class) is None:
+        if allowed_countries(estate, jurisdiction, data_class) is None:
             reported.add((kind, name, path))
             yield check.finding(
                 sources,
@@ -185,6 +186,41 @@ def _stored_outside(
     )
 
 
+def in_transit_required(estate: Estate, trunk: Trunk) -> tuple[bool, bool]:
+    """(SIP/TLS, SRTP): what the policies of the trunk's sites' countries ask of it."""
+    countries = {site.country for site in estate.of(Site) if site.name in trunk.sites}
+    asks = [
+        p.encryption_in_transit for p in estate.of(ResidencyPolicy) if p.jurisdiction in countries
+    ]
+    return any(a.sip_tls for a in asks), any(a.srtp for a in asks)
+
+
+def _written(trunk: Trunk, key: str) -> tuple[str]:
+    """Where to point at `key`: the key if the estate wrote it, else the trunk's name."""
+    return (key,) if key in trunk.model_fields_set else ("name",)
+
+
+def _unprotected(estate: Estate, sources: SourceMap, check: Check) -> Iterator[Finding]:
+    for trunk in estate.of(Trunk):
+        tls, srtp = in_transit_required(estate, trunk)
+        if tls and trunk.transport != "tls":
+            yield check.finding(
+                sources,
+                ("Trunk", trunk.name, _written(trunk, "transport")),
+                f"trunk '{trunk.name}' carries {trunk.transport.upper()} signalling; the "
+                "residency policy of its sites asks for SIP over TLS toward carriers",
+                "transport: tls (and the site's tls certificate)",
+            )
+        if srtp and not trunk.srtp:
+            yield check.finding(
+                sources,
+                ("Trunk", trunk.name, _written(trunk, "srtp")),
+                f"trunk '{trunk.name}' carries plain RTP; the residency policy of its sites "
+                "asks for SRTP toward carriers",
+                "srtp: true",
+            )
+
+
 CHECKS = (
     Check(
         "E0701",
@@ -215,5 +251,11 @@ CHECKS = (
         Severity.ERROR,
         "A skill group records into a retention class its sites may not store.",
         _recording_outside_store,
+    ),
+    Check(
+        "E0706",
+        Severity.ERROR,
+        "A trunk does not use the SIP/TLS or SRTP its sites' residency policy asks for.",
+        _unprotected,
     ),
 )

@@ -1,7 +1,7 @@
 """ccmsctl as a user installs it: the wheel is built from the repository, installed into a
-fresh virtual environment outside the checkout, and runs validate, compile, init and the lab
-job (plan, apply, a call, plan again) on a copy of the example estate with the templates, roles,
-playbooks and SIPp scenarios it carries itself.
+fresh virtual environment outside the checkout, and runs validate, compile, report, init and
+the lab job (plan, apply, a call, plan again) on a copy of the example estate with the
+templates, roles, playbooks and SIPp scenarios it carries itself.
 
 The environment gets ccmsctl from the wheel alone (`pip install --no-deps --no-index`); its
 dependencies (pydantic, ansible-core, ...) are the test environment's, reached through a path
@@ -120,6 +120,11 @@ def test_the_wheel_carries_everything_ccmsctl_reads(installed: Path, tmp_path: P
     golden = ROOT / "tests" / "golden" / "example" / "sh1-pbx-1" / "etc" / "asterisk"
     built = tmp_path / "build" / "sh1-pbx-1" / "etc" / "asterisk"
     assert (built / "extensions.conf").read_bytes() == (golden / "extensions.conf").read_bytes()
+    reported = run(
+        installed / "ccmsctl", "report", estate, "--out", tmp_path / "report.html", cwd=tmp_path
+    )
+    assert reported.returncode == 0, reported.stdout + reported.stderr
+    assert '<svg id="data-flow-map"' in (tmp_path / "report.html").read_text(encoding="utf-8")
     started = run(installed / "ccmsctl", "init", tmp_path / "new", cwd=tmp_path)
     assert started.returncode == 0, started.stdout + started.stderr
     fresh = run(installed / "ccmsctl", "validate", tmp_path / "new", "--strict", cwd=tmp_path)

@@ -1,0 +1,134 @@
+"""The report as JSON, SARIF 2.1.0 (code-scanning tools) and JUnit XML (CI test tabs): the
+same controls and results, for machines. Deterministic for the same report."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from dataclasses import asdict
+from typing import Any
+
+from ccmsctl.report.model import Evidence, Report, Result, Status
+
+
+def to_json(report: Report) -> str:
+    document: dict[str, Any] = {
+        "version": 1,
+        "meta": asdict(report.meta),
+        "status": report.status.value,
+        "exit_code": report.exit_code(),
+        "controls": [
+            {**asdict(control), "status": control.status.value} for control in report.controls
+        ],
+        "sections": [asdict(section) for section in report.sections],
+        "flows": [{**asdict(flow), "cross_border": flow.cross_border} for flow in report.flows],
+    }
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n"
+
+
+def _location(evidence: Evidence) -> dict[str, Any]:
+    file, _, line = evidence.where.rpartition(":")
+    return {
+        "physicalLocation": {
+            "artifactLocation": {"uri": file},
+            "region": {"startLine": int(line) if line.isdigit() else 1},
+        }
+    }
+
+
+def _sarif_result(control_id: str, result: Result) -> dict[str, Any]:
+    model = [e for e in result.evidence if e.source == "model"][:1]
+    entry: dict[str, Any] = {
+        "ruleId": control_id,
+        "level": "note" if result.status is Status.WAIVED else "error",
+        "message": {"text": f"{result.subject}: {result.message}"},
+        "locations": [_location(e) for e in model],
+    }
+    if result.waiver is not None:
+        waiver = result.waiver
+        entry["suppressions"] = [
+            {
+                "kind": "external",
+                "status": "accepted",
+                "justification": f"Waiver/{waiver.name} by {waiver.approved_by} until "
+                f"{waiver.expires}: {waiver.reason}",
+            }
+        ]
+    return entry
+
+
+def to_sarif(report: Report) -> str:
+    rules = [
+        {
+            "id": control.id,
+            "name": control.title,
+            "shortDescription": {"text": control.title},
+            "fullDescription": {"text": control.requirement},
+            "help": {"text": f"Impact: {control.impact}"},
+            "properties": {"frameworks": list(control.frameworks)},
+        }
+        for control in report.controls
+    ]
+    results = [
+        _sarif_result(control.id, result)
+        for control in report.controls
+        for result in control.results
+        if result.status in (Status.ERROR, Status.FAILED, Status.WAIVED)
+    ]
+    document = {
+        "version": "2.1.0",
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "ccmsctl",
+                        "version": report.meta.version,
+                        "rules": rules,
+                    }
+                },
+                "results": results,
+                "properties": {"commit": report.meta.commit, "dirty": report.meta.dirty},
+            }
+        ],
+    }
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def to_junit(report: Report) -> str:
+    cases = [(control, result) for control in report.controls for result in control.results]
+    suite = ET.Element(
+        "testsuite",
+        {
+            "name": f"ccmsctl compliance: {report.meta.estate}",
+            "tests": str(len(cases)),
+            "failures": str(sum(r.status is Status.FAILED for _, r in cases)),
+            "errors": str(sum(r.status is Status.ERROR for _, r in cases)),
+            "skipped": str(sum(r.status is Status.NOT_APPLICABLE for _, r in cases)),
+            "timestamp": report.meta.time,
+        },
+    )
+    for control, result in cases:
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            {"classname": f"{control.id} {control.title}", "name": result.subject},
+        )
+        evidence = "\n".join(f"{e.where}: {e.text}" for e in result.evidence)
+        if result.status is Status.FAILED:
+            ET.SubElement(case, "failure", {"message": result.message}).text = evidence
+        elif result.status is Status.ERROR:
+            ET.SubElement(case, "error", {"message": result.message})
+        elif result.status is Status.NOT_APPLICABLE:
+            ET.SubElement(case, "skipped", {"message": result.message})
+        else:
+            note = result.message
+            if result.waiver is not None:
+                note = (
+                    f"WAIVED by {result.waiver.approved_by} until {result.waiver.expires}: {note}"
+                )
+            ET.SubElement(case, "system-out").text = f"{note}\n{evidence}"
+    root = ET.Element("testsuites")
+    root.append(suite)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

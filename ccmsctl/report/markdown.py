@@ -1,0 +1,115 @@
+"""The report as Markdown: for a repository's docs, a wiki, or a pull request."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+from ccmsctl.report.model import ControlResult, Evidence, Report, Result, Section, Status
+
+ICON = {
+    Status.ERROR: "ERROR",
+    Status.FAILED: "FAILED",
+    Status.WAIVED: "WAIVED",
+    Status.PASSED: "passed",
+    Status.NOT_APPLICABLE: "n/a",
+}
+
+
+def cell(text: str) -> str:
+    """A table cell: pipes escaped, no line breaks."""
+    return " ".join(text.replace("|", "\\|").split())
+
+
+def code(text: str) -> str:
+    """Inline code that survives backticks in `text`."""
+    fence = "``" if "`" in text else "`"
+    return f"{fence}{text}{fence}" if text else ""
+
+
+def _evidence(items: Iterable[Evidence]) -> list[str]:
+    return [
+        f"  - {e.source} {code(e.where)}: {code(e.text)} (sha256 {e.sha256[:12]})" for e in items
+    ]
+
+
+def _result(result: Result) -> list[str]:
+    lines = [f"- **{ICON[result.status]}** {cell(result.subject)}: {cell(result.message)}"]
+    if result.waiver is not None:
+        w = result.waiver
+        lines.append(
+            f"  - waived by Waiver/{w.name}: {cell(w.approved_by)}, {w.approved_on} until "
+            f"{w.expires}. {cell(w.reason)}"
+        )
+    return lines + _evidence(result.evidence)
+
+
+def _control(control: ControlResult) -> list[str]:
+    return [
+        f"### {control.id}: {control.title} — {ICON[control.status]}",
+        "",
+        f"{control.requirement}",
+        "",
+        f"Frameworks: {', '.join(control.frameworks) or '—'}. Impact: {control.impact}",
+        "",
+        *(line for result in control.results for line in _result(result)),
+        "",
+    ]
+
+
+def table(columns: Iterable[str], rows: Iterable[Iterable[str]]) -> list[str]:
+    heads = list(columns)
+    return [
+        "| " + " | ".join(heads) + " |",
+        "|" + "---|" * len(heads),
+        *("| " + " | ".join(cell(c) for c in row) + " |" for row in rows),
+    ]
+
+
+def _section(section: Section) -> list[str]:
+    return [
+        f"## {section.title}",
+        "",
+        section.intro,
+        "",
+        *table(section.columns, (row.cells for row in section.rows)),
+        "",
+    ]
+
+
+def to_markdown(report: Report) -> str:
+    meta = report.meta
+    counts = Counter(control.status for control in report.controls)
+    summary = ", ".join(f"{counts[s]} {ICON[s]}" for s in Status if counts[s])
+    lines = [
+        f"# Compliance report: {meta.estate}",
+        "",
+        *table(
+            ("commit", "working tree", "ccmsctl", "generated", "frameworks"),
+            [
+                (
+                    code(meta.commit),
+                    "dirty: uncommitted changes" if meta.dirty else "clean",
+                    meta.version,
+                    meta.time,
+                    ", ".join(meta.frameworks) or "—",
+                )
+            ],
+        ),
+        "",
+        f"**Result: {ICON[report.status]}** — {len(report.controls)} controls: {summary}.",
+        "",
+        "## Controls",
+        "",
+        *table(
+            ("control", "title", "status", "frameworks"),
+            (
+                (c.id, c.title, ICON[c.status], ", ".join(c.frameworks) or "—")
+                for c in report.controls
+            ),
+        ),
+        "",
+        *(line for control in report.controls for line in _control(control)),
+        *(line for section in report.sections for line in _section(section)),
+    ]
+    return "\n".join(lines).rstrip() + "\n"

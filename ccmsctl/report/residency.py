@@ -1,0 +1,180 @@
+"""Controls on where data is: every data class stored and processed only in the countries
+its residency policy allows (burst pools included, and where the PBXs actually record), and
+each mainland site's MLPS level on record; and the data-flow map an auditor reads."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from ccmsctl.model.burstpool import BurstPool
+from ccmsctl.model.residency import ResidencyPolicy
+from ccmsctl.model.site import Site
+from ccmsctl.report.control import Control
+from ccmsctl.report.inputs import Inputs
+from ccmsctl.report.model import Flow, Result, Row, Section, Status
+from ccmsctl.report.retention import EXTENSIONS, classes, subject, writers
+from ccmsctl.validate.residency import allowed_countries
+
+_RECORDS_INTO = re.compile(r"Set\(__CCMS_RECORDING=\S*/recording/([a-z0-9][a-z0-9._-]*)/")
+
+
+def recorded_at(inputs: Inputs) -> dict[str, list[str]]:
+    """Retention class -> the PBXs whose dialplan records into it, read from their
+    generated extensions.conf: where recordings are really written."""
+    found: dict[str, list[str]] = {}
+    for host in sorted(inputs.artifacts.hosts):
+        text = inputs.artifacts.hosts[host].get(EXTENSIONS, b"").decode("utf-8", "replace")
+        for name in sorted(set(_RECORDS_INTO.findall(text))):
+            found.setdefault(name, []).append(host)
+    return found
+
+
+def _mechanism(inputs: Inputs, jurisdiction: str, data_class: str) -> str:
+    for policy in inputs.estate.of(ResidencyPolicy):
+        for rule in policy.rules if policy.jurisdiction == jurisdiction else ():
+            if rule.data_class == data_class and rule.cross_border == "allowed":
+                return rule.mechanism or ""
+    return ""
+
+
+def flows(inputs: Inputs) -> tuple[Flow, ...]:
+    """Where each jurisdiction's data classes are stored, and processed (the PBXs that
+    write them, the burst pools that carry them)."""
+    sites = inputs.estate.index(Site)
+    places: dict[tuple[str, str, str, str], set[str]] = {}
+    for policy, _, retention in classes(inputs):
+        key = (policy.jurisdiction, retention.data_class)
+        for name in retention.store:
+            if name in sites:
+                places.setdefault((*key, name, sites[name].country), set()).add("store")
+        for host in writers(inputs, retention):
+            site = sites.get(inputs.artifacts.host_vars[host].site)
+            if site is not None:
+                places.setdefault((*key, site.name, site.country), set()).add("process")
+    for pool in inputs.estate.of(BurstPool):
+        for name in pool.serves:
+            if name in sites:
+                for data_class in pool.data_classes:
+                    at = (sites[name].country, data_class, f"burst pool {pool.name}", pool.country)
+                    places.setdefault(at, set()).add("process")
+    return tuple(
+        Flow(
+            jurisdiction,
+            data_class,
+            place,
+            country,
+            ", ".join(sorted(roles, reverse=True)),
+            _mechanism(inputs, jurisdiction, data_class) if country != jurisdiction else "",
+        )
+        for (jurisdiction, data_class, place, country), roles in sorted(places.items())
+    )
+
+
+def data_flow(inputs: Inputs, mapped: tuple[Flow, ...]) -> Section:
+    rows = tuple(
+        Row(
+            (
+                flow.jurisdiction,
+                flow.data_class,
+                flow.place,
+                flow.country,
+                flow.role,
+                (f"cross-border: {flow.mechanism or 'no mechanism'}" if flow.cross_border else "—"),
+            )
+        )
+        for flow in mapped
+    )
+    return Section(
+        "data-flow",
+        "Data flow per data class",
+        "Where each jurisdiction's data is stored and processed: retention stores, the PBXs "
+        "that record, and burst pools; transfers out of the jurisdiction with their mechanism.",
+        ("jurisdiction", "data class", "place", "country", "role", "transfer"),
+        rows,
+    )
+
+
+def _in_allowed_countries(inputs: Inputs) -> Iterator[Result]:
+    sites = inputs.estate.index(Site)
+    recorded = recorded_at(inputs)
+    failed = {
+        f.subject
+        for f in (*inputs.outcome.findings, *inputs.outcome.waived)
+        if f.code.startswith("E07")
+    }
+    for policy, index, retention in classes(inputs):
+        allowed = allowed_countries(inputs.estate, policy.jurisdiction, retention.data_class)
+        if f"RetentionPolicy/{policy.name}" in failed or allowed is None:
+            continue
+        evidence = [inputs.model("RetentionPolicy", policy.name, "classes", index, "store")]
+        outside = []
+        for host in recorded.get(retention.name, []):
+            site = sites[inputs.artifacts.host_vars[host].site]
+            line = inputs.artifact(host, EXTENSIONS, f"/recording/{retention.name}/")
+            evidence += [line] if line else []
+            if site.country not in allowed or site.name not in retention.store:
+                outside.append(f"{host} ({site.name}, {site.country})")
+        yield Result(
+            subject(policy, retention),
+            Status.FAILED if outside else Status.PASSED,
+            f"recorded outside its stores or allowed countries on {', '.join(outside)}"
+            if outside
+            else f"{policy.jurisdiction} {retention.data_class} data kept in "
+            f"{', '.join(sorted({sites[s].country for s in retention.store if s in sites}))}; "
+            f"allowed: {', '.join(sorted(allowed))}",
+            tuple(evidence),
+        )
+    for pool in inputs.estate.of(BurstPool):
+        if f"BurstPool/{pool.name}" in failed:
+            continue
+        yield Result(
+            f"BurstPool/{pool.name}",
+            Status.PASSED,
+            f"processes {', '.join(pool.data_classes)} in {pool.country} for "
+            f"{', '.join(pool.serves)}, as residency allows",
+            (inputs.model("BurstPool", pool.name, "data_classes"),),
+        )
+
+
+def _mlps(inputs: Inputs) -> Iterator[Result]:
+    for site in inputs.estate.of(Site):
+        if site.country != "CN":
+            continue
+        if site.mlps_level is None:
+            yield Result(
+                f"Site/{site.name}",
+                Status.FAILED,
+                "a mainland China site with no MLPS 2.0 level on record (mlps_level)",
+                (inputs.model("Site", site.name, "country"),),
+            )
+        else:
+            yield Result(
+                f"Site/{site.name}",
+                Status.PASSED,
+                f"filed under MLPS 2.0 level {site.mlps_level}",
+                (inputs.model("Site", site.name, "mlps_level"),),
+            )
+
+
+CONTROLS = (
+    Control(
+        "CC-RES-1",
+        "Data stays in its allowed countries",
+        "Every data class is stored and processed only in countries its jurisdiction's "
+        "residency policy allows: retention stores, the PBXs that record, and burst pools.",
+        ("PIPL Art. 38", "PIPL Art. 40", "GDPR Chapter V", "China MLPS 2.0", "PDPO"),
+        "Unlawful cross-border transfer: fines, suspension of processing.",
+        ("E0701", "E0702", "E0703", "E0704", "E0705"),
+        _in_allowed_countries,
+    ),
+    Control(
+        "CC-MLPS-1",
+        "MLPS level on record for each mainland site",
+        "Each site in mainland China records the MLPS 2.0 protection level it is filed under.",
+        ("China MLPS 2.0",),
+        "A site operating outside its filed protection level.",
+        (),
+        _mlps,
+    ),
+)

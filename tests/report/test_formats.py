@@ -1,0 +1,97 @@
+"""`ccmsctl report` on the command line: each format, the exit codes, a reproducible time,
+and nothing written when the estate cannot be reported on."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from ccmsctl.cli.main import app
+from tests.conftest import EXAMPLE, fixture_estate
+
+runner = CliRunner()
+
+
+def report(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, ["report", *args], env={"SOURCE_DATE_EPOCH": "1795000000"})
+    return result.exit_code, result.output
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    folder = tmp_path_factory.mktemp("report")
+    texts = {}
+    for form in ("json", "md", "sarif", "junit", "html"):
+        code, _ = report(str(EXAMPLE), "--format", form, "--out", str(folder / f"r.{form}"))
+        assert code == 0
+        texts[form] = (folder / f"r.{form}").read_text(encoding="utf-8")
+    return texts
+
+
+def test_json_carries_controls_sections_and_the_run(written: dict[str, str]) -> None:
+    document = json.loads(written["json"])
+    assert document["version"] == 1 and document["status"] == "passed"
+    assert document["meta"]["time"] == "2026-11-18T11:06:40Z"  # SOURCE_DATE_EPOCH 1795000000
+    assert len(document["meta"]["commit"]) == 40 and isinstance(document["meta"]["dirty"], bool)
+    assert [s["id"] for s in document["sections"]] == [
+        "data-flow",
+        "retention",
+        "encryption",
+        "exposure",
+        "waivers",
+    ]
+    ids = [c["id"] for c in document["controls"]]
+    assert ids == sorted(ids) and len(ids) == 9
+    for entry in document["controls"]:
+        assert entry["title"] and entry["requirement"] and entry["impact"] and entry["frameworks"]
+
+
+def test_markdown_shows_the_waiver_and_every_control(written: dict[str, str]) -> None:
+    text = written["md"]
+    assert "| hkt-hk-capacity | W0901 | Trunk/hkt-hk | Head of Contact Center Operations" in text
+    assert text.count("\n### CC-") == 9
+    assert "**Result: passed**" in text
+
+
+def test_sarif_and_junit_are_what_their_tools_read(written: dict[str, str]) -> None:
+    sarif = json.loads(written["sarif"])
+    assert sarif["version"] == "2.1.0"
+    rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+    assert len(rules) == 9 and sarif["runs"][0]["results"] == []  # nothing fails
+    suite = ET.fromstring(written["junit"]).find("testsuite")
+    assert suite is not None and suite.get("failures") == "0"
+    assert int(suite.get("tests", "0")) == len(suite.findall("testcase")) > 9
+
+
+def test_the_same_estate_and_time_give_the_same_report(
+    written: dict[str, str], tmp_path: Path
+) -> None:
+    code, _ = report(str(EXAMPLE), "--format", "json", "--out", str(tmp_path / "again.json"))
+    assert code == 0 and (tmp_path / "again.json").read_text(encoding="utf-8") == written["json"]
+
+
+def test_a_failing_control_exits_two_and_is_in_sarif(tmp_path: Path) -> None:
+    estate = tmp_path / "estate"
+    shutil.copytree(EXAMPLE, estate)
+    waivers = estate / "compliance/waivers.yaml"
+    waivers.write_text(waivers.read_text().replace("2027-10-31", "2099-12-31"), encoding="utf-8")
+    code, output = report(str(estate), "--format", "sarif", "--out", str(tmp_path / "r.sarif"))
+    assert code == 2 and "CC-WAI-1" in output
+    results = json.loads((tmp_path / "r.sarif").read_text())["runs"][0]["results"]
+    # the refused waiver fails CC-WAI-1; the capacity warning it no longer waives is no control
+    assert [r["ruleId"] for r in results] == ["CC-WAI-1"]
+    location = results[0]["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"].endswith("compliance/waivers.yaml")
+
+
+def test_an_estate_with_other_errors_gets_no_report(tmp_path: Path) -> None:
+    estate = fixture_estate("E0401-unreachable-node", tmp_path)
+    out = tmp_path / "report.html"
+    code, output = report(str(estate), "--out", str(out))
+    assert code == 1 and "E0401" in output and "no report written" in output
+    assert not out.exists()
