@@ -102,3 +102,13 @@ class SourceMap:
         if not docs:
             return Span("<estate>", 1, 1)
         return docs[min(nth, len(docs) - 1)].at(path, key=key)
+
+
+def github_data(text: str) -> str:
+    """A GitHub workflow command's message, escaped as GitHub's toolkit does (escapeData)."""
+    return visible(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def github_property(text: str) -> str:
+    """A workflow command's property value (escapeProperty): also ':' and ','."""
+    return github_data(text).replace(":", "%3A").replace(",", "%2C")

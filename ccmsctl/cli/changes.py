@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import signal
-import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,27 +22,24 @@ from ccmsctl.cli.app import (
     guard,
     validated,
 )
+from ccmsctl.cli.review import PlanFormat, print_review, review_json, review_of, risk_lines
 from ccmsctl.compile.estate import compile_estate
 from ccmsctl.compile.fanout import workers_available
-from ccmsctl.errors import Severity
 from ccmsctl.lab.lab import (
     DEFAULT_FOLDER,
     open_lab,
 )
 from ccmsctl.lab.target import LabTarget
-from ccmsctl.load.estate import Loaded, load_estate
+from ccmsctl.load.estate import Loaded
 from ccmsctl.plan.diff import (
     SENSITIVE,
     SYMBOL,
     Plan,
-    base_states,
-    make_plan,
-    reviewable,
     unified_diff,
 )
 from ccmsctl.plan.planfile import load as load_plan
 from ccmsctl.plan.planfile import write_plan_file
-from ccmsctl.plan.provenance import checkout_estate, provenance
+from ccmsctl.plan.provenance import provenance
 from ccmsctl.ssh.inventory import InventoryError, read_inventory
 from ccmsctl.ssh.target import SshTarget, masters
 
@@ -102,23 +98,8 @@ def _target_of(target: str, lab_dir: Path, directory: Path) -> LabTarget | SshTa
     return SshTarget(hosts, folder=folder, secrets_base=directory, control=masters())
 
 
-def _review_plan(directory: Path, ref: str) -> Plan:
-    """The estate's compile against its compile at Git revision `ref`; no host is read."""
-    loaded = validated(directory)
-    with tempfile.TemporaryDirectory(prefix="ccmsctl-base-") as folder:
-        old_dir = checkout_estate(directory, ref, Path(folder))
-        old = load_estate(old_dir)
-        if any(f.severity is Severity.ERROR for f in old.findings):
-            typer.echo(
-                f"error: the estate at {ref} does not load; compare with another base", err=True
-            )
-            raise typer.Exit(1)
-        before = compile_estate(old.estate, workers=workers_available())
-    after = compile_estate(loaded.estate, workers=workers_available())
-    return make_plan(reviewable(after), base_states(reviewable(before)))
-
-
-def _print_plan(plan: Plan, *, diff: bool) -> None:
+def _print_plan(plan: Plan, *, diff: bool, notes: list[str] | None = None) -> None:
+    """The plan per host, then `notes` (a review's risk flags), then the summary line."""
     for host in plan.hosts():
         typer.echo(host)
         for change in (c for c in plan.changes if c.host == host):
@@ -134,10 +115,13 @@ def _print_plan(plan: Plan, *, diff: bool) -> None:
         typer.echo(f"  ~ voice config: {len(device.commands)} commands")
         for command in device.commands:
             typer.echo(f"      {command}")
+    for note in notes or ():
+        typer.echo(note)
     typer.echo(plan.summary())
 
 
-def _plan_json(plan: Plan) -> None:
+def _plan_json(plan: Plan, notes: list[str] | None = None) -> None:
+    """Versioned JSON Lines: the version, each change, `notes` (a review's), the summary."""
     typer.echo(json.dumps({"type": "version", "version": 1, "ccmsctl": package_version("ccmsctl")}))
     for change in plan.changes:
         typer.echo(
@@ -176,6 +160,8 @@ def _plan_json(plan: Plan) -> None:
                 }
             )
         )
+    for note in notes or ():
+        typer.echo(note)
     summary = {
         **plan.counts(),
         "upkeep": plan.steps(),
@@ -204,16 +190,37 @@ def plan(
     detailed_exitcode: Annotated[
         bool, typer.Option("--detailed-exitcode", help="Exit 2 when there are changes.")
     ] = False,
+    output: Annotated[
+        PlanFormat,
+        typer.Option(
+            "--format",
+            help="With --base: text, markdown (the pull request's comment) or github "
+            "(annotations of the risk flags).",
+        ),
+    ] = PlanFormat.text,
+    comment_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--comment-dir",
+            help="With --format markdown: write the comment, split under GitHub's limit, "
+            "as comment-1.md, comment-2.md... in this folder.",
+        ),
+    ] = None,
 ) -> None:
-    """Show what apply would change on each host, file by file."""
+    """Show what apply would change on each host, file by file; with --base, also the risk
+    flags and IVR changes a reviewer must see."""
+    if output is not PlanFormat.text and base is None:
+        raise typer.BadParameter("--format markdown and github review a change: add --base")
     with guard():
         if base is not None:
-            review = _review_plan(directory, base)
+            found = review_of(directory, base)
             if as_json:
-                _plan_json(review)
+                _plan_json(found.plan, review_json(found))
+            elif output is PlanFormat.text:
+                _print_plan(found.plan, diff=diff, notes=risk_lines(found))
             else:
-                _print_plan(review, diff=diff)
-            if detailed_exitcode and review.changes:
+                print_review(found, output, comment_dir)
+            if detailed_exitcode and found.plan.changes:
                 raise typer.Exit(2)
             return
         saved = _plan(directory, target, _target_of(target, lab_dir, directory))[1].saved

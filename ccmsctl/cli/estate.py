@@ -23,20 +23,10 @@ from ccmsctl.cli.app import (
 from ccmsctl.compile.estate import compile_estate
 from ccmsctl.compile.fanout import workers_available
 from ccmsctl.compile.output import check_build_folder, write_build
-from ccmsctl.errors import Finding, Severity, visible
+from ccmsctl.errors import Finding, Severity, github_data, github_property, visible
 from ccmsctl.load.estate import Loaded, count_by_kind, load_estate
 from ccmsctl.model.schema import json_schemas
 from ccmsctl.validate.run import Outcome, validate_estate
-
-
-def _github_data(text: str) -> str:
-    """A workflow command's message, escaped as GitHub's toolkit does (escapeData)."""
-    return visible(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _github_property(text: str) -> str:
-    """A workflow command's property value (escapeProperty): also ':' and ','."""
-    return _github_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 def _github(finding: Finding) -> str:
@@ -44,8 +34,8 @@ def _github(finding: Finding) -> str:
     span = finding.span
     message = finding.message + (f" (hint: {finding.hint})" if finding.hint else "")
     return (
-        f"::{level} file={_github_property(span.file)},line={span.line},col={span.col},"
-        f"title={finding.code}::{_github_data(message)}"
+        f"::{level} file={github_property(span.file)},line={span.line},col={span.col},"
+        f"title={finding.code}::{github_data(message)}"
     )
 
 

@@ -1,0 +1,135 @@
+"""The review as a pull request's comment (Markdown, split under GitHub's limit), as GitHub
+annotations on the changed lines, and as text lines after a plan."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from ccmsctl.errors import github_data, github_property
+from ccmsctl.plan.diff import SYMBOL, Change, unified_diff
+from ccmsctl.review.build import Review
+from ccmsctl.review.model import Where
+
+LIMIT = 65_000  # GitHub refuses a comment over 65,536 characters
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.replace("|", "\\|").split())
+
+
+def _code(text: str) -> str:
+    fence = "``" if "`" in text else "`"
+    return f"{fence}{text}{fence}"
+
+
+def _fenced(text: str, info: str = "") -> str:
+    """`text` in a code fence longer than any run of backticks inside it."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{info}\n{text.rstrip()}\n{fence}"
+
+
+def risk_lines(review: Review) -> list[str]:
+    """The risk flags and IVR changes as plain lines (after `plan --base`'s text)."""
+    lines = [f"! {risk.kind}: {risk.message} ({risk.where})" for risk in review.risks]
+    lines += [f"ivr: {change.text} ({change.where})" for change in review.ivr]
+    return lines
+
+
+def _summary(review: Review) -> str:
+    parts = [f"**{review.plan.summary()}**", f"{len(review.risks)} risk flag(s)"]
+    if review.ivr:
+        parts.append(f"{len(review.ivr)} IVR change(s)")
+    return " · ".join(parts)
+
+
+def _host_block(host: str, changes: list[Change], room: int) -> str:
+    counts: dict[str, int] = {}
+    for change in changes:
+        counts[change.action] = counts.get(change.action, 0) + 1
+    told = ", ".join(f"{n} to {a}" for a, n in sorted(counts.items()))
+    lines = [f"<details><summary><code>{host}</code>: {told}</summary>", ""]
+    lines += [f"- `{SYMBOL[change.action]} {change.path}`" for change in changes]
+    diff = "".join(unified_diff(change) for change in changes)
+    if diff.strip():
+        if len(diff) > room:
+            kept = diff[: max(room, 0)].rsplit("\n", 1)[0]
+            cut = diff.count("\n") - kept.count("\n")
+            diff = kept + f"\n... {cut} more line(s): run ccmsctl plan --base REF --diff\n"
+        lines += ["", _fenced(diff, "diff")]
+    lines += ["", "</details>", ""]
+    return "\n".join(lines)
+
+
+def _blocks(review: Review) -> Iterator[str]:
+    """The comment's parts, in order; each fits a comment on its own."""
+    if review.risks:
+        rows = [
+            f"| {_cell(r.kind)} | {_code(str(r.where))} | {_cell(r.message)} |"
+            for r in review.risks
+        ]
+        yield "### Risk flags\n\n| risk | where | what |\n|---|---|---|\n" + "\n".join(rows) + "\n"
+    if review.ivr:
+        lines = [f"- {_code(c.text)} — {_code(str(c.where))}" for c in review.ivr]
+        yield "### IVR changes\n\n" + "\n".join(lines) + "\n"
+    if review.waivers:
+        rows = [
+            f"| {w.name} | {w.code} | {w.target} | {_cell(w.approved_by)} | "
+            f"{w.approved_on.isoformat()} | {w.expires.isoformat()} |"
+            for w in review.waivers
+        ]
+        yield (
+            "### Waivers\n\n| waiver | code | target | approved by | from | until |\n"
+            "|---|---|---|---|---|---|\n" + "\n".join(rows) + "\n"
+        )
+    devices = set(review.plan.desired.devices)
+    hosts = [h for h in review.plan.hosts() if h not in devices]
+    if hosts:
+        yield "### Changes by host\n"
+    for host in hosts:
+        changes = [c for c in review.plan.changes if c.host == host]
+        yield _host_block(host, changes, LIMIT - 2_000)
+    if review.devices:
+        yield "### Network devices\n"
+    for device in review.devices:
+        yield (
+            f"<details><summary><code>{device.device}</code> ({device.platform}): "
+            f"{len(device.commands)} command(s)</summary>\n\n"
+            + _fenced("\n".join(device.commands))
+            + "\n\n</details>\n"
+        )
+
+
+def markdown_comments(review: Review) -> list[str]:
+    """The comment, as one or more parts each under LIMIT characters."""
+    title = f"## ccmsctl plan: {_code(review.directory)} against {_code(review.ref)}"
+    head = f"{title}\n\n{_summary(review)}\n"
+    parts: list[list[str]] = [[head]]
+    for block in _blocks(review):
+        if sum(len(b) + 1 for b in parts[-1]) + len(block) > LIMIT - 200:
+            parts.append([])
+        parts[-1].append(block)
+    if len(parts) == 1:
+        return ["\n".join(parts[0])]
+    total = len(parts)
+    return [
+        "\n".join(part if n == 1 else [f"{title} (part {n} of {total})\n", *part])
+        + ("" if n == total else f"\n_continued in part {n + 1} of {total}_\n")
+        for n, part in enumerate(parts, 1)
+    ]
+
+
+def _annotation(level: str, where: Where, title: str, message: str) -> str:
+    location = f"file={github_property(where.file)}"
+    if not where.at_base:
+        location += f",line={where.line}"
+    else:
+        message += " (removed: the line was in the base revision)"
+    return f"::{level} {location},title={github_property(title)}::{github_data(message)}"
+
+
+def github_annotations(review: Review) -> list[str]:
+    lines = [_annotation("warning", r.where, f"ccmsctl: {r.kind}", r.message) for r in review.risks]
+    lines += [_annotation("notice", c.where, "ccmsctl: IVR change", c.text) for c in review.ivr]
+    return lines
