@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import tempfile
@@ -25,6 +26,7 @@ from ccmsctl.compile.fanout import workers_available
 from ccmsctl.compile.output import check_build_folder, write_build
 from ccmsctl.errors import Finding, Severity, github_data, github_property, visible
 from ccmsctl.load.estate import Loaded, count_by_kind, load_estate
+from ccmsctl.load.fmt import format_estate, write_formatted
 from ccmsctl.model.schema import json_schemas
 from ccmsctl.validate.run import Outcome, validate_estate
 
@@ -167,3 +169,43 @@ def write_atomically(path: Path, text: str) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+@app.command("fmt")
+def fmt_command(
+    directory: Annotated[Path, typer.Argument(help="The estate directory.")],
+    check: Annotated[
+        bool, typer.Option("--check", help="Write nothing; exit 1 if a file would change.")
+    ] = False,
+    diff: Annotated[bool, typer.Option("--diff", help="Show what would change.")] = False,
+) -> None:
+    """Rewrite the estate's YAML in the canonical layout: comments and key order kept, DIDs
+    in double quotes. With --check (CI, the pre-commit hook), only say which files differ."""
+    with guard():
+        files, problems = format_estate(directory)
+        for problem in problems:
+            typer.echo(finding_text(problem), err=True)
+        changed = [f for f in files if f.changed]
+        for entry in changed:
+            typer.echo(f"{'would reformat' if check else 'reformatted'} {visible(str(entry.path))}")
+            if diff:
+                typer.echo(
+                    "".join(
+                        difflib.unified_diff(
+                            entry.before.splitlines(keepends=True),
+                            entry.after.splitlines(keepends=True),
+                            f"{entry.path} (now)",
+                            f"{entry.path} (formatted)",
+                        )
+                    ),
+                    nl=False,
+                )
+        if not check:
+            write_formatted(changed)
+        typer.echo(
+            f"{directory}: {len(changed)} of {len(files)} file(s) "
+            f"{'to reformat' if check else 'reformatted'}",
+            err=True,
+        )
+    if problems or (check and changed):
+        raise typer.Exit(1)

@@ -1,0 +1,138 @@
+"""`ccmsctl fmt`: the estate's YAML in one canonical layout, through ruamel's round trip, so
+comments, key order and flow style stay as written: two-space mappings, sequences indented
+under their key (`  - item`), no line wrapping, and DIDs, extensions and menu keys in double
+quotes (a plain `+862161230000` is read as a number; a quoted one stays a DID).
+
+A plain value YAML would read as a number though it is one to dial (`first: +862161230000`
+loses its `+`, `00861012345` its zeros) is quoted as written: the one change of value fmt
+makes. Otherwise a file is rewritten only if its data is unchanged by the layout: read again,
+it must give the same values. A file that does not parse is named with its error and left
+as it is.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import YAMLError
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+from ccmsctl.errors import Finding, Severity, Span
+from ccmsctl.load.estate import VAULT_HEADER, estate_files
+from ccmsctl.load.yamlread import read_documents
+
+_DIAL = re.compile(r"^\+?[0-9*#]+$")  # a DID, an E.164 number, an extension, a menu key
+# A plain block value YAML reads as a number though it is a number to dial: `+8621...` (the
+# sign is dropped) or `0086...` (the zeros are): quoted as written before anything else.
+_PLAIN_DIAL = re.compile(
+    r"^(?P<lead>\s*(?:-\s+)?(?:[A-Za-z_][A-Za-z0-9_-]*:\s+)?)(?P<dial>\+[0-9]+|0[0-9]+)"
+    r"(?P<tail>\s*(?:#.*)?)$",
+    re.MULTILINE,
+)
+UNSAFE = "E0001"
+
+
+@dataclass(frozen=True)
+class Formatted:
+    path: Path
+    before: str
+    after: str
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+
+def _yaml() -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.width = 4096
+    yaml.brace_single_entry_mapping_in_flow_sequence = True  # [{address: ...}] stays so
+    return yaml
+
+
+def _quote_dials(node: Any) -> Any:
+    """Strings that look like numbers a caller dials, in double quotes, wherever they are."""
+    if isinstance(node, CommentedMap):
+        for key in list(node):
+            node[key] = _quote_dials(node[key])
+    elif isinstance(node, CommentedSeq):
+        for index, item in enumerate(node):
+            node[index] = _quote_dials(item)
+    elif (
+        isinstance(node, str)
+        and _DIAL.match(node)
+        and not isinstance(node, DoubleQuotedScalarString)
+    ):
+        return DoubleQuotedScalarString(str(node))
+    return node
+
+
+def _values(text: str) -> list[Any]:
+    return list(YAML(typ="safe", pure=True).load_all(text))
+
+
+def quote_plain_dials(text: str) -> str:
+    """Plain `+8621...` and `0086...` values in double quotes, as written."""
+    return _PLAIN_DIAL.sub(lambda m: f'{m["lead"]}"{m["dial"]}"{m["tail"]}', text)
+
+
+def format_text(text: str) -> str:
+    """`text` in the canonical layout (raises YAMLError when it does not parse)."""
+    yaml = _yaml()
+    documents = [_quote_dials(document) for document in yaml.load_all(quote_plain_dials(text))]
+    out = io.StringIO()
+    yaml.dump_all(documents, out)
+    result = out.getvalue()
+    return result if result.endswith("\n") else result + "\n"
+
+
+def format_file(path: Path, shown: str) -> tuple[Formatted | None, Finding | None]:
+    text = path.read_text(encoding="utf-8-sig")
+    if text.startswith(VAULT_HEADER):
+        return None, None
+    _, findings = read_documents(text, shown)
+    errors = [f for f in findings if f.severity is Severity.ERROR]
+    if errors:
+        return None, errors[0]
+    try:
+        after = format_text(text)
+        same = _values(after) == _values(quote_plain_dials(text))
+    except YAMLError as error:
+        return None, Finding(UNSAFE, Severity.ERROR, Span(shown, 1, 1), f"cannot format: {error}")
+    if not same:
+        message = "its layout cannot be made canonical without changing its values: left as is"
+        return None, Finding(UNSAFE, Severity.ERROR, Span(shown, 1, 1), message)
+    return Formatted(path, text, after), None
+
+
+def format_estate(directory: Path) -> tuple[list[Formatted], list[Finding]]:
+    """Every YAML file of the estate, formatted (not written), and the files that cannot be."""
+    paths, problems = estate_files(directory)
+    done: list[Formatted] = []
+    for path in paths:
+        formatted, problem = format_file(path, str(path))
+        if formatted is not None:
+            done.append(formatted)
+        if problem is not None:
+            problems.append(problem)
+    return done, problems
+
+
+def write_formatted(files: Iterable[Formatted]) -> None:
+    """Each changed file replaced whole (a temporary file renamed over it), mode kept."""
+    for entry in files:
+        if not entry.changed:
+            continue
+        temporary = entry.path.with_name(f".{entry.path.name}.ccmsctl-fmt")
+        temporary.write_text(entry.after, encoding="utf-8")
+        temporary.chmod(entry.path.stat().st_mode & 0o7777)
+        temporary.replace(entry.path)
