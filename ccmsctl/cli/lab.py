@@ -82,6 +82,9 @@ def lab_call_command(
     hold: Annotated[
         float, typer.Option(help="Seconds to stay on the line after the keys.", min=0, max=600)
     ] = 2.0,
+    caller: Annotated[
+        str, typer.Option(help="Who calls: the caller's number the carrier presents.")
+    ] = "carrier",
     lab_dir: LabDir = DEFAULT_FOLDER,
 ) -> None:
     """Call a DID through the lab as its carrier would, pressing keys (RFC 4733 events), and
@@ -89,7 +92,9 @@ def lab_call_command(
     with guard():
         loaded = validated(directory)
         keys = tuple(key.strip() for key in digits.split(",") if key.strip())
-        result = lab_call(open_lab(lab_dir), loaded.estate, did, digits=keys, hold=hold)
+        result = lab_call(
+            open_lab(lab_dir), loaded.estate, did, digits=keys, hold=hold, caller=caller
+        )
         route = f"{result.did} from trunk {result.trunk} ({result.source}) via {result.edge}"
         if not result.answered:
             typer.echo(f"Call {route}: FAILED\n{result.detail}", err=True)

@@ -42,7 +42,7 @@ _RENDER = {
 }
 
 
-def _now() -> str:
+def now() -> str:
     """The report's time: SOURCE_DATE_EPOCH when set (a reproducible report), else now."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
     moment = datetime.fromtimestamp(int(epoch), UTC) if epoch.isdigit() else datetime.now(UTC)
@@ -56,7 +56,7 @@ def _meta(directory: Path) -> Meta:
         commit.removesuffix("+dirty"),
         commit.endswith("+dirty"),
         package_version("ccmsctl"),
-        _now(),
+        now(),
     )
 
 

@@ -406,6 +406,11 @@ def _encrypt_to(retention: RetentionClass | None, root: str) -> str | None:
     return f"{root}/{key_file(retention)}"
 
 
+def cdr_names() -> tuple[str, ...]:
+    """The names of a call record's columns, in order (CDR_FIELDS without their formats)."""
+    return tuple(name.split("(")[0] for name in CDR_FIELDS)
+
+
 def written_classes(estate: Estate, site: Site) -> list[RetentionClass]:
     """The classes the site's PBXs write into: each recording class the site stores, its
     call-record class and its log class."""

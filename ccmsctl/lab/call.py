@@ -10,13 +10,14 @@ import base64
 import csv
 import io
 import os
+import re
 import secrets
 import subprocess
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ccmsctl.compile.asterisk import CDR_FIELDS, CDR_FOLDER
+from ccmsctl.compile.asterisk import CDR_FOLDER, cdr_names
 from ccmsctl.lab.dtmf import EVENTS, key_presses
 from ccmsctl.lab.lab import SCENARIOS, Lab, LabError
 from ccmsctl.model.kinds import Estate
@@ -24,7 +25,8 @@ from ccmsctl.model.numbers import NumberRange
 from ccmsctl.model.site import Site
 from ccmsctl.model.trunk import Trunk
 
-CDR_NAMES = tuple(name.split("(")[0] for name in CDR_FIELDS)
+CDR_NAMES = cdr_names()
+CALLER = re.compile(r"^(\+?[0-9]{3,15}|[a-z][a-z0-9-]{0,31})$")
 
 
 @dataclass(frozen=True)
@@ -54,11 +56,15 @@ def lab_call(
     digits: tuple[str, ...] = (),
     hold: float = 2.0,
     timeout: float = 60,
+    caller: str = "carrier",
 ) -> CallResult:
     """Place one call to `did` as its carrier would: from the trunk's first peer to an edge of
     the owning site, with SIPp, pressing `digits` (RFC 4733) two seconds apart once the call
     is answered, then staying `hold` seconds before hanging up (unless the PBX hangs up
-    first); report where the call went."""
+    first); report where the call went. `caller`: who the call is from (the From user: a
+    caller's number, as a carrier presents it)."""
+    if not CALLER.match(caller):
+        raise LabError(f"{caller!r} is no caller: a number (+ and digits) or a word")
     if digits and not lab.asterisk:
         raise LabError("the lab's PBXs are SIPp stand-ins (Asterisk is not installed): no IVR")
     unknown = [digit for digit in digits if digit not in EVENTS]
@@ -102,7 +108,9 @@ def lab_call(
             presses.append(calls / f"{call_id}-{n}.pcap")
             presses[-1].write_bytes(recording)
         scenario = calls / f"{call_id}.xml"
-        scenario.write_text(ivr_scenario(presses, hold, srtp=trunk.srtp), encoding="utf-8")
+        scenario.write_text(
+            ivr_scenario(presses, hold, srtp=trunk.srtp, caller=caller), encoding="utf-8"
+        )
     run = carrier_call(
         source,
         str(edge.address),
@@ -164,6 +172,7 @@ def ivr_scenario(
     srtp: bool = False,
     settle: float = 1.5,
     gap: float = 2.0,
+    caller: str = "carrier",
 ) -> str:
     """A SIPp scenario: the carrier's INVITE (PCMA and telephone events; with `srtp`, offered
     as SDES-SRTP with a key of its own), `settle` seconds after the answer, then each key
@@ -186,6 +195,7 @@ def ivr_scenario(
         .replace("RTP/PROFILE", "RTP/SAVP" if srtp else "RTP/AVP")
         .replace("SETTLE_MS", str(int(settle * 1000)))
         .replace("HOLD_MS", str(int(hold * 1000)))
+        .replace("sip:carrier@", f"sip:{caller}@")
     )
 
 

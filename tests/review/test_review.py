@@ -4,6 +4,7 @@ comment (golden per flag, split under GitHub's limit), as GitHub annotations, as
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -188,3 +189,16 @@ def test_the_comment_is_split_under_githubs_limit(repo: Path) -> None:
     assert texts[0].startswith("## ccmsctl plan: `estate` against `HEAD`")
     assert all(f"(part {n} of {len(texts)})" in t for n, t in enumerate(texts[1:], 2))
     assert all(t.count("```") % 2 == 0 for t in texts)  # no code fence cut in two
+
+
+def test_json_lines_carry_the_risk_flags(repo: Path) -> None:
+    _change(repo, "trunk-channels-cut")
+    code, output = plan("--json")
+    assert code == 0
+    # (the runner mixes in standard error: the capacity warning the cut brings)
+    messages = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    risks = [m for m in messages if m["type"] == "risk"]
+    assert [(r["kind"], r["file"], r["line"]) for r in risks] == [
+        ("trunk channels cut", "estate/carriers/trunks.yaml", 22)
+    ]
+    assert messages[-1]["type"] == "change_summary"

@@ -1,0 +1,134 @@
+"""An erasure order, carried out by the generated script on a PBX's folders: the subject's
+call records and recordings go, what is under legal hold stays, others' data is untouched;
+the audit record holds the request, the deadlines and the number only masked."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from ccmsctl.cli.main import app
+from ccmsctl.compile.asterisk import cdr_names
+from ccmsctl.erasure.order import masked, order_bytes, orders, script
+from ccmsctl.load.estate import load_estate
+from tests.conftest import EXAMPLE
+
+CALLER = "+8613812345678"
+
+
+def _row(root: Path, src: str, recording: str, group: str) -> list[str]:
+    values = dict.fromkeys(cdr_names(), "")
+    values |= {"src": src, "clid": f'"{src}" <{src}>', "ccms_skill_group": group}
+    values["ccms_recording"] = (
+        f"{root}/var/spool/asterisk/recording/{recording}" if recording else ""
+    )
+    return [values[name] for name in cdr_names()]
+
+
+def test_the_script_erases_the_subjects_data_and_keeps_what_is_held(tmp_path: Path) -> None:
+    root = tmp_path / "sh1-pbx-1"
+    records = root / "var/log/asterisk/cdr-custom"
+    records.mkdir(parents=True)
+    rows = [
+        _row(root, CALLER, "rec-cn-standard/2026/11/30/1.wav.p7m", "sales-zh"),
+        _row(root, CALLER, "rec-cn-claims/2026/11/30/2.wav.p7m", "claims-zh"),
+        _row(root, "+8613900000000", "rec-cn-standard/2026/11/30/3.wav.p7m", "sales-zh"),
+    ]
+    for row in rows:
+        recording = Path(row[cdr_names().index("ccms_recording")])
+        recording.parent.mkdir(parents=True, exist_ok=True)
+        recording.write_bytes(b"encrypted")
+    with (records / "cdr-cn.csv").open("w", newline="") as stream:
+        csv.writer(stream, quoting=csv.QUOTE_ALL).writerows(rows[:2])
+    with (records / "cdr-cn-2026-11-29.csv").open("w", newline="") as stream:
+        csv.writer(stream, quoting=csv.QUOTE_ALL).writerows(rows[2:])
+    (records / "cdr-cn-2026-11-28.csv.p7m").write_bytes(b"sealed")
+    order = orders(load_estate(EXAMPLE).estate, CALLER, {"sh1-pbx-1": str(root)})["sh1-pbx-1"]
+    (tmp_path / "ccms-erase.py").write_bytes(script())
+    (tmp_path / "order.json").write_bytes(order_bytes(order))
+    done = subprocess.run(
+        [sys.executable, str(tmp_path / "ccms-erase.py"), str(tmp_path / "order.json")],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    result = json.loads(done.stdout)
+    assert result == {
+        "host": "sh1-pbx-1",
+        "records_erased": 1,
+        "records_held": 1,
+        "recordings_erased": 1,
+        "recordings_held": 1,
+        "encrypted_archives": [str(records / "cdr-cn-2026-11-28.csv.p7m")],
+    }
+    kept = list(csv.reader((records / "cdr-cn.csv").open(newline="")))
+    assert [row[cdr_names().index("ccms_skill_group")] for row in kept] == ["claims-zh"]
+    assert list(csv.reader((records / "cdr-cn-2026-11-29.csv").open(newline=""))) == rows[2:]
+    recordings = root / "var/spool/asterisk/recording"
+    assert not (recordings / "rec-cn-standard/2026/11/30/1.wav.p7m").exists()
+    assert (recordings / "rec-cn-claims/2026/11/30/2.wav.p7m").exists()  # legal hold
+    assert (recordings / "rec-cn-standard/2026/11/30/3.wav.p7m").exists()  # someone else's
+
+
+def test_the_command_writes_orders_and_an_audit_record_without_the_number(tmp_path: Path) -> None:
+    out = tmp_path / "erasure"
+    result = CliRunner().invoke(
+        app,
+        [
+            "erase",
+            str(EXAMPLE),
+            "--caller",
+            CALLER,
+            "--request",
+            "DSR-2026-7",
+            "--requested",
+            "2026-11-20",
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    audit = json.loads((out / "audit.json").read_text())
+    assert audit["request"] == "DSR-2026-7" and audit["subject"] == masked(CALLER)
+    assert CALLER not in (out / "audit.json").read_text() and CALLER not in result.output
+    assert {c["class"]: (c["action"], c["due"]) for c in audit["classes"]} == {
+        "rec-cn-standard": ("erase", "2026-11-27"),
+        "rec-cn-claims": ("held: legal hold", None),
+        "cdr-cn": ("erase", "2026-11-27"),
+        "rec-hk-standard": ("erase", "2026-12-20"),
+        "cdr-hk": ("erase", "2026-12-20"),
+    }
+    assert sorted(audit["hosts"]) == [
+        "hk1-pbx-1",
+        "sh1-pbx-1",
+        "sh1-pbx-2",
+        "sh2-pbx-1",
+        "sh2-pbx-2",
+    ]
+    assert (out / "sh1-pbx-1.json").stat().st_mode & 0o777 == 0o600
+    late = date.today() > date(2026, 11, 27)
+    assert ("rec-cn-standard" in audit["overdue"]) == late
+
+
+def test_a_number_that_is_no_number_is_refused(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app,
+        [
+            "erase",
+            str(EXAMPLE),
+            "--caller",
+            "1; rm -rf /",
+            "--request",
+            "x",
+            "--out",
+            str(tmp_path),
+        ],
+    )
+    assert result.exit_code == 2 and not list(tmp_path.iterdir())
