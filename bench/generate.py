@@ -110,14 +110,14 @@ def numbers_docs() -> list[str]:
             first = base + block * 100
             docs.append(
                 f"kind: NumberRange\nname: block-{pair:02d}-{block:03d}\ntrunk: {trunk}\n"
-                f"site: site-{site:02d}\nivr: ivr-{(pair * 4 + block) % IVRS:03d}\n"
+                f"site: site-{site:02d}\nivr: ivr-{site + SITES * (block % 2):03d}\n"
                 f'first: "+{first}"\nlast: "+{first + 99}"\n'
             )
         singles = [f'"+{base + 500_000 + n * 3}"' for n in range(per_pair // 2)]
         for chunk in range(0, len(singles), 500):
             docs.append(
                 f"kind: NumberRange\nname: singles-{pair:02d}-{chunk // 500}\ntrunk: {trunk}\n"
-                f"site: site-{site + 1:02d}\nivr: ivr-{(pair * 4 + 1) % IVRS:03d}\n"
+                f"site: site-{site + 1:02d}\nivr: ivr-{site + 1:03d}\n"
                 f"numbers: [{', '.join(singles[chunk : chunk + 500])}]\n"
             )
     return docs

@@ -33,7 +33,6 @@ from ccmsctl.compile.dialplan import (
     ivr_contexts,
     prompt_file,
     queue_context_for,
-    queues_reached,
 )
 from ccmsctl.compile.header import header
 from ccmsctl.compile.render import Renderer
@@ -43,6 +42,7 @@ from ccmsctl.model.ivr import IVR, LanguageSelect, Menu, Play, Voicemail, prompt
 from ccmsctl.model.kinds import Estate
 from ccmsctl.model.numbers import NumberRange
 from ccmsctl.model.retention import RetentionClass, RetentionPolicy, retention_classes
+from ccmsctl.model.routing import ivrs_answered, queues_hosted
 from ccmsctl.model.schedule import Schedule
 from ccmsctl.model.site import Host, Site
 from ccmsctl.model.skillgroup import SkillGroup
@@ -555,14 +555,14 @@ def compile_pbx_site(estate: Estate, site: Site, renderer: Renderer) -> PbxSite:
     served = estate.site_and_twin(site.name)
     ranges = [r for r in estate.of(NumberRange) if r.site in served]
     ivrs = estate.index(IVR)
-    used_ivrs = sorted({r.ivr for r in ranges if r.ivr in ivrs})
+    used_ivrs = ivrs_answered(estate, site.name)
     trunks = estate.index(Trunk)
     used_trunks = sorted(
         {r.trunk for r in ranges if r.trunk in trunks}
         | {t.name for t in trunks.values() if site.name in t.sites}
     )
     groups = estate.index(SkillGroup)
-    reached = queues_reached([ivrs[name] for name in used_ivrs], groups)
+    reached = queues_hosted(estate, site.name)
     agents = [agent for agent in estate.of(Agent) if agent.site in served]
     by_skill: dict[str, list[Agent]] = {}
     for agent in agents:

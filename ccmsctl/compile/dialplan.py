@@ -322,23 +322,6 @@ def queue_context_for(
     return Context(queue_context(group.name), comment, (Extension("s", tuple(steps)),))
 
 
-def queues_reached(ivrs: list[IVR], groups: dict[str, SkillGroup]) -> set[str]:
-    """Skill groups the IVRs queue to, and the groups they overflow to, in turn."""
-    todo = [
-        node.skill_group for ivr in ivrs for node in ivr.nodes.values() if isinstance(node, Queue)
-    ]
-    reached: set[str] = set()
-    while todo:
-        name = todo.pop()
-        if name in reached or name not in groups:
-            continue
-        reached.add(name)
-        overflow = groups[name].overflow
-        if overflow and overflow.skill_group:
-            todo.append(overflow.skill_group)
-    return reached
-
-
 EDGES_CONTEXT = "from-edges"
 
 

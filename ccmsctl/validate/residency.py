@@ -5,13 +5,14 @@ allows nothing, and a burst pool's country is taken from its provider's region t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from ccmsctl.errors import Finding, Severity, SourceMap
 from ccmsctl.model.burstpool import BurstPool
 from ccmsctl.model.kinds import Estate
 from ccmsctl.model.residency import ResidencyPolicy
 from ccmsctl.model.retention import RetentionClass, RetentionPolicy, retention_classes
+from ccmsctl.model.routing import queues_hosted
 from ccmsctl.model.site import Site
 from ccmsctl.model.skillgroup import SkillGroup
 from ccmsctl.model.trunk import Trunk
@@ -136,6 +137,11 @@ def _region_outside_country(estate: Estate, sources: SourceMap, check: Check) ->
 
 def _recording_outside_store(estate: Estate, sources: SourceMap, check: Check) -> Iterator[Finding]:
     classes = retention_classes(estate.of(RetentionPolicy))
+    hosted = {
+        site.name: queues_hosted(estate, site.name)
+        for site in estate.of(Site)
+        if site.hosts_with("pbx")
+    }
     for group in estate.of(SkillGroup):
         if group.recording_class is None:
             continue
@@ -147,11 +153,18 @@ def _recording_outside_store(estate: Estate, sources: SourceMap, check: Check) -
                     ("SkillGroup", group.name, path),
                     f"retention class '{named}' is for {found.data_class} data, not recordings",
                 )
-        for site in group.sites:
-            twin = estate.twin_of(site)[1]
-            for pbx_site in (site, *([twin] if twin else [])):
-                at = group.recording_class_at(pbx_site, site if pbx_site != site else None)
-                yield from _stored_outside(group, pbx_site, at, classes, sources, check)
+        for site in recording_sites(estate, group, hosted):
+            at = group.recording_class_at(site, estate.twin_of(site)[1])
+            yield from _stored_outside(group, site, at, classes, sources, check)
+
+
+def recording_sites(estate: Estate, group: SkillGroup, hosted: Mapping[str, set[str]]) -> list[str]:
+    """The sites whose PBXs record the group's calls: its own and their twins, and every
+    site whose DIDs' IVRs reach its queue (`hosted`: site -> the queues its PBXs run)."""
+    sites = set(group.sites)
+    sites |= {twin for site in group.sites if (twin := estate.twin_of(site)[1])}
+    sites |= {site for site, queues in hosted.items() if group.name in queues}
+    return sorted(sites)
 
 
 def _stored_outside(
