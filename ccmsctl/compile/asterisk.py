@@ -26,6 +26,7 @@ from ccmsctl.compile.dialplan import (
     RECORDING_KEYS,
     RECORDINGS,
     Context,
+    Step,
     did_contexts,
     edges_context,
     encrypt_command,
@@ -33,12 +34,13 @@ from ccmsctl.compile.dialplan import (
     ivr_contexts,
     prompt_file,
     queue_context_for,
+    recording_steps,
 )
 from ccmsctl.compile.header import header
 from ccmsctl.compile.render import Renderer
 from ccmsctl.compile.views import sip_uri
 from ccmsctl.model.agent import Agent
-from ccmsctl.model.ivr import IVR, LanguageSelect, Menu, Play, Voicemail, prompt_languages
+from ccmsctl.model.ivr import IVR, Collect, LanguageSelect, Menu, Play, Voicemail, prompt_languages
 from ccmsctl.model.kinds import Estate
 from ccmsctl.model.numbers import NumberRange
 from ccmsctl.model.retention import RetentionClass, RetentionPolicy, retention_classes
@@ -91,6 +93,7 @@ CDR_FIELDS = (
 PROVIDERS: dict[str, str | None] = {
     "Background": None,
     "Dial": "app_dial",
+    "ExecIf": "app_exec",
     "Goto": None,
     "GotoIf": None,
     "GotoIfTime": None,
@@ -98,7 +101,9 @@ PROVIDERS: dict[str, str | None] = {
     "MixMonitor": "app_mixmonitor",
     "Playback": "app_playback",
     "Queue": "app_queue",
+    "Read": "app_read",
     "Set": None,
+    "StopMixMonitor": "app_mixmonitor",
     "VoiceMail": "app_voicemail",
     "WaitExten": None,
     "CDR": "func_cdr",
@@ -520,7 +525,7 @@ def _prompt_files(estate: Estate, ivrs: Iterable[IVR]) -> dict[str, bytes]:
     for ivr in ivrs:
         for name, languages in prompt_languages(ivr).items():
             node = ivr.nodes[name]
-            if isinstance(node, Menu | LanguageSelect | Play):
+            if isinstance(node, Menu | LanguageSelect | Play | Collect):
                 for language in languages:
                     recording = estate.prompts.get(f"{language}/{node.prompt}")
                     if recording is not None:  # else validate refused the estate (E0408)
@@ -546,6 +551,21 @@ def _modules(
     if voicemail:
         modules.add("app_voicemail")
     return sorted(modules)
+
+
+def _entry_recordings(
+    ivrs: Iterable[IVR], root: str, classes: Callable[[str], RetentionClass | None]
+) -> dict[str, list[Step]]:
+    """The steps that start the recording of each IVR that records from its entry."""
+    return {
+        ivr.name: recording_steps(
+            ivr.recording_class,
+            root=root,
+            encrypt_to=_encrypt_to(classes(ivr.recording_class), root),
+        )
+        for ivr in ivrs
+        if ivr.recording_class
+    }
 
 
 def compile_pbx_site(estate: Estate, site: Site, renderer: Renderer) -> PbxSite:
@@ -587,7 +607,12 @@ def compile_pbx_site(estate: Estate, site: Site, renderer: Renderer) -> PbxSite:
         from it too)."""
         contexts: list[Context] = []
         for name in used_trunks:
-            contexts += did_contexts(name, [r for r in ranges if r.trunk == name], ivrs)
+            contexts += did_contexts(
+                name,
+                [r for r in ranges if r.trunk == name],
+                ivrs,
+                _entry_recordings([ivrs[n] for n in used_ivrs], root, classes),
+            )
         for name in used_ivrs:
             contexts += ivr_contexts(ivrs[name], schedules, transfer_endpoint, root=root)
         contexts += [

@@ -6,11 +6,14 @@ here; the template prints contexts line by line.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
 from ccmsctl.model.ivr import (
     IVR,
+    Collect,
     Hangup,
     LanguageSelect,
     Menu,
@@ -96,11 +99,17 @@ def range_patterns(first: int, last: int) -> list[str]:
     return patterns
 
 
-def did_contexts(trunk: str, ranges: list[NumberRange], ivrs: dict[str, IVR]) -> list[Context]:
+def did_contexts(
+    trunk: str,
+    ranges: list[NumberRange],
+    ivrs: dict[str, IVR],
+    recording: Mapping[str, list[Step]] | None = None,
+) -> list[Context]:
     """Calls from a trunk: each DID pattern goes to the entry of its IVR
     (`did-<trunk>-<ivr>`, one line per pattern however many DIDs), which sets the IVR's
     language and starts the call's record (CDR): the trunk, the DID and the SIP Call-ID (the
-    carrier's, kept by the edge)."""
+    carrier's, kept by the edge); and, for an IVR that records from its entry, the
+    recording (`recording`: the steps that start it, by IVR)."""
     extensions = []
     entries = []
     for ivr_name in sorted({numbers.ivr for numbers in ranges}):
@@ -110,6 +119,7 @@ def did_contexts(trunk: str, ranges: list[NumberRange], ivrs: dict[str, IVR]) ->
             Step("Set(CDR(ccms_did)=${EXTEN})"),
             Step("Set(CDR(ccms_call_id)=${CHANNEL(pjsip,call-id)})"),
             Step(f"Set(CHANNEL(language)={asterisk_language(ivr.language)})"),
+            *(recording or {}).get(ivr.name, []),
             Step(_goto(node_context(ivr.name, ivr.entry))),
         )
         entries.append(
@@ -184,7 +194,39 @@ def _node_extensions(
             return (Extension("s", steps),)
         case Hangup():
             return (Extension("s", (Step("Hangup()"),)),)
+        case Collect():
+            return (Extension("s", _collect_steps(ivr, name, node, prompts)),)
     raise AssertionError(f"unhandled node type {node.type}")  # pragma: no cover
+
+
+def _collect_steps(ivr: IVR, name: str, node: Collect, prompts: str) -> tuple[Step, ...]:
+    """Read the caller's digits into a variable: `CCMS_<NODE>`, inherited by the agent's leg
+    (a screen pop); card digits into CCMS_CARD_<NODE>, on this channel only. A recording running is
+    stopped before card digits are keyed and goes on after, into a new part named in the
+    call's record (encrypted like the first, when its class asks), so no key press of a
+    card number is ever recorded."""
+    wait = _seconds(node.timeout)
+    onward = Step(_goto(node_context(ivr.name, node.next)), "next" if node.card else "")
+    variable = re.sub(r"[^A-Za-z0-9]", "_", name).upper()
+    read = f"{prompts}/{node.prompt},{node.max_digits},,1,{wait}"
+    if not node.card:
+        return (Step(f"Read(__CCMS_{variable},{read})"), onward)
+    part = "${CCMS_RECORDING:0:-4}-${EPOCH}.wav"
+    listed = "${CDR(ccms_recording)}"
+    return (
+        Step(f"Set(CCMS_PAUSED=${{LEN({_RECORDING})}})"),
+        Step("ExecIf($[${CCMS_PAUSED} > 0]?StopMixMonitor())"),
+        Step(f"Read(CCMS_CARD_{variable},{read})"),
+        Step("GotoIf($[${CCMS_PAUSED} = 0]?next)"),
+        Step(f"Set(__CCMS_RECORDING={part})"),
+        Step("GotoIf($[${LEN(${CCMS_ENCRYPT_TO})} > 0]?sealed)"),
+        Step(f"Set(CDR(ccms_recording)={listed} {_RECORDING})"),
+        Step(f"MixMonitor({_RECORDING})"),
+        Step("Goto(next)"),
+        Step(f"Set(CDR(ccms_recording)={listed} {_RECORDING}{ENCRYPTED})", "sealed"),
+        Step(f"MixMonitor({_RECORDING},,{encrypt_command(_RECORDING, '${CCMS_ENCRYPT_TO}')})"),
+        onward,
+    )
 
 
 def _dial(to: str, transfer_endpoint: str) -> str:
@@ -280,6 +322,31 @@ def encrypt_command(source: str, certificate: str) -> str:
     )
 
 
+_RECORDING = "${CCMS_RECORDING}"
+
+
+def recording_steps(recording_class: str, *, root: str, encrypt_to: str | None) -> list[Step]:
+    """Start recording the call into the class's folder under `root` (the call's record
+    names the file); with `encrypt_to`, the recording is encrypted to that certificate when
+    it ends and the plain file removed. The channel keeps where it records and how, so a
+    pause (card entry) can resume the same way."""
+    folder = f"{root}{RECORDINGS}/{recording_class}"
+    path = f"{folder}/${{STRFTIME(${{EPOCH}},,%Y/%m/%d)}}/${{UNIQUEID}}.wav"
+    steps = [Step(f"Set(__CCMS_RECORDING={path})")]
+    if encrypt_to is not None:
+        steps += [
+            Step(f"Set(__CCMS_ENCRYPT_TO={encrypt_to})"),
+            Step(f"Set(CDR(ccms_recording)={_RECORDING}{ENCRYPTED})"),
+            Step(f"MixMonitor({_RECORDING},,{encrypt_command(_RECORDING, encrypt_to)})"),
+        ]
+    else:
+        steps += [
+            Step(f"Set(CDR(ccms_recording)={_RECORDING})"),
+            Step(f"MixMonitor({_RECORDING})"),
+        ]
+    return steps
+
+
 def queue_context_for(
     group: SkillGroup,
     recording_class: str | None,
@@ -288,26 +355,13 @@ def queue_context_for(
     root: str = "",
     encrypt_to: str | None = None,
 ) -> Context:
-    """Record by the retention class of the PBX's site (into its folder under `root`), queue
-    until max wait, then overflow. The call's record (CDR) names the skill group and the
-    recording. A class encrypted at rest: when the call ends, the recording is encrypted to
-    the certificate at `encrypt_to` and the plain file removed."""
+    """Record by the retention class of the PBX's site (unless the call is recorded already:
+    its IVR records from the entry, or an earlier queue did), queue until max wait, then
+    overflow. The call's record (CDR) names the skill group and the recording."""
     steps: list[Step] = [Step(f"Set(CDR(ccms_skill_group)={group.name})")]
     if recording_class:
-        folder = f"{root}{RECORDINGS}/{recording_class}"
-        path = f"{folder}/${{STRFTIME(${{EPOCH}},,%Y/%m/%d)}}/${{UNIQUEID}}.wav"
-        recording = "${CCMS_RECORDING}"
-        monitor = f"MixMonitor({recording})"
-        stored = recording
-        if encrypt_to is not None:
-            monitor = f"MixMonitor({recording},,{encrypt_command(recording, encrypt_to)})"
-            stored = f"{recording}{ENCRYPTED}"
-        steps += [
-            Step("GotoIf($[${LEN(${CCMS_RECORDING})} > 0]?queue)"),
-            Step(f"Set(__CCMS_RECORDING={path})"),
-            Step(f"Set(CDR(ccms_recording)={stored})"),
-            Step(monitor),
-        ]
+        steps.append(Step(f"GotoIf($[${{LEN({_RECORDING})}} > 0]?queue)"))
+        steps += recording_steps(recording_class, root=root, encrypt_to=encrypt_to)
     steps.append(Step(f"Queue({group.name},t,,,{_seconds(group.max_wait)})", "queue"))
     overflow = group.overflow
     if overflow and overflow.skill_group:

@@ -57,9 +57,10 @@ def lab_call(
     hold: float = 2.0,
     timeout: float = 60,
     caller: str = "carrier",
+    gap: float = 2.0,
 ) -> CallResult:
     """Place one call to `did` as its carrier would: from the trunk's first peer to an edge of
-    the owning site, with SIPp, pressing `digits` (RFC 4733) two seconds apart once the call
+    the owning site, with SIPp, pressing `digits` (RFC 4733) `gap` seconds apart once the call
     is answered, then staying `hold` seconds before hanging up (unless the PBX hangs up
     first); report where the call went. `caller`: who the call is from (the From user: a
     caller's number, as a carrier presents it)."""
@@ -109,7 +110,7 @@ def lab_call(
             presses[-1].write_bytes(recording)
         scenario = calls / f"{call_id}.xml"
         scenario.write_text(
-            ivr_scenario(presses, hold, srtp=trunk.srtp, caller=caller), encoding="utf-8"
+            ivr_scenario(presses, hold, srtp=trunk.srtp, caller=caller, gap=gap), encoding="utf-8"
         )
     run = carrier_call(
         source,
@@ -138,7 +139,8 @@ def _with_record(lab: Lab, result: CallResult, call_id: str) -> CallResult:
                 continue
             for row in _cdr_rows(host.root / CDR_FOLDER.lstrip("/")):
                 if row.get("ccms_call_id", "").startswith(call_id):
-                    recording = Path(row["ccms_recording"]) if row["ccms_recording"] else None
+                    parts = row["ccms_recording"].split()
+                    recording = Path(parts[-1]) if parts else None
                     while recording and not recording.is_file() and time.monotonic() < deadline:
                         time.sleep(0.2)
                     return replace(result, pbx=host.name, record=row, recording=recording)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, StrictStr
+from pydantic import Field, StrictBool, StrictStr
 
 from ccmsctl.model.base import Document, Model
 from ccmsctl.model.types import E164, Duration, Extension, Language, Name, within
@@ -79,8 +79,21 @@ class Hangup(Model):
     type: Literal["hangup"]
 
 
+class Collect(Model):
+    """Digits the caller keys in (a claim number, a card number) before going on to `next`.
+    `card`: the digits are payment card data (PCI DSS): a recording running is paused while
+    they are keyed and resumed after, and they are kept in no record."""
+
+    type: Literal["collect"]
+    prompt: Prompt
+    max_digits: int = Field(ge=1, le=32, strict=True)
+    timeout: Annotated[Duration, within("1s", "2m")] = Field(default="10s", validate_default=True)
+    card: StrictBool = False
+    next: Name
+
+
 Node = Annotated[
-    Menu | LanguageSelect | Play | ScheduleBranch | Queue | Transfer | Voicemail | Hangup,
+    Menu | LanguageSelect | Play | ScheduleBranch | Queue | Transfer | Voicemail | Hangup | Collect,
     Field(discriminator="type"),
 ]
 
@@ -102,7 +115,7 @@ def node_targets(node: Node) -> list[tuple[tuple[str | int, ...], str]]:
                 if target
             ]
             return edges
-        case Play():
+        case Play() | Collect():
             return [(("next",), node.next)]
         case ScheduleBranch():
             branches = [("open", node.open), ("closed", node.closed), ("holiday", node.holiday)]
@@ -118,6 +131,11 @@ class IVR(Document):
     entry: Name
     language: Language = "en-US"
     nodes: dict[Name, Node] = Field(min_length=1)
+    recording_class: Name | None = Field(
+        default=None,
+        description="record each call from the IVR's entry into this retention class (its "
+        "queues go on with the same recording); card entry is never recorded",
+    )
 
 
 def prompt_languages(ivr: IVR) -> dict[str, set[str]]:

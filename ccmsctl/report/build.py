@@ -12,7 +12,7 @@ from ccmsctl.model.residency import ResidencyPolicy
 from ccmsctl.model.retention import RetentionPolicy
 from ccmsctl.model.site import Site
 from ccmsctl.model.trunk import Trunk
-from ccmsctl.report import network, residency, retention, waivers
+from ccmsctl.report import network, pci, residency, retention, waivers
 from ccmsctl.report.control import Control, frameworks_of
 from ccmsctl.report.inputs import Inputs
 from ccmsctl.report.model import Meta, Report, Row, Section
@@ -21,7 +21,13 @@ from ccmsctl.validate.run import Outcome
 
 
 def all_controls(today: date) -> tuple[Control, ...]:
-    found = (*retention.CONTROLS, *network.CONTROLS, *residency.CONTROLS, *waivers.controls(today))
+    found = (
+        *retention.CONTROLS,
+        *network.CONTROLS,
+        *residency.CONTROLS,
+        *pci.CONTROLS,
+        *waivers.controls(today),
+    )
     return tuple(sorted(found, key=lambda control: control.id))
 
 
@@ -29,7 +35,8 @@ def applicable_frameworks(estate: Estate) -> tuple[str, ...]:
     countries = {site.country for site in estate.of(Site)}
     countries |= {policy.jurisdiction for policy in estate.of(RetentionPolicy)}
     countries |= {policy.jurisdiction for policy in estate.of(ResidencyPolicy)}
-    return frameworks_of(countries)
+    cards = ("PCI DSS",) if any(pci.card_nodes(estate)) else ()
+    return tuple(sorted((*frameworks_of(countries), *cards)))
 
 
 def _retention_section(inputs: Inputs) -> Section:

@@ -10,6 +10,7 @@ from ccmsctl.errors import Finding, Severity, SourceMap
 from ccmsctl.model.agent import Agent
 from ccmsctl.model.ivr import (
     IVR,
+    Collect,
     Hangup,
     LanguageSelect,
     Menu,
@@ -189,7 +190,7 @@ def _missing_prompts(estate: Estate, sources: SourceMap, check: Check) -> Iterat
     for ivr in estate.of(IVR):
         for name, languages in sorted(prompt_languages(ivr).items()):
             node = ivr.nodes[name]
-            if not isinstance(node, Menu | LanguageSelect | Play):
+            if not isinstance(node, Menu | LanguageSelect | Play | Collect):
                 continue
             missing = [
                 lang for lang in sorted(languages) if f"{lang}/{node.prompt}" not in estate.prompts

@@ -69,6 +69,8 @@ def _other_references(estate: Estate) -> Iterator[Reference]:
         yield "NumberRange", numbers.name, ("site",), "Site", numbers.site
         yield "NumberRange", numbers.name, ("ivr",), "IVR", numbers.ivr
     for ivr in estate.of(IVR):
+        if ivr.recording_class is not None:
+            yield "IVR", ivr.name, ("recording_class",), "retention class", ivr.recording_class
         for node_name, node in ivr.nodes.items():
             if isinstance(node, ScheduleBranch):
                 path = ("nodes", node_name, "schedule")

@@ -6,13 +6,15 @@ allows nothing, and a burst pool's country is taken from its provider's region t
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from itertools import chain
 
 from ccmsctl.errors import Finding, Severity, SourceMap
 from ccmsctl.model.burstpool import BurstPool
+from ccmsctl.model.ivr import IVR
 from ccmsctl.model.kinds import Estate
 from ccmsctl.model.residency import ResidencyPolicy
 from ccmsctl.model.retention import RetentionClass, RetentionPolicy, retention_classes
-from ccmsctl.model.routing import queues_hosted
+from ccmsctl.model.routing import ivrs_answered, queues_hosted
 from ccmsctl.model.site import Site
 from ccmsctl.model.skillgroup import SkillGroup
 from ccmsctl.model.trunk import Trunk
@@ -158,6 +160,32 @@ def _recording_outside_store(estate: Estate, sources: SourceMap, check: Check) -
             yield from _stored_outside(group, site, at, classes, sources, check)
 
 
+def _ivr_recording_outside_store(
+    estate: Estate, sources: SourceMap, check: Check
+) -> Iterator[Finding]:
+    classes = retention_classes(estate.of(RetentionPolicy))
+    for ivr in estate.of(IVR):
+        found = classes.get(ivr.recording_class or "")
+        if found is None:
+            continue  # none, or E0202 speaks of it
+        where = ("IVR", ivr.name, ("recording_class",))
+        if found.data_class != "recording":
+            yield check.finding(
+                sources, where, f"retention class '{found.name}' is for {found.data_class} data"
+            )
+            continue
+        for site in estate.of(Site):
+            answered = site.hosts_with("pbx") and ivr.name in ivrs_answered(estate, site.name)
+            if answered and site.name not in found.store:
+                yield check.finding(
+                    sources,
+                    where,
+                    f"IVR '{ivr.name}' records at {site.name}, where retention class "
+                    f"'{found.name}' may not be stored",
+                    f"the class may be stored at: {', '.join(found.store)}",
+                )
+
+
 def recording_sites(estate: Estate, group: SkillGroup, hosted: Mapping[str, set[str]]) -> list[str]:
     """The sites whose PBXs record the group's calls: its own and their twins, and every
     site whose DIDs' IVRs reach its queue (`hosted`: site -> the queues its PBXs run)."""
@@ -262,8 +290,11 @@ CHECKS = (
     Check(
         "E0705",
         Severity.ERROR,
-        "A skill group records into a retention class its sites may not store.",
-        _recording_outside_store,
+        "A skill group or IVR records into a retention class its sites may not store.",
+        lambda estate, sources, check: chain(
+            _recording_outside_store(estate, sources, check),
+            _ivr_recording_outside_store(estate, sources, check),
+        ),
     ),
     Check(
         "E0706",

@@ -42,10 +42,16 @@ def _rewrite(path, rows):
     return not grew
 
 
+def _recordings(row, columns):
+    """The parts of a row's recording (a recording paused for card entry has several)."""
+    listed = row[columns["ccms_recording"]] if len(row) > columns["ccms_recording"] else ""
+    return listed.split()
+
+
 def _recording_class(row, columns, order):
     """The retention class a row's recording is in (None: no recording of this PBX)."""
-    recording = row[columns["ccms_recording"]] if len(row) > columns["ccms_recording"] else ""
-    relative = os.path.relpath(recording, order["recordings"]) if recording else ".."
+    parts = _recordings(row, columns)
+    relative = os.path.relpath(parts[0], order["recordings"]) if parts else ".."
     retention = Path(relative).parts[0]
     return None if relative.startswith("..") or retention not in order["classes"] else retention
 
@@ -99,12 +105,12 @@ def main(order_file):
         if not order["classes"][retention]:
             done["recordings_held"] += 1
             continue
-        recording = row[columns["ccms_recording"]]
-        plain = recording.removesuffix(".p7m")
-        for path in (Path(plain), Path(plain + ".p7m")):
-            if path.is_file():
-                path.unlink()
-                done["recordings_erased"] += 1
+        for recording in _recordings(row, columns):
+            plain = recording.removesuffix(".p7m")
+            for path in (Path(plain), Path(plain + ".p7m")):
+                if path.is_file():
+                    path.unlink()
+                    done["recordings_erased"] += 1
     print(json.dumps(done, sort_keys=True))
 
 

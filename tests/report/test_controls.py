@@ -47,7 +47,8 @@ def test_the_example_passes_with_its_one_waiver_shown(example: Report) -> None:
     waivers = next(s for s in example.sections if s.id == "waivers")
     assert [row.cells[0] for row in waivers.rows] == ["hkt-hk-capacity"]
     assert waivers.rows[0].cells[6] == "live"
-    assert example.meta.frameworks == ("China MLPS 2.0", "PDPO", "PIPL")
+    # the payment line takes card numbers: PCI DSS applies
+    assert example.meta.frameworks == ("China MLPS 2.0", "PCI DSS", "PDPO", "PIPL")
     # the Hong Kong CDRs processed in Singapore: a cross-border flow with its mechanism
     crossing = [f for f in example.flows if f.cross_border]
     assert {(f.jurisdiction, f.data_class, f.country, f.mechanism) for f in crossing} == {
@@ -207,4 +208,22 @@ def test_a_waived_failure_stays_visible_with_its_waiver(tmp_path: Path) -> None:
     waived = [r for r in held.results if r.status is Status.WAIVED]
     assert [(r.code, r.waiver.approved_by if r.waiver else "") for r in waived] == [
         ("E0801", "Chief Compliance Officer")
+    ]
+
+
+def test_card_entry_that_would_be_recorded_fails() -> None:
+    artifacts = compile_estate(load_estate(EXAMPLE).estate)
+    plan = _edge_file(artifacts, "sh1-pbx-2", "etc/asterisk/extensions.conf")
+    stop = " same => n,ExecIf($[${CCMS_PAUSED} > 0]?StopMixMonitor())\n"
+    assert plan.count(stop) == 2
+    report = report_of(
+        EXAMPLE, {("sh1-pbx-2", "etc/asterisk/extensions.conf"): plan.replace(stop, "", 1).encode()}
+    )
+    failed = [
+        (r.subject, r.message)
+        for r in control(report, "CC-PCI-1").results
+        if r.status is Status.FAILED
+    ]
+    assert failed == [
+        ("IVR/pay-cn: card-number", "card digits may be recorded or kept on sh1-pbx-2")
     ]

@@ -46,7 +46,7 @@ def test_json_carries_controls_sections_and_the_run(written: dict[str, str]) -> 
         "waivers",
     ]
     ids = [c["id"] for c in document["controls"]]
-    assert ids == sorted(ids) and len(ids) == 9
+    assert ids == sorted(ids) and len(ids) == 10
     for entry in document["controls"]:
         assert entry["title"] and entry["requirement"] and entry["impact"] and entry["frameworks"]
 
@@ -54,7 +54,7 @@ def test_json_carries_controls_sections_and_the_run(written: dict[str, str]) -> 
 def test_markdown_shows_the_waiver_and_every_control(written: dict[str, str]) -> None:
     text = written["md"]
     assert "| hkt-hk-capacity | W0901 | Trunk/hkt-hk | Head of Contact Center Operations" in text
-    assert text.count("\n### CC-") == 9
+    assert text.count("\n### CC-") == 10
     assert "**Result: passed**" in text
 
 
@@ -62,10 +62,10 @@ def test_sarif_and_junit_are_what_their_tools_read(written: dict[str, str]) -> N
     sarif = json.loads(written["sarif"])
     assert sarif["version"] == "2.1.0"
     rules = sarif["runs"][0]["tool"]["driver"]["rules"]
-    assert len(rules) == 9 and sarif["runs"][0]["results"] == []  # nothing fails
+    assert len(rules) == 10 and sarif["runs"][0]["results"] == []  # nothing fails
     suite = ET.fromstring(written["junit"]).find("testsuite")
     assert suite is not None and suite.get("failures") == "0"
-    assert int(suite.get("tests", "0")) == len(suite.findall("testcase")) > 9
+    assert int(suite.get("tests", "0")) == len(suite.findall("testcase")) > 10
 
 
 def test_the_same_estate_and_time_give_the_same_report(
