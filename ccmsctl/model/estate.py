@@ -23,6 +23,18 @@ class Limits(Model):
     )
 
 
+class CapacityTarget(Model):
+    """What the estate is sized for at the busy hour."""
+
+    blocking: float = Field(
+        default=0.01,
+        gt=0,
+        le=0.2,
+        strict=True,
+        description="share of calls that may find every trunk channel busy (Erlang B)",
+    )
+
+
 class EstateInfo(Document):
     """What the estate is called, who runs it, and its SIP domain."""
 
@@ -32,6 +44,7 @@ class EstateInfo(Document):
     sip_domain: StrictStr = Field(pattern=r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$")
     default_language: Language = "en-US"
     limits: Limits = Limits()
+    capacity: CapacityTarget = CapacityTarget()
     waivers: WaiverPolicy = Field(
         default=WaiverPolicy(), description="what a Waiver may silence, for how long"
     )

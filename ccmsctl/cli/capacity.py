@@ -1,0 +1,64 @@
+"""`ccmsctl capacity`: what the estate can carry at the busy hour, by Erlang B and C."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ccmsctl.cli.app import app, guard, validated
+from ccmsctl.validate.sizing import Sizing, size_estate
+
+
+def _short(have: int, needed: int) -> str:
+    return "ok" if have >= needed else f"SHORT by {needed - have}"
+
+
+def _text(sizing: Sizing) -> list[str]:
+    lines = [f"Trunks (Erlang B, {sizing.blocking:.1%} blocking at the busy hour):"]
+    lines += [
+        f"  {t.name:<20} {t.erlangs:8.1f} E  needs {t.needed:>5}  has {t.channels:>5}  "
+        f"{_short(t.channels, t.needed)}"
+        for t in sizing.trunks
+    ]
+    lines.append("Skill groups (Erlang C, agents for the service level):")
+    lines += [
+        f"  {g.name:<20} {g.erlangs:8.1f} E  {g.target:<12} needs {g.needed:>4}  "
+        f"staffed {g.staffed:>4} ({g.achieved:.0%} in time)  {_short(g.staffed, g.needed)}"
+        for g in sizing.groups
+    ]
+    lines.append("Sites (PBX channels, Erlang B):")
+    lines += [
+        f"  {s.name:<20} {s.erlangs:8.1f} E  needs {s.needed:>5}  has {s.channels:>5}  "
+        f"{_short(s.channels, s.needed)}"
+        for s in sizing.sites
+    ]
+    if sizing.survivals:
+        lines.append("Twin pairs (N+1: one side carries both):")
+        for s in sizing.survivals:
+            cover = f"; burst pool {', '.join(s.burst)} covers {s.lost}" if s.burst else ""
+            verdict = "ok" if s.holds else f"SHORT by {s.needed - s.channels}"
+            lines.append(
+                f"  {s.pair}: without {s.lost}, {s.survivor} needs {s.needed} channels, "
+                f"has {s.channels}{cover}: {verdict}"
+            )
+    return lines
+
+
+@app.command()
+def capacity(
+    directory: Annotated[Path, typer.Argument(help="The estate directory.")],
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+) -> None:
+    """Busy-hour capacity: trunk channels (Erlang B), agents per skill group (Erlang C), PBX
+    channels per site, and whether each twin pair's survivor carries both sides."""
+    with guard():
+        sizing = size_estate(validated(directory).estate)
+        if as_json:
+            typer.echo(json.dumps({"version": 1, **asdict(sizing)}, indent=2, sort_keys=True))
+        else:
+            for line in _text(sizing):
+                typer.echo(line)
