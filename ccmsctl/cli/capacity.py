@@ -18,7 +18,7 @@ def _short(have: int, needed: int) -> str:
 
 
 def _text(sizing: Sizing) -> list[str]:
-    lines = [f"Trunks (Erlang B, {sizing.blocking:.1%} blocking at the busy hour):"]
+    lines = [f"Trunks (Erlang B, {sizing.blocking * 100:g}% blocking at the busy hour):"]
     lines += [
         f"  {t.name:<20} {t.erlangs:8.1f} E  needs {t.needed:>5}  has {t.channels:>5}  "
         f"{_short(t.channels, t.needed)}"

@@ -128,7 +128,7 @@ def _under_capacity(estate: Estate, sources: SourceMap, check: Check) -> Iterato
                 sources,
                 ("Trunk", trunk.name, ("channels",)),
                 f"{trunk.channels} channels cannot carry the forecast "
-                f"{load[trunk.name]:.1f} Erlangs: {shown} needed for {blocking:.1%} blocking",
+                f"{load[trunk.name]:.1f} Erlangs: {shown} needed for {blocking * 100:g}% blocking",
             )
 
 
