@@ -22,7 +22,7 @@ from ccmsctl.cli.app import (
     guard,
     validated,
 )
-from ccmsctl.cli.review import PlanFormat, print_review, review_json, review_of, risk_lines
+from ccmsctl.cli.review import PlanFormat, print_review, review_json, review_of
 from ccmsctl.compile.estate import compile_estate
 from ccmsctl.compile.fanout import workers_available
 from ccmsctl.lab.lab import (
@@ -40,6 +40,7 @@ from ccmsctl.plan.diff import (
 from ccmsctl.plan.planfile import load as load_plan
 from ccmsctl.plan.planfile import write_plan_file
 from ccmsctl.plan.provenance import provenance
+from ccmsctl.review.comment import risk_lines
 from ccmsctl.ssh.inventory import InventoryError, read_inventory
 from ccmsctl.ssh.target import SshTarget, masters
 

@@ -21,7 +21,7 @@ from ccmsctl.plan.diff import base_states, make_plan, reviewable
 from ccmsctl.plan.network import device_changes
 from ccmsctl.plan.provenance import checkout_estate
 from ccmsctl.review.build import Review, review
-from ccmsctl.review.comment import github_annotations, markdown_comments, risk_lines
+from ccmsctl.review.comment import github_annotations, markdown_comments
 from ccmsctl.review.model import Side
 
 
@@ -93,6 +93,3 @@ def review_json(found: Review) -> list[str]:
         for c in found.ivr
     ]
     return lines
-
-
-__all__ = ["PlanFormat", "print_review", "review_json", "review_of", "risk_lines"]

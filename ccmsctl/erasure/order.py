@@ -136,8 +136,3 @@ def audit_record(
         },
         **meta,
     }
-
-
-def first_due(estate: Estate, requested: date) -> date | None:
-    dues = [c.due for c in deadlines(estate, requested) if c.due is not None]
-    return min(dues) if dues else None

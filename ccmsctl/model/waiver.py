@@ -52,6 +52,14 @@ class WaiverPolicy(Model):
                 return True
         return False
 
+    def too_long(self, waiver: Waiver) -> bool:
+        """Whether `waiver` runs longer from its approval than the policy allows."""
+        return waiver.expires - waiver.approved_on > self.max_lifetime
+
+    def admits(self, waiver: Waiver) -> bool:
+        """Whether `waiver` may silence its finding at all (its dates aside)."""
+        return self.allows(waiver.code) and not self.too_long(waiver)
+
 
 class Waiver(Document):
     """Silences finding `code` on the document `target` ("Kind/name") from `approved_on`

@@ -5,7 +5,7 @@ estate's files only to fingerprint them."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +23,9 @@ class Inputs:
     outcome: Outcome
     artifacts: Artifacts
     _files: dict[str, tuple[str, list[str]]] = field(default_factory=dict, compare=False)
+    _artifacts: dict[tuple[str, str], tuple[str, list[str]]] = field(
+        default_factory=dict, compare=False
+    )
 
     def model(self, kind: str, name: str, *path: str | int) -> Evidence:
         """The estate's line at `path` of document (kind, name)."""
@@ -40,21 +43,36 @@ class Inputs:
         """The first line of `host`'s `path` holding `needle`; with `within`, only in the
         block (lines up to a blank one, or the next section) that starts at the first line
         holding `within`. None when there is none."""
-        content = self.artifacts.hosts.get(host, {}).get(path)
-        if content is None:
-            return None
+        digest, lines = self._generated(host, path)
         inside = not within
-        for number, line in enumerate(content.decode("utf-8", "replace").splitlines(), 1):
+        for number, line in enumerate(lines, 1):
             if within and within in line:
                 inside = True
             elif within and inside and (not line.strip() or line.startswith("[")):
                 return None
             if inside and needle in line:
-                digest = hashlib.sha256(content).hexdigest()
                 return Evidence("artifact", f"{host}:{path}:{number}", line.strip(), digest)
         return None
 
-    def hosts(self, role: str, sites: frozenset[str] | set[str] | tuple[str, ...]) -> Iterator[str]:
+    def lines(self, host: str, path: str) -> list[str]:
+        """The lines of `host`'s generated `path` (none when it has no such file)."""
+        return self._generated(host, path)[1]
+
+    def _generated(self, host: str, path: str) -> tuple[str, list[str]]:
+        """sha256 and lines of a generated file, decoded once however many controls ask."""
+        if (host, path) not in self._artifacts:
+            content = self.artifacts.hosts.get(host, {}).get(path)
+            self._artifacts[host, path] = (
+                (
+                    hashlib.sha256(content).hexdigest(),
+                    content.decode("utf-8", "replace").splitlines(),
+                )
+                if content is not None
+                else ("", [])
+            )
+        return self._artifacts[host, path]
+
+    def hosts(self, role: str, sites: Collection[str]) -> Iterator[str]:
         """The hosts of `role` at `sites`, by name."""
         for host in sorted(self.artifacts.host_vars):
             facts = self.artifacts.host_vars[host]

@@ -100,8 +100,8 @@ def _carrier_acl(inputs: Inputs) -> Iterator[Result]:
 
 
 def _group(inputs: Inputs, host: str, group: str) -> list[str]:
-    content = inputs.artifacts.hosts.get(host, {}).get(ADDRESSES, b"").decode()
-    return [line.split()[1] for line in content.splitlines() if line.startswith(f"{group} ")]
+    lines = inputs.lines(host, ADDRESSES)
+    return [line.split()[1] for line in lines if line.startswith(f"{group} ")]
 
 
 def exposure(inputs: Inputs) -> Section:

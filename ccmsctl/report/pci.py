@@ -37,8 +37,8 @@ def _paused(inputs: Inputs) -> Iterator[Result]:
         for host in _answering(inputs, ivr.name):
             stop = inputs.artifact(host, EXTENSIONS, "StopMixMonitor()", within=context)
             read = inputs.artifact(host, EXTENSIONS, "Read(CCMS_CARD_", within=context)
-            text = inputs.artifacts.hosts[host].get(EXTENSIONS, b"").decode("utf-8", "replace")
-            kept = any("CDR(" in line and "CCMS_CARD_" in line for line in text.splitlines())
+            lines = inputs.lines(host, EXTENSIONS)
+            kept = any("CDR(" in line and "CCMS_CARD_" in line for line in lines)
             ordered = (
                 stop
                 and read

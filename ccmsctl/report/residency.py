@@ -24,7 +24,7 @@ def recorded_at(inputs: Inputs) -> dict[str, list[str]]:
     generated extensions.conf: where recordings are really written."""
     found: dict[str, list[str]] = {}
     for host in sorted(inputs.artifacts.hosts):
-        text = inputs.artifacts.hosts[host].get(EXTENSIONS, b"").decode("utf-8", "replace")
+        text = "\n".join(inputs.lines(host, EXTENSIONS))
         for name in sorted(set(_RECORDS_INTO.findall(text))):
             found.setdefault(name, []).append(host)
     return found

@@ -17,7 +17,7 @@ def _state(inputs: Inputs, waiver: Waiver, today: date) -> str:
     policy = waiver_policy(inputs.estate)
     if not policy.allows(waiver.code):
         return "refused: the waiver policy does not let this code be waived"
-    if waiver.expires - waiver.approved_on > policy.max_lifetime:
+    if policy.too_long(waiver):
         return f"refused: runs longer than {policy.max_lifetime.days} days"
     if waiver.expires < today:
         return f"expired on {waiver.expires.isoformat()}: the finding shows again"

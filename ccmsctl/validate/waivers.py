@@ -20,15 +20,10 @@ def waiver_policy(estate: Estate) -> WaiverPolicy:
     return infos[0].waivers if infos else WaiverPolicy()
 
 
-def _allowed(waiver: Waiver, policy: WaiverPolicy) -> bool:
-    lifetime = waiver.expires - waiver.approved_on
-    return policy.allows(waiver.code) and lifetime <= policy.max_lifetime
-
-
 def live_waivers(estate: Estate, today: date) -> tuple[Waiver, ...]:
     """The waivers that silence their finding on `today`."""
     policy = waiver_policy(estate)
-    return tuple(w for w in estate.of(Waiver) if w.live(today) and _allowed(w, policy))
+    return tuple(w for w in estate.of(Waiver) if w.live(today) and policy.admits(w))
 
 
 def _not_waivable(estate: Estate, sources: SourceMap, check: Check) -> Iterator[Finding]:
@@ -49,7 +44,7 @@ def _too_long(estate: Estate, sources: SourceMap, check: Check) -> Iterator[Find
     policy = waiver_policy(estate)
     for waiver in estate.of(Waiver):
         days = (waiver.expires - waiver.approved_on).days
-        if days > policy.max_lifetime.days:
+        if policy.too_long(waiver):
             yield check.finding(
                 sources,
                 ("Waiver", waiver.name, ("expires",)),
