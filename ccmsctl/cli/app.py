@@ -25,7 +25,9 @@ from ccmsctl.compile.lab import LabAddressError
 from ccmsctl.compile.output import BuildFolderError
 from ccmsctl.compile.render import UnsafeValueError
 from ccmsctl.errors import Finding, visible
+from ccmsctl.lab.drill import DrillError
 from ccmsctl.lab.lab import LabError
+from ccmsctl.lab.netns import NetnsError
 from ccmsctl.load.estate import Loaded, load_estate
 from ccmsctl.plan.planfile import PlanFileError
 from ccmsctl.plan.provenance import RevisionError
@@ -38,11 +40,13 @@ USER_ERRORS = (
     AnsibleMissingError,
     BuildFolderError,
     DeviceReadError,
+    DrillError,
     InventoryError,
     LabAddressError,
     LabError,
     LockError,
     LockedError,
+    NetnsError,
     PlanFileError,
     RevisionError,
     SecretError,

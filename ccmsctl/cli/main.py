@@ -3,7 +3,7 @@
 Nothing imports this module but the console script and `python -m ccmsctl`.
 """
 
-from ccmsctl.cli import capacity, changes, erase, estate, init, lab, report
+from ccmsctl.cli import capacity, changes, erase, estate, failover, init, lab, report
 from ccmsctl.cli.app import app
 
-__all__ = ["app", "capacity", "changes", "erase", "estate", "init", "lab", "report"]
+__all__ = ["app", "capacity", "changes", "erase", "estate", "failover", "init", "lab", "report"]

@@ -211,10 +211,9 @@ class CronJob:
 def _edge_address(estate: Estate, site: Site) -> IPv4Address | None:
     """Where the PBX sends calls out: the site's VIP, else its first edge, else the twin's."""
     for candidate in (site.name, estate.twin_of(site.name)[1]):
-        for pair in estate.of(TwinPair):
-            for vip in pair.vips:
-                if vip.site == candidate:
-                    return vip.address
+        vip = estate.vip_of(candidate) if candidate else None
+        if vip is not None:
+            return vip
         owner = estate.index(Site).get(candidate or "")
         edges = sorted(owner.hosts_with("edge"), key=lambda h: h.name) if owner else []
         if edges:

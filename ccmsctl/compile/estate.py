@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from ccmsctl.artifacts import INVENTORY, Artifacts, DeviceIntent, SecretFile
 from ccmsctl.compile.asterisk import compile_pbx, compile_pbx_site
+from ccmsctl.compile.carriers import compile_carriers
 from ccmsctl.compile.edge import compile_edge, compile_edge_site, edge_secrets
 from ccmsctl.compile.fanout import fan_out
 from ccmsctl.compile.inventory import compile_inventory, host_vars
@@ -53,7 +54,7 @@ def compile_estate(
     }
     return Artifacts(
         hosts,
-        {INVENTORY: compile_inventory(estate, renderer, every)},
+        {INVENTORY: compile_inventory(estate, renderer, every), **compile_carriers(estate)},
         devices,
         host_vars=every,
         device_intents={device.name: device_intent(estate, device) for device in network},

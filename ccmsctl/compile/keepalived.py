@@ -45,7 +45,7 @@ def compile_keepalived(
 ) -> dict[str, bytes]:
     """keepalived.conf for the edge `host`, if its site has a VIP; else nothing."""
     pair, _ = estate.twin_of(site.name)
-    vip = next((v for v in pair.vips if v.site == site.name), None) if pair else None
+    vip = estate.vip_of(site.name)
     if pair is None or vip is None:
         return {}
     edges = sorted(site.hosts_with("edge"), key=lambda h: h.name)
@@ -60,7 +60,7 @@ def compile_keepalived(
         priority=MASTER_PRIORITY - 10 * rank,
         address=str(host.address),
         peers=tuple(str(edge.address) for edge in edges if edge.name != host.name),
-        vip=f"{vip.address}/32",
+        vip=f"{vip}/32",
         check=f"/usr/bin/pgrep -f {root}/etc/kamailio/kamailio.cfg",
         interval=max(1, int(pair.health_check.interval.total_seconds())),
         timeout=max(1, int(pair.health_check.timeout.total_seconds())),

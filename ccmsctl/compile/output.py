@@ -82,6 +82,7 @@ def _write_tree(artifacts: Artifacts, staging: Path) -> int:
         target.write_bytes(content)
         count += 1
     for path, content in sorted(artifacts.estate.items()):
+        (staging / path).parent.mkdir(parents=True, exist_ok=True)
         (staging / path).write_bytes(content)
         count += 1
     for device, content in sorted(artifacts.devices.items()):

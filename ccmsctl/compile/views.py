@@ -65,6 +65,7 @@ class EdgeView:
     run_dir: str
     listen: tuple[str, ...]
     tls: bool
+    vip: str  # the site's VIP, which the edge holding it answers on ("" without one)
     fr_timer_ms: int
     ping_interval: int
     probing_threshold: int
@@ -180,6 +181,7 @@ def edge_site_view(estate: Estate, site: Site) -> EdgeView:
         run_dir="",
         listen=(),
         tls=any(trunk.transport == "tls" for trunk in trunks),
+        vip=str(vip) if (vip := estate.vip_of(site.name)) else "",
         fr_timer_ms=max(2000, int(check.timeout.total_seconds() * 1000)) if check else 2000,
         ping_interval=max(1, int(check.interval.total_seconds())) if check else 10,
         probing_threshold=check.failures if check else 3,
@@ -195,10 +197,13 @@ def edge_site_view(estate: Estate, site: Site) -> EdgeView:
 
 
 def for_host(view: EdgeView, host: Host, *, root: str = "") -> EdgeView:
-    """The site's edge view, for `host` installed under `root`."""
-    listen = [f"udp:{host.address}:5060", f"tcp:{host.address}:5060"]
+    """The site's edge view, for `host` installed under `root`. The edge listens on its own
+    address (listed first: its probes leave from it) and on the site's VIP, whether it holds
+    the VIP or not, so that it answers the moment VRRP hands the VIP over."""
+    addresses = [str(host.address), *([view.vip] if view.vip else [])]
+    listen = [f"{proto}:{address}:5060" for address in addresses for proto in ("udp", "tcp")]
     if view.tls:
-        listen.append(f"tls:{host.address}:5061")
+        listen += [f"tls:{address}:5061" for address in addresses]
     return replace(
         view,
         host=host.name,

@@ -179,15 +179,17 @@ def ivr_scenario(
     """A SIPp scenario: the carrier's INVITE (PCMA and telephone events; with `srtp`, offered
     as SDES-SRTP with a key of its own), `settle` seconds after the answer, then each key
     press (a pcap of RFC 4733 events) `gap` seconds apart, then `hold` seconds on the line;
-    whoever hangs up first, the call ends cleanly."""
+    whoever hangs up first (the PBX may, between key presses), the call ends cleanly."""
     crypto = ""
     if srtp:
         key = base64.b64encode(secrets.token_bytes(30)).decode()
         crypto = f"      a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:{key}\n"
     keys = "".join(
         f'  <nop><action><exec play_pcap_audio="{press}"/></action></nop>\n'
-        f'  <pause milliseconds="{int(gap * 1000)}"/>\n'
-        for press in presses
+        f'  <recv request="BYE" timeout="{int(gap * 1000)}" ontimeout="key{n}"'
+        ' next="pbx_hangs_up"/>\n'
+        f'  <label id="key{n}"/>\n'
+        for n, press in enumerate(presses)
     )
     return (
         (SCENARIOS / "carrier_ivr.xml")

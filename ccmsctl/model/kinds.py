@@ -6,6 +6,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from ipaddress import IPv4Address
 from types import MappingProxyType
 from typing import Annotated, TypeVar, get_args
 
@@ -102,6 +103,12 @@ class Estate:
                 other = pair.sites[1] if pair.sites[0] == site else pair.sites[0]
                 return pair, other
         return None, None
+
+    def vip_of(self, site: str) -> IPv4Address | None:
+        """The VIP `site`'s edges hold (its twin pair gives it), if any."""
+        pair, _ = self.twin_of(site)
+        vip = pair.vip_of(site) if pair else None
+        return vip.address if vip else None
 
     def site_and_twin(self, site: str) -> frozenset[str]:
         """`site` and its twin: the sites whose calls and agents its PBXs serve."""

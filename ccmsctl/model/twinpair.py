@@ -41,6 +41,10 @@ class TwinPair(Document):
         the first site by name."""
         return self.primary if self.primary in self.sites else sorted(self.sites)[0]
 
+    def vip_of(self, site: str) -> Vip | None:
+        """The VIP `site`'s edges hold, if the pair gives it one."""
+        return next((vip for vip in self.vips if vip.site == site), None)
+
     def standby_site(self) -> str:
         """The side changed first."""
         primary = self.primary_site()

@@ -1,0 +1,515 @@
+"""The failover drill: a twin pair built for real in network namespaces, put under SIPp load
+through its carrier, its active edge or whole active site killed and then restored, with
+the seconds until calls succeed again measured from the callers' side.
+
+What runs, each on its estate address in a namespace of its own (`netns.Network`):
+- every edge of both sites: the compiled kamailio.cfg and keepalived.conf (VRRP moves the
+  VIP between a site's edges);
+- every PBX of both sites: SIPp answering calls (`pbx_uas.xml`). The drill measures the
+  edges, VRRP and the carrier's failover; what a PBX does with a call is proven by the lab's
+  call tests against real Asterisk;
+- the carrier, which cannot run here: a Kamailio stand-in at the trunk's first peer address
+  that delivers calls along the destination list compile wrote (`carriers/<trunk>.yaml`),
+  as a carrier's trunk group does; and SIPp beside it placing the calls.
+
+Recovery is measured from the callers' log: the kill at K; the calls placed after K; the
+last of them that failed; recovery ends with the first answer to a call placed after that
+one. Failback likewise from the restore, ending with the first call the primary site's
+PBXs answer again.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from ruamel.yaml import YAML
+
+from ccmsctl.compile.carriers import FOLDER as CARRIERS
+from ccmsctl.compile.estate import compile_estate
+from ccmsctl.compile.render import Renderer
+from ccmsctl.lab.netns import NetnsError, Network, Node, until
+from ccmsctl.model.kinds import Estate
+from ccmsctl.model.numbers import NumberRange
+from ccmsctl.model.site import Site
+from ccmsctl.model.trunk import Trunk
+from ccmsctl.model.twinpair import TwinPair
+
+SCENARIOS = Path(__file__).resolve().parent / "sipp"
+Kill = Literal["edge", "site"]
+CARRIER_TIMEOUT_MS = 2000  # a carrier gives up on a silent destination after 2 s
+_ANSWER_LIMIT_MS = 10_000
+_CALLER_PORT = "5070"
+
+
+class DrillError(Exception):
+    """The drill cannot run on this estate or this machine."""
+
+
+@dataclass(frozen=True)
+class Member:
+    name: str
+    site: str
+    address: str
+
+
+@dataclass(frozen=True)
+class DrillPlan:
+    """What the drill builds, from the estate: the pair's edges and PBXs, its carrier, a
+    number of the primary site to call, and the compiled files of every edge."""
+
+    pair: str
+    primary: str
+    standby: str
+    rto: float
+    vips: dict[str, str]
+    edges: tuple[Member, ...]
+    pbxs: tuple[Member, ...]
+    trunk: str
+    carrier: str  # the carrier stand-in's address: the trunk's first peer
+    transport: str
+    number: str
+    handoff: bytes  # carriers/<trunk>.yaml
+    files: dict[str, dict[str, bytes]]  # edge -> path -> content
+
+
+def plan_drill(estate: Estate, pair_name: str, folder: Path) -> DrillPlan:
+    """The drill of twin pair `pair_name`, its edges' files compiled to run under `folder`."""
+    pair = estate.index(TwinPair).get(pair_name)
+    if pair is None:
+        known = ", ".join(sorted(estate.index(TwinPair))) or "none"
+        raise DrillError(f"no twin pair {pair_name!r} in the estate (twin pairs: {known})")
+    sites = estate.index(Site)
+    primary, standby = pair.primary_site(), pair.standby_site()
+    members = {
+        role: tuple(
+            Member(host.name, name, str(host.address))
+            for name in (primary, standby)
+            for host in sorted(sites[name].hosts_with(role), key=lambda h: h.name)
+        )
+        for role in ("edge", "pbx")
+        if all(name in sites for name in (primary, standby))
+    }
+    if not members or not all(any(m.site == s for m in members["edge"]) for s in pair.sites):
+        raise DrillError(f"twin pair {pair_name}: each site needs an edge for the drill")
+    vips = {site: str(vip) for site in pair.sites if (vip := estate.vip_of(site))}
+    trunk = next(
+        (
+            t
+            for t in sorted(estate.of(Trunk), key=lambda t: t.name)
+            if set(pair.sites) <= set(t.sites) and t.transport in ("udp", "tcp")
+        ),
+        None,
+    )
+    if trunk is None:
+        raise DrillError(
+            f"twin pair {pair_name}: the drill calls through a UDP or TCP trunk serving "
+            f"both {primary} and {standby}; there is none"
+        )
+    number = next(
+        (
+            f"+{first}"
+            for numbers in sorted(estate.of(NumberRange), key=lambda n: n.name)
+            if numbers.trunk == trunk.name and numbers.site == primary
+            for first, _ in numbers.spans()[:1]
+        ),
+        None,
+    )
+    if number is None:
+        raise DrillError(f"trunk {trunk.name} carries no number of {primary} to call")
+    roots = {m.name: str(folder / m.name) for m in members["edge"]}
+    artifacts = compile_estate(estate, roots=roots)
+    return DrillPlan(
+        pair=pair.name,
+        primary=primary,
+        standby=standby,
+        rto=pair.rto.total_seconds(),
+        vips=vips,
+        edges=members["edge"],
+        pbxs=members["pbx"],
+        trunk=trunk.name,
+        carrier=str(trunk.peers[0].address),
+        transport=trunk.transport,
+        number=number,
+        handoff=artifacts.estate[f"{CARRIERS}/{trunk.name}.yaml"],
+        files={m.name: dict(artifacts.hosts[m.name]) for m in members["edge"]},
+    )
+
+
+# --- the callers' log ---------------------------------------------------------------------
+
+
+@dataclass
+class Call:
+    number: int
+    sent: float
+    answered: float | None = None
+    pbx: str = ""
+    ended: float | None = None
+
+
+def read_calls(log: Path) -> dict[int, Call]:
+    """The calls in SIPp's log: `sent N`, `answered N PBX`, `ended N`, each with SIPp's
+    `[timestamp]` (its last field is seconds since the epoch)."""
+    calls: dict[int, Call] = {}
+    try:
+        text = log.read_text(errors="replace")
+    except FileNotFoundError:
+        return calls
+    for line in text.splitlines():
+        fields = line.split()
+        if len(fields) < 5 or not fields[1].isdigit():
+            continue
+        event, number = fields[0], int(fields[1])
+        try:
+            stamp = float(fields[4])
+        except ValueError:
+            continue
+        if event == "sent":
+            calls[number] = Call(number, stamp)
+        elif number in calls and event == "answered":
+            calls[number].answered = stamp
+            calls[number].pbx = fields[5].removeprefix("pbx@") if len(fields) > 5 else ""
+        elif number in calls and event == "ended":
+            calls[number].ended = stamp
+    return calls
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One disruption (failover) or its repair (failback), from the callers' side."""
+
+    name: str
+    at: float  # when the kill or restore happened
+    recovery: float | None  # seconds until calls succeed again; None: they never did
+    failed: int  # calls placed after `at` that were not answered
+    in_progress: int  # calls up when it happened
+    kept: int  # of those, the ones that ended with a successful BYE
+    answered_by: tuple[str, ...]  # sites whose PBXs answered calls placed in the phase
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "phase": self.name,
+            "recovery_seconds": None if self.recovery is None else round(self.recovery, 2),
+            "calls_failed": self.failed,
+            "calls_in_progress": self.in_progress,
+            "calls_kept": self.kept,
+            "calls_dropped": self.in_progress - self.kept,
+            "answered_by": list(self.answered_by),
+        }
+
+
+def measure(
+    name: str,
+    calls: Sequence[Call],
+    at: float,
+    until_time: float,
+    site_of: dict[str, str],
+    hold: float,
+    wanted: str | None = None,
+) -> Phase:
+    """The phase from `at` to `until_time`: recovery ends with the first answer to a call
+    placed after the last failed one (and, with `wanted`, answered by that site's PBXs).
+    A call was up at `at` if it was answered before and ended after it, or never ended but
+    was answered less than `hold` seconds before (its hang-up, not yet due, failed later)."""
+    placed = sorted((c for c in calls if at <= c.sent < until_time), key=lambda c: c.sent)
+    failed = [c for c in placed if c.answered is None]
+    after = [c for c in placed if not failed or c.sent > failed[-1].sent]
+    good = [
+        c.answered
+        for c in after
+        if c.answered is not None and (wanted is None or site_of.get(c.pbx) == wanted)
+    ]
+    up = [
+        c
+        for c in calls
+        if c.answered is not None
+        and c.answered < at
+        and ((c.ended or 0) >= at or (c.ended is None and c.answered > at - hold))
+    ]
+    return Phase(
+        name=name,
+        at=at,
+        recovery=min(good) - at if good else None,
+        failed=len(failed),
+        in_progress=len(up),
+        kept=sum(1 for c in up if c.ended is not None),
+        answered_by=tuple(sorted({site_of.get(c.pbx, "?") for c in placed if c.answered})),
+    )
+
+
+@dataclass(frozen=True)
+class DrillResult:
+    pair: str
+    kill: Kill
+    killed: tuple[str, ...]
+    took_over: str  # the edge holding the VIP that took the calls (the other edge, or the twin's)
+    load: float
+    hold: float
+    rto: float
+    failover: Phase
+    failback: Phase
+    calls: int
+
+    @property
+    def met(self) -> bool:
+        return self.failover.recovery is not None and self.failover.recovery <= self.rto
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "pair": self.pair,
+            "kill": self.kill,
+            "killed": list(self.killed),
+            "took_over": self.took_over,
+            "load_calls_per_second": self.load,
+            "call_hold_seconds": self.hold,
+            "calls": self.calls,
+            "rto_seconds": self.rto,
+            "rto_met": self.met,
+            "phases": [self.failover.to_json(), self.failback.to_json()],
+        }
+
+
+def _kamailio(config: Path, run: Path) -> list[str]:
+    """Kamailio in the foreground on `config`, its pid file and control socket in `run`."""
+    pid = str(run / "kamailio.pid")
+    return ["kamailio", "-DD", "-E", "-f", str(config), "-P", pid, "-Y", str(run), "-w", str(run)]
+
+
+# --- the world ------------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    plan: DrillPlan
+    network: Network
+    nodes: dict[str, Node] = field(default_factory=dict)
+
+    def edge(self, member: Member) -> None:
+        node = self.nodes[member.name]
+        run = node.root / "run"
+        (run / "kamailio").mkdir(parents=True, exist_ok=True)
+        node.start(
+            "kamailio", *_kamailio(node.root / "etc/kamailio/kamailio.cfg", run / "kamailio")
+        )
+        if (node.root / "etc/keepalived/keepalived.conf").is_file():
+            node.start(
+                "keepalived",
+                "keepalived",
+                "-n",
+                "-l",
+                "-D",
+                "-P",
+                "-f",
+                str(node.root / "etc/keepalived/keepalived.conf"),
+                "-p",
+                str(run / "keepalived.pid"),
+                "-r",
+                str(run / "vrrp.pid"),
+            )
+
+    def pbx(self, member: Member) -> None:
+        node = self.nodes[member.name]
+        node.start(
+            "sipp",
+            "sipp",
+            "-sf",
+            str(SCENARIOS / "pbx_uas.xml"),
+            "-i",
+            member.address,
+            "-p",
+            "5060",
+            "-nostdin",
+            "-trace_err",
+            "-error_file",
+            str(node.root / "sipp-errors.log"),
+        )
+
+    def carrier(self) -> None:
+        node = self.nodes["carrier"]
+        handoff = YAML(typ="safe").load(io.BytesIO(self.plan.handoff))
+        destinations = handoff["destinations"]
+        priorities = {int(d["priority"]) for d in destinations}
+        lines = [
+            f"1 {d['uri']} 0 {100 - int(d['priority'])} weight={int(d['weight'])}"
+            for d in destinations
+        ]
+        (node.root / "dispatcher.list").write_text("\n".join(lines) + "\n")
+        config = Renderer().render(
+            "lab/carrier.cfg.j2",
+            {
+                "address": self.plan.carrier,
+                "folder": str(node.root),
+                "trunk": self.plan.trunk,
+                "algorithm": "8" if len(priorities) > 1 else "9",
+                "timeout_ms": CARRIER_TIMEOUT_MS,
+            },
+        )
+        (node.root / "carrier.cfg").write_bytes(config)
+        node.start("kamailio", *_kamailio(node.root / "carrier.cfg", node.root))
+
+    def callers(self, load: float, hold: float) -> Path:
+        node = self.nodes["carrier"]
+        log = node.root / "calls.log"
+        log.unlink(missing_ok=True)
+        node.start(
+            "callers",
+            "sipp",
+            "-sf",
+            str(SCENARIOS / "drill_uac.xml"),
+            "-i",
+            self.plan.carrier,
+            "-p",
+            _CALLER_PORT,
+            "-s",
+            self.plan.number,
+            f"{self.plan.carrier}:5060",
+            "-r",
+            f"{load:g}",
+            "-d",
+            str(int(hold * 1000)),
+            "-nostdin",
+            "-trace_logs",
+            "-log_file",
+            str(log),
+            "-recv_timeout",
+            str(_ANSWER_LIMIT_MS),
+        )
+        return log
+
+
+@contextmanager
+def build_world(plan: DrillPlan, folder: Path) -> Iterator[World]:
+    """The pair's edges, PBXs and carrier running in namespaces under `folder`."""
+    tag = f"cd{os.getpid() % 100000}"
+    with Network(tag, folder) as network:
+        world = World(plan, network)
+        for member in (*plan.edges, *plan.pbxs):
+            world.nodes[member.name] = network.add(member.name, member.address)
+        world.nodes["carrier"] = network.add("carrier", plan.carrier)
+        for edge, files in plan.files.items():
+            root = world.nodes[edge].root
+            for path, content in files.items():
+                (root / path).parent.mkdir(parents=True, exist_ok=True)
+                (root / path).write_bytes(content)
+        for member in plan.pbxs:
+            world.pbx(member)
+        for member in plan.edges:
+            world.edge(member)
+        world.carrier()
+        time.sleep(1.5)
+        for node in world.nodes.values():
+            for what in list(node.processes):
+                if not node.running(what):
+                    raise DrillError(
+                        f"{what} on {node.name} stopped as it started: see {node.root / what}.log"
+                    )
+        yield world
+
+
+def _vip_holder(world: World, site: str) -> Node | None:
+    vip = world.plan.vips.get(site)
+    edges = [world.nodes[m.name] for m in world.plan.edges if m.site == site]
+    if vip is None:
+        return edges[0] if edges else None
+    return next((node for node in edges if node.holds(vip)), None)
+
+
+def run_drill(
+    plan: DrillPlan,
+    folder: Path,
+    *,
+    kill: Kill = "edge",
+    load: float = 10.0,
+    hold: float = 8.0,
+    settle: float = 8.0,
+) -> DrillResult:
+    """Build the pair, load it, kill, restore, and measure both ways. `settle`: seconds of
+    calls after each recovery before the next step (bounded by the pair's RTO)."""
+    site_of = {m.address: m.site for m in plan.pbxs}
+    limit = max(30.0, plan.rto + 10)
+    with build_world(plan, folder) as world:
+        if plan.vips and until(lambda: _vip_holder(world, plan.primary) is not None, 30) is None:
+            raise DrillError(f"no edge of {plan.primary} took its VIP within 30 s")
+        log = world.callers(load, hold)
+
+        def answered_since(start: float, site: str | None = None) -> bool:
+            return any(
+                c.answered is not None
+                and c.sent >= start
+                and (site is None or site_of.get(c.pbx) == site)
+                for c in read_calls(log).values()
+            )
+
+        begin = time.time()
+        if until(lambda: answered_since(begin, plan.primary), 30, 0.25) is None:
+            raise DrillError(
+                f"calls to {plan.number} were not answered by {plan.primary} before the "
+                f"drill (logs under {folder})"
+            )
+        time.sleep(min(settle, hold + 1))  # calls in progress when the kill comes
+        victims = _victims(world, kill)
+        killed_at = time.time()
+        for node in victims:
+            node.stop_all(signal.SIGKILL)
+            node.link(False)
+        until(lambda: answered_since(killed_at), limit, 0.25)
+        time.sleep(settle)
+        taker = _vip_holder(world, plan.primary if kill == "edge" else plan.standby)
+        restored_at = time.time()
+        for node in victims:
+            node.link(True)
+            member = next(m for m in (*plan.edges, *plan.pbxs) if m.name == node.name)
+            (world.edge if member in plan.edges else world.pbx)(member)
+        until(lambda: answered_since(restored_at, plan.primary), limit, 0.25)
+        time.sleep(settle)
+        ended_at = time.time()
+        callers = world.nodes["carrier"]
+        process = callers.processes.get("callers")
+        if process is not None and process.poll() is None:
+            os.killpg(process.pid, signal.SIGUSR1)  # no new calls; let those up end
+            until(lambda: process.poll() is not None, hold + 15)
+        callers.stop("callers")
+        calls = list(read_calls(log).values())
+    return DrillResult(
+        pair=plan.pair,
+        kill=kill,
+        killed=tuple(node.name for node in victims),
+        took_over=taker.name if taker else "",
+        load=load,
+        hold=hold,
+        rto=plan.rto,
+        failover=measure("failover", calls, killed_at, restored_at, site_of, hold),
+        failback=measure("failback", calls, restored_at, ended_at, site_of, hold, plan.primary),
+        calls=len(calls),
+    )
+
+
+def _victims(world: World, kill: Kill) -> list[Node]:
+    primary = world.plan.primary
+    if kill == "edge":
+        holder = _vip_holder(world, primary)
+        if holder is None:
+            raise DrillError(f"no edge of {primary} holds its VIP: nothing to kill")
+        return [holder]
+    return [world.nodes[m.name] for m in (*world.plan.edges, *world.plan.pbxs) if m.site == primary]
+
+
+__all__ = [
+    "DrillError",
+    "DrillPlan",
+    "DrillResult",
+    "NetnsError",
+    "Phase",
+    "measure",
+    "plan_drill",
+    "read_calls",
+    "run_drill",
+]
