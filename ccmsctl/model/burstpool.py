@@ -29,6 +29,9 @@ class BurstPool(Document):
     node_template: Token
     min: int = Field(ge=0, le=1000, strict=True)
     max: int = Field(ge=1, le=1000, strict=True)
+    node_channels: int = Field(
+        ge=1, le=100_000, strict=True, description="media channels one node carries"
+    )
     serves: tuple[Name, ...] = Field(min_length=1, description="sites whose calls it may take")
     data_classes: tuple[DataClass, ...] = Field(description="data the nodes process or keep")
     trigger: ScaleTrigger

@@ -14,6 +14,7 @@ from ccmsctl.model.kinds import Estate
 from ccmsctl.model.waiver import Waiver
 from ccmsctl.validate import (
     capacity,
+    headroom,
     identity,
     ivr,
     names,
@@ -30,7 +31,19 @@ from ccmsctl.validate.check import Check
 
 def all_checks(today: date) -> tuple[Check, ...]:
     """Every semantic check as of `today`, in code order."""
-    modules = (names, identity, refs, numbers, ivr, skills, twins, residency, retention, capacity)
+    modules = (
+        names,
+        identity,
+        refs,
+        numbers,
+        ivr,
+        skills,
+        twins,
+        residency,
+        retention,
+        capacity,
+        headroom,
+    )
     found = (*(check for module in modules for check in module.CHECKS), *waivers.checks(today))
     return tuple(sorted(found, key=lambda check: check.code))
 

@@ -60,11 +60,12 @@ class Survival:
     survivor: str
     needed: int
     channels: int
-    burst: tuple[str, ...]  # burst pools that serve the lost side
+    burst: tuple[str, ...]  # burst pools that serve the pair
+    burst_channels: int  # what they add at most: `max` nodes of `node_channels` each
 
     @property
     def holds(self) -> bool:
-        return self.channels >= self.needed or bool(self.burst)
+        return self.channels + self.burst_channels >= self.needed
 
 
 @dataclass(frozen=True)
@@ -76,25 +77,30 @@ class Sizing:
     survivals: tuple[Survival, ...]
 
 
-def staffed(estate: Estate, group: SkillGroup) -> int:
-    """Agents who can answer the group: every skill it asks, at its sites or their twins."""
+def _skills_by_site(estate: Estate) -> dict[str, list[frozenset[str]]]:
+    found: dict[str, list[frozenset[str]]] = {}
+    for agent in estate.of(Agent):
+        found.setdefault(agent.site, []).append(frozenset(agent.skills))
+    return found
+
+
+def staffed(estate: Estate, group: SkillGroup, agents: dict[str, list[frozenset[str]]]) -> int:
+    """Agents who can answer the group: every skill it asks, at its sites or their twins
+    (`agents`: each site's agents' skills)."""
     sites = set(group.sites) | {t for s in group.sites if (t := estate.twin_of(s)[1])}
-    return sum(
-        1
-        for agent in estate.of(Agent)
-        if agent.site in sites and all(skill in agent.skills for skill in group.skills)
-    )
+    wanted = frozenset(group.skills)
+    return sum(1 for site in sites for skills in agents.get(site, ()) if wanted <= skills)
 
 
-def _group(estate: Estate, group: SkillGroup) -> GroupSize:
+def _group(estate: Estate, group: SkillGroup, agents: dict[str, list[frozenset[str]]]) -> GroupSize:
     target = group.service_level
     within = target.within.total_seconds()
     text = f"{target.percent}% in {int(within)} s"
     if group.forecast is None:
-        return GroupSize(group.name, 0.0, text, 0, staffed(estate, group), 1.0)
+        return GroupSize(group.name, 0.0, text, 0, staffed(estate, group, agents), 1.0)
     handle = group.forecast.average_handle_time.total_seconds()
     traffic = group.forecast.peak_calls_per_hour * handle / 3600
-    have = staffed(estate, group)
+    have = staffed(estate, group, agents)
     return GroupSize(
         group.name,
         traffic,
@@ -121,7 +127,10 @@ def size_estate(estate: Estate) -> Sizing:
         TrunkSize(t.name, loads[t.name], erlang_b_channels(loads[t.name], blocking), t.channels)
         for t in sorted(estate.of(Trunk), key=lambda t: t.name)
     )
-    groups = tuple(_group(estate, g) for g in sorted(estate.of(SkillGroup), key=lambda g: g.name))
+    agents = _skills_by_site(estate)
+    groups = tuple(
+        _group(estate, g, agents) for g in sorted(estate.of(SkillGroup), key=lambda g: g.name)
+    )
     erlangs = _site_erlangs(estate)
     sites = tuple(
         SiteSize(
@@ -139,7 +148,10 @@ def size_estate(estate: Estate) -> Sizing:
         for lost, survivor in (pair.sites, tuple(reversed(pair.sites))):
             both = erlangs.get(lost, 0.0) + erlangs.get(survivor, 0.0)
             kept = by_site.get(survivor)
-            pools = tuple(sorted(p.name for p in estate.of(BurstPool) if lost in p.serves))
+            pools = sorted(
+                (p for p in estate.of(BurstPool) if set(p.serves) & set(pair.sites)),
+                key=lambda p: p.name,
+            )
             survivals.append(
                 Survival(
                     pair.name,
@@ -147,7 +159,8 @@ def size_estate(estate: Estate) -> Sizing:
                     survivor,
                     erlang_b_channels(both, blocking),
                     kept.channels if kept else 0,
-                    pools,
+                    tuple(p.name for p in pools),
+                    sum(p.max * p.node_channels for p in pools),
                 )
             )
     return Sizing(blocking, trunks, groups, sites, tuple(survivals))
