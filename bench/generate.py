@@ -24,7 +24,8 @@ ZONES = {"CN": "Asia/Shanghai", "HK": "Asia/Hong_Kong", "SG": "Asia/Singapore"}
 def site_doc(index: int) -> str:
     country = COUNTRIES[index]
     hosts = "\n".join(
-        f"  - {{name: s{index:02d}-{role}-{n}, roles: [{role}], address: 10.{index}.{k}.{n}}}"
+        f"  - {{name: s{index:02d}-{role}-{n}, roles: [{role}], address: 10.{index}.{k}.{n}"
+        + (", channels: 120}" if role == "pbx" else "}")
         for k, role in enumerate(["edge", "pbx"], start=1)
         for n in (1, 2)
     )

@@ -3,7 +3,18 @@
 Nothing imports this module but the console script and `python -m ccmsctl`.
 """
 
-from ccmsctl.cli import capacity, changes, erase, estate, failover, init, lab, report
+from ccmsctl.cli import burst, capacity, changes, erase, estate, failover, init, lab, report
 from ccmsctl.cli.app import app
 
-__all__ = ["app", "capacity", "changes", "erase", "estate", "failover", "init", "lab", "report"]
+__all__ = [
+    "app",
+    "burst",
+    "capacity",
+    "changes",
+    "erase",
+    "estate",
+    "failover",
+    "init",
+    "lab",
+    "report",
+]

@@ -40,11 +40,12 @@ from ccmsctl.compile.header import header
 from ccmsctl.compile.render import Renderer
 from ccmsctl.compile.views import sip_uri
 from ccmsctl.model.agent import Agent
+from ccmsctl.model.burstpool import BurstPool
 from ccmsctl.model.ivr import IVR, Collect, LanguageSelect, Menu, Play, Voicemail, prompt_languages
 from ccmsctl.model.kinds import Estate
 from ccmsctl.model.numbers import NumberRange
 from ccmsctl.model.retention import RetentionClass, RetentionPolicy, retention_classes
-from ccmsctl.model.routing import ivrs_answered, queues_hosted
+from ccmsctl.model.routing import ivrs_answered, queues_hosted, queues_reached
 from ccmsctl.model.schedule import Schedule
 from ccmsctl.model.site import Host, Site
 from ccmsctl.model.skillgroup import SkillGroup
@@ -97,6 +98,8 @@ PROVIDERS: dict[str, str | None] = {
     "Goto": None,
     "GotoIf": None,
     "GotoIfTime": None,
+    "GROUP": "func_groupcount",
+    "GROUP_COUNT": "func_groupcount",
     "Hangup": None,
     "MixMonitor": "app_mixmonitor",
     "Playback": "app_playback",
@@ -506,7 +509,7 @@ class PbxSite:
     pjsip_body: bytes  # trunk and agent sections, after the host's own transports
     header: str
     files: dict[str, bytes]
-    rooted: Callable[[str], dict[str, bytes]]
+    rooted: Callable[[str, int], dict[str, bytes]]  # by install root and the host's channels
     secrets: dict[str, SecretFile]
 
 
@@ -567,22 +570,67 @@ def _entry_recordings(
     }
 
 
-def compile_pbx_site(estate: Estate, site: Site, renderer: Renderer) -> PbxSite:
-    """The PBX configuration of `site`, the same on each of its PBXs but for the bindings
-    (and, in the lab, the install root)."""
-    _, twin = estate.twin_of(site.name)
+def burst_numbers(estate: Estate, pool: BurstPool) -> list[NumberRange]:
+    """The numbers a node of `pool` answers: those of the sites it serves whose IVRs queue
+    only to groups whose calls it may keep (a group that records needs a pool that keeps
+    recordings). Residency of each kept class is validate's (E0701)."""
+    ivrs, groups = estate.index(IVR), estate.index(SkillGroup)
+    keeps = set(pool.data_classes)
+
+    def allowed(numbers: NumberRange) -> bool:
+        ivr = ivrs.get(numbers.ivr)
+        if ivr is None:
+            return False
+        twin = estate.twin_of(numbers.site)[1]
+        records = ivr.recording_class is not None or any(
+            groups[g].recording_class_at(numbers.site, twin) is not None
+            for g in queues_reached([ivr], groups)
+        )
+        return "recording" in keeps or not records
+
+    return [r for r in estate.of(NumberRange) if r.site in pool.serves and allowed(r)]
+
+
+def _answered(
+    estate: Estate, site: Site, burst: BurstPool | None
+) -> tuple[list[NumberRange], list[str], set[str], list[Agent], list[str]]:
+    """What the PBXs of `site` (or the nodes of `burst`) answer: the number ranges, the IVRs
+    they enter, the queues those reach, the agents registered, and the trunks used."""
+    trunks = estate.index(Trunk)
+    if burst is not None:
+        ranges = burst_numbers(estate, burst)
+        used_ivrs = sorted({r.ivr for r in ranges})
+        ivrs = estate.index(IVR)
+        reached = queues_reached([ivrs[n] for n in used_ivrs], estate.index(SkillGroup))
+        used = {r.trunk for r in ranges if r.trunk in trunks}
+        return ranges, used_ivrs, reached, [], sorted(used)
     served = estate.site_and_twin(site.name)
     ranges = [r for r in estate.of(NumberRange) if r.site in served]
-    ivrs = estate.index(IVR)
-    used_ivrs = ivrs_answered(estate, site.name)
-    trunks = estate.index(Trunk)
-    used_trunks = sorted(
-        {r.trunk for r in ranges if r.trunk in trunks}
-        | {t.name for t in trunks.values() if site.name in t.sites}
-    )
-    groups = estate.index(SkillGroup)
-    reached = queues_hosted(estate, site.name)
     agents = [agent for agent in estate.of(Agent) if agent.site in served]
+    used = {r.trunk for r in ranges if r.trunk in trunks}
+    used |= {t.name for t in trunks.values() if site.name in t.sites}
+    return (
+        ranges,
+        ivrs_answered(estate, site.name),
+        queues_hosted(estate, site.name),
+        agents,
+        sorted(used),
+    )
+
+
+def compile_pbx_site(
+    estate: Estate, site: Site, renderer: Renderer, *, burst: BurstPool | None = None
+) -> PbxSite:
+    """The PBX configuration of `site`, the same on each of its PBXs but for the bindings
+    (and, in the lab, the install root). With `burst`, that of the pool's nodes (`site` the
+    first it serves): the numbers `burst_numbers` gives, no agents (their phones register
+    to their sites' PBXs: overflow callers get the IVR and wait in queue, and each group's
+    overflow applies), and call records and logs only where the pool keeps them."""
+    _, twin = estate.twin_of(site.name)
+    ivrs = estate.index(IVR)
+    trunks = estate.index(Trunk)
+    groups = estate.index(SkillGroup)
+    ranges, used_ivrs, reached, agents, used_trunks = _answered(estate, site, burst)
     by_skill: dict[str, list[Agent]] = {}
     for agent in agents:
         for skill in agent.skills:
@@ -636,17 +684,19 @@ def compile_pbx_site(estate: Estate, site: Site, renderer: Renderer) -> PbxSite:
         *(f"Trunk/{t}" for t in used_trunks),
         *(f"SkillGroup/{g}" for g in reached),
         *([f"Site/{twin}"] if twin else []),
+        *([f"BurstPool/{burst.name}"] if burst else []),
     }
     top = header(sorted(sources))
     queue_sections = [_queue_section(groups[name], by_skill) for name in sorted(reached)]
     retention_sources = [f"RetentionPolicy/{p.name}" for p in estate.of(RetentionPolicy)]
     boxes = mailboxes([ivrs[name] for name in used_ivrs], [groups[g] for g in reached])
-    cdr = cdr_class(estate, site)
-    log = log_class(estate, site)
+    keeps = set(burst.data_classes) if burst else {"cdr", "log"}
+    cdr = cdr_class(estate, site) if "cdr" in keeps else None
+    log = log_class(estate, site) if "log" in keeps else None
 
     used = [trunks[name] for name in used_trunks]
     modules = _modules(contexts_at(""), used, cdr=cdr is not None, voicemail=bool(boxes))
-    own = [f"Site/{site.name}"]
+    own = [f"BurstPool/{burst.name}" if burst else f"Site/{site.name}"]
     files = {
         **{
             f"etc/asterisk/{name}": _conf(renderer, own, intro, *sections)
@@ -729,7 +779,9 @@ def compile_pbx_site(estate: Estate, site: Site, renderer: Renderer) -> PbxSite:
         )
 
     @cache
-    def rooted(root: str) -> dict[str, bytes]:
+    def rooted(root: str, channels: int) -> dict[str, bytes]:
+        """The files that name paths under `root`, and the dialplan of a PBX that takes at
+        most `channels` calls from trunks at once (0: no limit)."""
         directories = tuple((key, f"{root}{folder}") for key, folder in FOLDERS.items())
         options = (("runuser", "asterisk"), ("rungroup", "asterisk")) if not root else ()
         return {
@@ -743,7 +795,12 @@ def compile_pbx_site(estate: Estate, site: Site, renderer: Renderer) -> PbxSite:
             ),
             "etc/asterisk/extensions.conf": renderer.render(
                 "asterisk/extensions.conf.j2",
-                {"header": top, "contexts": contexts_at(root), "site": site.name},
+                {
+                    "header": top,
+                    "contexts": contexts_at(root),
+                    "site": site.name,
+                    "channels": channels,
+                },
             ),
             RETENTION_JOBS: renderer.render(
                 "cron/retention.j2",
@@ -832,6 +889,6 @@ def compile_pbx(
     )
     return {
         **shared.files,
-        **shared.rooted(root),
+        **shared.rooted(root, host.channels),
         "etc/asterisk/pjsip.conf": pjsip + shared.pjsip_body,
     }

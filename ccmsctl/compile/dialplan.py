@@ -99,6 +99,17 @@ def range_patterns(first: int, last: int) -> list[str]:
     return patterns
 
 
+# Every call from a trunk counts against the PBX's channels (CCMS_CHANNELS, its host's):
+# one too many is refused unanswered with cause 34, which PJSIP answers 503.
+CHANNEL_LIMIT = (
+    Step("Set(GROUP(ccms)=trunk-calls)"),
+    Step(
+        "ExecIf($[${CCMS_CHANNELS} > 0 & ${GROUP_COUNT(trunk-calls@ccms)} > ${CCMS_CHANNELS}]"
+        "?Hangup(34))"
+    ),
+)
+
+
 def did_contexts(
     trunk: str,
     ranges: list[NumberRange],
@@ -115,6 +126,7 @@ def did_contexts(
     for ivr_name in sorted({numbers.ivr for numbers in ranges}):
         ivr = ivrs[ivr_name]
         steps = (
+            *CHANNEL_LIMIT,
             Step(f"Set(CDR(ccms_trunk)={trunk})"),
             Step("Set(CDR(ccms_did)=${EXTEN})"),
             Step("Set(CDR(ccms_call_id)=${CHANNEL(pjsip,call-id)})"),

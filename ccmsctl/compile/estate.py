@@ -10,17 +10,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ccmsctl.artifacts import INVENTORY, Artifacts, DeviceIntent, SecretFile
-from ccmsctl.compile.asterisk import compile_pbx, compile_pbx_site
+from ccmsctl.compile.asterisk import PbxSite, compile_pbx, compile_pbx_site
 from ccmsctl.compile.carriers import compile_carriers
 from ccmsctl.compile.edge import compile_edge, compile_edge_site, edge_secrets
 from ccmsctl.compile.fanout import fan_out
-from ccmsctl.compile.inventory import compile_inventory, host_vars
+from ccmsctl.compile.inventory import burst_host, compile_inventory, host_vars
 from ccmsctl.compile.keepalived import compile_keepalived
 from ccmsctl.compile.network.device import compile_network_device
 from ccmsctl.compile.render import Renderer
+from ccmsctl.model.burstpool import BurstPool
 from ccmsctl.model.kinds import Estate
 from ccmsctl.model.netdevice import NetworkDevice
-from ccmsctl.model.site import Site
+from ccmsctl.model.site import Host, Site
 
 
 def compile_estate(
@@ -45,12 +46,20 @@ def compile_estate(
         for site_files in part:
             hosts |= site_files.hosts
             secrets |= site_files.secrets
+    for name, (files, secret_files) in _compile_burst(estate, renderer, roots).items():
+        hosts[name] = files
+        if secret_files:
+            secrets[name] = secret_files
     network = sorted(estate.of(NetworkDevice), key=lambda d: d.name)
     devices = {device.name: compile_network_device(estate, device, renderer) for device in network}
     every = {
         host.name: host_vars(estate, site, host)
         for site in sites
         for host in sorted(site.hosts, key=lambda h: h.name)
+    }
+    every |= {
+        host.name: host_vars(estate, site, host, burst=pool)
+        for pool, site, host in burst_hosts(estate)
     }
     return Artifacts(
         hosts,
@@ -60,6 +69,34 @@ def compile_estate(
         device_intents={device.name: device_intent(estate, device) for device in network},
         secrets=secrets,
     )
+
+
+def burst_hosts(estate: Estate) -> list[tuple[BurstPool, Site, Host]]:
+    """Each running burst node as a PBX host, with its pool and the first site it serves."""
+    sites = estate.index(Site)
+    return [
+        (pool, sites[pool.serves[0]], burst_host(pool, node))
+        for pool in sorted(estate.of(BurstPool), key=lambda p: p.name)
+        if pool.serves[0] in sites
+        for node in pool.burst_nodes()
+    ]
+
+
+def _compile_burst(
+    estate: Estate, renderer: Renderer, roots: Mapping[str, str]
+) -> dict[str, tuple[dict[str, bytes], dict[str, SecretFile]]]:
+    """The files of every running burst node: a PBX of the sites its pool serves."""
+    found: dict[str, tuple[dict[str, bytes], dict[str, SecretFile]]] = {}
+    shared: dict[str, PbxSite] = {}
+    for pool, site, host in burst_hosts(estate):
+        if pool.name not in shared:
+            shared[pool.name] = compile_pbx_site(estate, site, renderer, burst=pool)
+        pbx = shared[pool.name]
+        found[host.name] = (
+            compile_pbx(pbx, host, renderer, root=roots.get(host.name, "")),
+            pbx.secrets,
+        )
+    return found
 
 
 def device_intent(estate: Estate, device: NetworkDevice) -> DeviceIntent:

@@ -14,7 +14,7 @@ from ccmsctl.compile.asterisk import encrypts_at_rest, recording_folders
 from ccmsctl.compile.header import header
 from ccmsctl.compile.render import Renderer
 from ccmsctl.compile.views import takes_tls
-from ccmsctl.model.burstpool import BurstPool
+from ccmsctl.model.burstpool import BurstNode, BurstPool
 from ccmsctl.model.kinds import Estate
 from ccmsctl.model.site import Host, Site
 from ccmsctl.model.twinpair import TwinPair
@@ -40,14 +40,22 @@ def host_packages(host: Host, tls: bool, encrypts: bool = False) -> tuple[str, .
     return tuple(sorted(set(packages)))
 
 
-def host_vars(estate: Estate, site: Site, host: Host) -> HostVars:
-    """What an apply needs of `host` besides its files (the inventory holds it too)."""
+def burst_host(pool: BurstPool, node: BurstNode) -> Host:
+    """A running burst node as the PBX host it is."""
+    return Host(name=node.name, roles=("pbx",), address=node.address, channels=pool.node_channels)
+
+
+def host_vars(estate: Estate, site: Site, host: Host, burst: BurstPool | None = None) -> HostVars:
+    """What an apply needs of `host` besides its files (the inventory holds it too); a node
+    of `burst` stands in for the pool's first site, in the first wave, and keeps recordings
+    only where its pool does."""
+    records = "pbx" in host.roles and (burst is None or "recording" in burst.data_classes)
     return HostVars(
         site.name,
         tuple(host.roles),
         str(host.address),
-        estate.wave_of(site.name),
-        recording_folders(estate, site) if "pbx" in host.roles else (),
+        1 if burst else estate.wave_of(site.name),
+        recording_folders(estate, site) if records else (),
         host_packages(host, takes_tls(estate, site), encrypts_at_rest(estate, site)),
         tuple(sorted({s for role in host.roles for s in ROLE_SERVICES[role]})),
     )
@@ -70,6 +78,9 @@ def compile_inventory(estate: Estate, renderer: Renderer, hosts: Mapping[str, Ho
     sites = sorted(estate.of(Site), key=lambda s: s.name)
     by_site = {site.name: tuple(sorted(h.name for h in site.hosts)) for site in sites}
     listed = [(name, hosts[name]) for members in by_site.values() for name in members]
+    pools = sorted(estate.of(BurstPool), key=lambda p: p.name)
+    nodes = {p.name: tuple(n.name for n in p.burst_nodes() if n.name in hosts) for p in pools}
+    listed += [(name, hosts[name]) for members in nodes.values() for name in members]
     groups = [Group(group_name("site", name), members) for name, members in by_site.items()]
     for role in sorted({role for _, host in listed for role in host.roles}):
         members = tuple(name for name, host in listed if role in host.roles)
@@ -81,7 +92,7 @@ def compile_inventory(estate: Estate, renderer: Renderer, hosts: Mapping[str, Ho
         ):
             members = by_site.get(site_name, ())
             groups.append(Group(group_name("twin", pair.name, side), members))
-    for pool in sorted(estate.of(BurstPool), key=lambda p: p.name):
+    for pool in pools:
         variables = (
             ("ccms_provider", json.dumps(pool.provider)),
             ("ccms_region", json.dumps(pool.region)),
@@ -89,9 +100,11 @@ def compile_inventory(estate: Estate, renderer: Renderer, hosts: Mapping[str, Ho
             ("ccms_node_template", json.dumps(pool.node_template)),
             ("ccms_min", str(pool.min)),
             ("ccms_max", str(pool.max)),
+            ("ccms_nodes", str(pool.running)),
+            ("ccms_node_channels", str(pool.node_channels)),
             ("ccms_serves", json.dumps(list(pool.serves))),
         )
-        groups.append(Group(group_name("burst", pool.name), (), variables))
+        groups.append(Group(group_name("burst", pool.name), nodes[pool.name], variables))
     sources = [f"Site/{s.name}" for s in sites] + [
         f"TwinPair/{p.name}" for p in estate.of(TwinPair)
     ]

@@ -11,16 +11,18 @@ one that was handed out, so the lab's processes and the health gate keep their a
     peers of a trunk             127.1.<trunk>.<1..>
     a gateway                    127.2.<n>.1
     a network device             127.3.<n>.1, SSH on port 2022 (the lab's fake devices)
+    a burst pool's subnet        127.4.<n>.0/24 (its nodes from 127.4.<n>.1)
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from ipaddress import IPv4Address
+from ipaddress import IPv4Address, IPv4Network
 from typing import Any
 
 from ccmsctl.model.base import Document
+from ccmsctl.model.burstpool import BurstPool
 from ccmsctl.model.gateway import Gateway
 from ccmsctl.model.kinds import Estate
 from ccmsctl.model.netdevice import NetworkDevice
@@ -45,6 +47,7 @@ class LabAddresses:
     peers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # trunk -> its peers
     gateways: Mapping[str, str] = field(default_factory=dict)
     devices: Mapping[str, str] = field(default_factory=dict)
+    pools: Mapping[str, str] = field(default_factory=dict)  # burst pool -> its subnet
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -53,6 +56,7 @@ class LabAddresses:
             "peers": {name: list(peers) for name, peers in sorted(self.peers.items())},
             "gateways": dict(sorted(self.gateways.items())),
             "devices": dict(sorted(self.devices.items())),
+            "pools": dict(sorted(self.pools.items())),
         }
 
     @classmethod
@@ -63,6 +67,7 @@ class LabAddresses:
             {str(k): tuple(str(a) for a in v) for k, v in data["peers"].items()},
             {str(k): str(v) for k, v in data["gateways"].items()},
             {str(k): str(v) for k, v in data["devices"].items()},
+            {str(k): str(v) for k, v in data.get("pools", {}).items()},
         )
 
 
@@ -112,7 +117,12 @@ def lab_addresses(estate: Estate, kept: LabAddresses | None = None) -> LabAddres
         peers[trunk.name] = (*have, *more)
     gateways = _one_each(kept.gateways, estate.of(Gateway), 2)
     devices = _one_each(kept.devices, estate.of(NetworkDevice), 3)
-    return LabAddresses(hosts, vips, peers, gateways, devices)
+    pools = dict(kept.pools)
+    for pool in sorted(estate.of(BurstPool), key=_name):
+        if pool.name not in pools:
+            taken = (_octets(subnet.split("/")[0])[1] for subnet in pools.values())
+            pools[pool.name] = f"127.4.{_free(taken)}.0/24"
+    return LabAddresses(hosts, vips, peers, gateways, devices, pools)
 
 
 def _one_each(kept: Mapping[str, str], docs: Iterable[Document], second: int) -> dict[str, str]:
@@ -148,6 +158,7 @@ def missing(estate: Estate, addresses: LabAddresses) -> list[str]:
         for d in estate.of(NetworkDevice)
         if d.name not in addresses.devices
     ]
+    found += [f"burst pool {p.name}" for p in estate.of(BurstPool) if p.name not in addresses.pools]
     return sorted(found)
 
 
@@ -205,6 +216,10 @@ def relocated(estate: Estate, addresses: LabAddresses) -> Estate:
             update={"management": IPv4Address(addresses.devices[d.name]), "port": LAB_SSH_PORT}
         )
         for d in estate.of(NetworkDevice)
+    )
+    replaced["BurstPool"] = tuple(
+        p.model_copy(update={"subnet": IPv4Network(addresses.pools[p.name])})
+        for p in estate.of(BurstPool)
     )
     return replace(estate, documents=replaced)
 

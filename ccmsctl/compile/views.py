@@ -18,6 +18,7 @@ from ccmsctl.model.twinpair import TwinPair
 
 OWNER_PRIORITY = 20
 TWIN_PRIORITY = 10
+BURST_PRIORITY = 5  # burst nodes take what the site and its twin cannot
 INBOUND_SET_BASE = 10  # set id of the i-th site's PBXs: 10 + i
 OUTBOUND_SET_BASE = 500  # set id of the i-th site's carriers: 500 + i
 
@@ -129,7 +130,10 @@ def edge_site_view(estate: Estate, site: Site) -> EdgeView:
         targets = _pbx_targets(sites[owner], OWNER_PRIORITY)
         if owner_twin in sites:
             targets += _pbx_targets(sites[owner_twin], TWIN_PRIORITY)
+        burst = estate.burst_nodes(serving=owner)
+        targets += [Target(n.name, sip_uri(n.address), BURST_PRIORITY) for n in burst]
         name = f"PBXs of {owner}" + (f", then {owner_twin}" if owner_twin in sites else "")
+        name += ", then burst nodes" if burst else ""
         sets.append(DispatcherSet(INBOUND_SET_BASE + order[owner], name, tuple(targets)))
     carrier_targets = tuple(
         Target(f"{trunk.name}-{index}", sip_uri(peer.address, peer.port, trunk.transport), 10)
@@ -161,6 +165,11 @@ def edge_site_view(estate: Estate, site: Site) -> EdgeView:
                 for pbx_site in pbx_sites
                 for pbx in pbx_site.hosts_with("pbx")
             ),
+            *(
+                AclEntry(2, str(node.address), _mask(node.address), node.name)
+                for pbx_site in pbx_sites
+                for node in estate.burst_nodes(serving=pbx_site.name)
+            ),
         },
         key=lambda entry: (entry.group, entry.tag, entry.address),
     )
@@ -170,6 +179,11 @@ def edge_site_view(estate: Estate, site: Site) -> EdgeView:
         *(f"Trunk/{trunk.name}" for trunk in trunks),
         *(f"NumberRange/{numbers.name}" for numbers in ranges),
         *([f"TwinPair/{pair.name}", f"Site/{twin}"] if pair and twin else []),
+        *(
+            f"BurstPool/{node.pool}"
+            for owner in {numbers.site for numbers in ranges} | {site.name}
+            for node in estate.burst_nodes(serving=owner)
+        ),
     }
     infos = estate.of(EstateInfo)
     domain = infos[0].sip_domain if infos else f"{site.name}.invalid"

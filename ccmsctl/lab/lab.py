@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ccmsctl.apply.health import answers_options
+from ccmsctl.compile.estate import burst_hosts
 from ccmsctl.compile.lab import LabAddresses, lab_addresses, relocated
 from ccmsctl.lab.fakedevice.seed import seed_config
 from ccmsctl.model.kinds import Estate
@@ -102,6 +103,9 @@ def plan_lab(estate: Estate, estate_dir: Path, folder: Path) -> Lab:
         LabHost(host.name, site.name, tuple(host.roles), str(host.address), folder / host.name)
         for site in sorted(moved.of(Site), key=lambda s: s.name)
         for host in sorted(site.hosts, key=lambda h: h.name)
+    ) + tuple(  # the lab stands for the cloud provider: it makes the running nodes
+        LabHost(host.name, site.name, tuple(host.roles), str(host.address), folder / host.name)
+        for _, site, host in burst_hosts(moved)
     )
     devices = tuple(
         LabDevice(

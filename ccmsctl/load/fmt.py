@@ -50,7 +50,8 @@ class Formatted:
         return self.before != self.after
 
 
-def _yaml() -> YAML:
+def round_trip_yaml() -> YAML:
+    """The round-trip reader and writer, in the estate's canonical layout."""
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
     yaml.indent(mapping=2, sequence=4, offset=2)
@@ -87,7 +88,7 @@ def quote_plain_dials(text: str) -> str:
 
 def format_text(text: str) -> str:
     """`text` in the canonical layout (raises YAMLError when it does not parse)."""
-    yaml = _yaml()
+    yaml = round_trip_yaml()
     documents = [_quote_dials(document) for document in yaml.load_all(quote_plain_dials(text))]
     out = io.StringIO()
     yaml.dump_all(documents, out)
@@ -132,7 +133,12 @@ def write_formatted(files: Iterable[Formatted]) -> None:
     for entry in files:
         if not entry.changed:
             continue
-        temporary = entry.path.with_name(f".{entry.path.name}.ccmsctl-fmt")
-        temporary.write_text(entry.after, encoding="utf-8")
-        temporary.chmod(entry.path.stat().st_mode & 0o7777)
-        temporary.replace(entry.path)
+        replace_file(entry.path, entry.after)
+
+
+def replace_file(path: Path, text: str) -> None:
+    """`path` replaced whole by `text` (a temporary file renamed over it), its mode kept."""
+    temporary = path.with_name(f".{path.name}.ccmsctl-new")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.chmod(path.stat().st_mode & 0o7777)
+    temporary.replace(path)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from ipaddress import IPv4Address
+from itertools import islice
 from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
 from ccmsctl.model.base import Document, Model
 from ccmsctl.model.retention import DataClass
-from ccmsctl.model.types import Country, Duration, Name, Token, within
+from ccmsctl.model.types import Country, Duration, Name, Network, Token, within
 
 Provider = Literal["aws", "azure", "gcp", "aliyun", "tencent", "huawei"]
 
@@ -19,6 +22,15 @@ class ScaleTrigger(Model):
     metric: Literal["channel_utilisation", "queue_wait", "cpu"]
     above: float = Field(gt=0, le=1_000_000, allow_inf_nan=False)
     for_: Annotated[Duration, within("0s", "1d")] = Field(alias="for")
+
+
+@dataclass(frozen=True)
+class BurstNode:
+    """One running node of a pool: `<pool>-<n>`, on the n-th host address of its subnet."""
+
+    name: str
+    pool: str
+    address: IPv4Address
 
 
 class BurstPool(Document):
@@ -35,9 +47,40 @@ class BurstPool(Document):
     serves: tuple[Name, ...] = Field(min_length=1, description="sites whose calls it may take")
     data_classes: tuple[DataClass, ...] = Field(description="data the nodes process or keep")
     trigger: ScaleTrigger
+    subnet: Network = Field(
+        description="the nodes' addresses: node 1 on its first host address, and so on"
+    )
+    nodes: int | None = Field(
+        default=None,
+        ge=0,
+        le=1000,
+        strict=True,
+        description="nodes running now, `min` if not given (`ccmsctl burst scale` sets it)",
+    )
 
     @model_validator(mode="after")
-    def _min_not_above_max(self) -> BurstPool:
+    def _sized(self) -> BurstPool:
         if self.min > self.max:
             raise ValueError(f"min ({self.min}) is above max ({self.max})")
+        if not self.min <= self.running <= self.max:
+            raise ValueError(f"nodes ({self.running}) is outside min..max ({self.min}..{self.max})")
+        room = sum(1 for _ in islice(self.subnet.hosts(), self.max))
+        if room < self.max:
+            raise ValueError(
+                f"subnet {self.subnet} holds {room} nodes, fewer than max ({self.max})"
+            )
+        if len(f"{self.name}-{self.max}") > 64:
+            raise ValueError(f"name {self.name!r} is too long to name its nodes ({self.name}-N)")
         return self
+
+    @property
+    def running(self) -> int:
+        return self.min if self.nodes is None else self.nodes
+
+    def burst_nodes(self) -> tuple[BurstNode, ...]:
+        """The nodes running now, in order."""
+        addresses = islice(self.subnet.hosts(), self.running)
+        return tuple(
+            BurstNode(f"{self.name}-{n}", self.name, address)
+            for n, address in enumerate(addresses, start=1)
+        )

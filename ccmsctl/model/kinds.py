@@ -15,7 +15,7 @@ from pydantic import Field
 from ccmsctl.model.agent import Agent
 from ccmsctl.model.alerting import Alerting
 from ccmsctl.model.base import Document
-from ccmsctl.model.burstpool import BurstPool
+from ccmsctl.model.burstpool import BurstNode, BurstPool
 from ccmsctl.model.estate import EstateInfo
 from ccmsctl.model.gateway import Gateway
 from ccmsctl.model.ivr import IVR
@@ -109,6 +109,16 @@ class Estate:
         pair, _ = self.twin_of(site)
         vip = pair.vip_of(site) if pair else None
         return vip.address if vip else None
+
+    def burst_nodes(self, serving: str | None = None) -> tuple[BurstNode, ...]:
+        """The running nodes of every burst pool (that serves site `serving`), by pool."""
+        pools = sorted(self.of(BurstPool), key=lambda p: p.name)
+        return tuple(
+            node
+            for pool in pools
+            if serving is None or serving in pool.serves
+            for node in pool.burst_nodes()
+        )
 
     def site_and_twin(self, site: str) -> frozenset[str]:
         """`site` and its twin: the sites whose calls and agents its PBXs serve."""

@@ -23,7 +23,12 @@ class Host(Model):
         default="eth0", pattern=r"^[A-Za-z0-9_.:-]{1,15}$", description="NIC for VRRP (edge)"
     )
     channels: int = Field(
-        default=0, ge=0, le=100_000, strict=True, description="media capacity (pbx)"
+        default=0,
+        ge=0,
+        le=100_000,
+        strict=True,
+        description="calls from trunks a PBX takes at once (pbx); 0 sets no limit, and the "
+        "capacity checks count it as none",
     )
 
 

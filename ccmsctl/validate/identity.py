@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from ccmsctl.errors import Finding, Severity, SourceMap
 from ccmsctl.model.agent import Agent
+from ccmsctl.model.burstpool import BurstPool
 from ccmsctl.model.gateway import Gateway
 from ccmsctl.model.kinds import Estate
 from ccmsctl.model.netdevice import NetworkDevice
@@ -44,6 +45,9 @@ def _addresses(estate: Estate) -> Iterator[tuple[str, str, tuple[str | int, ...]
         yield "Gateway", gateway.name, ("address",), str(gateway.address), gateway.name
     for device in estate.of(NetworkDevice):
         yield "NetworkDevice", device.name, ("management",), str(device.management), device.name
+    for pool in estate.of(BurstPool):
+        for node in pool.burst_nodes():
+            yield "BurstPool", pool.name, ("subnet",), str(node.address), node.name
 
 
 def _shared_address(estate: Estate, sources: SourceMap, check: Check) -> Iterator[Finding]:

@@ -1,0 +1,105 @@
+"""`ccmsctl burst scale`: set how many nodes a burst pool runs, in the estate.
+
+Scaling is a change to the estate like any other: the pool's `nodes` is rewritten in its
+YAML file (a commit to review, or one an autoscaler makes), and `plan` and `apply` carry it
+out: the nodes get their PBX files, the edges of the sites the pool serves add them to their
+dispatcher sets behind the sites' own PBXs.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ccmsctl.cli.app import app, guard, validated
+from ccmsctl.compile.asterisk import burst_numbers
+from ccmsctl.errors import Severity
+from ccmsctl.load.edit import EditError, set_field
+from ccmsctl.load.estate import load_estate
+from ccmsctl.load.fmt import replace_file
+from ccmsctl.model.burstpool import BurstPool
+from ccmsctl.validate.run import validate_estate
+
+burst_app = typer.Typer(help="Cloud burst pools.", no_args_is_help=True)
+app.add_typer(burst_app, name="burst")
+
+
+def wanted_nodes(pool: BurstPool, nodes: int | None, metric: float | None) -> int:
+    """The pool's node count: `nodes` as asked, or one step by its trigger: one more above
+    `trigger.above`, one fewer below half of it (the gap keeps it from flapping)."""
+    if nodes is not None:
+        return nodes
+    if metric is None:
+        return pool.running
+    if metric > pool.trigger.above:
+        return min(pool.max, pool.running + 1)
+    if metric < pool.trigger.above / 2:
+        return max(pool.min, pool.running - 1)
+    return pool.running
+
+
+@burst_app.command("scale")
+def scale(
+    pool_name: Annotated[str, typer.Argument(metavar="POOL", help="The burst pool.")],
+    directory: Annotated[Path, typer.Argument(help="The estate directory.")],
+    nodes: Annotated[
+        int | None, typer.Option("--nodes", min=0, help="The nodes the pool runs from now.")
+    ] = None,
+    metric: Annotated[
+        float | None,
+        typer.Option("--metric", help="The trigger's metric now: one node more or fewer."),
+    ] = None,
+) -> None:
+    """Set the nodes POOL runs, in its YAML file; `plan` shows what that changes and
+    `apply` makes it so. Give --nodes, or --metric for one step of the pool's trigger."""
+    if (nodes is None) == (metric is None):
+        typer.echo("error: give --nodes N or --metric VALUE", err=True)
+        raise typer.Exit(2)
+    with guard():
+        loaded = validated(directory)
+        pool = loaded.estate.index(BurstPool).get(pool_name)
+        if pool is None:
+            known = ", ".join(sorted(loaded.estate.index(BurstPool))) or "none"
+            typer.echo(f"error: no burst pool {pool_name!r} (pools: {known})", err=True)
+            raise typer.Exit(1)
+        target = wanted_nodes(pool, nodes, metric)
+        if not pool.min <= target <= pool.max:
+            where = loaded.sources.at("BurstPool", pool_name, "max")
+            typer.echo(
+                f"{where.file}:{where.line}:{where.col}: error: {pool_name} runs "
+                f"{pool.min} to {pool.max} nodes, not {target}",
+                err=True,
+            )
+            raise typer.Exit(1)
+        if target == pool.running:
+            typer.echo(f"{pool_name}: stays at {target} node(s)")
+            return
+        path = Path(loaded.sources.at("BurstPool", pool_name).file)
+        before = path.read_text(encoding="utf-8-sig")
+        try:
+            text = set_field(path, "BurstPool", pool_name, "nodes", target, after="max")
+        except EditError as error:
+            typer.echo(f"error: {error}", err=True)
+            raise typer.Exit(1) from None
+        replace_file(path, text)
+        again = load_estate(directory)
+        outcome = validate_estate(
+            again.estate, again.sources, today=date.today(), loaded=again.findings
+        )
+        if any(f.severity is Severity.ERROR for f in outcome.findings):
+            replace_file(path, before)  # the estate is as it was
+            typer.echo(f"error: {pool_name} at {target} nodes does not validate", err=True)
+            raise typer.Exit(1)
+        scaled = again.estate.index(BurstPool)[pool_name]
+        numbers = sum(r.count() for r in burst_numbers(again.estate, scaled))
+        typer.echo(f"{pool_name}: {pool.running} -> {target} node(s) in {path}")
+        for node in scaled.burst_nodes():
+            typer.echo(f"  {node.name} {node.address}")
+        typer.echo(
+            f"  they answer {numbers} number(s) of {', '.join(scaled.serves)} when the sites' "
+            "own PBXs cannot"
+        )
+        typer.echo(f"Next: ccmsctl plan {directory}, then ccmsctl apply.")
