@@ -23,7 +23,7 @@ from pathlib import Path
 
 from ccmsctl.apply.ansible import HostRun, Result, run_playbook
 from ccmsctl.apply.health import answers_options
-from ccmsctl.apply.target import DeviceOutcome, Target, TargetHost
+from ccmsctl.apply.target import DeviceOutcome, RetireError, Target, TargetHost
 from ccmsctl.artifacts import INVENTORY, Artifacts
 from ccmsctl.plan.diff import Plan
 from ccmsctl.plan.planfile import SavedPlan
@@ -177,6 +177,9 @@ def apply_plan(
             shutil.rmtree(run_dir / staged, ignore_errors=True)
 
 
+DRAIN_SECONDS = 300  # how long a retired host's calls may take to end
+
+
 def _apply_waves(
     target: Target,
     plan: Plan,
@@ -238,6 +241,13 @@ def _apply_waves(
             error = f"network device {refused[0].error}"
             return Outcome(tuple(results), (), untouched, error, tuple(pushed))
         progress(f"wave {index + 1}: healthy")
+    for name in plan.retired():  # every wave done: no edge sends them calls any more
+        paths = [c.path for c in plan.changes if c.host == name and c.action == "delete"]
+        progress(f"{name}: no longer in the estate; draining (at most {DRAIN_SECONDS} s)")
+        try:
+            progress(f"{name}: {target.retire(name, paths, drain=DRAIN_SECONDS)}, files removed")
+        except RetireError as error:
+            return Outcome(tuple(results), (), (), str(error), tuple(pushed))
     return Outcome(tuple(results), devices=tuple(pushed))
 
 

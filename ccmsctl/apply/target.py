@@ -69,3 +69,12 @@ class Target(Protocol):
     ) -> list[DeviceOutcome]:
         """Send each named device the commands `plan` holds for it."""
         ...
+
+    def retire(self, host: str, paths: Iterable[str], *, drain: float) -> str:
+        """Let the calls on `host` end (at most `drain` seconds), stop its services and
+        remove `paths` and its record: what happened, or raise RetireError."""
+        ...
+
+
+class RetireError(Exception):
+    """A host the estate no longer has could not be drained or removed."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +12,11 @@ import typer
 
 from ccmsctl.cli.app import app, guard, validated
 from ccmsctl.validate.sizing import Sizing, size_estate
+
+
+class Format(StrEnum):
+    text = "text"
+    json = "json"
 
 
 def _short(have: int, needed: int) -> str:
@@ -51,13 +57,16 @@ def _text(sizing: Sizing) -> list[str]:
 @app.command()
 def capacity(
     directory: Annotated[Path, typer.Argument(help="The estate directory.")],
-    as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+    output: Annotated[
+        Format, typer.Option("--format", help="text (the default) or json.")
+    ] = Format.text,
+    as_json: Annotated[bool, typer.Option("--json", help="The same as --format json.")] = False,
 ) -> None:
     """Busy-hour capacity: trunk channels (Erlang B), agents per skill group (Erlang C), PBX
     channels per site, and whether each twin pair's survivor carries both sides."""
     with guard():
         sizing = size_estate(validated(directory).estate)
-        if as_json:
+        if as_json or output is Format.json:
             typer.echo(json.dumps({"version": 1, **asdict(sizing)}, indent=2, sort_keys=True))
         else:
             for line in _text(sizing):

@@ -4,17 +4,19 @@ the lab's own (ccmsctl/lab/secrets.py)."""
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ccmsctl.apply.target import DeviceOutcome, TargetHost
+from ccmsctl import tooling
+from ccmsctl.apply.target import DeviceOutcome, RetireError, TargetHost
 from ccmsctl.artifacts import DeviceIntent, Secret
 from ccmsctl.lab.devices import push_lab_devices, read_lab_devices
 from ccmsctl.lab.lab import Lab, running_services
 from ccmsctl.lab.secrets import lab_secret
 from ccmsctl.plan.diff import Plan
-from ccmsctl.plan.state import HostState, Wanted, read_local_state, upkeep
+from ccmsctl.plan.state import RECORD, HostState, Wanted, read_local_state, upkeep
 
 
 @dataclass(frozen=True)
@@ -60,3 +62,26 @@ class LabTarget:
         self, plan: Plan, names: Iterable[str], *, progress: Callable[[str], None]
     ) -> list[DeviceOutcome]:
         return push_lab_devices(self.lab, plan, names, progress=progress)
+
+    def retire(self, host: str, paths: Iterable[str], *, drain: float) -> str:
+        """The lab stands for the provider: the host's Asterisk (if it runs one) is drained
+        and stopped by the role's own script, and its files removed."""
+        found = next((h for h in self.lab.hosts if h.name == host), None)
+        if found is None:
+            raise RetireError(f"{host}: the lab has no such host")
+        said = "stopped"
+        if self.lab.asterisk and (found.root / "etc/asterisk/asterisk.conf").is_file():
+            script = tooling.roles() / "asterisk/files/asterisk-lab"
+            command = [str(script), "drain", self.lab.asterisk, str(found.root), f"{drain:g}"]
+            try:
+                done = subprocess.run(
+                    command, capture_output=True, text=True, timeout=drain + 60, check=False
+                )
+            except subprocess.TimeoutExpired:
+                raise RetireError(f"{host}: Asterisk did not stop") from None
+            if done.returncode != 0:
+                raise RetireError(f"{host}: {done.stderr.strip() or done.stdout.strip()}")
+            said = done.stdout.strip()
+        for path in [*paths, RECORD]:
+            (found.root / path).unlink(missing_ok=True)
+        return said

@@ -72,6 +72,12 @@ class Plan:
         """How many upkeep steps the plan takes, on every host."""
         return sum(len(steps) for steps in self.upkeep.values())
 
+    def retired(self) -> list[str]:
+        """Hosts the estate no longer has (a burst node scaled in): apply drains them after
+        every wave and removes their files."""
+        kept = set(self.desired.hosts) | set(self.desired.host_vars)
+        return sorted({c.host for c in self.changes} - kept)
+
     def empty(self) -> bool:
         return not self.changes and not self.devices and not self.steps()
 
@@ -85,6 +91,8 @@ class Plan:
         if self.devices:
             plural = "s" if len(self.devices) > 1 else ""
             more += f"; {len(self.devices)} network device{plural} to change"
+        if self.retired():
+            more += f"; {len(self.retired())} host(s) to drain and retire"
         return (
             f"Plan: {counts['add']} to add, {counts['change']} to change, "
             f"{counts['delete']} to delete{more}."

@@ -1,14 +1,14 @@
 """Hostile strings never change the structure of a generated file.
 
 For each target (Kamailio's cfg and its list files, Asterisk's ini files, the dialplan, cron,
-keepalived, each network platform, the Ansible inventory), Hypothesis picks one string of the
-example estate (a value, or a name everywhere it is written) and puts newlines, control and
-invisible characters and that target's metacharacters into it. Either ccmsctl refuses the
-estate with a located finding, or every file of the target, parsed back by the target's own
-grammar, is the clean estate's file with the new string in place of the old one: the same
-sections, entries, commands, fields and tokens, in the same order, and the new string always
-inside one token. A renderer refusing a value is a failure here: the model must refuse it
-first, where it is written.
+keepalived, each network platform, the Ansible inventory, the carriers' destination lists),
+Hypothesis picks one string of the example estate (a value, or a name everywhere it is
+written) and puts newlines, control and invisible characters and that target's
+metacharacters into it. Either ccmsctl refuses the estate with a located finding, or every
+file of the target, parsed back by the target's own grammar, is the clean estate's file with
+the new string in place of the old one: the same sections, entries, commands, fields and
+tokens, in the same order, and the new string always inside one token. A renderer refusing a
+value is a failure here: the model must refuse it first, where it is written.
 """
 
 from __future__ import annotations
@@ -213,8 +213,9 @@ def parse_junos(text: str, unmap: Unmap) -> Parsed:
     return parsed
 
 
-def parse_inventory(text: str, unmap: Unmap) -> Parsed:
-    """The Ansible inventory as YAML data, every string (keys too) with the new one put back."""
+def parse_yaml(text: str, unmap: Unmap) -> Parsed:
+    """A YAML file (the Ansible inventory, a carrier's destinations) as data, every string
+    (keys too) with the new one put back."""
 
     def back(node: Any) -> Any:
         if isinstance(node, dict):
@@ -224,7 +225,7 @@ def parse_inventory(text: str, unmap: Unmap) -> Parsed:
         return unmap(node) if isinstance(node, str) else node
 
     data = YAML(typ="safe", pure=True).load(text)
-    return [(group, back(body)) for group, body in data["all"].items()]
+    return [(key, back(body)) for key, body in data.items()]
 
 
 # --- the targets ----------------------------------------------------------------------------
@@ -269,10 +270,14 @@ def _devices(platform: str) -> Files:
     return files
 
 
-def _inventory(compiled: Compiled) -> Iterator[tuple[str, bytes]]:
-    yield from sorted(compiled.artifacts.estate.items())
+def _estate_files(prefix: str) -> Files:
+    def files(compiled: Compiled) -> Iterator[tuple[str, bytes]]:
+        yield from sorted(i for i in compiled.artifacts.estate.items() if i[0].startswith(prefix))
+
+    return files
 
 
+_YAML_META = (": ", "#", " #", "{", "}", "[", "]", ",", "&a", "*a", "!!str", "|", ">", "'", '"')
 # ACL entries are numbered in address order, so network files are compared as digits only.
 _NETWORK = ("!", "#", ";", "|", "?", "\\", '"', "'", "{", "}", " exit", "\nend", "\nquit")
 TARGETS = {
@@ -321,12 +326,8 @@ TARGETS = {
         Target("arista_eos", parse_network_lines, _devices("arista_eos"), _NETWORK, numbered=True),
         Target("huawei_vrp", parse_network_lines, _devices("huawei_vrp"), _NETWORK, numbered=True),
         Target("juniper_junos", parse_junos, _devices("juniper_junos"), _NETWORK, numbered=True),
-        Target(
-            "inventory",
-            parse_inventory,
-            _inventory,
-            (": ", "#", " #", "{", "}", "[", "]", ",", "&a", "*a", "!!str", "|", ">", "'", '"'),
-        ),
+        Target("inventory", parse_yaml, _estate_files("inventory.yml"), _YAML_META),
+        Target("carriers", parse_yaml, _estate_files("carriers/"), _YAML_META),
     )
 }
 
@@ -547,3 +548,4 @@ test_arista_eos = _property("arista_eos")
 test_huawei_vrp = _property("huawei_vrp")
 test_juniper_junos = _property("juniper_junos")
 test_inventory = _property("inventory")
+test_carriers = _property("carriers")

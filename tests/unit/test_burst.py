@@ -16,6 +16,8 @@ from ccmsctl.compile.estate import compile_estate
 from ccmsctl.compile.lab import LabAddresses, lab_addresses, missing, relocated
 from ccmsctl.load.estate import load_estate
 from ccmsctl.model.burstpool import BurstPool
+from ccmsctl.plan.diff import make_plan
+from ccmsctl.plan.state import HostState, Record, sha256
 from tests.conftest import EXAMPLE, findings_of
 
 BURST = "cloud/burst.yaml"
@@ -116,3 +118,17 @@ def test_the_lab_gives_each_pool_a_loopback_subnet() -> None:
         "burst pool ap-sg-burst",
         "burst pool cn-east-burst",
     ]
+
+
+def test_a_node_scaled_in_is_drained_and_retired_by_the_plan(estate: Path) -> None:
+    assert scale(estate, "cn-east-burst", "--nodes", "1")[0] == 0
+    before = compile_estate(load_estate(estate).estate)
+    files = before.hosts["cn-east-burst-1"]
+    record = Record("abc", "2026-11-30T00:00:00+00:00", {p: sha256(c) for p, c in files.items()})
+    assert scale(estate, "cn-east-burst", "--nodes", "0")[0] == 0
+    after = compile_estate(load_estate(estate).estate)
+    plan = make_plan(after, {"cn-east-burst-1": HostState(record, dict(files))})
+    assert plan.retired() == ["cn-east-burst-1"]
+    assert {c.action for c in plan.changes if c.host == "cn-east-burst-1"} == {"delete"}
+    assert "1 host(s) to drain and retire" in plan.summary()
+    assert make_plan(after, {}).retired() == []

@@ -56,7 +56,9 @@ def test_capacity_of_the_example() -> None:
 def test_the_command_prints_and_serialises() -> None:
     text = CliRunner().invoke(app, ["capacity", str(EXAMPLE)])
     assert text.exit_code == 0 and "hkt-hk" in text.output and "SHORT by 1" in text.output
-    document = json.loads(CliRunner().invoke(app, ["capacity", str(EXAMPLE), "--json"]).output)
+    document = json.loads(
+        CliRunner().invoke(app, ["capacity", str(EXAMPLE), "--format", "json"]).output
+    )
     assert document["version"] == 1 and document["blocking"] == 0.01
     assert {t["name"] for t in document["trunks"]} == {"ct-sh", "cu-sh", "hkt-hk"}
 

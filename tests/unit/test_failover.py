@@ -10,8 +10,17 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
+from ccmsctl.cli.failover import text
 from ccmsctl.compile.carriers import compile_carriers, trunk_destinations
-from ccmsctl.lab.drill import Call, DrillError, measure, plan_drill, read_calls
+from ccmsctl.lab.drill import (
+    Call,
+    DrillError,
+    DrillResult,
+    Phase,
+    measure,
+    plan_drill,
+    read_calls,
+)
 from ccmsctl.load.estate import load_estate
 from ccmsctl.model.trunk import Trunk
 from tests.conftest import EXAMPLE
@@ -94,3 +103,20 @@ def test_the_drill_refuses_what_it_cannot_drill(tmp_path: Path) -> None:
     (only_tls / "carriers/trunks.yaml").write_text(text.replace("transport: tcp", "transport: tls"))
     with pytest.raises(DrillError, match="UDP or TCP trunk serving both sh-1 and sh-2"):
         plan_drill(load_estate(only_tls).estate, "shanghai", tmp_path)
+
+
+def test_the_drill_fails_past_the_pairs_recovery_objective() -> None:
+    quick = Phase("failover", 100.0, 4.0, 0, 10, 8, ("sh-2",))
+    slow = Phase("failover", 100.0, 75.0, 3, 10, 0, ("sh-2",))
+    never = Phase("failover", 100.0, None, 40, 10, 0, ())
+    back = Phase("failback", 130.0, 1.0, 0, 5, 5, ("sh-1",))
+
+    def result(failover: Phase) -> DrillResult:
+        return DrillResult(
+            "shanghai", "site", ("sh1-edge-1",), "sh2-edge-1", 10, 8, 60, failover, back, 300
+        )
+
+    assert result(quick).met and not result(slow).met and not result(never).met
+    lines = text(result(never))
+    assert lines[-1] == "Recovery objective 60 s: MISSED" and "never" in lines[2]
+    assert result(slow).to_json()["phases"][0]["calls_dropped"] == 10
