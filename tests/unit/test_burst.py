@@ -132,3 +132,14 @@ def test_a_node_scaled_in_is_drained_and_retired_by_the_plan(estate: Path) -> No
     assert {c.action for c in plan.changes if c.host == "cn-east-burst-1"} == {"delete"}
     assert "1 host(s) to drain and retire" in plan.summary()
     assert make_plan(after, {}).retired() == []
+
+
+def test_a_node_may_not_take_a_hosts_name(estate: Path) -> None:
+    sites = estate / "sites/hongkong.yaml"
+    sites.write_text(sites.read_text().replace("name: hk1-pbx-1", "name: ap-sg-burst-3"))
+    found = [(f.code, f.subject, f.message) for f in findings_of(estate)]
+    assert (
+        "E0201",
+        "BurstPool/ap-sg-burst",
+        "its node ap-sg-burst-3 would have the name of a host of Site 'hk-1'",
+    ) in found
