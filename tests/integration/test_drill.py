@@ -22,8 +22,8 @@ from tests.conftest import EXAMPLE
 from tests.integration.realworld import require
 
 LOAD = 10.0
-HOLD = 4.0
-SETTLE = 4.0
+HOLD = 3.0
+SETTLE = 3.0
 
 
 @pytest.fixture(autouse=True)

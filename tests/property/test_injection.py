@@ -40,6 +40,10 @@ from ccmsctl.model.netdevice import NetworkDevice
 from ccmsctl.validate.run import validate_estate
 from tests.conftest import EXAMPLE, TODAY
 
+# Hypothesis runs these hundreds of times: the other tests measure coverage, not these
+# (under coverage they take three times as long).
+pytestmark = pytest.mark.no_cover
+
 Unmap = Callable[[str], str]
 Parsed = list[Any]
 

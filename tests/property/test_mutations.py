@@ -11,12 +11,17 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from ccmsctl.cli.main import app
 from tests.conftest import EXAMPLE
+
+# Hypothesis runs this hundreds of times: the other tests measure coverage, not this one
+# (under coverage it takes twice as long).
+pytestmark = pytest.mark.no_cover
 
 FILES = sorted(path.relative_to(EXAMPLE) for path in EXAMPLE.rglob("*.yaml"))
 FINDING = re.compile(r"^(?P<file>.+?):(?P<line>\d+):(?P<col>\d+): (error|warning)\[[EW]\d{4}\]: \S")
