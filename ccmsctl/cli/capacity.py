@@ -45,8 +45,8 @@ def _text(sizing: Sizing) -> list[str]:
     if sizing.survivals:
         lines.append("Twin pairs (N+1: one side carries both):")
         for s in sizing.survivals:
-            cover = f"; burst pool {', '.join(s.burst)} covers {s.lost}" if s.burst else ""
-            verdict = "ok" if s.holds else f"SHORT by {s.needed - s.channels}"
+            cover = f" + {s.burst_channels} from {', '.join(s.burst)}" if s.burst else ""
+            verdict = "ok" if s.holds else f"SHORT by {s.needed - s.channels - s.burst_channels}"
             lines.append(
                 f"  {s.pair}: without {s.lost}, {s.survivor} needs {s.needed} channels, "
                 f"has {s.channels}{cover}: {verdict}"

@@ -35,7 +35,7 @@ from ruamel.yaml import YAML
 from ccmsctl.compile.carriers import FOLDER as CARRIERS
 from ccmsctl.compile.estate import compile_estate
 from ccmsctl.compile.render import Renderer
-from ccmsctl.lab.netns import NetnsError, Network, Node, until
+from ccmsctl.lab.netns import Network, Node, until
 from ccmsctl.model.kinds import Estate
 from ccmsctl.model.numbers import NumberRange
 from ccmsctl.model.site import Site
@@ -500,16 +500,3 @@ def _victims(world: World, kill: Kill) -> list[Node]:
             raise DrillError(f"no edge of {primary} holds its VIP: nothing to kill")
         return [holder]
     return [world.nodes[m.name] for m in (*world.plan.edges, *world.plan.pbxs) if m.site == primary]
-
-
-__all__ = [
-    "DrillError",
-    "DrillPlan",
-    "DrillResult",
-    "NetnsError",
-    "Phase",
-    "measure",
-    "plan_drill",
-    "read_calls",
-    "run_drill",
-]

@@ -99,13 +99,16 @@ def plan_lab(estate: Estate, estate_dir: Path, folder: Path) -> Lab:
     addresses = lab_addresses(estate, existing.addresses if existing else None)
     asterisk = existing.asterisk if existing else find_asterisk()
     moved = relocated(estate, addresses)
-    hosts = tuple(
-        LabHost(host.name, site.name, tuple(host.roles), str(host.address), folder / host.name)
+    placed = [
+        (site, host)
         for site in sorted(moved.of(Site), key=lambda s: s.name)
         for host in sorted(site.hosts, key=lambda h: h.name)
-    ) + tuple(  # the lab stands for the cloud provider: it makes the running nodes
+    ]
+    # the lab stands for the cloud provider too: it makes the burst pools' running nodes
+    placed += [(site, host) for _, site, host in burst_hosts(moved)]
+    hosts = tuple(
         LabHost(host.name, site.name, tuple(host.roles), str(host.address), folder / host.name)
-        for _, site, host in burst_hosts(moved)
+        for site, host in placed
     )
     devices = tuple(
         LabDevice(

@@ -91,8 +91,8 @@ class Plan:
         if self.devices:
             plural = "s" if len(self.devices) > 1 else ""
             more += f"; {len(self.devices)} network device{plural} to change"
-        if self.retired():
-            more += f"; {len(self.retired())} host(s) to drain and retire"
+        if retired := self.retired():
+            more += f"; {len(retired)} host(s) to drain and retire"
         return (
             f"Plan: {counts['add']} to add, {counts['change']} to change, "
             f"{counts['delete']} to delete{more}."
