@@ -16,6 +16,7 @@ from ccmsctl.compile.edge import compile_edge, compile_edge_site, edge_secrets
 from ccmsctl.compile.fanout import fan_out
 from ccmsctl.compile.inventory import burst_host, compile_inventory, host_vars
 from ccmsctl.compile.keepalived import compile_keepalived
+from ccmsctl.compile.monitoring.prometheus import compile_monitoring
 from ccmsctl.compile.network.device import compile_network_device
 from ccmsctl.compile.render import Renderer
 from ccmsctl.model.burstpool import BurstPool
@@ -63,7 +64,11 @@ def compile_estate(
     }
     return Artifacts(
         hosts,
-        {INVENTORY: compile_inventory(estate, renderer, every), **compile_carriers(estate)},
+        {
+            INVENTORY: compile_inventory(estate, renderer, every),
+            **compile_carriers(estate),
+            **compile_monitoring(estate, [(s.name, h) for _, s, h in burst_hosts(estate)]),
+        },
         devices,
         host_vars=every,
         device_intents={device.name: device_intent(estate, device) for device in network},

@@ -238,14 +238,15 @@ def within(low: str, high: str) -> AfterValidator:
             raise PydanticCustomError(
                 "duration_bound",
                 "must be from {low} to {high}",
-                {"low": _shown(low_value), "high": _shown(high_value)},
+                {"low": shown(low_value), "high": shown(high_value)},
             )
         return value
 
     return AfterValidator(check)
 
 
-def _shown(value: timedelta) -> str:
+def shown(value: timedelta) -> str:
+    """A duration as the estate writes it, and as Prometheus reads it: `90s`, `5m`, `7d`."""
     seconds = int(value.total_seconds())
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if seconds and seconds % size == 0:
