@@ -28,6 +28,7 @@ from ccmsctl.errors import Finding, visible
 from ccmsctl.lab.drill import DrillError
 from ccmsctl.lab.lab import LabError
 from ccmsctl.lab.netns import NetnsError
+from ccmsctl.lab.prometheus import PrometheusError
 from ccmsctl.load.estate import Loaded, load_estate
 from ccmsctl.plan.planfile import PlanFileError
 from ccmsctl.plan.provenance import RevisionError
@@ -48,6 +49,7 @@ USER_ERRORS = (
     LockedError,
     NetnsError,
     PlanFileError,
+    PrometheusError,
     RevisionError,
     SecretError,
     SshError,

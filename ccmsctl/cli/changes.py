@@ -22,6 +22,7 @@ from ccmsctl.cli.app import (
     guard,
     validated,
 )
+from ccmsctl.cli.metrics import MetricsDir, controls_of, recorded
 from ccmsctl.cli.review import PlanFormat, print_review, review_json, review_of
 from ccmsctl.compile.estate import compile_estate
 from ccmsctl.compile.fanout import workers_available
@@ -65,7 +66,9 @@ def _interruptible() -> Iterator[threading.Event]:
             signal.signal(sig, handler)
 
 
-def _plan(directory: Path, target: str, where: LabTarget | SshTarget) -> tuple[Loaded, Planned]:
+def plan_estate(
+    directory: Path, target: str, where: LabTarget | SshTarget
+) -> tuple[Loaded, Planned]:
     """The estate, and its plan against `where` (the lab, or an inventory's hosts), which
     the command line named `target`."""
     loaded = validated(directory)
@@ -89,7 +92,7 @@ def _plan(directory: Path, target: str, where: LabTarget | SshTarget) -> tuple[L
     return loaded, planned
 
 
-def _target_of(target: str, lab_dir: Path, directory: Path) -> LabTarget | SshTarget:
+def target_of(target: str, lab_dir: Path, directory: Path) -> LabTarget | SshTarget:
     """The lab, or the hosts of the inventory at `target` (over the command's SSH master
     connections, see masters())."""
     if target == "lab":
@@ -207,6 +210,7 @@ def plan(
             "as comment-1.md, comment-2.md... in this folder.",
         ),
     ] = None,
+    metrics_dir: MetricsDir = None,
 ) -> None:
     """Show what apply would change on each host, file by file; with --base, also the risk
     flags and IVR changes a reviewer must see."""
@@ -224,7 +228,12 @@ def plan(
             if detailed_exitcode and found.plan.changes:
                 raise typer.Exit(2)
             return
-        saved = _plan(directory, target, _target_of(target, lab_dir, directory))[1].saved
+        with recorded(metrics_dir, "plan") as record:
+            loaded, planned = plan_estate(directory, target, target_of(target, lab_dir, directory))
+            saved = planned.saved
+            record.plan = saved.plan
+            if metrics_dir is not None:
+                record.controls = controls_of(loaded)
         if as_json:
             _plan_json(saved.plan)
         else:
@@ -248,16 +257,18 @@ def apply(
     lock_timeout: Annotated[
         float, typer.Option("--lock-timeout", help="Seconds to wait for the lock.")
     ] = 0,
+    metrics_dir: MetricsDir = None,
 ) -> None:
     """Apply a saved plan exactly, or plan and apply an estate directory (asks first; with
     --auto-approve, plans under the apply's lock and applies what it read)."""
     version = package_version("ccmsctl")
-    with guard():
+    with guard(), recorded(metrics_dir, "apply") as record:
         if not source.is_file() and auto_approve:
-            into = _target_of(target, lab_dir, source)
+            into = target_of(target, lab_dir, source)
             with locked(into.folder, "apply", version, timeout=lock_timeout):
-                planned = _plan(source, target, into)[1]
+                loaded, planned = plan_estate(source, target, into)
                 saved = planned.saved
+                record.plan = saved.plan
                 _print_plan(saved.plan, diff=False)
                 with _interruptible() as cancelled:
                     outcome = apply_planned(
@@ -270,19 +281,26 @@ def apply(
                 loaded = validated(directory)
             else:
                 directory = source
-                loaded, planned = _plan(directory, target, _target_of(target, lab_dir, directory))
+                loaded, planned = plan_estate(
+                    directory, target, target_of(target, lab_dir, directory)
+                )
                 saved = planned.saved
                 _print_plan(saved.plan, diff=False)
                 if not typer.confirm("Apply these changes?", default=False):
+                    record.cancelled = True
                     typer.echo("Apply cancelled.")
                     raise typer.Exit(1)
-            into = _target_of(saved.target, lab_dir, directory)
+            record.plan = saved.plan
+            into = target_of(saved.target, lab_dir, directory)
             with locked(into.folder, "apply", version, timeout=lock_timeout):
                 now = provenance(directory, loaded.estate.digest())
                 with _interruptible() as cancelled:
                     outcome = apply_saved(
                         saved, into, now, progress=typer.echo, cancel=cancelled.is_set
                     )
+        record.outcome = outcome
+        if metrics_dir is not None:
+            record.controls = controls_of(loaded)
         if outcome.error:
             typer.echo(f"error: apply failed on {outcome.error}", err=True)
             if outcome.rolled_back:

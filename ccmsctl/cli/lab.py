@@ -23,20 +23,33 @@ from ccmsctl.lab.lab import (
     open_lab,
     plan_lab,
 )
+from ccmsctl.lab.prometheus import LISTEN as PROMETHEUS_LISTEN
+from ccmsctl.lab.prometheus import start_prometheus
 
 
 @lab_app.command("up")
 def lab_up_command(
     directory: Annotated[Path, typer.Argument(help="The estate directory.")],
     lab_dir: LabDir = DEFAULT_FOLDER,
+    prometheus: Annotated[
+        bool,
+        typer.Option(
+            "--prometheus",
+            help="Also run Prometheus with the estate's generated configuration and rules "
+            f"(on {PROMETHEUS_LISTEN}, scraping every 2 s).",
+        ),
+    ] = False,
 ) -> None:
     """Create a folder per host, start the PBX stand-ins and a fake device per network
-    device."""
+    device (and with --prometheus, Prometheus watching them)."""
     with guard():
         loaded = validated(directory)
         lab = plan_lab(loaded.estate, directory, lab_dir)
         for line in lab_up(lab, loaded.estate):
             typer.echo(line)
+        if prometheus:
+            url = start_prometheus(lab.folder, lab.estate(loaded.estate))
+            typer.echo(f"prometheus: {url} (alerts: {url}/alerts)")
         typer.echo(
             f"Lab up in {lab.folder}: {len(lab.hosts)} hosts and "
             f"{len(lab.devices)} network devices on loopback."

@@ -3,7 +3,18 @@
 Nothing imports this module but the console script and `python -m ccmsctl`.
 """
 
-from ccmsctl.cli import burst, capacity, changes, erase, estate, failover, init, lab, report
+from ccmsctl.cli import (
+    burst,
+    capacity,
+    changes,
+    erase,
+    estate,
+    exporter,
+    failover,
+    init,
+    lab,
+    report,
+)
 from ccmsctl.cli.app import app
 
 __all__ = [
@@ -13,6 +24,7 @@ __all__ = [
     "changes",
     "erase",
     "estate",
+    "exporter",
     "failover",
     "init",
     "lab",

@@ -37,6 +37,7 @@ from ccmsctl.compile.dialplan import (
     recording_steps,
 )
 from ccmsctl.compile.header import header
+from ccmsctl.compile.monitoring.names import PBX_METRICS_PORT
 from ccmsctl.compile.render import Renderer
 from ccmsctl.compile.views import sip_uri
 from ccmsctl.model.agent import Agent
@@ -116,7 +117,8 @@ PROVIDERS: dict[str, str | None] = {
 }
 # What every PBX loads: the dialplan, PJSIP with registration and digest authentication
 # (agents' phones) and header matching (trunks through the edge), RTP, bridging, the
-# codecs the endpoints allow, WAV files (prompts, recordings), music on hold (queues)
+# codecs the endpoints allow, WAV files (prompts, recordings), music on hold (queues),
+# and the metrics Prometheus scrapes
 BASE_MODULES = (
     "bridge_native_rtp",
     "bridge_simple",
@@ -138,6 +140,7 @@ BASE_MODULES = (
     "res_pjsip_registrar",
     "res_pjsip_sdp_rtp",
     "res_pjsip_session",
+    "res_prometheus",
     "res_rtp_asterisk",
     "res_sorcery_astdb",
     "res_sorcery_config",
@@ -198,6 +201,16 @@ CORE_FILES: dict[str, tuple[str, tuple[Section, ...]]] = {
         (Section("general", (("enabled", "no"),)),),
     ),
     "pjproject.conf": ("PJSIP's library at its defaults.", ()),
+    "prometheus.conf": (
+        "Metrics for Prometheus on the HTTP server's /metrics (http.conf): channels, "
+        "endpoints, registrations, bridges and Asterisk's own.",
+        (
+            Section(
+                "general",
+                (("enabled", "yes"), ("core_metrics_enabled", "yes"), ("uri", "metrics")),
+            ),
+        ),
+    ),
     "queuerules.conf": ("No penalty rules: a queue's members keep their penalties.", ()),
     "udptl.conf": ("No fax (T.38).", (Section("general", ()),)),
 }
@@ -887,8 +900,27 @@ def compile_pbx(
             ],
         },
     )
+    http = renderer.render(
+        "asterisk/sections.conf.j2",
+        {
+            "header": shared.header,
+            "sections": [
+                Section(
+                    "general",
+                    (
+                        ("enabled", "yes"),
+                        ("bindaddr", str(host.address)),
+                        ("bindport", str(PBX_METRICS_PORT)),
+                    ),
+                )
+            ],
+            "includes": [],
+            "intro": ["Asterisk's HTTP server: it serves Prometheus's /metrics only."],
+        },
+    )
     return {
         **shared.files,
         **shared.rooted(root, host.channels),
         "etc/asterisk/pjsip.conf": pjsip + shared.pjsip_body,
+        "etc/asterisk/http.conf": http,
     }

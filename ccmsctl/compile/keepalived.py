@@ -7,11 +7,15 @@ import zlib
 from dataclasses import dataclass
 
 from ccmsctl.compile.header import header
+from ccmsctl.compile.monitoring import names
+from ccmsctl.compile.monitoring.names import TEXTFILE_DIR
 from ccmsctl.compile.render import Renderer
 from ccmsctl.model.kinds import Estate
 from ccmsctl.model.site import Host, Site
 
 MASTER_PRIORITY = 150
+# keepalived's state change hook: the VRRP state for node_exporter's textfile collector
+NOTIFY = "usr/local/lib/ccmsctl/vrrp-state"
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,7 @@ class VrrpView:
     peers: tuple[str, ...]
     vip: str
     check: str
+    notify: str  # keepalived runs it on each state change (through /bin/sh)
     interval: int
     timeout: int
     fall: int
@@ -62,6 +67,7 @@ def compile_keepalived(
         peers=tuple(str(edge.address) for edge in edges if edge.name != host.name),
         vip=f"{vip}/32",
         check=f"/usr/bin/pgrep -f {root}/etc/kamailio/kamailio.cfg",
+        notify=f"{root}/{NOTIFY}",
         interval=max(1, int(pair.health_check.interval.total_seconds())),
         timeout=max(1, int(pair.health_check.timeout.total_seconds())),
         fall=pair.health_check.failures,
@@ -69,5 +75,9 @@ def compile_keepalived(
     sources = [f"Site/{site.name}", f"TwinPair/{pair.name}"]
     context = {"vrrp": view, "header": header(sources)}
     return {
-        "etc/keepalived/keepalived.conf": renderer.render("keepalived/keepalived.conf.j2", context)
+        "etc/keepalived/keepalived.conf": renderer.render("keepalived/keepalived.conf.j2", context),
+        NOTIFY: renderer.render(
+            "keepalived/vrrp-state.sh.j2",
+            context | {"textfile": f"{root}/{TEXTFILE_DIR}", "names": names},
+        ),
     }

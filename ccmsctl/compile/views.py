@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from ipaddress import IPv4Address
 
+from ccmsctl.compile.monitoring.names import EDGE_METRICS_PORT
 from ccmsctl.model.estate import EstateInfo
 from ccmsctl.model.kinds import Estate
 from ccmsctl.model.numbers import NumberRange
@@ -78,6 +79,9 @@ class EdgeView:
     acl: tuple[AclEntry, ...]
     dids: tuple[DidBlock, ...]
     sources: tuple[str, ...]
+    trunks: tuple[str, ...] = ()  # the trunks reaching the site, by name
+    metrics: str = ""  # the socket /metrics is served on (the host's own address)
+    metrics_port: int = EDGE_METRICS_PORT
 
 
 def sip_uri(address: IPv4Address, port: int = 5060, transport: str = "udp") -> str:
@@ -207,6 +211,7 @@ def edge_site_view(estate: Estate, site: Site) -> EdgeView:
         acl=tuple(acl),
         dids=tuple(dids),
         sources=tuple(sorted(sources)),
+        trunks=tuple(trunk.name for trunk in trunks),
     )
 
 
@@ -224,6 +229,7 @@ def for_host(view: EdgeView, host: Host, *, root: str = "") -> EdgeView:
         config_dir=f"{root}/etc/kamailio",
         run_dir=f"{root}/run/kamailio",
         listen=tuple(listen),
+        metrics=f"tcp:{host.address}:{EDGE_METRICS_PORT}",
     )
 
 

@@ -16,7 +16,6 @@ import json
 import os
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -27,7 +26,10 @@ from pathlib import Path
 from ccmsctl.apply.health import answers_options
 from ccmsctl.compile.estate import burst_hosts
 from ccmsctl.compile.lab import LabAddresses, lab_addresses, relocated
+from ccmsctl.compile.monitoring.prometheus import FOLDER as PROMETHEUS_FOLDER
 from ccmsctl.lab.fakedevice.seed import seed_config
+from ccmsctl.lab.processes import alive, stop_all
+from ccmsctl.lab.prometheus import PID_FILE as PROMETHEUS_PID
 from ccmsctl.model.kinds import Estate
 from ccmsctl.model.netdevice import NetworkDevice
 from ccmsctl.model.site import Site
@@ -166,13 +168,13 @@ def lab_up(lab: Lab, estate: Estate) -> list[str]:
         f"{h.address}:5060 ({h.name})"
         for h in lab.hosts
         if {"edge", "pbx"} & set(h.roles)
-        and not any(_alive(h.root / pid) for pid in (SIPP_PID, KAMAILIO_PID, ASTERISK_PID))
+        and not any(alive(h.root / pid) for pid in (SIPP_PID, KAMAILIO_PID, ASTERISK_PID))
         and _port_taken(h.address)
     ]
     busy += [
         f"{d.address}:{d.port} ({d.name})"
         for d in lab.devices
-        if not _alive(d.folder / DEVICE_PID) and _port_taken(d.address, d.port, socket.SOCK_STREAM)
+        if not alive(d.folder / DEVICE_PID) and _port_taken(d.address, d.port, socket.SOCK_STREAM)
     ]
     if busy:
         raise LabError(f"already in use: {', '.join(busy)}: is another lab up?")
@@ -210,7 +212,7 @@ def lab_up(lab: Lab, estate: Estate) -> list[str]:
             continue
         if lab.asterisk:
             done.append(f"{host.name}: PBX, Asterisk on {host.address}:5060 (apply starts it)")
-        elif not _alive(host.root / SIPP_PID):
+        elif not alive(host.root / SIPP_PID):
             _start_pbx_stand_in(host)
             done.append(
                 f"{host.name}: PBX stand-in (SIPp, answering every call) on {host.address}:5060:"
@@ -218,7 +220,7 @@ def lab_up(lab: Lab, estate: Estate) -> list[str]:
             )
     devices = {d.name: d for d in estate.of(NetworkDevice)}
     for device in lab.devices:
-        if not _alive(device.folder / DEVICE_PID):
+        if not alive(device.folder / DEVICE_PID):
             _start_device(device, devices[device.name])
             done.append(
                 f"{device.name}: fake {device.platform} device on {device.address}:{device.port}"
@@ -322,18 +324,18 @@ class HostStatus:
 
 def devices_running(lab: Lab) -> dict[str, bool]:
     """Whether each fake network device of the lab runs."""
-    return {d.name: _alive(d.folder / DEVICE_PID) for d in lab.devices}
+    return {d.name: alive(d.folder / DEVICE_PID) for d in lab.devices}
 
 
 def lab_status(lab: Lab) -> list[HostStatus]:
     statuses = []
     for host in lab.hosts:
         edge = "edge" in host.roles
-        running = _alive(host.root / KAMAILIO_PID) if edge else None
+        running = alive(host.root / KAMAILIO_PID) if edge else None
         answering = answers_options(host.address, wait=1) if running else (False if edge else None)
         pbx = "pbx" in host.roles
-        stand_in = _alive(host.root / SIPP_PID) if pbx and not lab.asterisk else None
-        asterisk = _alive(host.root / ASTERISK_PID) if pbx and lab.asterisk else None
+        stand_in = alive(host.root / SIPP_PID) if pbx and not lab.asterisk else None
+        asterisk = alive(host.root / ASTERISK_PID) if pbx and lab.asterisk else None
         statuses.append(HostStatus(host, running, answering, stand_in, asterisk))
     return statuses
 
@@ -354,16 +356,10 @@ def lab_down(lab: Lab) -> list[str]:
         (device.folder / DEVICE_PID, f"{device.name}: stopped the fake {device.platform} device")
         for device in lab.devices
     ]
-    stopped = _stop_all([pid_file for pid_file, _ in processes])
+    processes.append((lab.folder / PROMETHEUS_FOLDER / PROMETHEUS_PID, "stopped prometheus"))
+    stopped = stop_all([pid_file for pid_file, _ in processes])
     shutil.rmtree(lab.folder, ignore_errors=True)
     return [message for pid_file, message in processes if pid_file in stopped]
-
-
-def _pid(pid_file: Path) -> int | None:
-    try:
-        return int(pid_file.read_text(encoding="utf-8").strip())
-    except (OSError, ValueError):
-        return None
 
 
 # The services the lab runs for a host, by the pid file under its root (the kamailio and
@@ -373,38 +369,4 @@ SERVICE_PIDS = {"kamailio": KAMAILIO_PID, "asterisk": ASTERISK_PID}
 
 def running_services(host: LabHost) -> set[str]:
     """The services running for `host`."""
-    return {name for name, pid_file in SERVICE_PIDS.items() if _alive(host.root / pid_file)}
-
-
-def _alive(pid_file: Path) -> bool:
-    pid = _pid(pid_file)
-    if pid is None:
-        return False
-    try:
-        if os.waitpid(pid, os.WNOHANG)[0] == pid:
-            return False  # our own child, now reaped
-    except ChildProcessError:
-        pass  # not our child: started by an earlier command
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _stop_all(pid_files: list[Path]) -> set[Path]:
-    """SIGTERM every live process of `pid_files`, wait (bounded) for all of them, SIGKILL
-    what is left; the pid files whose process was running."""
-    running = {pid_file: pid for pid_file in pid_files if (pid := _pid(pid_file)) is not None}
-    running = {pid_file: pid for pid_file, pid in running.items() if _alive(pid_file)}
-    for pid in running.values():
-        os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and any(_alive(pid_file) for pid_file in running):
-        time.sleep(0.1)
-    for pid_file, pid in running.items():
-        if _alive(pid_file):
-            os.kill(pid, signal.SIGKILL)
-    return set(running)
+    return {name for name, pid_file in SERVICE_PIDS.items() if alive(host.root / pid_file)}

@@ -15,9 +15,9 @@ from ccmsctl.model.trunk import Trunk
 from ccmsctl.report import network, pci, residency, retention, waivers
 from ccmsctl.report.control import Control, frameworks_of
 from ccmsctl.report.inputs import Inputs
-from ccmsctl.report.model import Meta, Report, Row, Section
+from ccmsctl.report.model import Meta, Report, Row, Section, Status
 from ccmsctl.validate.residency import in_transit_required
-from ccmsctl.validate.run import Outcome
+from ccmsctl.validate.run import Outcome, validate_estate
 
 
 def all_controls(today: date) -> tuple[Control, ...]:
@@ -106,6 +106,20 @@ def _encryption_section(inputs: Inputs) -> Section:
         ("what", "where", "protection", "asked by policy"),
         tuple(rows),
     )
+
+
+def failing_controls(
+    estate: Estate, sources: SourceMap, artifacts: Artifacts, *, today: date
+) -> dict[str, bool]:
+    """Each control the report checks, and whether it fails (or cannot be evaluated)."""
+    outcome = validate_estate(estate, sources, today=today)
+    inputs = Inputs(estate, sources, outcome, artifacts)
+    applicable = applicable_frameworks(estate)
+    return {
+        control.id: result.status in (Status.ERROR, Status.FAILED)
+        for control in all_controls(today)
+        for result in [control.run(inputs, applicable)]
+    }
 
 
 def build_report(

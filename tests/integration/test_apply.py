@@ -20,9 +20,11 @@ import pytest
 from ccmsctl.apply.lock import locked
 from ccmsctl.compile.estate import compile_estate
 from ccmsctl.load.estate import load_estate
+from ccmsctl.metrics.textfile import APPLY_FILE, PLAN_FILE
 from ccmsctl.plan.state import RECORD
 from tests.conftest import EXAMPLE, ccmsctl, wait_for_line
 from tests.integration.realworld import invites, served_subject
+from tests.unit.test_metrics import samples
 
 pytestmark = pytest.mark.slow
 
@@ -100,11 +102,15 @@ def test_second_apply_changes_nothing(lab: Path) -> None:
     planned = ccmsctl("plan", str(EXAMPLE), "--detailed-exitcode", cwd=lab)
     assert planned.returncode == 0
     assert planned.stdout.strip() == "No changes."
-    applied = ccmsctl("apply", str(EXAMPLE), "--auto-approve", cwd=lab)
+    applied = ccmsctl("apply", str(EXAMPLE), "--auto-approve", "--metrics-dir", "m", cwd=lab)
     assert applied.returncode == 0, applied.stdout + applied.stderr
     assert applied.stdout.strip().endswith(
         "No changes. Ansible changed=0, network devices changed=0."
     )
+    recorded = samples((lab / "m" / APPLY_FILE).read_text())
+    assert recorded[("ccms_apply_success", ())] == 1
+    assert recorded[("ccms_apply_hosts_changed", ())] == 0
+    assert recorded[("ccms_apply_last_success_timestamp_seconds", ())] > time.time() - 600
     assert "wave 1" not in applied.stdout  # nothing to run: no host is touched
 
 
@@ -188,8 +194,12 @@ def test_secrets_reach_only_their_hosts_and_no_plan_or_log(lab: Path) -> None:
 def test_hand_edit_shows_as_drift_and_json(lab: Path) -> None:
     edited = root(lab, "sh2-edge-1") / "etc/kamailio/address.list"
     edited.write_text(edited.read_text() + "1 127.66.0.1 32 0 rogue\n")
-    planned = ccmsctl("plan", str(EXAMPLE), "--diff", cwd=lab)
+    planned = ccmsctl("plan", str(EXAMPLE), "--diff", "--metrics-dir", "m", cwd=lab)
     assert "  ~ etc/kamailio/address.list (drift)" in planned.stdout
+    drift = samples((lab / "m" / PLAN_FILE).read_text())
+    assert drift[("ccms_drift_files", (("host", "sh2-edge-1"),))] == 1
+    assert drift[("ccms_drift_files", (("host", "sh1-edge-1"),))] == 0
+    assert drift[("ccms_plan_changes", ())] == 1
     assert "-1 127.66.0.1 32 0 rogue" in planned.stdout
     assert planned.stdout.strip().endswith("Plan: 0 to add, 1 to change, 0 to delete.")
     lines = [

@@ -11,11 +11,14 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
+from ccmsctl.compile.monitoring.names import PBX_CHANNELS, PBX_METRICS_PORT
 from ccmsctl.load.estate import load_estate
 from ccmsctl.model.agent import Agent
 from ccmsctl.model.ivr import IVR, Queue
@@ -128,7 +131,21 @@ def check_pbx(root: Path, estate: Estate, site: str) -> None:
         )
         missing = [app for app in used if not re.search(rf"^ *{app}: ", applications, re.M | re.I)]
         assert not missing, f"applications not loaded: {missing}"
+        assert _metrics(root) >= {PBX_CHANNELS, "asterisk_endpoints_state", "asterisk_calls_count"}
         assert pbx.problems() == []
+
+
+def _metrics(root: Path) -> set[str]:
+    """The metric names the PBX serves Prometheus (res_prometheus on its http.conf
+    address), read with prometheus_client's parser."""
+    bind = re.search(r"^bindaddr = (\S+)", (root / "etc/asterisk/http.conf").read_text(), re.M)
+    assert bind is not None
+    url = f"http://{bind.group(1)}:{PBX_METRICS_PORT}/metrics"
+    with urllib.request.urlopen(url, timeout=10) as reply:
+        text = reply.read().decode()
+    return {
+        sample.name for family in text_string_to_metric_families(text) for sample in family.samples
+    }
 
 
 def _pbx_hosts(estate: Estate) -> list[tuple[str, str]]:

@@ -4,10 +4,17 @@ and SIP calls through Kamailio on loopback with SIPp as carriers and PBXs."""
 from __future__ import annotations
 
 import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
+from ccmsctl.compile.monitoring.names import TRUNK_PEER_UP as PEER_UP
+from ccmsctl.lab import call
 from tests.conftest import EXAMPLE
 from tests.integration.realworld import (
     build_lab,
@@ -119,3 +126,72 @@ def test_call_moves_on_when_the_owning_sites_pbxs_answer_503(lab) -> None:
     assert [line for trace in answering.values() for line in invites(trace)] == [
         f"INVITE sip:{SH1_DID}@{edge}:5060 SIP/2.0"
     ]
+
+
+def _scrape(address: str, path: str = "/metrics", port: int = 9494) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(f"http://{address}:{port}{path}", timeout=5) as reply:
+            return reply.status, reply.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, ""
+
+
+def _samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+def test_edge_serves_its_metrics_to_prometheus(lab) -> None:
+    """/metrics on the edge's metrics port, read with prometheus_client's parser: calls up
+    per trunk (one while a carrier's call is held, none after), the carrier peers the
+    dispatcher's OPTIONS found down, Kamailio's statistics; any other path or port is
+    refused."""
+    root, addresses = lab
+    edge = addresses["sh1-edge-1"]
+    sh1 = [addresses["sh1-pbx-1"], addresses["sh1-pbx-2"]]
+    with kamailio(root / "sh1-edge-1", edge), pbx_stand_ins(sh1, root):
+        status, text = _scrape(edge)
+        assert status == 200
+        idle = _samples(text)
+        assert idle[("kamailio_trunk_calls", (("trunk", "ct-sh"),))] == 0
+        assert ("kamailio_core_rcv_requests", ()) in idle
+        held: list[subprocess.CompletedProcess[str]] = []
+        caller = threading.Thread(
+            target=lambda: held.append(
+                call.carrier_call(
+                    "127.1.1.1",
+                    edge,
+                    SH1_DID,
+                    timeout=20,
+                    scenario=call.SCENARIOS / "drill_uac.xml",
+                    extra=("-d", "4000"),
+                )
+            )
+        )
+        caller.start()
+        busy = 0.0
+        for _ in range(60):  # bounded: 6 s
+            busy = _samples(_scrape(edge)[1])[("kamailio_trunk_calls", (("trunk", "ct-sh"),))]
+            if busy:
+                break
+            time.sleep(0.1)
+        caller.join(timeout=30)
+        assert busy == 1
+        assert held and held[0].returncode == 0, held[0].stdout + held[0].stderr if held else ""
+        after = _samples(_scrape(edge)[1])
+        assert after[("kamailio_trunk_calls", (("trunk", "ct-sh"),))] == 0
+        # the lab's carrier peers do not answer OPTIONS: the dispatcher finds them down
+        down: set[tuple[tuple[str, str], ...]] = set()
+        for _ in range(150):  # bounded: 15 s (3 failed probes, 2 s apart)
+            found = _samples(_scrape(edge)[1])
+            down = {labels for (name, labels), v in found.items() if name == PEER_UP and not v}
+            if len(down) == 3:
+                break
+            time.sleep(0.1)
+        assert {dict(labels)["trunk"] for labels in down} == {"ct-sh", "cu-sh"}
+        assert (("peer", "127.1.1.1:5060"), ("trunk", "ct-sh")) in down
+        assert _scrape(edge, "/other")[0] == 404
+        assert _scrape(edge, port=5060)[0] == 403

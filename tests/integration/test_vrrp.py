@@ -16,7 +16,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
+from ccmsctl.compile.monitoring.names import TEXTFILE_DIR, VRRP_MASTER
 from ccmsctl.lab.drill import Member, World, plan_drill
 from ccmsctl.lab.netns import Network, until
 from ccmsctl.load.estate import load_estate
@@ -60,6 +62,21 @@ def test_the_vip_follows_a_healthy_kamailio(site: World) -> None:
     master.stop("kamailio")  # the track script fails 3 times, 2 s apart
     moved = until(lambda: backup.holds(VIP) and not master.holds(VIP), 20)
     assert moved is not None and moved < 12, moved
+    # keepalived's hook wrote each edge's state for Prometheus (the CcmsFailover alert)
+    assert until(lambda: _vrrp_master(backup.root) == 1, 5) is not None
+    assert _vrrp_master(master.root) == 0
     site.edge(_edges(site)[0])  # healthy again: the higher priority takes the VIP back
     back = until(lambda: master.holds(VIP) and not backup.holds(VIP), 30)
     assert back is not None, "the VIP did not come back to the recovered master"
+
+
+def _vrrp_master(root: Path) -> float | None:
+    """ccms_vrrp_master as the edge's textfile says (prometheus_client's parser), if any."""
+    path = root / TEXTFILE_DIR / "ccms_vrrp.prom"
+    if not path.exists():
+        return None
+    for family in text_string_to_metric_families(path.read_text()):
+        for sample in family.samples:
+            if sample.name == VRRP_MASTER:
+                return sample.value
+    return None

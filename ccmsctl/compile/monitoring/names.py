@@ -39,6 +39,8 @@ APPLY_HOSTS_CHANGED = "ccms_apply_hosts_changed"
 APPLY_DURATION = "ccms_apply_duration_seconds"
 DRIFT_FILES = "ccms_drift_files"  # {host}: deployed files that differ from the record
 DRIFT_TIMESTAMP = "ccms_drift_check_timestamp_seconds"
+DRIFT_CHECK_SUCCESS = "ccms_drift_check_success"  # `ccmsctl exporter`: read every host
+DRIFT_CHECK_DURATION = "ccms_drift_check_duration_seconds"
 CONTROL_FAILING = "ccms_compliance_control_failing"  # {control}: 1 failing, 0 passing
 HEADROOM = "ccms_capacity_headroom_ratio"  # {kind, name}: spare share of what is needed
 

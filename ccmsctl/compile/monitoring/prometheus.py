@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from ccmsctl.compile.header import header
 from ccmsctl.compile.monitoring import names as n
+from ccmsctl.compile.monitoring.dashboard import compile_dashboard
 from ccmsctl.compile.monitoring.rules import (
     Rule,
     ccmsctl_rules,
@@ -246,9 +247,10 @@ def compile_route(estate: Estate) -> bytes:
 
 
 def compile_monitoring(estate: Estate, burst: Sequence[tuple[str, Host]]) -> dict[str, bytes]:
-    """Every file of the prometheus/ folder."""
+    """Every file of the prometheus/ folder, and the Grafana dashboard."""
     files = compile_targets(estate, burst) | compile_rules(estate)
     files[f"{FOLDER}/prometheus.yml"] = compile_config(estate)
+    files |= compile_dashboard(estate)
     if estate.of(Alerting):
         files[f"{FOLDER}/alertmanager-route.yml"] = compile_route(estate)
     return dict(sorted(files.items()))
