@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, StrictStr, model_validator
+from pydantic import Field, StrictStr, field_validator, model_validator
 
 from ccmsctl.model.base import Document, Model
 from ccmsctl.model.types import Duration, Name, Text, within
@@ -17,6 +17,11 @@ class Threshold(Model):
     below: float | None = Field(default=None, allow_inf_nan=False)
     for_: Annotated[Duration, within("0s", "7d")] = Field(alias="for")
     severity: Literal["page", "ticket", "info"] = "ticket"
+    runbook: Text = Field(
+        default="",
+        description="what to do when it fires: a URL or one line of text (the alert's "
+        "runbook annotation)",
+    )
 
     @model_validator(mode="after")
     def _bounded(self) -> Threshold:
@@ -24,12 +29,24 @@ class Threshold(Model):
             raise ValueError("a threshold needs `above`, `below` or both")
         return self
 
+    @field_validator("runbook")
+    @classmethod
+    def _literal(cls, value: str) -> str:
+        if "{{" in value or "}}" in value:
+            raise ValueError(
+                "a runbook may not hold '{{' or '}}': Prometheus reads them as a template"
+            )
+        return value
+
 
 class Alerting(Document):
     kind: Literal["Alerting"]
-    receiver: Text = Field(
+    receiver: StrictStr = Field(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._@-]{0,99}$",
         description="the Alertmanager receiver its alerts are routed to (the generated "
-        "prometheus/alertmanager-route.yml matches them by their `receiver` label)"
+        "prometheus/alertmanager-route.yml matches them by their `receiver` label); letters, "
+        "digits, spaces and . _ @ - only, as Prometheus would read braces or quotes in a "
+        "label as a template",
     )
     scrape_interval: Annotated[Duration, within("1s", "1h")] = Field(
         default="30s",

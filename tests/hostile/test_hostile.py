@@ -392,3 +392,32 @@ def test_hints_stay_in_their_jurisdiction(tmp_path: Path) -> None:
     estate = overlay(tmp_path, {"extra.yaml": extra})
     [dangling] = [f for f in findings_of(estate) if f.code == "E0202"]
     assert "site-hk" not in dangling.hint
+
+
+ALERTING = """kind: Alerting
+name: ops
+receiver: {receiver}
+thresholds:
+  - name: trunk-busy
+    metric: ccms_trunk_channel_utilisation
+    above: 0.9
+    for: 5m
+    runbook: {runbook}
+"""
+
+
+@pytest.mark.parametrize(
+    ("receiver", "runbook", "where"),
+    [
+        ("ops", '"{{ query \\"up\\" }}"', "9:14"),  # a Go template in an annotation
+        ('"ops {{ $value }}"', "see the wiki", "3:11"),  # and in the receiver label
+        ('"ops\\"}, {receiver=\\"x"', "see the wiki", "3:11"),  # a matcher broken out of
+    ],
+)
+def test_alerting_strings_cannot_become_templates_or_matchers(
+    tmp_path: Path, receiver: str, runbook: str, where: str
+) -> None:
+    text = ALERTING.format(receiver=receiver, runbook=runbook)
+    estate = overlay(tmp_path, {"alerting.yaml": text})
+    found = codes_at(estate)
+    assert len(found) == 1 and found[0].startswith(f"alerting.yaml:{where}: error["), found

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import io
+import json
 import re
 import shlex
 import shutil
@@ -217,6 +218,53 @@ def parse_junos(text: str, unmap: Unmap) -> Parsed:
     return parsed
 
 
+def parse_json(text: str, unmap: Unmap) -> Parsed:
+    """A JSON file (Prometheus's targets, the Grafana dashboard) as data, every string with
+    the new one put back."""
+    return [_back(json.loads(text), unmap)]
+
+
+def parse_json_unordered(text: str, unmap: Unmap) -> Parsed:
+    """As parse_json, each list sorted and each number 0: targets and panels are placed
+    (and panels numbered and positioned) by name."""
+
+    def unordered(node: Any) -> Any:
+        if isinstance(node, list):
+            return sorted((unordered(item) for item in node), key=repr)
+        if isinstance(node, tuple):
+            return tuple(unordered(item) for item in node)
+        if isinstance(node, int | float) and not isinstance(node, bool):
+            return 0
+        return node
+
+    return unordered(parse_json(text, unmap))
+
+
+def _back(node: Any, unmap: Unmap) -> Any:
+    if isinstance(node, dict):
+        return sorted(((_back(k, unmap), _back(v, unmap)) for k, v in node.items()), key=repr)
+    if isinstance(node, list):
+        return [_back(item, unmap) for item in node]
+    return unmap(node) if isinstance(node, str) else node
+
+
+def parse_rules(text: str, unmap: Unmap) -> Parsed:
+    """Prometheus's YAML, whose lists (rules of a group, scrape jobs, targets) are sets to
+    it: as parse_yaml, each list sorted (a renamed trunk moves its rule, and that is all),
+    and each duration in one unit (a new scrape interval changes waits, not structure)."""
+
+    def unordered(node: Any) -> Any:
+        if isinstance(node, list):
+            return sorted((unordered(item) for item in node), key=repr)
+        if isinstance(node, tuple):
+            return tuple(unordered(item) for item in node)
+        if isinstance(node, str):
+            return re.sub(r"^[0-9]+[smhdwy]$", "0s", node)
+        return node
+
+    return unordered(parse_yaml(text, unmap))
+
+
 def parse_yaml(text: str, unmap: Unmap) -> Parsed:
     """A YAML file (the Ansible inventory, a carrier's destinations) as data, every string
     (keys too) with the new one put back."""
@@ -274,13 +322,25 @@ def _devices(platform: str) -> Files:
     return files
 
 
-def _estate_files(prefix: str) -> Files:
+def _estate_files(*prefixes: str) -> Files:
+    """The estate-wide files under any of `prefixes` (a trailing suffix such as `.yml` keeps
+    only files ending with it)."""
+    starts = tuple(p for p in prefixes if not p.startswith("."))
+    ends = tuple(p for p in prefixes if p.startswith(".")) or ("",)
+
     def files(compiled: Compiled) -> Iterator[tuple[str, bytes]]:
-        yield from sorted(i for i in compiled.artifacts.estate.items() if i[0].startswith(prefix))
+        yield from sorted(
+            i
+            for i in compiled.artifacts.estate.items()
+            if i[0].startswith(starts) and i[0].endswith(ends)
+        )
 
     return files
 
 
+# PromQL's and Go templates' own: a string that reached a rule's expression or a label or
+# annotation could add a matcher, a series or a template action
+_PROMETHEUS_META = ("{{", "}}", '"', "'", "`", "=~", "!=", ",", "{", "}", " or ", "$labels")
 _YAML_META = (": ", "#", " #", "{", "}", "[", "]", ",", "&a", "*a", "!!str", "|", ">", "'", '"')
 # ACL entries are numbered in address order, so network files are compared as digits only.
 _NETWORK = ("!", "#", ";", "|", "?", "\\", '"', "'", "{", "}", " exit", "\nend", "\nquit")
@@ -332,6 +392,19 @@ TARGETS = {
         Target("juniper_junos", parse_junos, _devices("juniper_junos"), _NETWORK, numbered=True),
         Target("inventory", parse_yaml, _estate_files("inventory.yml"), _YAML_META),
         Target("carriers", parse_yaml, _estate_files("carriers/"), _YAML_META),
+        Target(
+            "prometheus",
+            parse_rules,
+            _estate_files("prometheus/", ".yml"),
+            _PROMETHEUS_META,
+            numbered=True,  # waits and bounds derived from the estate's durations and limits
+        ),
+        Target(
+            "monitoring-json",
+            parse_json_unordered,
+            _estate_files("prometheus/targets/", "grafana/"),
+            ('"', "\\", "{", "}", "[", "]", ",", ":", "\\u0000"),
+        ),
     )
 }
 
@@ -553,3 +626,5 @@ test_huawei_vrp = _property("huawei_vrp")
 test_juniper_junos = _property("juniper_junos")
 test_inventory = _property("inventory")
 test_carriers = _property("carriers")
+test_prometheus = _property("prometheus")
+test_monitoring_json = _property("monitoring-json")

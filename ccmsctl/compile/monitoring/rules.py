@@ -254,6 +254,6 @@ def _threshold(alerting: Alerting, threshold: Threshold) -> Rule:
         threshold.for_,
         threshold.severity,
         summary=f"{threshold.metric} is {bound} ({{{{ $value }}}})",
-        runbook=f"A threshold of Alerting/{alerting.name}: {threshold.name}. Alerts go to "
-        f"{alerting.receiver}.",
+        runbook=threshold.runbook
+        or f"Threshold {threshold.name} of Alerting/{alerting.name}: no runbook given.",
     )
