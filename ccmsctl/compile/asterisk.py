@@ -38,6 +38,7 @@ from ccmsctl.compile.dialplan import (
 )
 from ccmsctl.compile.header import header
 from ccmsctl.compile.monitoring.names import PBX_METRICS_PORT
+from ccmsctl.compile.queuestats import compile_queue_stats
 from ccmsctl.compile.render import Renderer
 from ccmsctl.compile.views import sip_uri
 from ccmsctl.model.agent import Agent
@@ -815,6 +816,7 @@ def compile_pbx_site(
                     "channels": channels,
                 },
             ),
+            **compile_queue_stats([groups[name] for name in reached], renderer, root=root),
             RETENTION_JOBS: renderer.render(
                 "cron/retention.j2",
                 {

@@ -26,10 +26,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from ccmsctl.apply.health import sip_status
+from ccmsctl.compile.monitoring.names import TEXTFILE_DIR
+from ccmsctl.compile.queuestats import SCRIPT as QUEUE_STATS
 from ccmsctl.lab.call import CDR_NAMES, CallResult, lab_call
 from ccmsctl.lab.lab import open_lab
 from ccmsctl.load.estate import load_estate
 from tests.conftest import EXAMPLE, ccmsctl
+from tests.unit.test_metrics import samples
 
 pytestmark = pytest.mark.slow
 DID = "+862161230005"  # main-cn, owned by sh-1, delivered by trunk ct-sh
@@ -131,6 +134,26 @@ def test_each_option_reaches_its_queue(
     assert result.recording.suffix == ".p7m"
     assert not result.recording.with_suffix("").exists()  # no plain copy left
     assert _decrypted(lab, result.recording)[:4] == b"RIFF"
+
+
+def test_the_queue_calls_are_counted_for_prometheus(lab: Path, open_hours: Path) -> None:
+    """Each PBX's queue-stats job (cron runs it every minute in production) reads the
+    queue_log Asterisk wrote for the calls above: the three that waited in sales-zh and hung
+    up are counted, over the site's two PBXs, as calls the queue lost."""
+    lost = 0.0
+    for pbx in ("sh1-pbx-1", "sh1-pbx-2"):
+        root = lab / ".ccmsctl/lab" / pbx
+        done = subprocess.run(
+            ["/bin/sh", str(root / QUEUE_STATS)],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        counted = samples((root / TEXTFILE_DIR / "ccms_queues.prom").read_text())
+        lost += counted[("ccms_queue_calls", (("outcome", "lost"), ("queue", "sales-zh")))]
+    assert lost >= 3
 
 
 def test_a_wrong_key_is_handled_and_the_menu_offered_again(lab: Path, open_hours: Path) -> None:

@@ -18,6 +18,7 @@ from ccmsctl.compile.monitoring.dashboard import compile_dashboard
 from ccmsctl.compile.monitoring.rules import (
     Rule,
     ccmsctl_rules,
+    queue_recordings,
     scrape_interval,
     threshold_rules,
     trunk_recordings,
@@ -207,6 +208,7 @@ def compile_rules(estate: Estate) -> dict[str, bytes]:
             comment,
             [
                 ("ccms-trunk-utilisation", trunk_recordings(estate), None),
+                ("ccms-queue-service-level", queue_recordings(estate), None),
                 ("ccms-voice", voice_rules(estate), receiver),
             ],
         ),

@@ -184,6 +184,22 @@ def trunk_recordings(estate: Estate) -> list[Rule]:
     ]
 
 
+def queue_recordings(estate: Estate) -> list[Rule]:
+    """Per skill group, its service level over every PBX that queues its calls: calls
+    answered in time over calls that left the queue (answered or lost), last 15 minutes;
+    no value while none did."""
+    return [
+        Rule(
+            n.QUEUE_SERVICE_LEVEL,
+            f'sum({n.QUEUE_CALLS}{{queue="{group.name}",outcome="in_time"}}) / '
+            f'sum({n.QUEUE_CALLS}{{queue="{group.name}"}}) > -1',
+            labels={"queue": group.name, "site": ",".join(group.sites)},
+            record=True,
+        )
+        for group in sorted(estate.of(SkillGroup), key=lambda g: g.name)
+    ]
+
+
 def ccmsctl_rules(estate: Estate) -> list[Rule]:
     """Applies, drift and compliance, from ccmsctl's own metrics."""
     interval = scrape_interval(estate)
