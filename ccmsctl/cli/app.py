@@ -30,6 +30,7 @@ from ccmsctl.lab.lab import LabError
 from ccmsctl.lab.netns import NetnsError
 from ccmsctl.lab.prometheus import PrometheusError
 from ccmsctl.load.estate import Loaded, load_estate
+from ccmsctl.metrics.api import ApiError
 from ccmsctl.plan.planfile import PlanFileError
 from ccmsctl.plan.provenance import RevisionError
 from ccmsctl.ssh.inventory import InventoryError
@@ -39,6 +40,7 @@ from ccmsctl.validate.run import validate_estate
 # Failures a user causes and can fix: one error line, exit status 1, no trace.
 USER_ERRORS = (
     AnsibleMissingError,
+    ApiError,
     BuildFolderError,
     DeviceReadError,
     DrillError,

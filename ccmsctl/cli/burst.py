@@ -16,12 +16,18 @@ import typer
 
 from ccmsctl.cli.app import app, guard, validated
 from ccmsctl.compile.asterisk import burst_numbers
+from ccmsctl.compile.monitoring.trigger import trigger_query
 from ccmsctl.errors import Severity
 from ccmsctl.load.edit import EditError, set_field
 from ccmsctl.load.estate import load_estate
 from ccmsctl.load.fmt import replace_file
+from ccmsctl.metrics.api import instant
 from ccmsctl.model.burstpool import BurstPool
+from ccmsctl.model.kinds import Estate
+from ccmsctl.model.types import shown
 from ccmsctl.validate.run import validate_estate
+
+STEPS = 10  # samples a trigger window is read at (at most): all of them must be there
 
 burst_app = typer.Typer(help="Cloud burst pools.", no_args_is_help=True)
 app.add_typer(burst_app, name="burst")
@@ -41,6 +47,38 @@ def wanted_nodes(pool: BurstPool, nodes: int | None, metric: float | None) -> in
     return pool.running
 
 
+def _measured(url: str, estate: Estate, pool: BurstPool) -> float | None:
+    """The trigger's metric as one step reads it: its lowest value over the trigger's `for`
+    when that is above the trigger (it stayed above), its highest when that is below half
+    of it (it stayed below), else None (no step). A window Prometheus has not seen whole
+    (it started later, or the metric is missing) takes no step."""
+    query = trigger_query(estate, pool)
+    seconds = int(pool.trigger.for_.total_seconds())
+    needed = 1
+    if seconds:
+        each = max(1, seconds // STEPS)
+        window, step, needed = shown(pool.trigger.for_), f"{each}s", seconds // each
+        seen = instant(url, f"count_over_time(({query})[{window}:{step}])") or 0
+        low = instant(url, f"min_over_time(({query})[{window}:{step}])")
+        high = instant(url, f"max_over_time(({query})[{window}:{step}])")
+    else:
+        window, seen = "now", 1
+        low = high = instant(url, query)
+    shown_range = "no data" if low is None or high is None else f"{low:g} to {high:g}"
+    typer.echo(
+        f"{pool.name}: {pool.trigger.metric} over {window}: {shown_range} "
+        f"(trigger above {pool.trigger.above:g})"
+    )
+    if seen < needed:
+        typer.echo(f"{pool.name}: Prometheus has not seen the whole {window} yet: no step")
+        return None
+    if low is not None and low > pool.trigger.above:
+        return low
+    if high is not None and high < pool.trigger.above / 2:
+        return high
+    return None
+
+
 @burst_app.command("scale")
 def scale(
     pool_name: Annotated[str, typer.Argument(metavar="POOL", help="The burst pool.")],
@@ -52,11 +90,22 @@ def scale(
         float | None,
         typer.Option("--metric", help="The trigger's metric now: one node more or fewer."),
     ] = None,
+    prometheus: Annotated[
+        str | None,
+        typer.Option(
+            "--prometheus",
+            metavar="URL",
+            help="Read the trigger's metric from this Prometheus (http://HOST:PORT): one "
+            "node more when it stayed above the trigger for its `for`, one fewer when it "
+            "stayed below half of it.",
+        ),
+    ] = None,
 ) -> None:
     """Set the nodes POOL runs, in its YAML file; `plan` shows what that changes and
-    `apply` makes it so. Give --nodes, or --metric for one step of the pool's trigger."""
-    if (nodes is None) == (metric is None):
-        typer.echo("error: give --nodes N or --metric VALUE", err=True)
+    `apply` makes it so. Give --nodes, or --metric (or --prometheus) for one step of the
+    pool's trigger."""
+    if sum(given is not None for given in (nodes, metric, prometheus)) != 1:
+        typer.echo("error: give one of --nodes N, --metric VALUE, --prometheus URL", err=True)
         raise typer.Exit(2)
     with guard():
         loaded = validated(directory)
@@ -65,6 +114,8 @@ def scale(
             known = ", ".join(sorted(loaded.estate.index(BurstPool))) or "none"
             typer.echo(f"error: no burst pool {pool_name!r} (pools: {known})", err=True)
             raise typer.Exit(1)
+        if prometheus is not None:
+            metric = _measured(prometheus, loaded.estate, pool)
         target = wanted_nodes(pool, nodes, metric)
         if not pool.min <= target <= pool.max:
             where = loaded.sources.at("BurstPool", pool_name, "max")

@@ -44,6 +44,7 @@ def compile_queue_stats(
         "queue_log": f"{root}/{QUEUE_LOG}",
         "textfile": f"{root}/{names.TEXTFILE_DIR}",
         "metric": names.QUEUE_CALLS,
+        "waited": names.QUEUE_WAITED,
         "script": f"{root}/{SCRIPT}",
     }
     return {

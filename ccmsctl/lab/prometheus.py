@@ -9,7 +9,6 @@ after three missed scrapes: 6 s). The process is the lab's: `lab down` stops it.
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 import time
@@ -23,6 +22,7 @@ from typing import Any
 from ccmsctl.compile.estate import burst_hosts
 from ccmsctl.compile.monitoring.prometheus import FOLDER, compile_monitoring
 from ccmsctl.lab.processes import stop_all
+from ccmsctl.metrics.api import ApiError, get
 from ccmsctl.model.alerting import Alerting
 from ccmsctl.model.base import Document
 from ccmsctl.model.kinds import Estate
@@ -108,10 +108,7 @@ def stop_prometheus(pid_file: Path) -> bool:
 
 def query(url: str, path: str) -> Any:
     """Prometheus's HTTP API: the `data` of GET `path` (e.g. /api/v1/alerts)."""
-    if not url.startswith("http://"):
-        raise PrometheusError(f"not an http URL: {url}")
-    with urllib.request.urlopen(f"{url}{path}", timeout=5) as reply:  # noqa: S310 (checked above)
-        body = json.loads(reply.read())
-    if body.get("status") != "success":
-        raise PrometheusError(f"{path}: {body.get('error', body)}")
-    return body["data"]
+    try:
+        return get(url, path)
+    except ApiError as error:
+        raise PrometheusError(str(error)) from None

@@ -5,6 +5,7 @@ as it was. Runs on the session's lab (applied here if no test applied it before)
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -16,8 +17,13 @@ from typing import Any
 
 import pytest
 
+from ccmsctl.compile.monitoring.dashboard import compile_dashboard
 from ccmsctl.compile.monitoring.names import CCMSCTL_EXPORTER
+from ccmsctl.compile.monitoring.trigger import trigger_query
 from ccmsctl.lab.prometheus import LISTEN, query
+from ccmsctl.load.estate import load_estate
+from ccmsctl.metrics.api import get
+from ccmsctl.model.burstpool import BurstPool
 from tests.conftest import EXAMPLE, ccmsctl
 from tests.integration.realworld import require
 
@@ -89,6 +95,19 @@ def test_prometheus_scrapes_every_edge_and_pbx(watched: Path) -> None:
     exporter = query(URL, '/api/v1/query?query=up{job="ccmsctl"}')["result"]
     assert [r["value"][1] for r in exporter] == ["1"], f"exporter at {CCMSCTL_EXPORTER}"
     assert _alerts("CcmsEdgeDown") == []
+
+
+def test_every_dashboard_and_trigger_query_is_promql_prometheus_runs(watched: Path) -> None:
+    """The Grafana dashboard's queries and the burst pools' trigger queries, asked of the
+    lab's Prometheus: each is accepted (a malformed one is refused by its API)."""
+    estate = load_estate(EXAMPLE).estate
+    dashboard = compile_dashboard(estate)
+    panels = json.loads(next(iter(dashboard.values())))["panels"]
+    queries = [t["expr"] for p in panels for t in p.get("targets", [])]
+    queries += [trigger_query(estate, pool) for pool in estate.of(BurstPool)]
+    assert len(queries) > 10
+    for promql in queries:
+        get(URL, "/api/v1/query", {"query": promql})  # raises on a query Prometheus refuses
 
 
 def test_a_stopped_edge_goes_pending_then_firing(watched: Path) -> None:

@@ -59,5 +59,11 @@ def test_queue_stats_counts_each_outcome_against_the_groups_target(tmp_path: Pat
     )
     assert (calls("claims-zh", "in_time"), calls("claims-zh", "lost")) == (1, 1)
     assert calls("billing-zh", "lost") == 0
+    waited = {
+        dict(labels)["queue"]: v
+        for (name, labels), v in found.items()
+        if name == "ccms_queue_waited_seconds"
+    }
+    assert waited["sales-zh"] == 12 + 25 + 8 and waited["claims-zh"] == 300 + 25
     assert not [labels for _, labels in found if ("queue", "not-ours") in labels]
     assert [p.name for p in written.parent.iterdir()] == ["ccms_queues.prom"]

@@ -53,6 +53,7 @@ TRUNK_UTILISATION = "ccms_trunk_channel_utilisation"  # recorded: calls / channe
 # The PBXs' (res_prometheus), the node's and the exporters'.
 PBX_CHANNELS = "asterisk_channels_count"
 QUEUE_CALLS = "ccms_queue_calls"  # {queue, outcome}: the PBX's queue-stats job, last 15 min
+QUEUE_WAITED = "ccms_queue_waited_seconds"  # {queue}: their waits, summed (same job)
 QUEUE_SERVICE_LEVEL = "ccms_queue_service_level_ratio"  # recorded: in time / left the queue
 VRRP_MASTER = "ccms_vrrp_master"  # {instance}: 1 while this edge holds the VIP
 VRRP_CHANGE = "ccms_vrrp_state_change_timestamp_seconds"  # {instance}
