@@ -193,5 +193,11 @@ def test_edge_serves_its_metrics_to_prometheus(lab) -> None:
             time.sleep(0.1)
         assert {dict(labels)["trunk"] for labels in down} == {"ct-sh", "cu-sh"}
         assert (("peer", "127.1.1.1:5060"), ("trunk", "ct-sh")) in down
+        destinations = {
+            dict(labels)["destination"]: v
+            for (name, labels), v in found.items()
+            if name == "kamailio_dispatcher_destination_up"
+        }
+        assert destinations["127.1.1.1:5060"] == 0  # every destination, carriers too
         assert _scrape(edge, "/other")[0] == 404
         assert _scrape(edge, port=5060)[0] == 403

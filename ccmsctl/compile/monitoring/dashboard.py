@@ -44,6 +44,11 @@ def _rows(estate: Estate) -> list[tuple[str, list[Panel]]]:
                 ),
                 Panel("Calls up on the PBXs", ((f"sum by (site) ({n.PBX_CHANNELS})", "{{site}}"),)),
                 Panel("Edges holding a VIP", ((f"sum by (site) ({n.VRRP_MASTER})", "{{site}}"),)),
+                Panel(
+                    "Destinations the edges find down (PBXs, burst nodes, carriers)",
+                    ((f"count by (site) ({n.DESTINATION_UP} == 0)", "{{site}}"),),
+                    width=24,
+                ),
             ],
         ),
         (
