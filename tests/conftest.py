@@ -54,6 +54,29 @@ def brief(finding: Finding, directory: Path) -> str:
     return f"{shown}:{span.line}:{span.col}: {finding.severity.value}[{finding.code}]"
 
 
+# Tests with real processes of their own addresses: in network namespaces (VRRP, drills),
+# on 127.9.x (the SSH hosts), on a free port (a fake device, a Prometheus of their own).
+APART = {
+    "test_vrrp.py",
+    "test_drill.py",
+    "test_ssh.py",
+    "test_ssh_apply.py",
+    "test_netdev.py",
+    "test_burst_trigger.py",
+}
+
+
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """With pytest-xdist (`-n 2 --dist loadgroup`, as tests/run runs them): the tests on the
+    lab's loopback addresses run on one worker in file order (the shared lab, its
+    addresses), the other real-process tests in order on one worker too, and the rest
+    spread over both. (Marked as collected: pytest-xdist reads the groups before other
+    hooks see the collected items.)"""
+    if not any(part in ("integration", "infra") for part in item.path.parts):
+        return
+    item.add_marker(pytest.mark.xdist_group("apart" if item.path.name in APART else "lab"))
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--update-goldens", action="store_true", help="rewrite tests/golden from the compiler"

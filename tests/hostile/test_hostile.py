@@ -203,6 +203,7 @@ def _limited() -> None:
 @pytest.mark.parametrize(
     "text",
     ["a: " + "[" * 200_000, "a:\n" + "".join(f"{' ' * (2 * i)}- b:\n" for i in range(1, 3000))],
+    ids=["200000-brackets", "3000-nested-sequences"],  # short: the id is in the environment
 )
 def test_deep_nesting_is_a_located_error_within_memory(tmp_path: Path, text: str) -> None:
     estate = overlay(tmp_path, {"deep.yaml": text})
