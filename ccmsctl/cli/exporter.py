@@ -14,9 +14,10 @@ import typer
 
 from ccmsctl.cli.app import LabDir, TargetOption, app, guard, validated
 from ccmsctl.cli.changes import plan_estate, target_of
-from ccmsctl.cli.metrics import Check, controls_of, drift_of, headroom_of, serve
+from ccmsctl.cli.metrics import controls_of, drift_of, headroom_of
 from ccmsctl.compile.monitoring.names import CCMSCTL_EXPORTER
 from ccmsctl.lab.lab import DEFAULT_FOLDER
+from ccmsctl.metrics.exporter import Check, serve
 from ccmsctl.metrics.runs import PlanRun
 
 
@@ -58,4 +59,10 @@ def exporter(
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, stopping)
     with guard():
-        serve(listen, lambda: _check(directory, target, lab_dir), interval, stop)
+        serve(
+            listen,
+            lambda: _check(directory, target, lab_dir),
+            interval,
+            stop,
+            say=lambda line: typer.echo(line, err=True),
+        )

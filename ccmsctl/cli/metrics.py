@@ -1,13 +1,13 @@
 """Metrics of ccmsctl's own runs: `--metrics-dir` on plan and apply (node_exporter's
-textfile collector), and `ccmsctl exporter`, which serves drift, compliance and capacity
-headroom on /metrics, checked again on an interval."""
+textfile collector), and what `ccmsctl exporter` checks each round (drift per host from a
+plan, the compliance controls, capacity headroom); ccmsctl/metrics/ turns them into
+metric families."""
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -15,14 +15,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from prometheus_client import start_http_server
-from prometheus_client.core import GaugeMetricFamily, Metric
-from prometheus_client.registry import Collector, CollectorRegistry
 
 from ccmsctl.apply.rollout import Outcome
 from ccmsctl.compile.estate import compile_estate
 from ccmsctl.compile.fanout import workers_available
-from ccmsctl.compile.monitoring import names as n
 from ccmsctl.load.estate import Loaded
 from ccmsctl.metrics.runs import (
     ApplyRun,
@@ -31,7 +27,6 @@ from ccmsctl.metrics.runs import (
     apply_metrics,
     control_metrics,
     drift_metrics,
-    headroom_metrics,
     plan_metrics,
 )
 from ccmsctl.metrics.textfile import APPLY_FILE, PLAN_FILE, last_apply_success, write_metrics
@@ -119,58 +114,3 @@ def controls_of(loaded: Loaded) -> dict[str, bool]:
     finds them, on the estate's production compile (not the lab's)."""
     artifacts = compile_estate(loaded.estate, workers=workers_available())
     return failing_controls(loaded.estate, loaded.sources, artifacts, today=date.today())
-
-
-@dataclass(frozen=True)
-class Check:
-    """One round of the exporter: drift (None when the hosts could not be read), compliance
-    and headroom."""
-
-    drift: PlanRun
-    controls: dict[str, bool]
-    headroom: list[Headroom]
-
-
-class Exported(Collector):
-    """The exporter's latest round, replaced whole by each check (a scrape reads one)."""
-
-    def __init__(self) -> None:
-        self._families: tuple[Metric, ...] = ()
-
-    def update(self, check: Check) -> None:
-        families = [
-            *drift_metrics(check.drift),
-            GaugeMetricFamily(
-                n.DRIFT_CHECK_SUCCESS,
-                "1 if the exporter's last check read every host.",
-                value=check.drift.success,
-            ),
-            GaugeMetricFamily(
-                n.DRIFT_CHECK_DURATION, "How long the last check took.", value=check.drift.duration
-            ),
-            *control_metrics(check.controls),
-            *headroom_metrics(check.headroom),
-        ]
-        self._families = tuple(families)
-
-    def collect(self) -> Iterator[Metric]:
-        yield from self._families
-
-
-def serve(listen: str, check: Callable[[], Check], interval: float, stop: threading.Event) -> None:
-    """Serve /metrics on `listen` (ADDRESS:PORT), running `check` now and every `interval`
-    seconds until `stop` is set."""
-    address, _, port = listen.rpartition(":")
-    collector = Exported()
-    collector.update(check())
-    registry = CollectorRegistry(auto_describe=False)
-    registry.register(collector)
-    server, thread = start_http_server(int(port), address or "127.0.0.1", registry)
-    typer.echo(f"Serving metrics on http://{address or '127.0.0.1'}:{port}/metrics", err=True)
-    try:
-        while not stop.wait(interval):
-            collector.update(check())
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from ccmsctl.cli.metrics import Check, Recorder, serve, write_run
+from ccmsctl.cli.metrics import Recorder, write_run
+from ccmsctl.metrics.exporter import Check, serve
 from ccmsctl.metrics.runs import ApplyRun, Headroom, PlanRun, apply_metrics, plan_metrics
 from ccmsctl.metrics.textfile import APPLY_FILE, PLAN_FILE, last_apply_success, write_metrics
 
