@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.apply import estate
 from ccmsctl.load.estate import load_estate
+from ccmsctl.model.site import Site
 from ccmsctl.ssh.target import masters
 from tests.integration.sshd import Fleet, start_fleet
 
@@ -79,7 +80,7 @@ def measure(sites: int, rounds: int) -> dict[str, float]:
         folder = estate(Path(work) / "estate", sites)
         names = sorted(
             host.name
-            for site in load_estate(folder).estate.documents["Site"]
+            for site in load_estate(folder).estate.of(Site)
             for host in site.hosts
         )
         fleet = start_fleet(names, Path(work) / "fleet")

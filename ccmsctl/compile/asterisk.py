@@ -69,6 +69,7 @@ FOLDERS = {
 }
 CDR_FOLDER = f"{FOLDERS['astlogdir']}/cdr-custom"  # cdr_custom writes a relative file here
 LOG_FILE = "messages.log"  # in astlogdir
+QUEUE_LOG_FILE = "queue_log"  # in astlogdir: each queue call's events (queue-stats reads it)
 RETENTION_JOBS = "etc/cron.d/ccmsctl-retention"
 # The fields of each call's record: the CDR's own, then what the dialplan adds (CDR(ccms_*))
 CDR_FIELDS = (
@@ -489,7 +490,9 @@ def _cron_jobs(estate: Estate, site: Site, root: str) -> list[CronJob]:
     if log is not None:
         logs = f"{root}{FOLDERS['astlogdir']}"
         rotate = f"asterisk -C {root}/etc/asterisk/asterisk.conf -rx 'logger rotate'"
-        jobs.append(job(log, rotate, f"find {logs} -name '{LOG_FILE}.*' -type f"))
+        # `logger rotate` rotates Asterisk's queue_log too (callers' numbers are in it)
+        rotated = f"\\( -name '{LOG_FILE}.*' -o -name '{QUEUE_LOG_FILE}.*' \\)"
+        jobs.append(job(log, rotate, f"find {logs} {rotated} -type f"))
     return jobs
 
 
@@ -729,7 +732,7 @@ def compile_pbx_site(
             renderer,
             [*own, *retention_sources],
             f"Notices, warnings and errors in {FOLDERS['astlogdir']}/{LOG_FILE}"
-            + (f", rotated daily and kept by {log.name}." if log else "."),
+            + (f", rotated daily and kept by {log.name}, as is {QUEUE_LOG_FILE}." if log else "."),
             Section("general", (("dateformat", "%F %T.%3q"), ("rotatestrategy", "timestamp"))),
             Section("logfiles", ((LOG_FILE, "notice,warning,error"),)),
         ),
