@@ -79,9 +79,7 @@ def measure(sites: int, rounds: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="ccmsctl-bench-") as work:
         folder = estate(Path(work) / "estate", sites)
         names = sorted(
-            host.name
-            for site in load_estate(folder).estate.of(Site)
-            for host in site.hosts
+            host.name for site in load_estate(folder).estate.of(Site) for host in site.hosts
         )
         fleet = start_fleet(names, Path(work) / "fleet")
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import socket
 import subprocess
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from ccmsctl.cli import estate as estate_commands
 from ccmsctl.cli.main import app
 from ccmsctl.load.estate import load_estate
 from ccmsctl.model.site import Site
-from tests.conftest import EXAMPLE, ROOT, fixture_estate
+from tests.conftest import EXAMPLE, ROOT, ccmsctl, fixture_estate
 
 runner = CliRunner()
 LINE = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+):(?P<col>\d+): (error|warning)\[[EW]\d{4}\]: .+")
@@ -173,3 +174,33 @@ def test_secrets_that_cannot_be_had_are_named_before_any_host_is_read(
     assert "environment variable HKT_SIP_PASSWORD is not set" in output
     assert "vault:" in output and "set ANSIBLE_VAULT_PASSWORD_FILE" in output
     assert "Traceback" not in output and "127.0.0.1" not in output
+
+
+@pytest.mark.parametrize("listen", ["127.0.0.1", "127.0.0.1:http", "127.0.0.1:70000"])
+def test_exporter_refuses_a_listen_address_without_a_port(listen: str) -> None:
+    code, output = invoke("exporter", str(EXAMPLE), "--listen", listen)
+    assert code == 1
+    assert "give ADDRESS:PORT" in output and "Traceback" not in output
+
+
+def test_exporter_names_an_address_already_in_use(tmp_path: Path) -> None:
+    """A port another program holds: one error line naming it, no trace (the first check
+    runs against a lab that is not there: its drift check fails, and is said so)."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = ccmsctl("exporter", str(EXAMPLE), "--listen", f"127.0.0.1:{port}", cwd=tmp_path)
+    assert done.returncode == 1
+    assert f"error: cannot listen on 127.0.0.1:{port}" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_an_unwritable_metrics_folder_is_an_error_not_a_trace(tmp_path: Path) -> None:
+    """Its error is said besides the plan's own (there is no lab here)."""
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder\n")
+    done = ccmsctl("plan", str(EXAMPLE), "--metrics-dir", str(blocker / "m"), cwd=tmp_path)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert f"error: cannot write {blocker / 'm' / 'ccmsctl_plan.prom'}" in done.stderr

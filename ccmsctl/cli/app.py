@@ -31,6 +31,8 @@ from ccmsctl.lab.netns import NetnsError
 from ccmsctl.lab.prometheus import PrometheusError
 from ccmsctl.load.estate import Loaded, load_estate
 from ccmsctl.metrics.api import ApiError
+from ccmsctl.metrics.exporter import ListenError
+from ccmsctl.metrics.textfile import MetricsWriteError
 from ccmsctl.plan.planfile import PlanFileError
 from ccmsctl.plan.provenance import RevisionError
 from ccmsctl.ssh.inventory import InventoryError
@@ -47,8 +49,10 @@ USER_ERRORS = (
     InventoryError,
     LabAddressError,
     LabError,
+    ListenError,
     LockError,
     LockedError,
+    MetricsWriteError,
     NetnsError,
     PlanFileError,
     PrometheusError,

@@ -17,7 +17,7 @@ from ccmsctl.cli.changes import plan_estate, target_of
 from ccmsctl.cli.metrics import controls_of, drift_of, headroom_of
 from ccmsctl.compile.monitoring.names import CCMSCTL_EXPORTER
 from ccmsctl.lab.lab import DEFAULT_FOLDER
-from ccmsctl.metrics.exporter import Check, serve
+from ccmsctl.metrics.exporter import Check, listen_address, serve
 from ccmsctl.metrics.runs import PlanRun
 
 
@@ -59,6 +59,7 @@ def exporter(
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, stopping)
     with guard():
+        listen_address(listen)  # a wrong --listen is said before the first check
         serve(
             listen,
             lambda: _check(directory, target, lab_dir),

@@ -29,7 +29,13 @@ from ccmsctl.metrics.runs import (
     drift_metrics,
     plan_metrics,
 )
-from ccmsctl.metrics.textfile import APPLY_FILE, PLAN_FILE, last_apply_success, write_metrics
+from ccmsctl.metrics.textfile import (
+    APPLY_FILE,
+    PLAN_FILE,
+    MetricsWriteError,
+    last_apply_success,
+    write_metrics,
+)
 from ccmsctl.plan.diff import Plan
 from ccmsctl.report.build import failing_controls
 from ccmsctl.validate.sizing import size_estate
@@ -79,11 +85,18 @@ def recorded(folder: Path | None, kind: str) -> Iterator[Recorder]:
     """Time the command and, with a folder, write its metrics when it ends (`kind`: plan or
     apply). A run that raised before its plan or outcome was known counts as failed."""
     recorder, started = Recorder(), time.monotonic()
+    failed = True
     try:
         yield recorder
+        failed = False
     finally:
         if folder is not None and not recorder.cancelled:
-            write_run(folder, kind, recorder, time.time(), time.monotonic() - started)
+            try:
+                write_run(folder, kind, recorder, time.time(), time.monotonic() - started)
+            except MetricsWriteError as error:
+                if not failed:
+                    raise  # the command worked: its metrics failing is its error
+                typer.echo(f"error: {error}", err=True)  # and the command's own error follows
 
 
 def write_run(folder: Path, kind: str, recorder: Recorder, now: float, took: float) -> None:

@@ -22,6 +22,18 @@ from ccmsctl.metrics.runs import (
 )
 
 
+class ListenError(Exception):
+    """The exporter cannot listen where it was asked to."""
+
+
+def listen_address(listen: str) -> tuple[str, int]:
+    """ADDRESS:PORT (or :PORT, on 127.0.0.1) as an address and a port."""
+    address, _, port = listen.rpartition(":")
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ListenError(f"--listen {listen!r}: give ADDRESS:PORT, e.g. 127.0.0.1:9464")
+    return address or "127.0.0.1", int(port)
+
+
 @dataclass(frozen=True)
 class Check:
     """One round of the exporter: drift (None when the hosts could not be read), compliance
@@ -67,13 +79,16 @@ def serve(
 ) -> None:
     """Serve /metrics on `listen` (ADDRESS:PORT), running `check` now and every `interval`
     seconds until `stop` is set; `say` hears where."""
-    address, _, port = listen.rpartition(":")
+    address, port = listen_address(listen)
     collector = Exported()
     collector.update(check())
     registry = CollectorRegistry(auto_describe=False)
     registry.register(collector)
-    server, thread = start_http_server(int(port), address or "127.0.0.1", registry)
-    say(f"Serving metrics on http://{address or '127.0.0.1'}:{port}/metrics")
+    try:
+        server, thread = start_http_server(port, address, registry)
+    except OSError as error:
+        raise ListenError(f"cannot listen on {listen}: {error.strerror or error}") from None
+    say(f"Serving metrics on http://{address}:{port}/metrics")
     try:
         while not stop.wait(interval):
             collector.update(check())

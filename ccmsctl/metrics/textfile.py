@@ -19,13 +19,20 @@ PLAN_FILE = "ccmsctl_plan.prom"
 APPLY_FILE = "ccmsctl_apply.prom"
 
 
+class MetricsWriteError(Exception):
+    """The metrics folder cannot be written."""
+
+
 def write_metrics(folder: Path, name: str, families: Iterable[Metric]) -> Path:
     """Write `families` to `folder`/`name` atomically (a temporary file, then a rename)."""
-    folder.mkdir(parents=True, exist_ok=True)
     registry = CollectorRegistry(auto_describe=False)
     registry.register(Families(families))
     path = folder / name
-    write_to_textfile(str(path), registry)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        write_to_textfile(str(path), registry)
+    except OSError as error:
+        raise MetricsWriteError(f"cannot write {path}: {error.strerror or error}") from None
     return path
 
 
