@@ -327,10 +327,12 @@ def _weekdays(days: tuple[str, ...]) -> str:
 
 def encrypt_command(source: str, certificate: str) -> str:
     """The shell command that encrypts `source` to `certificate` (CMS, AES-256) into
-    `source`.p7m and removes the plain file once that succeeded."""
+    `source`.p7m and removes the plain file once that succeeded. The encrypted file gets its
+    name last: once `source`.p7m is there, it is whole and the plain file is gone."""
+    part = f"{source}{ENCRYPTED}.part"
     return (
         f"/usr/bin/openssl cms -encrypt -binary -aes256 -outform DER -in {source} "
-        f"-out {source}{ENCRYPTED} {certificate} && rm -f {source}"
+        f"-out {part} {certificate} && rm -f {source} && mv {part} {source}{ENCRYPTED}"
     )
 
 
