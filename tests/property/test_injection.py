@@ -224,20 +224,23 @@ def parse_json(text: str, unmap: Unmap) -> Parsed:
     return [_back(json.loads(text), unmap)]
 
 
+def _unordered(node: Any, leaf: Callable[[Any], Any]) -> Any:
+    """`node` with each list sorted (by repr) and each leaf passed through `leaf`."""
+    if isinstance(node, list):
+        return sorted((_unordered(item, leaf) for item in node), key=repr)
+    if isinstance(node, tuple):
+        return tuple(_unordered(item, leaf) for item in node)
+    return leaf(node)
+
+
 def parse_json_unordered(text: str, unmap: Unmap) -> Parsed:
     """As parse_json, each list sorted and each number 0: targets and panels are placed
     (and panels numbered and positioned) by name."""
 
-    def unordered(node: Any) -> Any:
-        if isinstance(node, list):
-            return sorted((unordered(item) for item in node), key=repr)
-        if isinstance(node, tuple):
-            return tuple(unordered(item) for item in node)
-        if isinstance(node, int | float) and not isinstance(node, bool):
-            return 0
-        return node
+    def layout(node: Any) -> Any:
+        return 0 if isinstance(node, int | float) and not isinstance(node, bool) else node
 
-    return unordered(parse_json(text, unmap))
+    return _unordered(parse_json(text, unmap), layout)  # type: ignore[no-any-return]
 
 
 def _back(node: Any, unmap: Unmap) -> Any:
@@ -253,16 +256,10 @@ def parse_rules(text: str, unmap: Unmap) -> Parsed:
     it: as parse_yaml, each list sorted (a renamed trunk moves its rule, and that is all),
     and each duration in one unit (a new scrape interval changes waits, not structure)."""
 
-    def unordered(node: Any) -> Any:
-        if isinstance(node, list):
-            return sorted((unordered(item) for item in node), key=repr)
-        if isinstance(node, tuple):
-            return tuple(unordered(item) for item in node)
-        if isinstance(node, str):
-            return re.sub(r"^[0-9]+[smhdwy]$", "0s", node)
-        return node
+    def duration(node: Any) -> Any:
+        return re.sub(r"^[0-9]+[smhdwy]$", "0s", node) if isinstance(node, str) else node
 
-    return unordered(parse_yaml(text, unmap))
+    return _unordered(parse_yaml(text, unmap), duration)  # type: ignore[no-any-return]
 
 
 def parse_yaml(text: str, unmap: Unmap) -> Parsed:

@@ -11,8 +11,10 @@ from ccmsctl.model.skillgroup import SkillGroup
 from ccmsctl.model.trunk import Trunk
 
 
-def _any(values: list[str]) -> str:
-    return "|".join(sorted(values)) or "^$"  # names are [a-z0-9._-]: nothing to escape but "."
+def _any(names: list[str]) -> str:
+    """A PromQL regex matching exactly `names` (names are [a-z0-9._-]: only "." is special);
+    none matches nothing."""
+    return "|".join(sorted(name.replace(".", "\\\\.") for name in names)) or "^$"
 
 
 def trigger_query(estate: Estate, pool: BurstPool) -> str:
@@ -23,15 +25,13 @@ def trigger_query(estate: Estate, pool: BurstPool) -> str:
     - cpu: their PBXs' mean CPU use (0 to 1) over 5 minutes."""
     served = set(pool.serves)
     if pool.trigger.metric == "channel_utilisation":
-        trunks = [t.name.replace(".", "\\\\.") for t in estate.of(Trunk) if served & set(t.sites)]
+        trunks = [t.name for t in estate.of(Trunk) if served & set(t.sites)]
         return f'max({n.TRUNK_UTILISATION}{{trunk=~"{_any(trunks)}"}})'
     if pool.trigger.metric == "queue_wait":
-        queues = [
-            g.name.replace(".", "\\\\.") for g in estate.of(SkillGroup) if served & set(g.sites)
-        ]
+        queues = [g.name for g in estate.of(SkillGroup) if served & set(g.sites)]
         selector = f'{{queue=~"{_any(queues)}"}}'
         return f"sum({n.QUEUE_WAITED}{selector}) / sum({n.QUEUE_CALLS}{selector})"
-    sites = [s.replace(".", "\\\\.") for s in served]
+    sites = list(served)
     return (
         f'1 - avg(rate(node_cpu_seconds_total{{job="{n.NODE_JOB}",role="pbx",'
         f'mode="idle",site=~"{_any(sites)}"}}[5m]))'
