@@ -118,7 +118,10 @@ def _progress_handler(
         host, task = data.get("host"), data.get("task", "")
         kind = event.get("event")
         if kind == "runner_on_ok":
-            state = "changed" if data.get("res", {}).get("changed") else "ok"
+            result = data.get("res", {})
+            # what a changed ccms_run did, in its own word (started, restarted, reloaded, ...)
+            said = result.get("stdout") if isinstance(result.get("stdout"), str) else ""
+            state = (said or "changed") if result.get("changed") else "ok"
             progress(f"  {host}: {task}: {state}")
         elif kind in ("runner_on_failed", "runner_on_unreachable") and host:
             if kind == "runner_on_failed" and data.get("ignore_errors"):

@@ -7,7 +7,9 @@ A WANT_JSON module on the standard library alone: Ansible hands it its arguments
 file instead of packing AnsibleModule and its module_utils into an AnsiballZ payload, which
 it would build on the controller and compile on the host for every host of every run (most
 of the per-host cost of a 50-host apply; see bench/README.md). The arguments are checked
-here against ARGUMENTS instead.
+here against ARGUMENTS instead. The action plugin of the same name runs it in one command
+over the connection (`python3 -c SOURCE -`: arguments, then the files, on stdin) instead of
+the module run's six SSH operations.
 """
 
 from __future__ import annotations
@@ -37,7 +39,8 @@ options:
   source: {description: Folder holding the staged files (the lab's)., type: path, default: ""}
   archive:
     description: A tar file holding the staged files instead (a real host's, sent in one
-      transfer); removed once read, whatever happens.
+      transfer), removed once read, whatever happens; C(-) for the rest of stdin, after the
+      arguments' line (as the action plugin sends them).
     type: path
     default: ""
   files: {description: Paths relative to the root., type: list, elements: str, default: []}
@@ -85,8 +88,12 @@ def fail(msg: str) -> NoReturn:
 
 
 def _arguments(path: str) -> tuple[dict[str, Any], bool]:
-    """The module's arguments from Ansible's JSON file, checked; and whether in check mode."""
-    given = json.loads(Path(path).read_text(encoding="utf-8"))
+    """The module's arguments, checked, and whether in check mode: from Ansible's JSON file,
+    or with `-` from the first line of stdin (the action plugin's one-command run)."""
+    if path == "-":
+        given = json.loads(sys.stdin.buffer.readline())
+    else:
+        given = json.loads(Path(path).read_text(encoding="utf-8"))
     unknown = sorted(key for key in given if key not in ARGUMENTS and not key.startswith("_"))
     if unknown:
         fail(f"unsupported parameters: {', '.join(unknown)}")
@@ -147,9 +154,14 @@ def _install(params: dict[str, Any], relative: str, target: Path, content: bytes
 def _staged(params: dict[str, Any]) -> dict[str, bytes]:
     """The staged files by path: from the archive, else from the source folder."""
     if params["archive"]:
-        with tarfile.open(params["archive"]) as tar:
+        sent = params["archive"] == "-"  # the rest of stdin
+        with (
+            tarfile.open(fileobj=sys.stdin.buffer, mode="r|")
+            if sent
+            else tarfile.open(params["archive"]) as tar
+        ):
             found = {}
-            for member in tar.getmembers():
+            for member in tar:  # in order: a stream cannot seek back
                 stream = tar.extractfile(member) if member.isfile() else None
                 if stream is not None:
                     found[member.name] = stream.read()
@@ -166,7 +178,7 @@ def main() -> None:
     try:
         staged = _staged(params)
     finally:
-        if params["archive"]:
+        if params["archive"] not in ("", "-"):
             Path(params["archive"]).unlink(missing_ok=True)
     root = Path(params["root"] or "/")
     installed, removed = [], []

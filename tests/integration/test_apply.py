@@ -144,7 +144,7 @@ def test_a_stopped_kamailio_is_upkeep_that_apply_restores(lab: Path) -> None:
     )
     applied = ccmsctl("apply", str(EXAMPLE), "--auto-approve", cwd=lab)
     assert applied.returncode == 0, applied.stdout + applied.stderr
-    assert "  sh2-edge-1: Keep Kamailio running: changed" in applied.stdout
+    assert "  sh2-edge-1: Run Kamailio: started" in applied.stdout
     assert "wave 2" not in applied.stdout  # only the host with upkeep ran
     assert ccmsctl("plan", str(EXAMPLE), cwd=lab).stdout.strip() == "No changes."
 
@@ -238,8 +238,8 @@ def test_saved_plan_is_private_and_refused_when_stale(lab: Path) -> None:
     assert fresh.returncode == 0, fresh.stdout + fresh.stderr
     assert ccmsctl("plan", str(EXAMPLE), cwd=lab).stdout.strip() == "No changes."
     # the plan put back sh2-edge-1's address list: its Kamailio restarted, and no other
-    restarts = [line.strip() for line in fresh.stdout.splitlines() if "Restart" in line]
-    assert restarts == ["sh2-edge-1: Restart Kamailio: changed"]
+    restarts = [line.strip() for line in fresh.stdout.splitlines() if "Kamailio" in line]
+    assert restarts == ["sh2-edge-1: Run Kamailio: restarted"]
     after = {edge: kamailio_pid(lab, edge) for edge in edges}
     assert [edge for edge in edges if after[edge] != before[edge]] == ["sh2-edge-1"]
 

@@ -118,6 +118,13 @@ def _with_secrets(estate: Path, folder: Path) -> dict[str, str]:
     }
 
 
+def operator(fleet: Fleet) -> None:
+    """An account on a-pbx for ccmsctl to log in as, with sudo to root."""
+    user = "useradd -M -d / -s /bin/sh -N -p '*' ccms-operator"
+    assert fleet.ssh("a-pbx", user).returncode == 0
+    fleet.put("a-pbx", "/etc/sudoers.d/ccms-operator", b"ccms-operator ALL=(root) NOPASSWD: ALL\n")
+
+
 @pytest.fixture(scope="module")
 def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Fleet, Path, Path]]:
     """The fleet, and the base estate (with a TLS trunk and a switch) on its addresses."""
@@ -132,7 +139,12 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Fleet, Pat
     environment = _with_secrets(estate, folder)
     inventory = started.inventory.read_text()
     pin = f'    ccms_package_versions: {{asterisk: "{ASTERISK_STAND_IN}"}}\n'
-    started.inventory.write_text(inventory.replace("  vars:\n", "  vars:\n" + pin, 1))
+    inventory = inventory.replace("  vars:\n", "  vars:\n" + pin, 1)
+    # a-pbx is reached as a user of its own who becomes root through sudo, as many estates'
+    # hosts are: its whole apply (apt, the files and their owners, Asterisk) goes through it
+    operator(started)
+    become = "a-pbx: {ansible_user: ccms-operator, ansible_become: true, "
+    started.inventory.write_text(inventory.replace("a-pbx: {", become, 1))
     saved = {name: os.environ.get(name) for name in environment}
     os.environ.update(environment)
     try:
@@ -177,15 +189,19 @@ def test_apply_installs_over_ssh_and_the_edges_answer(fleet: tuple[Fleet, Path, 
     pjsip = pbx.file("/etc/asterisk/pjsip.conf")
     assert pjsip.exists and pjsip.mode == 0o640 and pjsip.user == "root"
     assert pbx.file("/var/lib/ccmsctl/record.json").contains('"commit"')
-    # the archive of its files was sent into the module run's folder, installed and removed
-    assert pbx.run("find /root/.ansible/tmp -name files.tar").stdout == ""
+    # its files came in the install's own command (on stdin): no copy of them was left in
+    # a folder of Ansible's, the connecting user's (/, ccms-operator's home) or root's
+    left = pbx.run("find /.ansible /root/.ansible -type f 2>/dev/null")
+    assert left.stdout == ""
     assert pbx.file("/etc/cron.d/ccmsctl-retention").contains("root find /var/spool/asterisk")
     folder = pbx.file("/var/spool/asterisk/recording/rec")
     assert folder.is_directory and folder.user == "asterisk" and folder.mode == 0o750
     # the PBX's software came from apt at the version the inventory pins, before its files
     asterisk = pbx.package("asterisk")
     assert asterisk.is_installed and asterisk.version == ASTERISK_STAND_IN
-    assert "a-pbx: Install the roles' packages: changed" in out
+    # through sudo: a-pbx is reached as ccms-operator
+    assert "a-pbx: Install the roles' packages: installed" in out
+    assert pbx.file("/etc/asterisk/pjsip.conf").user == "root"
     # Kamailio was there already: the plan had no install step for the edge, and apply
     # asked apt nothing there
     assert "a-pbx\n" in out and "  * install asterisk 22.0.0-1\n" in out
@@ -310,6 +326,7 @@ def test_a_host_key_that_changes_mid_apply_is_refused_by_ansible_too(
     for name in ("a-pbx", "a-edge"):  # back, as new machines: every file of theirs to add
         hosts.hosts[name].stop()
         hosts.hosts[name].start(hosts.key)
+    operator(hosts)
     edge = hosts.hosts["a-edge"]
     queues = hosts.read("b-pbx", "/etc/asterisk/queues.conf")
     assert queues is not None

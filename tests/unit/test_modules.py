@@ -3,11 +3,16 @@ with one argument, a JSON file of its arguments; its answer is JSON on stdout.""
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 from typing import Any
+
+from ruamel.yaml import YAML
 
 from ccmsctl import tooling
 
@@ -68,6 +73,35 @@ def test_installs_changed_files_with_modes_and_removes_stale_ones(tmp_path: Path
     assert (status, again) == (0, {"changed": False, "installed": [], "removed": []})
 
 
+def test_arguments_and_files_can_come_on_stdin(tmp_path: Path) -> None:
+    """As the action plugin runs it: `python3 -c SOURCE -`, the arguments' line, then the
+    files in one tar; nothing of the tar is written on the host."""
+    source, root = staged(tmp_path)
+    packed = io.BytesIO()
+    with tarfile.open(fileobj=packed, mode="w") as tar:
+        for path in FILES:
+            tar.add(source / path, arcname=path, recursive=False)
+    arguments = {"root": str(root), "archive": "-", "files": FILES, "modes": {"etc/": "0640"}}
+    program = (MODULES / "ccms_files.py").read_text(encoding="utf-8")
+
+    def sent(given: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        run = subprocess.run(
+            [sys.executable, "-c", program, "-"],
+            input=json.dumps(given).encode() + b"\n" + packed.getvalue(),
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
+        return run.returncode, json.loads(run.stdout)
+
+    status, result = sent(arguments)
+    assert (status, result["installed"]) == (0, ["etc/app/extra.conf", "etc/app/main.conf"])
+    assert (root / "etc/app/main.conf").read_text(encoding="utf-8") == "new\n"
+    assert (root / "etc/app/main.conf").stat().st_mode & 0o777 == 0o640
+    status, result = sent({**arguments, "files": [*FILES, "etc/app/other.conf"]})
+    assert (status, result["msg"]) == (1, "the sent archive lacks etc/app/other.conf")
+
+
 def test_check_mode_reports_without_touching_anything(tmp_path: Path) -> None:
     source, root = staged(tmp_path)
     status, result = run_module(
@@ -108,37 +142,114 @@ def test_a_file_failing_its_check_leaves_the_old_one(tmp_path: Path) -> None:
     ]
 
 
-def test_ccms_run_reports_changed_by_its_output(tmp_path: Path) -> None:
-    assert run_module(tmp_path, "ccms_run", argv=["echo", "restarted"]) == (
-        0,
-        {"changed": True, "stdout": "restarted"},
+def run_tasks(tmp_path: Path, tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Run `tasks` on this machine through ansible-playbook (the local connection), the
+    action plugins and roles of the repository in use; each task's result, in order."""
+    playbook = tmp_path / "play.yml"
+    results = tmp_path / "results.json"
+    collect = {
+        "name": "collect",
+        "ansible.builtin.copy": {
+            "content": "{{ results | to_json }}",
+            "dest": str(results),
+        },
+        "vars": {"results": [f"{{{{ task_{n} }}}}" for n in range(len(tasks))]},
+    }
+    play = {
+        "hosts": "localhost",
+        "gather_facts": False,
+        "tasks": [
+            {**task, "register": f"task_{n}", "ignore_errors": True} for n, task in enumerate(tasks)
+        ]
+        + [collect],
+    }
+    playbook.write_text(json.dumps([play]), encoding="utf-8")
+    env = {
+        **os.environ,
+        "ANSIBLE_LIBRARY": str(MODULES),
+        "ANSIBLE_ACTION_PLUGINS": str(tooling.playbooks() / "action_plugins"),
+        "ANSIBLE_LOCALHOST_WARNING": "0",
+        "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0",
+    }
+    command = [str(Path(sys.executable).parent / "ansible-playbook"), "-c", "local"]
+    command += ["-i", "localhost,", "-e", f"ansible_python_interpreter={sys.executable}"]
+    run = subprocess.run(
+        [*command, str(playbook)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=False,
     )
-    ensure = ["started"]
-    assert run_module(tmp_path, "ccms_run", argv=["echo", "running"], changed_if=ensure) == (
-        0,
-        {"changed": False, "stdout": "running"},
-    )
-    assert run_module(tmp_path, "ccms_run", argv=["echo", "started"], changed_if=ensure)[1][
-        "changed"
-    ]
+    assert results.exists(), run.stdout + run.stderr
+    found: list[dict[str, Any]] = json.loads(results.read_text(encoding="utf-8"))
+    return found
+
+
+def test_ccms_run_runs_one_command_and_reports_changed_by_its_output(tmp_path: Path) -> None:
     marker = tmp_path / "ran"
-    status, result = run_module(
-        tmp_path, "ccms_run", argv=["touch", str(marker)], _ansible_check_mode=True
-    )
-    assert (status, result["changed"], marker.exists()) == (0, False, False)
+    ensure = ["started"]
+    tasks: list[dict[str, Any]] = [
+        {"ccms_run": {"argv": ["echo", "restarted"]}},
+        {"ccms_run": {"argv": ["echo", "running"], "changed_if": ensure}},
+        {"ccms_run": {"argv": ["sh", "-c", "echo one; echo started"], "changed_if": ensure}},
+        {"ccms_run": {"argv": ["touch", str(marker)]}, "check_mode": True},
+        {"ccms_run": {"argv": ["sh", "-c", "echo one; echo two >&2; exit 3"]}},
+        {"ccms_run": {"argv": [str(tmp_path / "absent")]}},
+        {"ccms_run": {"argv": "echo", "shell": True}},
+        {"ccms_run": {"argv": []}},
+    ]
+    said, running, started, checked, failed, absent, unknown, empty = run_tasks(tmp_path, tasks)
+    assert (said["changed"], said["stdout"]) == (True, "restarted")
+    assert (running["changed"], running["stdout"]) == (False, "running")
+    assert (started["changed"], started["stdout"]) == (True, "started")
+    assert (checked["changed"], checked.get("skipped"), marker.exists()) == (False, True, False)
+    assert failed["failed"] is True
+    assert failed["msg"] == "sh -c 'echo one; echo two >&2; exit 3' failed: one | two"
+    assert absent["failed"] is True and "no such file" in absent["msg"].lower()
+    assert unknown["failed"] is True and "shell" in unknown["msg"]
+    assert empty["failed"] is True and empty["msg"].startswith("argv must be a non-empty list")
 
 
-def test_ccms_run_fails_with_the_command_and_its_last_output(tmp_path: Path) -> None:
-    status, result = run_module(
-        tmp_path, "ccms_run", argv=["sh", "-c", "echo one; echo two >&2; exit 3"]
+def test_the_roles_package_script_installs_only_what_is_missing_or_off_its_pin(
+    tmp_path: Path,
+) -> None:
+    """roles/packages' script, with dpkg-query and apt-get stand-ins on PATH (this test may
+    not install packages on the machine): what it asks apt-get for, and what it answers."""
+    variables = YAML(typ="safe").load((tooling.roles() / "packages/vars/main.yml").read_text())
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    calls = tmp_path / "calls"
+    # installed here: kamailio 5.6.3-2; keepalived is not
+    (bin_dir / "dpkg-query").write_text(
+        '#!/bin/sh\nfor last; do :; done\n[ "$last" = kamailio ] || exit 1\n'
+        "printf 'installed 5.6.3-2'\n"
     )
-    assert (status, result["failed"]) == (1, True)
-    assert result["msg"] == "sh -c echo one; echo two >&2; exit 3 failed: one | two"
-    status, result = run_module(tmp_path, "ccms_run", argv=[str(tmp_path / "absent")])
-    assert (status, result["failed"]) == (1, True)
-    assert "No such file" in result["msg"]
-    status, result = run_module(tmp_path, "ccms_run", argv="echo", shell=True)
-    assert (status, result["msg"]) == (1, "unsupported parameters: shell")
+    (bin_dir / "apt-get").write_text(f'#!/bin/sh\necho "$*" >> {calls}\n')
+    for program in bin_dir.iterdir():
+        program.chmod(0o755)
+
+    def script(*specs: str) -> tuple[str, list[str]]:
+        calls.unlink(missing_ok=True)
+        run = subprocess.run(
+            ["sh", "-ec", variables["packages_install"], "sh", *specs],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            env={**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"},
+            check=True,
+        )
+        asked = calls.read_text().splitlines() if calls.exists() else []
+        return run.stdout.strip(), asked
+
+    assert script("kamailio=") == ("present", [])
+    assert script("kamailio=5.6.3-2") == ("present", [])
+    install = "-q -y install --no-install-recommends --allow-downgrades"
+    assert script("kamailio=", "keepalived=") == ("installed", [f"{install} keepalived"])
+    assert script("kamailio=5.6.4-1", "keepalived=1:2.2.7-1") == (
+        "installed",
+        [f"{install} kamailio=5.6.4-1 keepalived=1:2.2.7-1"],
+    )
 
 
 def test_bad_arguments_are_refused_by_name(tmp_path: Path) -> None:
