@@ -195,6 +195,14 @@ def run_playbook(
             "ANSIBLE_DISPLAY_SKIPPED_HOSTS": "0",
             "ANSIBLE_LOCAL_TEMP": str(run_dir / "tmp"),
         },
+        # the hosts of the plays only some hosts need (playbooks/site.yml): those the plan
+        # found packages to install on, and recording folders to make on
+        extravars={
+            f"ccms_{action}_on": [
+                h.name for h in hosts if any(s.action == action for s in h.upkeep)
+            ]
+            for action in ("install", "make")
+        },
         quiet=True,
         event_handler=_progress_handler(progress, errors),
         cancel_callback=cancel,
