@@ -3,14 +3,16 @@
     python bench/ssh.py [--rounds 3]
 
 The estates are bench/apply.py's (a twin pair of sites is five hosts); every host is a real
-sshd in a mount namespace of its own (tests/integration/sshd.py), on 127.9.0.x. Per size:
-a plan against fresh hosts (every file to add), the first apply (the PBXs' asterisk package
-from the test repository, every file, the services started, two waves with their health
-gates), then a plan and an apply with nothing to change. Each of these starts with no SSH
-connection open (the master connections ccmsctl keeps for a minute are closed first); the
-no-change plan is also timed over the connections the one before it left open. Targets:
-the 50-host plan and apply take less than 4 times the 5-host ones, and the no-change plan
-of 50 hosts less than 5 s.
+sshd in a mount namespace of its own (tests/integration/sshd.py), on 127.9.0.x. Per size,
+each first apply on a fresh fleet, `rounds` fleets each way: with the PBXs' asterisk package
+installed beforehand, as a host image has it (every file new, the services started, two
+waves with their health gates: the lab benchmark's shape), and with the apply installing
+it from the test repository too. On the first fleet also: a plan against fresh hosts
+(every file to add), then a plan and an apply with nothing to change. Each of these starts
+with no SSH connection open (the master connections ccmsctl keeps for a minute are closed
+first); the no-change plan is also timed over the connections the one before it left open.
+Targets: the 50-host plans and applies take less than 4 times the 5-host ones, and the
+no-change plan of 50 hosts less than 5 s.
 """
 
 from __future__ import annotations
