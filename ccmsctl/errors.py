@@ -14,6 +14,12 @@ from typing import NamedTuple
 Path = tuple[str | int, ...]
 
 
+class UserError(Exception):
+    """A failure the user caused and can fix (a missing lab, a held lock, a stale plan, an
+    unreachable host...): the command line prints its message as one error line, exit
+    status 1, no trace. Each stage's own errors derive from it."""
+
+
 class Severity(StrEnum):
     """How bad a finding is; `--strict` treats warnings as errors."""
 

@@ -20,10 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from ccmsctl import tooling
+from ccmsctl.errors import UserError
 from ccmsctl.plan.state import Step
 
 
-class AnsibleMissingError(Exception):
+class AnsibleMissingError(UserError):
     """ansible-playbook cannot be found."""
 
 

@@ -12,6 +12,7 @@ from typing import TypeVar
 from ccmsctl.apply.netdev import Access, DevicePushError, connected, push, read_running
 from ccmsctl.apply.target import DeviceOutcome
 from ccmsctl.artifacts import DeviceIntent
+from ccmsctl.errors import UserError
 from ccmsctl.plan.diff import Plan
 from ccmsctl.plan.platforms import PLATFORMS
 
@@ -20,7 +21,7 @@ T = TypeVar("T")
 Reach = Callable[[str, DeviceIntent], Access]  # device name and intent -> how to reach it
 
 
-class DeviceReadError(Exception):
+class DeviceReadError(UserError):
     """One or more network devices could not be read."""
 
 

@@ -19,6 +19,8 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ccmsctl.errors import UserError
+
 LOCK_FILE = "lock.json"
 
 
@@ -34,7 +36,7 @@ class LockInfo:
         return f"lock {self.id} held by {self.who} for {self.operation} since {self.when}"
 
 
-class LockedError(Exception):
+class LockedError(UserError):
     def __init__(self, holder: LockInfo | None) -> None:
         detail = holder.describe() if holder else "lock held (its file is unreadable)"
         super().__init__(
@@ -80,7 +82,7 @@ def locked(folder: Path, operation: str, version: str, *, timeout: float = 0) ->
         path.unlink(missing_ok=True)
 
 
-class LockError(Exception):
+class LockError(UserError):
     """force-unlock was given the wrong lock, or there is none."""
 
 

@@ -25,13 +25,14 @@ from ccmsctl.apply.ansible import HostRun, Result, run_playbook
 from ccmsctl.apply.health import answers_options
 from ccmsctl.apply.target import DeviceOutcome, RetireError, Target, TargetHost
 from ccmsctl.artifacts import INVENTORY, Artifacts
+from ccmsctl.errors import UserError
 from ccmsctl.plan.diff import Plan
 from ccmsctl.plan.planfile import SavedPlan
 from ccmsctl.plan.provenance import Provenance
 from ccmsctl.plan.state import RECORD, HostState, Record, sha256
 
 
-class StalePlanError(Exception):
+class StalePlanError(UserError):
     """The estate, the tooling or a target changed since the plan was made."""
 
 

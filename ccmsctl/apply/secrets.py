@@ -22,6 +22,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from ccmsctl.artifacts import Secret, SecretFile
+from ccmsctl.errors import UserError
 from ccmsctl.plan.state import HostState, sha256
 
 _PEM = {
@@ -32,7 +33,7 @@ _PEM = {
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-class SecretError(Exception):
+class SecretError(UserError):
     """A secret reference that cannot be resolved; says which and why, never a value."""
 
 

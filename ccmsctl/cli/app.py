@@ -16,52 +16,9 @@ from typing import Annotated
 
 import typer
 
-from ccmsctl.apply.ansible import AnsibleMissingError
-from ccmsctl.apply.devices import DeviceReadError
-from ccmsctl.apply.lock import LockedError, LockError
-from ccmsctl.apply.rollout import StalePlanError
-from ccmsctl.apply.secrets import SecretError
-from ccmsctl.compile.lab import LabAddressError
-from ccmsctl.compile.output import BuildFolderError
-from ccmsctl.compile.render import UnsafeValueError
-from ccmsctl.errors import Finding, visible
-from ccmsctl.lab.drill import DrillError
-from ccmsctl.lab.lab import LabError
-from ccmsctl.lab.netns import NetnsError
-from ccmsctl.lab.prometheus import PrometheusError
+from ccmsctl.errors import Finding, UserError, visible
 from ccmsctl.load.estate import Loaded, load_estate
-from ccmsctl.metrics.api import ApiError
-from ccmsctl.metrics.exporter import ListenError
-from ccmsctl.metrics.textfile import MetricsWriteError
-from ccmsctl.plan.planfile import PlanFileError
-from ccmsctl.plan.provenance import RevisionError
-from ccmsctl.ssh.inventory import InventoryError
-from ccmsctl.ssh.target import SshError
 from ccmsctl.validate.run import validate_estate
-
-# Failures a user causes and can fix: one error line, exit status 1, no trace.
-USER_ERRORS = (
-    AnsibleMissingError,
-    ApiError,
-    BuildFolderError,
-    DeviceReadError,
-    DrillError,
-    InventoryError,
-    LabAddressError,
-    LabError,
-    ListenError,
-    LockError,
-    LockedError,
-    MetricsWriteError,
-    NetnsError,
-    PlanFileError,
-    PrometheusError,
-    RevisionError,
-    SecretError,
-    SshError,
-    StalePlanError,
-    UnsafeValueError,
-)
 
 app = typer.Typer(
     name="ccmsctl",
@@ -99,7 +56,7 @@ def guard() -> Iterator[None]:
         # nothing more can be written: point stdout at /dev/null so the exit flushes nothing
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         raise typer.Exit(141) from None
-    except USER_ERRORS as error:
+    except UserError as error:  # each stage's errors the user can fix
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from None
     except Exception:

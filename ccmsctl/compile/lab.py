@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from ipaddress import IPv4Address, IPv4Network
 from typing import Any
 
+from ccmsctl.errors import UserError
 from ccmsctl.model.base import Document
 from ccmsctl.model.burstpool import BurstPool
 from ccmsctl.model.gateway import Gateway
@@ -34,7 +35,7 @@ LAB_SSH_PORT = 2022
 _VIP = 250
 
 
-class LabAddressError(Exception):
+class LabAddressError(UserError):
     """The lab has no address for part of the estate, or no address is left."""
 
 

@@ -14,12 +14,13 @@ import tempfile
 from pathlib import Path
 
 from ccmsctl.artifacts import MANIFEST, Artifacts
+from ccmsctl.errors import UserError
 
 MARKER = ".ccmsctl-build"
 _MARKER_TEXT = b"A build folder written by ccmsctl compile; ccmsctl replaces it whole.\n"
 
 
-class BuildFolderError(Exception):
+class BuildFolderError(UserError):
     """The output folder cannot, or may not, be written."""
 
 

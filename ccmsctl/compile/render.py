@@ -20,6 +20,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
 
 from ccmsctl import tooling
+from ccmsctl.errors import UserError
 
 # Characters that change the structure of each target beyond a line break: Kamailio's and
 # keepalived's quoted strings and blocks, cron's '%' (a newline in a command), YAML's
@@ -37,7 +38,7 @@ FORBIDDEN: Mapping[str, str] = MappingProxyType(
 _LINE_BREAKING = frozenset({"Cc", "Cf", "Zl", "Zp"})
 
 
-class UnsafeValueError(Exception):
+class UnsafeValueError(UserError):
     """A value would change the structure of the file it is printed into."""
 
 

@@ -35,6 +35,7 @@ from ruamel.yaml import YAML
 from ccmsctl.compile.carriers import FOLDER as CARRIERS
 from ccmsctl.compile.estate import compile_estate
 from ccmsctl.compile.render import Renderer
+from ccmsctl.errors import UserError
 from ccmsctl.lab.netns import Network, Node, until
 from ccmsctl.model.kinds import Estate
 from ccmsctl.model.numbers import NumberRange
@@ -49,7 +50,7 @@ _ANSWER_LIMIT_MS = 10_000
 _CALLER_PORT = "5070"
 
 
-class DrillError(Exception):
+class DrillError(UserError):
     """The drill cannot run on this estate or this machine."""
 
 

@@ -27,6 +27,7 @@ from ccmsctl.apply.health import answers_options
 from ccmsctl.compile.estate import burst_hosts
 from ccmsctl.compile.lab import LabAddresses, lab_addresses, relocated
 from ccmsctl.compile.monitoring.prometheus import FOLDER as PROMETHEUS_FOLDER
+from ccmsctl.errors import UserError
 from ccmsctl.lab.fakedevice.seed import seed_config
 from ccmsctl.lab.processes import alive, stop_all
 from ccmsctl.lab.prometheus import PID_FILE as PROMETHEUS_PID
@@ -43,7 +44,7 @@ SIPP_PID = "run/sipp.pid"
 DEVICE_PID = "device.pid"
 
 
-class LabError(Exception):
+class LabError(UserError):
     """The lab is missing, or cannot be set up."""
 
 

@@ -18,10 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
+from ccmsctl.errors import UserError
+
 _TIMEOUT = 30
 
 
-class NetnsError(Exception):
+class NetnsError(UserError):
     """A namespace, link or address could not be made."""
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from ccmsctl.compile.estate import burst_hosts
 from ccmsctl.compile.monitoring.prometheus import FOLDER, compile_monitoring
+from ccmsctl.errors import UserError
 from ccmsctl.lab.processes import stop_all
 from ccmsctl.metrics.api import ApiError, get
 from ccmsctl.model.alerting import Alerting
@@ -33,7 +34,7 @@ PID_FILE = "prometheus.pid"
 STARTUP_SECONDS = 30
 
 
-class PrometheusError(Exception):
+class PrometheusError(UserError):
     """The lab's Prometheus cannot be started or asked."""
 
 

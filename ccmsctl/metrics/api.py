@@ -11,8 +11,10 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
+from ccmsctl.errors import UserError
 
-class ApiError(Exception):
+
+class ApiError(UserError):
     """Prometheus could not be asked, or refused the question."""
 
 

@@ -13,6 +13,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector, CollectorRegistry
 
 from ccmsctl.compile.monitoring import names as n
+from ccmsctl.errors import UserError
 from ccmsctl.metrics.runs import (
     Headroom,
     PlanRun,
@@ -22,7 +23,7 @@ from ccmsctl.metrics.runs import (
 )
 
 
-class ListenError(Exception):
+class ListenError(UserError):
     """The exporter cannot listen where it was asked to."""
 
 

@@ -13,13 +13,14 @@ from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.registry import CollectorRegistry
 
 from ccmsctl.compile.monitoring import names as n
+from ccmsctl.errors import UserError
 from ccmsctl.metrics.runs import Families
 
 PLAN_FILE = "ccmsctl_plan.prom"
 APPLY_FILE = "ccmsctl_apply.prom"
 
 
-class MetricsWriteError(Exception):
+class MetricsWriteError(UserError):
     """The metrics folder cannot be written."""
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ccmsctl.artifacts import Artifacts, DeviceIntent, HostVars, Secret, SecretFile
+from ccmsctl.errors import UserError
 from ccmsctl.plan.diff import Change, DeviceChange, Plan
 from ccmsctl.plan.provenance import Provenance
 from ccmsctl.plan.state import Step
@@ -27,7 +28,7 @@ FORMAT = "ccmsctl-plan"
 VERSION = 4
 
 
-class PlanFileError(Exception):
+class PlanFileError(UserError):
     """The file is not a plan this version of ccmsctl can read."""
 
 

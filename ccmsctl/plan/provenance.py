@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ccmsctl import tooling
+from ccmsctl.errors import UserError
 
 TOOLING = ("templates", "roles", "playbooks")
 
@@ -62,7 +63,7 @@ def provenance(directory: Path, model_hash: str) -> Provenance:
     return Provenance(git_commit(directory), model_hash, tooling_hash())
 
 
-class RevisionError(Exception):
+class RevisionError(UserError):
     """The estate cannot be read at that Git revision."""
 
 

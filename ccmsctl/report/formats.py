@@ -4,7 +4,6 @@ same controls and results, for machines. Deterministic for the same report."""
 from __future__ import annotations
 
 import json
-import xml.etree.ElementTree as ET
 from dataclasses import asdict
 from typing import Any
 
@@ -96,6 +95,9 @@ def to_sarif(report: Report) -> str:
 
 
 def to_junit(report: Report) -> str:
+    # here, not at the top: its parser (pyexpat) would cost every command 50 ms to start
+    import xml.etree.ElementTree as ET  # noqa: PLC0415
+
     cases = [(control, result) for control in report.controls for result in control.results]
     suite = ET.Element(
         "testsuite",

@@ -10,12 +10,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ccmsctl.errors import UserError
+
 # What an inventory may set for the roles: pinned package versions, and whether ccmsctl
 # installs packages at all (false where the host's software is managed otherwise).
 SETTINGS = ("ccms_package_versions", "ccms_manage_packages")
 
 
-class InventoryError(Exception):
+class InventoryError(UserError):
     """The inventory cannot be read, or lacks hosts of the estate."""
 
 

@@ -25,6 +25,7 @@ from ccmsctl.apply.netdev import Access, DevicePushError
 from ccmsctl.apply.secrets import SecretError, resolve
 from ccmsctl.apply.target import DeviceOutcome, RetireError, TargetHost
 from ccmsctl.artifacts import DeviceIntent, Secret
+from ccmsctl.errors import UserError
 from ccmsctl.plan.diff import Plan
 from ccmsctl.plan.state import RECORD, HostState, Wanted, parse_record, upkeep
 from ccmsctl.ssh.inventory import SshHost
@@ -67,7 +68,7 @@ _READ = _READ.replace("FOLDER_STAT", "asterisk:asterisk:750")
 _END_OF_FACTS = re.compile(rb"(?m)^--\n")
 
 
-class SshError(Exception):
+class SshError(UserError):
     """Hosts that could not be reached or read; each is named, with why."""
 
 
