@@ -259,37 +259,32 @@ def apply(
     ] = 0,
     metrics_dir: MetricsDir = None,
 ) -> None:
-    """Apply a saved plan exactly, or plan and apply an estate directory (asks first; with
-    --auto-approve, plans under the apply's lock and applies what it read)."""
+    """Apply a saved plan exactly, or plan and apply an estate directory under the apply's
+    lock (it asks first, unless --auto-approve)."""
     version = package_version("ccmsctl")
     with guard(), recorded(metrics_dir, "apply") as record:
-        if not source.is_file() and auto_approve:
+        if not source.is_file():
             into = target_of(target, lab_dir, source)
+            # the lock is held from the read to the end, the question included: nothing of
+            # ccmsctl's changes the hosts between what is shown and what is applied, so
+            # they are read once
             with locked(into.folder, "apply", version, timeout=lock_timeout):
                 loaded, planned = plan_estate(source, target, into)
                 saved = planned.saved
-                record.plan = saved.plan
                 _print_plan(saved.plan, diff=False)
+                if not auto_approve and not typer.confirm("Apply these changes?", default=False):
+                    record.cancelled = True
+                    typer.echo("Apply cancelled.")
+                    raise typer.Exit(1)
+                record.plan = saved.plan
                 with _interruptible() as cancelled:
                     outcome = apply_planned(
                         planned, into, progress=typer.echo, cancel=cancelled.is_set
                     )
         else:
-            if source.is_file():
-                saved = load_plan(source.read_bytes())
-                directory = Path(saved.estate_dir)
-                loaded = validated(directory)
-            else:
-                directory = source
-                loaded, planned = plan_estate(
-                    directory, target, target_of(target, lab_dir, directory)
-                )
-                saved = planned.saved
-                _print_plan(saved.plan, diff=False)
-                if not typer.confirm("Apply these changes?", default=False):
-                    record.cancelled = True
-                    typer.echo("Apply cancelled.")
-                    raise typer.Exit(1)
+            saved = load_plan(source.read_bytes())
+            directory = Path(saved.estate_dir)
+            loaded = validated(directory)
             record.plan = saved.plan
             into = target_of(saved.target, lab_dir, directory)
             with locked(into.folder, "apply", version, timeout=lock_timeout):

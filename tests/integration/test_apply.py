@@ -8,6 +8,7 @@ import base64
 import json
 import os
 import re
+import select
 import shutil
 import signal
 import subprocess
@@ -123,10 +124,40 @@ def test_apply_asks_first_and_checks_again_what_it_planned(lab: Path) -> None:
     assert "hk1-edge-1\n  ~ etc/kamailio/address.list (drift)\n" in declined.stdout
     assert "Apply cancelled." in declined.stdout
     assert edited.read_bytes() == compiled + b"# by hand\n"
-    accepted = ccmsctl("apply", str(EXAMPLE), cwd=lab, answer="y\n")
-    assert accepted.returncode == 0, accepted.stdout + accepted.stderr
-    assert "Apply complete. Plan: 0 to add, 1 to change, 0 to delete." in accepted.stdout
+    # the lock is held while it asks: an apply meanwhile is refused, naming it
+    command = [sys.executable, "-m", "ccmsctl", "apply", str(EXAMPLE)]
+    asking = subprocess.Popen(
+        command, cwd=lab, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        shown = read_until(asking, b"Apply these changes?")
+        other = ccmsctl("apply", str(EXAMPLE), "--auto-approve", cwd=lab)
+        assert other.returncode == 1, other.stdout + other.stderr
+        assert "held by" in other.stderr and "for apply" in other.stderr
+        out, err = asking.communicate(b"y\n", timeout=300)
+    finally:
+        if asking.poll() is None:
+            asking.kill()
+            asking.wait(timeout=30)
+    assert asking.returncode == 0, shown + out.decode() + err.decode()
+    assert "Apply complete. Plan: 0 to add, 1 to change, 0 to delete." in out.decode()
     assert edited.read_bytes() == compiled
+
+
+def read_until(process: subprocess.Popen[bytes], text: bytes, timeout: float = 120) -> str:
+    """What `process` printed up to and including `text` (bounded)."""
+    assert process.stdout is not None
+    seen = b""
+    deadline = time.monotonic() + timeout
+    while text not in seen:
+        left = deadline - time.monotonic()
+        assert left > 0, f"never printed {text!r}: {seen[-500:]!r}"
+        ready, _, _ = select.select([process.stdout], [], [], left)
+        if ready:
+            chunk = os.read(process.stdout.fileno(), 4096)
+            assert chunk, f"ended before printing {text!r}: {seen[-500:]!r}"
+            seen += chunk
+    return seen.decode()
 
 
 def test_a_stopped_kamailio_is_upkeep_that_apply_restores(lab: Path) -> None:
