@@ -37,8 +37,8 @@ def listen_address(listen: str) -> tuple[str, int]:
 
 @dataclass(frozen=True)
 class Check:
-    """One round of the exporter: drift (None when the hosts could not be read), compliance
-    and headroom."""
+    """One round of the exporter: drift (its `success` false when the hosts could not be
+    read), compliance and headroom."""
 
     drift: PlanRun
     controls: dict[str, bool]

@@ -75,7 +75,7 @@ def test_installs_changed_files_with_modes_and_removes_stale_ones(tmp_path: Path
 
 def test_arguments_and_files_can_come_on_stdin(tmp_path: Path) -> None:
     """As the action plugin runs it: `python3 -c SOURCE -`, the arguments' line, then the
-    files in one tar; nothing of the tar is written on the host."""
+    files in one tar."""
     source, root = staged(tmp_path)
     packed = io.BytesIO()
     with tarfile.open(fileobj=packed, mode="w") as tar:
