@@ -92,8 +92,13 @@ def test_prometheus_scrapes_every_edge_and_pbx(watched: Path) -> None:
         if "-edge-" in p.name or "-pbx-" in p.name
     }
     _until("every edge and PBX scraped", lambda: healthy() == hosts)
-    exporter = query(URL, '/api/v1/query?query=up{job="ccmsctl"}')["result"]
-    assert [r["value"][1] for r in exporter] == ["1"], f"exporter at {CCMSCTL_EXPORTER}"
+
+    def exporter_up() -> list[str]:
+        found = query(URL, '/api/v1/query?query=up{job="ccmsctl"}')["result"]
+        return [r["value"][1] for r in found]
+
+    # The exporter starts beside Prometheus: its first scrape may come after the hosts'.
+    _until(f"exporter at {CCMSCTL_EXPORTER} scraped", lambda: exporter_up() == ["1"])
     assert _alerts("CcmsEdgeDown") == []
 
 
