@@ -15,6 +15,7 @@ from ccmsctl.compile.header import header
 from ccmsctl.compile.render import Renderer
 from ccmsctl.compile.views import takes_tls
 from ccmsctl.model.burstpool import BurstNode, BurstPool
+from ccmsctl.model.estate import EstateInfo
 from ccmsctl.model.kinds import Estate
 from ccmsctl.model.site import Host, Site
 from ccmsctl.model.twinpair import TwinPair
@@ -27,17 +28,38 @@ ENCRYPTION_PACKAGES = ("openssl",)
 # The services each role keeps running whatever changed (the others are restarted or
 # reloaded when their files change).
 ROLE_SERVICES = {"edge": ("kamailio",), "pbx": ("asterisk",)}
+# Every host's metrics for Prometheus (the estate's `node_exporter`): Debian's package and
+# service of the same name, reading the textfile folder the hosts' scripts write to.
+NODE_EXPORTER = "prometheus-node-exporter"
 
 
-def host_packages(host: Host, tls: bool, encrypts: bool = False) -> tuple[str, ...]:
+def runs_node_exporter(estate: Estate) -> bool:
+    """Whether ccmsctl installs and runs node_exporter on the estate's hosts."""
+    return all(info.node_exporter for info in estate.of(EstateInfo))
+
+
+def host_packages(
+    host: Host, tls: bool, encrypts: bool = False, node_exporter: bool = False
+) -> tuple[str, ...]:
     """What the packages role installs on `host`; `tls`: its site's edges listen for TLS;
-    `encrypts`: its site's PBXs encrypt data at rest."""
+    `encrypts`: its site's PBXs encrypt data at rest; `node_exporter`: the estate's hosts
+    run the one ccmsctl installs."""
     packages = [package for role in host.roles for package in ROLE_PACKAGES[role]]
     if tls and "edge" in host.roles:
         packages += TLS_PACKAGES
     if encrypts and "pbx" in host.roles:
         packages += ENCRYPTION_PACKAGES
+    if node_exporter:
+        packages.append(NODE_EXPORTER)
     return tuple(sorted(set(packages)))
+
+
+def host_services(host: Host, node_exporter: bool = False) -> tuple[str, ...]:
+    """The services `host` keeps running, changed or not."""
+    services = {service for role in host.roles for service in ROLE_SERVICES[role]}
+    if node_exporter:
+        services.add(NODE_EXPORTER)
+    return tuple(sorted(services))
 
 
 def burst_host(pool: BurstPool, node: BurstNode) -> Host:
@@ -50,14 +72,15 @@ def host_vars(estate: Estate, site: Site, host: Host, burst: BurstPool | None = 
     of `burst` stands in for the pool's first site, in the first wave, and keeps recordings
     only where its pool does."""
     records = "pbx" in host.roles and (burst is None or "recording" in burst.data_classes)
+    node_exporter = runs_node_exporter(estate)
     return HostVars(
         site.name,
         tuple(host.roles),
         str(host.address),
         1 if burst else estate.wave_of(site.name),
         recording_folders(estate, site) if records else (),
-        host_packages(host, takes_tls(estate, site), encrypts_at_rest(estate, site)),
-        tuple(sorted({s for role in host.roles for s in ROLE_SERVICES[role]})),
+        host_packages(host, takes_tls(estate, site), encrypts_at_rest(estate, site), node_exporter),
+        host_services(host, node_exporter),
     )
 
 

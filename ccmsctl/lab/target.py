@@ -12,6 +12,7 @@ from pathlib import Path
 from ccmsctl import tooling
 from ccmsctl.apply.target import DeviceOutcome, RetireError, TargetHost
 from ccmsctl.artifacts import DeviceIntent, Secret
+from ccmsctl.compile.inventory import NODE_EXPORTER
 from ccmsctl.lab.devices import push_lab_devices, read_lab_devices
 from ccmsctl.lab.lab import Lab, running_services
 from ccmsctl.lab.secrets import lab_secret
@@ -35,13 +36,18 @@ class LabTarget:
         return TargetHost(found.name, str(found.root), found.address, True, connection)
 
     def host_states(self, wanted: Mapping[str, Wanted]) -> dict[str, HostState]:
-        """The lab installs no package: its hosts share this machine's programs. Without
-        Asterisk, its PBXs are SIPp stand-ins that `lab up` runs: no Asterisk to keep."""
+        """The lab installs no package and runs no node_exporter: its hosts share this
+        machine's programs and its one /proc. Without Asterisk, its PBXs are SIPp
+        stand-ins that `lab up` runs: no Asterisk to keep."""
         states = {}
         for host in self.lab.hosts:
             want = wanted.get(host.name, Wanted(()))
             state = read_local_state(host.root, want.paths)
-            services = tuple(s for s in want.services if s != "asterisk" or self.lab.asterisk)
+            services = tuple(
+                s
+                for s in want.services
+                if s != NODE_EXPORTER and (s != "asterisk" or self.lab.asterisk)
+            )
             steps = upkeep(
                 replace(want, packages=(), services=services),
                 installed={},

@@ -48,3 +48,10 @@ class EstateInfo(Document):
     waivers: WaiverPolicy = Field(
         default=WaiverPolicy(), description="what a Waiver may silence, for how long"
     )
+    node_exporter: bool = Field(
+        default=True,
+        description="install Debian's prometheus-node-exporter on every host and keep it "
+        "running (the generated alerts read its disk figures and the VRRP and queue figures "
+        "the hosts write to its textfile folder); false where the monitoring baseline runs "
+        "its own on port 9100, reading Debian's textfile folder",
+    )

@@ -6,11 +6,12 @@ sees the machine's programs and its own /etc/kamailio, /etc/asterisk, /var/lib/c
 so ccmsctl's production code path (a root of "/") is what runs, and nothing reaches the
 machine's own folders. Two programs are stand-ins, each saying so
 (tests/integration/standins/): systemctl, as systemd cannot be these hosts' service manager
-(it runs the real Kamailio), and asterisk, until the tests build Asterisk. The asterisk
-stand-in comes as a Debian package (asterisk 22.0.0-1) from a local repository, the only one
-the hosts' apt knows, so the roles' package install runs for real with apt-get (Kamailio and
-keepalived are installed already). Logins are root with a key made for the test; each host
-has its own host key, listed in a known_hosts file the inventory names.
+(it runs the real Kamailio and node_exporter), and asterisk, until the tests build
+Asterisk. The asterisk stand-in comes as a Debian package (asterisk 22.0.0-1) from a local
+repository, the only one the hosts' apt knows, so the roles' package install runs for real
+with apt-get (Kamailio, keepalived and node_exporter are installed already). Logins are
+root with a key made for the test; each host has its own host key, listed in a known_hosts
+file the inventory names.
 """
 
 from __future__ import annotations
@@ -79,6 +80,7 @@ class SshdHost:
             # what Debian's asterisk package would have made, and the stand-ins
             "groupadd -r asterisk; useradd -r -g asterisk -M -s /usr/sbin/nologin asterisk; "
             f"install -m 0755 {STANDINS}/systemctl /usr/bin/systemctl; "
+            f"echo {self.address} > /etc/ccmsctl-test-address; "
             # apt knows only the test's repository, read as root (the _apt user cannot
             # reach the test's private folders)
             "rm -f /etc/apt/sources.list.d/*; "

@@ -81,6 +81,7 @@ def test_a_host_as_recorded_has_no_changes_and_a_hand_edit_is_drift(fleet: Fleet
     assert section(out, "a-pbx") == [
         "  * install asterisk",
         "  * start asterisk",
+        "  * start prometheus-node-exporter",
         *(f"  * make {folder}" for folder in desired.host_vars["a-pbx"].recording_folders),
     ]
     edited = files["etc/asterisk/pjsip.conf"] + b"; added by hand\n"

@@ -10,6 +10,8 @@ import os
 import shutil
 import subprocess
 import sys
+import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -175,6 +177,20 @@ def infra(fleet: Fleet, name: str) -> testinfra.host.Host:
     )
 
 
+def _node_metrics(address: str) -> str:
+    """What the host's node_exporter serves on port 9100 (waited for, bounded: the service
+    manager starts it in the background)."""
+    deadline = time.monotonic() + 15
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://{address}:9100/metrics", timeout=5) as reply:
+                return str(reply.read().decode())
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
 def test_apply_installs_over_ssh_and_the_edges_answer(fleet: tuple[Fleet, Path, Path]) -> None:
     hosts, estate, running = fleet
     inventory = str(hosts.inventory)
@@ -209,6 +225,21 @@ def test_apply_installs_over_ssh_and_the_edges_answer(fleet: tuple[Fleet, Path, 
     assert pbx.file("/var/lib/ccmsctl-test-services/asterisk-commands").contains("core reload")
     edge = infra(hosts, "b-edge")
     assert edge.file("/etc/kamailio/kamailio.cfg").contains("ccmsctl")
+    # node_exporter runs on every host (the plan found it stopped), reading the textfile
+    # folder the hosts' scripts write to: a-pbx's queue statistics, run as its cron would
+    # after a call answered in 5 s
+    assert "  * start prometheus-node-exporter\n" in out
+    answered = "$(date +%s)|1.1|service|PJSIP/1001|CONNECT|5|1.2|3"
+    stats = pbx.run(
+        f'mkdir -p /var/log/asterisk && echo "{answered}" >> /var/log/asterisk/queue_log'
+        " && /bin/sh /usr/local/lib/ccmsctl/queue-stats"
+    )
+    assert stats.rc == 0, stats.stderr
+    for name, host in hosts.hosts.items():
+        metrics = _node_metrics(host.address)
+        assert "node_filesystem_avail_bytes{" in metrics, name
+        in_time = 'ccms_queue_calls{outcome="in_time",queue="service"} 1' in metrics
+        assert in_time == (name == "a-pbx"), name
     assert edge.run("kamailio -c -f /etc/kamailio/kamailio.cfg").rc == 0
     # secrets: the trunk's password on site-a's PBX, the agent's phone password on the PBXs,
     # site-a's certificate on its edge, each readable by its service's group only, and on no

@@ -4,9 +4,14 @@ playbook or AWX job targets: sites, roles, twin sides, burst pools."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+from ccmsctl.compile.estate import compile_estate
+from ccmsctl.load.estate import load_estate
+from tests.conftest import BASE
 
 
 def test_ansible_reads_the_generated_inventory(example_build: Path) -> None:
@@ -38,14 +43,34 @@ def test_ansible_reads_the_generated_inventory(example_build: Path) -> None:
     variables = inventory["_meta"]["hostvars"]
     assert variables["sh1-edge-1"]["ansible_host"] == "10.10.1.11"
     assert variables["hk1-pbx-1"]["ccms_roles"] == ["pbx"]
-    # hk-1 keeps its recordings encrypted at rest: openssl encrypts them
-    assert variables["hk1-pbx-1"]["ccms_packages"] == ["asterisk", "openssl"]
+    # hk-1 keeps its recordings encrypted at rest: openssl encrypts them; every host runs
+    # node_exporter
+    node = "prometheus-node-exporter"
+    assert variables["hk1-pbx-1"]["ccms_packages"] == ["asterisk", "openssl", node]
     # hk-1 takes a TLS trunk: its edge needs Kamailio's TLS modules, sh-1's edges do not
     assert variables["hk1-edge-1"]["ccms_packages"] == [
         "kamailio",
         "kamailio-tls-modules",
         "keepalived",
+        node,
     ]
-    assert variables["sh1-edge-1"]["ccms_packages"] == ["kamailio", "keepalived"]
+    assert variables["sh1-edge-1"]["ccms_packages"] == ["kamailio", "keepalived", node]
+    assert variables["sh1-edge-1"]["ccms_services"] == ["kamailio", node]
     # burst pools are groups with their sizing as variables; cloud nodes join them at scale-out
     assert {"burst_cn_east_burst", "burst_ap_sg_burst"} <= set(inventory["all"]["children"])
+
+
+def test_an_estate_whose_baseline_runs_node_exporter_gets_none_from_ccmsctl(
+    tmp_path: Path,
+) -> None:
+    """`node_exporter: false`: no host is given the package or the service to keep."""
+    estate = tmp_path / "estate"
+    shutil.copytree(BASE, estate)
+    sites = estate / "sites.yaml"
+    text = sites.read_text()
+    sites.write_text(text.replace("sip_domain:", "node_exporter: false\nsip_domain:", 1))
+    desired = compile_estate(load_estate(estate).estate)
+    assert desired.host_vars, "the base estate has hosts"
+    for name, host in desired.host_vars.items():
+        assert "prometheus-node-exporter" not in host.packages + host.services, name
+    assert desired.host_vars["a-pbx"].services == ("asterisk",)

@@ -26,7 +26,8 @@ def test_a_saved_plan_reads_back_as_the_same_plan() -> None:
     assert back == saved
     assert back.plan.upkeep == {"sh1-edge-1": (Step("start", "kamailio"),)}
     assert back.plan.summary().endswith("; 1 upkeep step.")
-    assert back.plan.desired.host_vars["sh1-edge-1"].services == ("kamailio",)
+    services = ("kamailio", "prometheus-node-exporter")
+    assert back.plan.desired.host_vars["sh1-edge-1"].services == services
     assert "asterisk" in back.plan.desired.host_vars["sh1-pbx-1"].packages
     assert back.plan.desired.host_vars["sh1-pbx-1"].recording_folders  # compile's decision
     waves = {name: v.wave for name, v in back.plan.desired.host_vars.items()}
