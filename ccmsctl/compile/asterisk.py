@@ -43,11 +43,17 @@ from ccmsctl.compile.render import Renderer
 from ccmsctl.compile.views import sip_uri
 from ccmsctl.model.agent import Agent
 from ccmsctl.model.burstpool import BurstPool
-from ccmsctl.model.ivr import IVR, Collect, LanguageSelect, Menu, Play, Voicemail, prompt_languages
+from ccmsctl.model.ivr import IVR, Collect, LanguageSelect, Menu, Play, prompt_languages
 from ccmsctl.model.kinds import Estate
 from ccmsctl.model.numbers import NumberRange
 from ccmsctl.model.retention import RetentionClass, RetentionPolicy, retention_classes
-from ccmsctl.model.routing import ivrs_answered, queues_hosted, queues_reached
+from ccmsctl.model.routing import (
+    ivrs_answered,
+    mailboxes,
+    mailboxes_at,
+    queues_hosted,
+    queues_reached,
+)
 from ccmsctl.model.schedule import Schedule
 from ccmsctl.model.site import Host, Site
 from ccmsctl.model.skillgroup import SkillGroup
@@ -68,6 +74,7 @@ FOLDERS = {
     "astcachedir": "/var/cache/asterisk",
 }
 CDR_FOLDER = f"{FOLDERS['astlogdir']}/cdr-custom"  # cdr_custom writes a relative file here
+VOICEMAIL = f"{FOLDERS['astspooldir']}/voicemail"  # messages: CONTEXT/BOX/FOLDER/msgNNNN.*
 LOG_FILE = "messages.log"  # in astlogdir
 QUEUE_LOG_FILE = "queue_log"  # in astlogdir: each queue call's events (queue-stats reads it)
 RETENTION_JOBS = "etc/cron.d/ccmsctl-retention"
@@ -435,9 +442,15 @@ def cdr_names() -> tuple[str, ...]:
 
 def written_classes(estate: Estate, site: Site) -> list[RetentionClass]:
     """The classes the site's PBXs write into: each recording class the site stores, its
-    call-record class and its log class."""
+    call-record class, its voicemail class where callers leave messages, and its log class."""
     cdr, log = cdr_class(estate, site), log_class(estate, site)
-    return [*_classes(estate, site, "recording"), *([cdr] if cdr else []), *([log] if log else [])]
+    voicemail = voicemail_class(estate, site) if mailboxes_at(estate, site.name) else None
+    return [
+        *_classes(estate, site, "recording"),
+        *([cdr] if cdr else []),
+        *([voicemail] if voicemail else []),
+        *([log] if log else []),
+    ]
 
 
 def recording_folders(estate: Estate, site: Site) -> tuple[str, ...]:
@@ -451,15 +464,24 @@ def cdr_class(estate: Estate, site: Site) -> RetentionClass | None:
     return next(iter(_classes(estate, site, "cdr")), None)
 
 
+def voicemail_class(estate: Estate, site: Site) -> RetentionClass | None:
+    """The class the voicemail messages left at the site's PBXs are kept by (the first
+    voicemail class that stores at the site); None: none (E0805 where messages are left)."""
+    return next(iter(_classes(estate, site, "voicemail")), None)
+
+
 def log_class(estate: Estate, site: Site) -> RetentionClass | None:
     """The class the site's PBX logs are kept by; None: the logs are not rotated."""
     return next(iter(_classes(estate, site, "log")), None)
 
 
-def _cron_jobs(estate: Estate, site: Site, root: str) -> list[CronJob]:
-    """Per retention class the site stores: recordings deleted when older than `keep`;
-    the call-record file and the log rotated at midnight, and rotated files deleted when
-    older than `keep`. Under legal hold nothing is deleted."""
+def _cron_jobs(
+    estate: Estate, site: Site, root: str, voicemail: RetentionClass | None
+) -> list[CronJob]:
+    """Per retention class the site stores: recordings, and the messages of `voicemail`
+    (the class of the PBX's mailboxes, if it has any), deleted when older than `keep`; the
+    call-record file and the log rotated at midnight, and rotated files deleted when older
+    than `keep`. Under legal hold nothing is deleted."""
     minutes = iter(range(0, 60 * 7, 7))
 
     def job(retention: RetentionClass, rotate: str | None, purge: str) -> CronJob:
@@ -486,6 +508,13 @@ def _cron_jobs(estate: Estate, site: Site, root: str) -> list[CronJob]:
             rotate += f" && {encrypt_command('$f', certificate)}"
         rotate += "; fi"
         jobs.append(job(cdr, rotate, f"find {folder} -name '{name}-*.csv*' -type f"))
+    if voicemail is not None:
+        # a message is its msgNNNN.txt (who left it, when) and its sound files; Asterisk
+        # numbers the messages of a folder again when the box is opened, and makes the
+        # folder with the first message
+        folder = f"{root}{VOICEMAIL}"
+        messages = f"[ ! -d {folder} ] || find {folder} -name 'msg[0-9][0-9][0-9][0-9].*' -type f"
+        jobs.append(job(voicemail, None, messages))
     log = log_class(estate, site)
     if log is not None:
         logs = f"{root}{FOLDERS['astlogdir']}"
@@ -494,15 +523,6 @@ def _cron_jobs(estate: Estate, site: Site, root: str) -> list[CronJob]:
         rotated = f"\\( -name '{LOG_FILE}.*' -o -name '{QUEUE_LOG_FILE}.*' \\)"
         jobs.append(job(log, rotate, f"find {logs} {rotated} -type f"))
     return jobs
-
-
-def mailboxes(ivrs: Iterable[IVR], groups: Iterable[SkillGroup]) -> list[str]:
-    """The voicemail boxes the dialplan leaves messages in."""
-    boxes = {
-        node.mailbox for ivr in ivrs for node in ivr.nodes.values() if isinstance(node, Voicemail)
-    }
-    boxes |= {g.overflow.voicemail for g in groups if g.overflow and g.overflow.voicemail}
-    return sorted(boxes)
 
 
 def dialplan_modules(contexts: Iterable[Context]) -> set[str]:
@@ -590,7 +610,8 @@ def _entry_recordings(
 def burst_numbers(estate: Estate, pool: BurstPool) -> list[NumberRange]:
     """The numbers a node of `pool` answers: those of the sites it serves whose IVRs queue
     only to groups whose calls it may keep (a group that records needs a pool that keeps
-    recordings). Residency of each kept class is validate's (E0701)."""
+    recordings) and leave voicemail only if it keeps voicemail. Residency of each kept
+    class is validate's (E0701)."""
     ivrs, groups = estate.index(IVR), estate.index(SkillGroup)
     keeps = set(pool.data_classes)
 
@@ -599,11 +620,12 @@ def burst_numbers(estate: Estate, pool: BurstPool) -> list[NumberRange]:
         if ivr is None:
             return False
         twin = estate.twin_of(numbers.site)[1]
+        reached = [groups[g] for g in queues_reached([ivr], groups)]
         records = ivr.recording_class is not None or any(
-            groups[g].recording_class_at(numbers.site, twin) is not None
-            for g in queues_reached([ivr], groups)
+            group.recording_class_at(numbers.site, twin) is not None for group in reached
         )
-        return "recording" in keeps or not records
+        messages = bool(mailboxes([ivr], reached))
+        return ("recording" in keeps or not records) and ("voicemail" in keeps or not messages)
 
     return [r for r in estate.of(NumberRange) if r.site in pool.serves and allowed(r)]
 
@@ -710,6 +732,7 @@ def compile_pbx_site(
     keeps = set(burst.data_classes) if burst else {"cdr", "log"}
     cdr = cdr_class(estate, site) if "cdr" in keeps else None
     log = log_class(estate, site) if "log" in keeps else None
+    voicemail = voicemail_class(estate, site) if boxes else None
 
     used = [trunks[name] for name in used_trunks]
     modules = _modules(contexts_at(""), used, cdr=cdr is not None, voicemail=bool(boxes))
@@ -825,7 +848,7 @@ def compile_pbx_site(
                 {
                     "header": header([*own, *retention_sources]),
                     "site": site.name,
-                    "jobs": _cron_jobs(estate, site, root),
+                    "jobs": _cron_jobs(estate, site, root, voicemail),
                 },
             ),
         }

@@ -1,5 +1,6 @@
 """An erasure request made concrete: for one caller's number, the order each PBX runs (which
-call-record files to clean, which retention classes' recordings to delete, which are held),
+call-record files to clean, which retention classes' recordings to delete, which are held,
+and the voicemail folder whose messages from the caller go),
 the deadline per class, and the audit record that proves what was asked and done.
 
 The number is in the orders only (they go to the hosts, mode 0600); the audit record holds
@@ -15,7 +16,13 @@ from datetime import date
 from typing import Any
 
 from ccmsctl import tooling
-from ccmsctl.compile.asterisk import CDR_FOLDER, cdr_class, cdr_names, written_classes
+from ccmsctl.compile.asterisk import (
+    CDR_FOLDER,
+    VOICEMAIL,
+    cdr_class,
+    cdr_names,
+    written_classes,
+)
 from ccmsctl.compile.dialplan import RECORDINGS
 from ccmsctl.model.kinds import Estate
 from ccmsctl.model.retention import PERSONAL, RetentionClass, RetentionPolicy
@@ -71,6 +78,13 @@ def deadlines(estate: Estate, requested: date) -> list[ClassDeadline]:
     ]
 
 
+def _folder(retention: RetentionClass | None, folder: str) -> list[dict[str, Any]]:
+    """The order's entry for a class kept in files under `folder`: none without the class."""
+    if retention is None:
+        return []
+    return [{"folder": folder, "name": retention.name, "erase": _action(retention) == "erase"}]
+
+
 def orders(estate: Estate, number: str, roots: Mapping[str, str]) -> dict[str, dict[str, Any]]:
     """Host -> its erasure order, for each PBX of the estate (the caller may have called
     any site); `roots`: a host's install root ("" on a real host)."""
@@ -79,23 +93,17 @@ def orders(estate: Estate, number: str, roots: Mapping[str, str]) -> dict[str, d
         written = written_classes(estate, site)
         recordings = {c.name: _action(c) == "erase" for c in written if c.data_class == "recording"}
         cdr = cdr_class(estate, site)
+        voicemail = next((c for c in written if c.data_class == "voicemail"), None)
         for host in sorted(site.hosts_with("pbx"), key=lambda h: h.name):
             root = roots.get(host.name, "")
             found[host.name] = {
                 "host": host.name,
                 "number": number,
                 "columns": list(cdr_names()),
-                "cdr": [
-                    {
-                        "folder": f"{root}{CDR_FOLDER}",
-                        "name": cdr.name,
-                        "erase": _action(cdr) == "erase",
-                    }
-                ]
-                if cdr
-                else [],
+                "cdr": _folder(cdr, f"{root}{CDR_FOLDER}"),
                 "recordings": f"{root}{RECORDINGS}",
                 "classes": recordings,
+                "voicemail": _folder(voicemail, f"{root}{VOICEMAIL}"),
             }
     return found
 

@@ -19,8 +19,8 @@ from ccmsctl.model.base import Document, Model
 from ccmsctl.model.secret import SecretRef
 from ccmsctl.model.types import Country, Duration, Name, within
 
-DataClass = Literal["recording", "cdr", "transcript", "log"]
-PERSONAL: tuple[DataClass, ...] = ("recording", "cdr", "transcript")
+DataClass = Literal["recording", "cdr", "transcript", "voicemail", "log"]
+PERSONAL: tuple[DataClass, ...] = ("recording", "cdr", "transcript", "voicemail")
 """Data classes that hold a caller's personal data, and so are erased on request."""
 
 

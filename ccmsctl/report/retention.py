@@ -196,19 +196,19 @@ CONTROLS = (
     Control(
         "CC-RET-2",
         "Data is purged at its class's maximum",
-        "No class keeps data longer than its policy's legal maximum, and every PBX that "
+        "No class keeps data longer than its policy's legal maximum, every PBX that "
         "writes a class's data deletes it once it is older than the class keeps it, unless "
-        "the class is under legal hold.",
+        "the class is under legal hold, and the voicemail callers leave is kept by a class.",
         ("PIPL Art. 19", "GDPR Art. 5(1)(e)", "PDPO DPP2", "CCPA 1798.100(a)(3)"),
         "Personal data kept longer than disclosed: storage limitation breached.",
-        ("E0803",),
+        ("E0803", "E0805"),
         _purged,
     ),
     Control(
         "CC-ERA-1",
         "Erasure on request within the deadline",
-        "Every class of personal data (recordings, call records, transcripts) not under "
-        "legal hold promises erasure on request within its policy's erasure deadline.",
+        "Every class of personal data (recordings, call records, transcripts, voicemail) not "
+        "under legal hold promises erasure on request within its policy's erasure deadline.",
         ("PIPL Art. 47", "GDPR Art. 17", "CCPA 1798.105", "PDPO DPP2"),
         "A data subject's erasure request missed: complaint, regulator inquiry.",
         ("E0802",),

@@ -1,15 +1,20 @@
 """Retention meets the law and the contract: no class keeps data for less than the legal
 minimum or (unless under legal hold) longer than the legal maximum, every class of personal
 data not under legal hold promises erasure on request within its policy's erasure deadline,
-and data its policy requires encrypted at rest is."""
+data its policy requires encrypted at rest is, and the voicemail callers leave at a site is
+kept by a class of its own there."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from ccmsctl.errors import Finding, Severity, SourceMap
+from ccmsctl.model.ivr import IVR, Voicemail
 from ccmsctl.model.kinds import Estate
 from ccmsctl.model.retention import PERSONAL, RetentionPolicy
+from ccmsctl.model.routing import ivrs_answered, queues_hosted
+from ccmsctl.model.site import Site
+from ccmsctl.model.skillgroup import SkillGroup
 from ccmsctl.validate.check import Check
 
 
@@ -81,6 +86,49 @@ def _erasure_late(estate: Estate, sources: SourceMap, check: Check) -> Iterator[
                 )
 
 
+def _voicemail_unkept(estate: Estate, sources: SourceMap, check: Check) -> Iterator[Finding]:
+    stored = {
+        site
+        for policy in estate.of(RetentionPolicy)
+        for retention in policy.classes
+        if retention.data_class == "voicemail"
+        for site in retention.store
+    }
+    ivrs, groups = estate.index(IVR), estate.index(SkillGroup)
+    # where the messages are left (an IVR's voicemail node, a group's overflow), and the
+    # sites whose PBXs take them there with no voicemail class
+    unkept: dict[tuple[str, str, tuple[str | int, ...], str], list[Site]] = {}
+    for site in sorted(estate.of(Site), key=lambda s: s.name):
+        if site.name in stored or not site.hosts_with("pbx"):
+            continue
+        for ivr in ivrs_answered(estate, site.name):
+            for node, step in ivrs[ivr].nodes.items():
+                if isinstance(step, Voicemail):
+                    where = ("IVR", ivr, ("nodes", node), f"IVR '{ivr}' node '{node}'")
+                    unkept.setdefault(where, []).append(site)
+        for name in sorted(queues_hosted(estate, site.name)):
+            overflow = groups[name].overflow
+            if overflow and overflow.voicemail:
+                where = (
+                    "SkillGroup",
+                    name,
+                    ("overflow", "voicemail"),
+                    f"skill group '{name}' overflows to voicemail",
+                )
+                unkept.setdefault(where, []).append(site)
+    for (kind, name, path, what), sites in sorted(unkept.items()):
+        names = ", ".join(site.name for site in sites)
+        countries = ", ".join(sorted({site.country for site in sites}))
+        yield check.finding(
+            sources,
+            (kind, name, path),
+            f"{what}: callers' messages are left on the PBXs of {names}, where no retention "
+            "class of voicemail data is stored; they would never be purged or erased",
+            f"add a class with data_class: voicemail (keep, erase_on_request) and store: "
+            f"[{names}] to the RetentionPolicy of {countries}",
+        )
+
+
 CHECKS = (
     Check(
         "E0801", Severity.ERROR, "A retention class is shorter than the legal minimum.", _too_short
@@ -103,5 +151,11 @@ CHECKS = (
         Severity.ERROR,
         "A retention class does not encrypt at rest data its policy requires encrypted.",
         _unencrypted,
+    ),
+    Check(
+        "E0805",
+        Severity.ERROR,
+        "Callers leave voicemail at a site where no retention class of voicemail is stored.",
+        _voicemail_unkept,
     ),
 )

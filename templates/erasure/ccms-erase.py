@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Erase one data subject's call records and recordings on this PBX, as ordered by
-`ccmsctl erase` (the order file names the caller's number, the call-record files, and which
-retention classes may be erased and which are under legal hold). Run as root:
+"""Erase one data subject's call records, recordings and voicemail on this PBX, as ordered
+by `ccmsctl erase` (the order file names the caller's number, the call-record files, the
+voicemail folder, and which retention classes may be erased and which are under legal
+hold). Run as root:
 
     python3 ccms-erase.py ORDER.json
 
@@ -17,10 +18,42 @@ import tempfile
 from pathlib import Path
 
 
+def _is_caller(clid, number):
+    """Whether a caller ID (`+86138...`, `"Name" <+86138...>`) is the subject's number."""
+    return clid == number or clid.endswith(f"<{number}>")
+
+
 def _matches(row, columns, number):
     src = row[columns["src"]] if len(row) > columns["src"] else ""
     clid = row[columns["clid"]] if len(row) > columns["clid"] else ""
-    return number in (src, clid) or clid.endswith(f"<{number}>")
+    return src == number or _is_caller(clid, number)
+
+
+def _left_by(message, number):
+    """Whether the voicemail message whose msgNNNN.txt is `message` was left by `number`."""
+    try:
+        lines = message.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return False
+    return any(
+        _is_caller(line.partition("=")[2].strip(), number)
+        for line in lines
+        if line.startswith("callerid=")
+    )
+
+
+def _erase_voicemail(voicemail, number, done):
+    """Delete the messages the subject left (each its msgNNNN.txt and its sound files) in
+    every mailbox under the folder, or count them held when the class keeps them."""
+    for message in sorted(Path(voicemail["folder"]).glob("*/*/*/msg[0-9][0-9][0-9][0-9].txt")):
+        if not _left_by(message, number):
+            continue
+        if not voicemail["erase"]:
+            done["voicemail_held"] += 1
+            continue
+        for part in sorted(message.parent.glob(f"{message.stem}.*")):
+            part.unlink(missing_ok=True)
+        done["voicemail_erased"] += 1
 
 
 def _rewrite(path, rows):
@@ -85,6 +118,8 @@ def main(order_file):
         "records_held": 0,
         "recordings_erased": 0,
         "recordings_held": 0,
+        "voicemail_erased": 0,
+        "voicemail_held": 0,
         "encrypted_archives": [],
     }
     recordings = []
@@ -111,6 +146,8 @@ def main(order_file):
                 if path.is_file():
                     path.unlink()
                     done["recordings_erased"] += 1
+    for voicemail in order.get("voicemail", []):
+        _erase_voicemail(voicemail, order["number"], done)
     print(json.dumps(done, sort_keys=True))
 
 

@@ -292,8 +292,22 @@ def test_a_holiday_sends_callers_to_the_holiday_message(lab: Path, tmp_path: Pat
         tmp_path, always_open(f"holidays:\n  - {{name: Test day, date: {first}, until: {last}}}\n")
     )
     apply(lab, estate)
-    result = call(lab, estate, DID, "1", hold=2)
+    caller = "+8613700137000"
+    result = call(lab, estate, DID, "1", hold=12, caller=caller)
     assert result.ivr_path == ("choose-language", "hours", "holiday-message", "leave-message")
+    # the caller's message, left with real Asterisk's voicemail, goes on their erasure
+    # request; it would go after vm-cn's 30 days anyway
+    inbox = lab / ".ccmsctl/lab" / str(result.pbx) / "var/spool/asterisk/voicemail/default/9000"
+    theirs = [p for p in inbox.glob("INBOX/msg*.txt") if caller in p.read_text()]
+    assert len(theirs) == 1, sorted(inbox.rglob("*"))
+    out = tmp_path / "erasure"
+    args = ["--caller", caller, "--request", "DSR-2", "--out", str(out), "--lab", "--run"]
+    done = ccmsctl("erase", str(estate), *args, cwd=lab)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert not list(inbox.glob(f"INBOX/{theirs[0].stem}.*"))
+    audit = json.loads((out / "audit.json").read_text())
+    erased = [r["result"]["voicemail_erased"] for r in audit["hosts"].values() if r["result"]]
+    assert sum(erased) == 1
 
 
 def test_an_agents_phone_is_asked_for_its_credentials(lab: Path) -> None:
@@ -323,12 +337,16 @@ def test_the_retention_jobs_purge_what_their_class_no_longer_keeps(lab: Path) ->
         folder.mkdir(parents=True, exist_ok=True)
     old, recent, held = standard / "old.wav", standard / "recent.wav", claims / "held.wav"
     old_cdrs = cdrs / "cdr-cn-2024-01-01.csv"
-    for path in (old, recent, held, old_cdrs):
+    inbox = root / "var/spool/asterisk/voicemail/default/9000/INBOX"
+    inbox.mkdir(parents=True, exist_ok=True)
+    old_message, new_message = inbox / "msg0100.wav", inbox / "msg0101.wav"
+    for path in (old, recent, held, old_cdrs, old_message, new_message):
         path.write_bytes(b"RIFF")
     with (cdrs / "cdr-cn.csv").open("a") as today:
         today.write('"2026-11-30T10:00:00+0800"\n')
     now = time.time()
-    for path, days in ((old, 400), (recent, 30), (held, 1200), (old_cdrs, 800)):
+    aged = ((old, 400), (recent, 30), (held, 1200), (old_cdrs, 800), (old_message, 40))
+    for path, days in (*aged, (new_message, 20)):
         os.utime(path, (now - days * 86400, now - days * 86400))
     for command in commands:
         if "logger rotate" in command:
@@ -338,6 +356,7 @@ def test_the_retention_jobs_purge_what_their_class_no_longer_keeps(lab: Path) ->
     assert recent.exists()
     assert held.exists()  # rec-cn-claims is under legal hold
     assert not old_cdrs.exists()  # cdr-cn keeps 730 days
+    assert not old_message.exists() and new_message.exists()  # vm-cn keeps 30 days
     yesterday = (datetime.now() - timedelta(days=1)).date().isoformat()
     # the day's records, rotated at midnight and encrypted at rest (cdr-cn asks for it)
     rotated = cdrs / f"cdr-cn-{yesterday}.csv.p7m"

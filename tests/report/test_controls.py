@@ -79,6 +79,14 @@ MUTATIONS = [
     ),
     ("CC-RET-2", "compliance/retention.yaml", "recording: 1095d", "recording: 300d", "E0803"),
     (
+        "CC-RET-2",
+        "compliance/retention.yaml",
+        "  - name: vm-hk\n    data_class: voicemail\n    keep: 30d\n    erase_on_request: 30d\n"
+        "    store: [hk-1]\n",
+        "",
+        "E0805:people/skill-groups.yaml",
+    ),
+    (
         "CC-ERA-1",
         "compliance/retention.yaml",
         "erasure_deadline: 7d",

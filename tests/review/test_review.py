@@ -152,7 +152,7 @@ def test_a_widened_residency_rule_shows_in_the_text_plan(repo: Path) -> None:
     assert lines[-1] == "No changes."  # no compiled file changes...
     assert lines[-2] == (  # ...yet the reviewer sees the risk, and where
         "! residency widened: HK recording data may now also be kept in SG, US (was HK) "
-        "(estate/compliance/residency.yaml:26)"
+        "(estate/compliance/residency.yaml:28)"
     )
 
 

@@ -92,6 +92,15 @@ def test_a_pool_answers_only_the_numbers_whose_data_it_may_keep(estate: Path) ->
     shanghai = burst_numbers(loaded, pools["cn-east-burst"])
     assert sum(r.count() for r in shanghai) == 180
     assert {r.site for r in shanghai} == {"sh-1", "sh-2"}
+    # every Shanghai IVR leaves voicemail when closed: a pool that keeps none answers none
+    text = (estate / BURST).read_text()
+    kept = "data_classes: [recording, cdr, voicemail, log]"
+    without = text.replace(kept, "data_classes: [recording, cdr, log]")
+    assert kept in text and without != text
+    (estate / BURST).write_text(without)
+    narrowed = load_estate(estate).estate
+    assert burst_numbers(narrowed, narrowed.index(BurstPool)["cn-east-burst"]) == []
+    (estate / BURST).write_text(text)
     # the Singapore pool keeps no recordings, and every Hong Kong queue records
     assert burst_numbers(loaded, pools["ap-sg-burst"]) == []
     # asking it to keep them is refused where it is written: Hong Kong's recordings stay

@@ -1,6 +1,7 @@
 """An erasure order, carried out by the generated script on a PBX's folders: the subject's
-call records and recordings go, what is under legal hold stays, others' data is untouched;
-the audit record holds the request, the deadlines and the number only masked."""
+call records, recordings and voicemail messages go, what is under legal hold stays, others'
+data is untouched; the audit record holds the request, the deadlines and the number only
+masked."""
 
 from __future__ import annotations
 
@@ -49,6 +50,15 @@ def test_the_script_erases_the_subjects_data_and_keeps_what_is_held(tmp_path: Pa
     with (records / "cdr-cn-2026-11-29.csv").open("w", newline="") as stream:
         csv.writer(stream, quoting=csv.QUOTE_ALL).writerows(rows[2:])
     (records / "cdr-cn-2026-11-28.csv.p7m").write_bytes(b"sealed")
+    # voicemail: a message the caller left (its text file and its sound), another caller's
+    inbox = root / "var/spool/asterisk/voicemail/default/9001/INBOX"
+    inbox.mkdir(parents=True)
+    for index, clid in enumerate((f'"Caller" <{CALLER}>', "+8613900000000")):
+        (inbox / f"msg000{index}.txt").write_text(
+            f";\n[message]\norigmailbox=9001\ncallerid={clid}\nduration=5\n"
+        )
+        (inbox / f"msg000{index}.wav").write_bytes(b"RIFF")
+    (inbox.parent / "unavail.wav").write_bytes(b"RIFF")  # the box's greeting
     order = orders(load_estate(EXAMPLE).estate, CALLER, {"sh1-pbx-1": str(root)})["sh1-pbx-1"]
     (tmp_path / "ccms-erase.py").write_bytes(script())
     (tmp_path / "order.json").write_bytes(order_bytes(order))
@@ -66,8 +76,12 @@ def test_the_script_erases_the_subjects_data_and_keeps_what_is_held(tmp_path: Pa
         "records_held": 1,
         "recordings_erased": 1,
         "recordings_held": 1,
+        "voicemail_erased": 1,
+        "voicemail_held": 0,
         "encrypted_archives": [str(records / "cdr-cn-2026-11-28.csv.p7m")],
     }
+    assert sorted(p.name for p in inbox.iterdir()) == ["msg0001.txt", "msg0001.wav"]
+    assert (inbox.parent / "unavail.wav").exists()
     kept = list(csv.reader((records / "cdr-cn.csv").open(newline="")))
     assert [row[cdr_names().index("ccms_skill_group")] for row in kept] == ["claims-zh"]
     assert list(csv.reader((records / "cdr-cn-2026-11-29.csv").open(newline=""))) == rows[2:]
@@ -102,8 +116,10 @@ def test_the_command_writes_orders_and_an_audit_record_without_the_number(tmp_pa
         "rec-cn-standard": ("erase", "2026-11-27"),
         "rec-cn-claims": ("held: legal hold", None),
         "cdr-cn": ("erase", "2026-11-27"),
+        "vm-cn": ("erase", "2026-11-27"),
         "rec-hk-standard": ("erase", "2026-12-20"),
         "cdr-hk": ("erase", "2026-12-20"),
+        "vm-hk": ("erase", "2026-12-20"),
     }
     assert sorted(audit["hosts"]) == [
         "hk1-pbx-1",
