@@ -12,6 +12,7 @@ one that was handed out, so the lab's processes and the health gate keep their a
     a gateway                    127.2.<n>.1
     a network device             127.3.<n>.1, SSH on port 2022 (the lab's fake devices)
     a burst pool's subnet        127.4.<n>.0/24 (its nodes from 127.4.<n>.1)
+    Prometheus's scrapers        127.0.0.1 (the source of every connection within the lab)
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from ipaddress import IPv4Address, IPv4Network
 from typing import Any
 
 from ccmsctl.errors import UserError
+from ccmsctl.model.alerting import Alerting
 from ccmsctl.model.base import Document
 from ccmsctl.model.burstpool import BurstPool
 from ccmsctl.model.gateway import Gateway
@@ -32,6 +34,9 @@ from ccmsctl.model.trunk import Trunk
 from ccmsctl.model.twinpair import TwinPair
 
 LAB_SSH_PORT = 2022
+# Where the lab's scrapes come from: a connection to a loopback address leaves from
+# 127.0.0.1, whichever address its program listens on (the lab's Prometheus: 127.5.0.1)
+LAB_SCRAPER = IPv4Network("127.0.0.1/32")
 _VIP = 250
 
 
@@ -221,6 +226,10 @@ def relocated(estate: Estate, addresses: LabAddresses) -> Estate:
     replaced["BurstPool"] = tuple(
         p.model_copy(update={"subnet": IPv4Network(addresses.pools[p.name])})
         for p in estate.of(BurstPool)
+    )
+    replaced["Alerting"] = tuple(
+        a.model_copy(update={"scrapers": (LAB_SCRAPER,) if a.scrapers else ()})
+        for a in estate.of(Alerting)
     )
     return replace(estate, documents=replaced)
 

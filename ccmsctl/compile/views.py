@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from ipaddress import IPv4Address
 
 from ccmsctl.compile.monitoring.names import EDGE_METRICS_PORT
+from ccmsctl.model.alerting import Alerting
 from ccmsctl.model.estate import EstateInfo
 from ccmsctl.model.kinds import Estate
 from ccmsctl.model.numbers import NumberRange
@@ -82,6 +83,7 @@ class EdgeView:
     trunks: tuple[str, ...] = ()  # the trunks reaching the site, by name
     metrics: str = ""  # the socket /metrics is served on (the host's own address)
     metrics_port: int = EDGE_METRICS_PORT
+    metrics_acl: bool = False  # /metrics only to the ACL's group 3 (the Alerting scrapers)
 
 
 def sip_uri(address: IPv4Address, port: int = 5060, transport: str = "udp") -> str:
@@ -157,6 +159,7 @@ def edge_site_view(estate: Estate, site: Site) -> EdgeView:
     )
     did_count = sum(block.count() for block in dids)
     pbx_sites = [site] + ([sites[twin]] if twin in sites else [])
+    scrapers = {network for alerting in estate.of(Alerting) for network in alerting.scrapers}
     acl = sorted(
         {
             *(
@@ -174,12 +177,17 @@ def edge_site_view(estate: Estate, site: Site) -> EdgeView:
                 for pbx_site in pbx_sites
                 for node in estate.burst_nodes(serving=pbx_site.name)
             ),
+            *(
+                AclEntry(3, str(network.network_address), network.prefixlen, "prometheus")
+                for network in scrapers
+            ),
         },
         key=lambda entry: (entry.group, entry.tag, entry.address),
     )
     check = pair.health_check if pair else None
     sources = {
         f"Site/{site.name}",
+        *(f"Alerting/{alerting.name}" for alerting in estate.of(Alerting) if alerting.scrapers),
         *(f"Trunk/{trunk.name}" for trunk in trunks),
         *(f"NumberRange/{numbers.name}" for numbers in ranges),
         *([f"TwinPair/{pair.name}", f"Site/{twin}"] if pair and twin else []),
@@ -212,6 +220,7 @@ def edge_site_view(estate: Estate, site: Site) -> EdgeView:
         dids=tuple(dids),
         sources=tuple(sorted(sources)),
         trunks=tuple(trunk.name for trunk in trunks),
+        metrics_acl=bool(scrapers),
     )
 
 

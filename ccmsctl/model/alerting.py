@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StrictStr, field_validator, model_validator
 
 from ccmsctl.model.base import Document, Model
-from ccmsctl.model.types import Duration, Name, Text, within
+from ccmsctl.model.types import Duration, Name, Network, Text, within
 
 
 class Threshold(Model):
@@ -55,3 +55,9 @@ class Alerting(Document):
         "target is down after three missed scrapes",
     )
     thresholds: tuple[Threshold, ...] = ()
+    scrapers: tuple[Network, ...] = Field(
+        default=(),
+        description="the addresses Prometheus scrapes the estate from: each edge answers "
+        "its /metrics (port 9494) to these only, and 403 to any other source; empty: to "
+        "anyone who reaches the port",
+    )

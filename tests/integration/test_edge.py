@@ -3,11 +3,10 @@ and SIP calls through Kamailio on loopback with SIPp as carriers and PBXs."""
 
 from __future__ import annotations
 
+import http.client
 import subprocess
 import threading
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -128,12 +127,18 @@ def test_call_moves_on_when_the_owning_sites_pbxs_answer_503(lab) -> None:
     ]
 
 
-def _scrape(address: str, path: str = "/metrics", port: int = 9494) -> tuple[int, str]:
+def _scrape(
+    address: str, path: str = "/metrics", port: int = 9494, source: str = "127.0.0.1"
+) -> tuple[int, str]:
+    """GET `path` from `source` (the lab's scrapers are 127.0.0.1, the source the kernel
+    gives a connection within the lab)."""
+    connection = http.client.HTTPConnection(address, port, timeout=5, source_address=(source, 0))
     try:
-        with urllib.request.urlopen(f"http://{address}:{port}{path}", timeout=5) as reply:
-            return reply.status, reply.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, ""
+        connection.request("GET", path)
+        reply = connection.getresponse()
+        return reply.status, reply.read().decode()
+    finally:
+        connection.close()
 
 
 def _samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -147,8 +152,8 @@ def _samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
 def test_edge_serves_its_metrics_to_prometheus(lab) -> None:
     """/metrics on the edge's metrics port, read with prometheus_client's parser: calls up
     per trunk (one while a carrier's call is held, none after), the carrier peers the
-    dispatcher's OPTIONS found down, Kamailio's statistics; any other path or port is
-    refused."""
+    dispatcher's OPTIONS found down, Kamailio's statistics; any other path, port or
+    source than the estate's scrapers is refused."""
     root, addresses = lab
     edge = addresses["sh1-edge-1"]
     sh1 = [addresses["sh1-pbx-1"], addresses["sh1-pbx-2"]]
@@ -201,3 +206,5 @@ def test_edge_serves_its_metrics_to_prometheus(lab) -> None:
         assert destinations["127.1.1.1:5060"] == 0  # every destination, carriers too
         assert _scrape(edge, "/other")[0] == 404
         assert _scrape(edge, port=5060)[0] == 403
+        # the example lists its Prometheus servers (the lab's: 127.0.0.1): nobody else
+        assert _scrape(edge, source="127.0.9.9") == (403, "")

@@ -1,5 +1,6 @@
 """The generated inventory is read by Ansible itself (ansible-inventory), with the groups a
-playbook or AWX job targets: sites, roles, twin sides, burst pools."""
+playbook or AWX job targets: sites, roles, twin sides, burst pools; what an estate's
+monitoring settings give its hosts (node_exporter, the edges' metrics ACL)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 
 from ccmsctl.compile.estate import compile_estate
 from ccmsctl.load.estate import load_estate
-from tests.conftest import BASE
+from tests.conftest import BASE, EXAMPLE
 
 
 def test_ansible_reads_the_generated_inventory(example_build: Path) -> None:
@@ -74,3 +75,24 @@ def test_an_estate_whose_baseline_runs_node_exporter_gets_none_from_ccmsctl(
     for name, host in desired.host_vars.items():
         assert "prometheus-node-exporter" not in host.packages + host.services, name
     assert desired.host_vars["a-pbx"].services == ("asterisk",)
+
+
+def test_the_edges_answer_metrics_to_the_listed_scrapers_only(tmp_path: Path) -> None:
+    """With `scrapers` in the Alerting document, each edge's ACL holds them as group 3 and
+    its /metrics route refuses any other source; without, neither (the port answers all)."""
+    estate = tmp_path / "estate"
+    shutil.copytree(EXAMPLE, estate)
+    check = 'if (!allow_source_address("3")) {'
+    listed = compile_estate(load_estate(estate).estate)
+    for host in ("sh1-edge-1", "hk1-edge-1"):
+        files = listed.hosts[host]
+        assert check in files["etc/kamailio/kamailio.cfg"].decode(), host
+        groups = files["etc/kamailio/address.list"].decode().splitlines()
+        scrapers = [line.split()[1:3] for line in groups if line.startswith("3 ")]
+        assert scrapers == [["10.10.9.10", "32"], ["10.20.9.10", "32"]], host
+    alerting = estate / "monitoring/alerting.yaml"
+    text = alerting.read_text()
+    alerting.write_text(text.replace("scrapers: [10.10.9.10/32, 10.20.9.10/32]\n", ""))
+    unlisted = compile_estate(load_estate(estate).estate).hosts["sh1-edge-1"]
+    assert check not in unlisted["etc/kamailio/kamailio.cfg"].decode()
+    assert "\n3 " not in unlisted["etc/kamailio/address.list"].decode()
