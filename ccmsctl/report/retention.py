@@ -198,10 +198,11 @@ CONTROLS = (
         "Data is purged at its class's maximum",
         "No class keeps data longer than its policy's legal maximum, every PBX that "
         "writes a class's data deletes it once it is older than the class keeps it, unless "
-        "the class is under legal hold, and the voicemail callers leave is kept by a class.",
+        "the class is under legal hold, and the voicemail callers leave and the PBXs' logs "
+        "are kept by a class.",
         ("PIPL Art. 19", "GDPR Art. 5(1)(e)", "PDPO DPP2", "CCPA 1798.100(a)(3)"),
         "Personal data kept longer than disclosed: storage limitation breached.",
-        ("E0803", "E0805"),
+        ("E0803", "E0805", "W0806"),
         _purged,
     ),
     Control(

@@ -2,7 +2,8 @@
 minimum or (unless under legal hold) longer than the legal maximum, every class of personal
 data not under legal hold promises erasure on request within its policy's erasure deadline,
 data its policy requires encrypted at rest is, and the voicemail callers leave at a site is
-kept by a class of its own there."""
+kept by a class of its own there, as are the PBXs' logs (a warning: they are rotated and
+purged by the site's log class only)."""
 
 from __future__ import annotations
 
@@ -129,6 +130,28 @@ def _voicemail_unkept(estate: Estate, sources: SourceMap, check: Check) -> Itera
         )
 
 
+def _logs_unkept(estate: Estate, sources: SourceMap, check: Check) -> Iterator[Finding]:
+    stored = {
+        site
+        for policy in estate.of(RetentionPolicy)
+        for retention in policy.classes
+        if retention.data_class == "log"
+        for site in retention.store
+    }
+    for site in sorted(estate.of(Site), key=lambda s: s.name):
+        if site.name in stored or not site.hosts_with("pbx"):
+            continue
+        yield check.finding(
+            sources,
+            ("Site", site.name, ("name",)),
+            f"the PBXs of {site.name} keep their logs (messages.log, and queue_log, which "
+            "holds callers' numbers) with no retention class of log data stored there: "
+            "they are never rotated or purged",
+            f"add a class with data_class: log, keep and store: [{site.name}] to the "
+            f"RetentionPolicy of {site.country}",
+        )
+
+
 CHECKS = (
     Check(
         "E0801", Severity.ERROR, "A retention class is shorter than the legal minimum.", _too_short
@@ -157,5 +180,11 @@ CHECKS = (
         Severity.ERROR,
         "Callers leave voicemail at a site where no retention class of voicemail is stored.",
         _voicemail_unkept,
+    ),
+    Check(
+        "W0806",
+        Severity.WARNING,
+        "A site's PBX logs are kept with no log retention class: never rotated or purged.",
+        _logs_unkept,
     ),
 )

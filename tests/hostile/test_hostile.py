@@ -250,7 +250,7 @@ def test_deep_nesting_is_a_located_error_within_memory(tmp_path: Path, text: str
             "kind: BurstPool\nname: burst\nprovider: aliyun\nregion: cn-shanghai\ncountry: CN\n"
             "node_template: pbx\nmin: 0\nmax: 2\nnode_channels: 30\nserves: [site-a]\n"
             "subnet: 10.99.0.0/29\n"
-            "data_classes: [log]\n"
+            "data_classes: [transcript]\n"
             "trigger: {metric: cpu, above: 80, for: 5m}\n",
             ["extra.yaml:12:16: error[E0703]"],
         ),
