@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from ccmsctl.errors import Finding, Severity, SourceMap
 from ccmsctl.model.ivr import IVR, Voicemail
 from ccmsctl.model.kinds import Estate
-from ccmsctl.model.retention import PERSONAL, RetentionPolicy
+from ccmsctl.model.retention import PERSONAL, DataClass, RetentionPolicy
 from ccmsctl.model.routing import ivrs_answered, queues_hosted
 from ccmsctl.model.site import Site
 from ccmsctl.model.skillgroup import SkillGroup
@@ -87,14 +87,19 @@ def _erasure_late(estate: Estate, sources: SourceMap, check: Check) -> Iterator[
                 )
 
 
-def _voicemail_unkept(estate: Estate, sources: SourceMap, check: Check) -> Iterator[Finding]:
-    stored = {
+def _stored_at(estate: Estate, data_class: DataClass) -> set[str]:
+    """The sites where some retention class of `data_class` is stored."""
+    return {
         site
         for policy in estate.of(RetentionPolicy)
         for retention in policy.classes
-        if retention.data_class == "voicemail"
+        if retention.data_class == data_class
         for site in retention.store
     }
+
+
+def _voicemail_unkept(estate: Estate, sources: SourceMap, check: Check) -> Iterator[Finding]:
+    stored = _stored_at(estate, "voicemail")
     ivrs, groups = estate.index(IVR), estate.index(SkillGroup)
     # where the messages are left (an IVR's voicemail node, a group's overflow), and the
     # sites whose PBXs take them there with no voicemail class
@@ -131,13 +136,7 @@ def _voicemail_unkept(estate: Estate, sources: SourceMap, check: Check) -> Itera
 
 
 def _logs_unkept(estate: Estate, sources: SourceMap, check: Check) -> Iterator[Finding]:
-    stored = {
-        site
-        for policy in estate.of(RetentionPolicy)
-        for retention in policy.classes
-        if retention.data_class == "log"
-        for site in retention.store
-    }
+    stored = _stored_at(estate, "log")
     for site in sorted(estate.of(Site), key=lambda s: s.name):
         if site.name in stored or not site.hosts_with("pbx"):
             continue
