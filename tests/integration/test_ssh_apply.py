@@ -284,6 +284,12 @@ def test_a_saved_plan_puts_a_hand_edit_back_and_is_stale_after_another(
     queues = hosts.read("b-pbx", "/etc/asterisk/queues.conf")
     assert queues is not None
     hosts.put("b-pbx", "/etc/asterisk/queues.conf", queues + b"; by hand\n")
+    # a data file of Kamailio's, edited by hand too: put back, it is read again over
+    # Kamailio's control socket, with no restart
+    dispatcher = hosts.read("b-edge", "/etc/kamailio/dispatcher.list")
+    assert dispatcher is not None
+    hosts.put("b-edge", "/etc/kamailio/dispatcher.list", dispatcher + b"# by hand\n")
+    pid = hosts.read("b-edge", "/var/lib/ccmsctl-test-services/kamailio.pid")
     saved = hosts.key.parent / "fix.plan"
     code, out, err = run(hosts, "plan", str(estate), "--target", inventory, "--out", str(saved))
     assert code == 0, out + err
@@ -297,6 +303,9 @@ def test_a_saved_plan_puts_a_hand_edit_back_and_is_stale_after_another(
     code, out, err = run(hosts, "apply", str(saved))
     assert code == 0, out + err
     assert hosts.read("b-pbx", "/etc/asterisk/queues.conf") == queues
+    assert hosts.read("b-edge", "/etc/kamailio/dispatcher.list") == dispatcher
+    assert "b-edge: Run Kamailio: reloaded" in out
+    assert pid and hosts.read("b-edge", "/var/lib/ccmsctl-test-services/kamailio.pid") == pid
 
 
 def apply_meanwhile(
