@@ -74,7 +74,6 @@ class EdgeView:
     probing_threshold: int
     did_table_bits: int
     shm_mb: int
-    did_count: int
     outbound_set: int | None
     sets: tuple[DispatcherSet, ...]
     acl: tuple[AclEntry, ...]
@@ -213,7 +212,6 @@ def edge_site_view(estate: Estate, site: Site) -> EdgeView:
         probing_threshold=check.failures if check else 3,
         did_table_bits=_table_bits(did_count),
         shm_mb=_shared_memory_mb(did_count),
-        did_count=did_count,
         outbound_set=outbound,
         sets=tuple(sorted(sets, key=lambda s: s.id)),
         acl=tuple(acl),

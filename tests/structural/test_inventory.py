@@ -96,3 +96,19 @@ def test_the_edges_answer_metrics_to_the_listed_scrapers_only(tmp_path: Path) ->
     unlisted = compile_estate(load_estate(estate).estate).hosts["sh1-edge-1"]
     assert check not in unlisted["etc/kamailio/kamailio.cfg"].decode()
     assert "\n3 " not in unlisted["etc/kamailio/address.list"].decode()
+
+
+def test_a_few_more_numbers_change_the_did_table_and_not_kamailios_config(
+    tmp_path: Path,
+) -> None:
+    """What decides between a reload and a restart of Kamailio (roles/kamailio): numbers
+    added to a range touch its data files only, so the running Kamailio reads them again."""
+    estate = tmp_path / "estate"
+    shutil.copytree(EXAMPLE, estate)
+    before = compile_estate(load_estate(estate).estate).hosts["sh1-edge-1"]
+    numbers = estate / "carriers/numbers.yaml"
+    text = numbers.read_text()
+    numbers.write_text(text.replace('last: "+862161230099"', 'last: "+862161230109"', 1))
+    after = compile_estate(load_estate(estate).estate).hosts["sh1-edge-1"]
+    changed = sorted(path for path in after if after[path] != before.get(path))
+    assert changed == ["etc/kamailio/db/did"]
