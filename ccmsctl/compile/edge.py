@@ -1,4 +1,5 @@
-"""Edge hosts: Kamailio's config and its data files (dispatcher sets, ACL, DID table).
+"""Edge hosts: Kamailio's config and its data files (dispatcher sets, ACL, DID table, the
+trunks whose calls it counts).
 
 The data files are the same for every edge of a site and are rendered once per site.
 """
@@ -38,8 +39,16 @@ def compile_edge_site(estate: Estate, site: Site, renderer: Renderer) -> EdgeSit
             "etc/kamailio/dispatcher.list": renderer.render("kamailio/dispatcher.list.j2", context),
             "etc/kamailio/address.list": renderer.render("kamailio/address.list.j2", context),
             "etc/kamailio/db/did": did_table(view.dids),
+            "etc/kamailio/db/trunks": trunk_table(view.trunks),
         },
     )
+
+
+def trunk_table(trunks: Sequence[str]) -> bytes:
+    """The db_text table the edge's `trunks` htable loads: the trunks reaching the site, whose
+    calls /metrics counts (a data file, so a new trunk needs no restart of Kamailio)."""
+    rows = [f"{index}:{name}:0:1:{name}:0\n" for index, name in enumerate(trunks, start=1)]
+    return "".join([DID_COLUMNS, "\n", *rows]).encode("ascii")
 
 
 DID_COLUMNS = "id(int,auto) key_name(str) key_type(int) value_type(int) key_value(str) expires(int)"
@@ -70,7 +79,7 @@ def compile_edge(
 ) -> dict[str, bytes]:
     """Files of the edge `host`, by path under its root."""
     view = for_host(shared.view, host, root=root)
-    context = {"edge": view, "header": header(view.sources)}
+    context = {"edge": view, "header": header(view.config_sources)}
     files = dict(shared.files)
     files["etc/kamailio/kamailio.cfg"] = renderer.render("kamailio/kamailio.cfg.j2", context)
     if view.tls:

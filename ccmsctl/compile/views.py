@@ -80,6 +80,9 @@ class EdgeView:
     dids: tuple[DidBlock, ...]
     sources: tuple[str, ...]
     trunks: tuple[str, ...] = ()  # the trunks reaching the site, by name
+    # what kamailio.cfg is made from: the sources less the trunks and numbers, which reach it
+    # in its data files (a TLS trunk excepted: it makes the TLS listener)
+    config_sources: tuple[str, ...] = ()
     metrics: str = ""  # the socket /metrics is served on (the host's own address)
     metrics_port: int = EDGE_METRICS_PORT
     metrics_acl: bool = False  # /metrics only to the ACL's group 3 (the Alerting scrapers)
@@ -219,6 +222,12 @@ def edge_site_view(estate: Estate, site: Site) -> EdgeView:
         sources=tuple(sorted(sources)),
         trunks=tuple(trunk.name for trunk in trunks),
         metrics_acl=bool(scrapers),
+        config_sources=tuple(
+            sorted(
+                {s for s in sources if not s.startswith(("Trunk/", "NumberRange/"))}
+                | {f"Trunk/{trunk.name}" for trunk in trunks if trunk.transport == "tls"}
+            )
+        ),
     )
 
 

@@ -112,3 +112,28 @@ def test_a_few_more_numbers_change_the_did_table_and_not_kamailios_config(
     after = compile_estate(load_estate(estate).estate).hosts["sh1-edge-1"]
     changed = sorted(path for path in after if after[path] != before.get(path))
     assert changed == ["etc/kamailio/db/did"]
+
+
+def test_a_new_trunk_changes_the_edges_data_files_and_not_kamailios_config(
+    tmp_path: Path,
+) -> None:
+    """A carrier's new trunk (of a transport the site already takes) reaches the edges as
+    data: its peers in the ACL and the dispatcher's sets, its name among the trunks
+    /metrics counts."""
+    estate = tmp_path / "estate"
+    shutil.copytree(EXAMPLE, estate)
+    before = compile_estate(load_estate(estate).estate).hosts["sh1-edge-1"]
+    trunks = estate / "carriers/trunks.yaml"
+    trunks.write_text(
+        trunks.read_text()
+        + "---\nkind: Trunk\nname: cm-sh\ncarrier: China Mobile Shanghai\nsites: [sh-1, sh-2]\n"
+        "transport: udp\npeers: [{address: 203.0.113.30}]\ncodecs: [PCMA]\nchannels: 60\n"
+    )
+    after = compile_estate(load_estate(estate).estate).hosts["sh1-edge-1"]
+    changed = sorted(path for path in after if after[path] != before.get(path))
+    assert changed == [
+        "etc/kamailio/address.list",
+        "etc/kamailio/db/trunks",
+        "etc/kamailio/dispatcher.list",
+    ]
+    assert b"cm-sh" in after["etc/kamailio/db/trunks"]
