@@ -4,6 +4,7 @@ and SIP calls through Kamailio on loopback with SIPp as carriers and PBXs."""
 from __future__ import annotations
 
 import http.client
+import shutil
 import subprocess
 import threading
 import time
@@ -12,8 +13,10 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from ccmsctl.compile.lab import lab_addresses
 from ccmsctl.compile.monitoring.names import TRUNK_PEER_UP as PEER_UP
 from ccmsctl.lab import call
+from ccmsctl.load.estate import load_estate
 from tests.conftest import EXAMPLE
 from tests.integration.realworld import (
     build_lab,
@@ -208,3 +211,47 @@ def test_edge_serves_its_metrics_to_prometheus(lab) -> None:
         assert _scrape(edge, port=5060)[0] == 403
         # the example lists its Prometheus servers (the lab's: 127.0.0.1): nobody else
         assert _scrape(edge, source="127.0.9.9") == (403, "")
+
+
+def test_an_outbound_call_counts_on_the_trunk_that_carries_it(tmp_path: Path) -> None:
+    """A PBX's call out, refused by the peer of the carrier tried first (cu-sh: 503), goes
+    out through the other carrier's trunk: kamailio_trunk_calls counts it there, not on the
+    trunk tried first. (The example's cu-sh made UDP here, so that SIPp stands for it.)"""
+    estate = tmp_path / "estate"
+    shutil.copytree(EXAMPLE, estate)
+    trunks = estate / "carriers/trunks.yaml"
+    trunks.write_text(trunks.read_text().replace("transport: tcp\n", "transport: udp\n", 1))
+    peers = lab_addresses(load_estate(estate).estate).peers
+    addresses = build_lab(estate, tmp_path / "lab")
+    edge, pbx = addresses["sh1-edge-1"], addresses["sh1-pbx-1"]
+    metric = "kamailio_trunk_calls"
+    with (
+        kamailio(tmp_path / "lab" / "sh1-edge-1", edge),
+        pbx_stand_ins(list(peers["cu-sh"]), tmp_path, "pbx_503_uas.xml") as refusing,
+        pbx_stand_ins(list(peers["ct-sh"]), tmp_path),
+    ):
+        held: list[subprocess.CompletedProcess[str]] = []
+        caller = threading.Thread(
+            target=lambda: held.append(
+                call.carrier_call(
+                    pbx,
+                    edge,
+                    "+8613800138000",
+                    timeout=20,
+                    scenario=call.SCENARIOS / "drill_uac.xml",
+                    extra=("-d", "4000"),
+                )
+            )
+        )
+        caller.start()
+        counted: dict[str, float] = {}
+        for _ in range(60):  # bounded: 6 s
+            samples = _samples(_scrape(edge)[1])
+            counted = {t: samples[(metric, (("trunk", t),))] for t in ("ct-sh", "cu-sh")}
+            if counted["ct-sh"]:
+                break
+            time.sleep(0.1)
+        caller.join(timeout=30)
+    assert held and held[0].returncode == 0, held[0].stdout + held[0].stderr if held else ""
+    assert [line for trace in refusing.values() for line in invites(trace)]  # tried first
+    assert counted == {"ct-sh": 1, "cu-sh": 0}
