@@ -44,14 +44,10 @@ def compile_edge_site(estate: Estate, site: Site, renderer: Renderer) -> EdgeSit
     )
 
 
-def trunk_table(trunks: Sequence[str]) -> bytes:
-    """The db_text table the edge's `trunks` htable loads: the trunks reaching the site, whose
-    calls /metrics counts (a data file, so a new trunk needs no restart of Kamailio)."""
-    rows = [f"{index}:{name}:0:1:{name}:0\n" for index, name in enumerate(trunks, start=1)]
-    return "".join([DID_COLUMNS, "\n", *rows]).encode("ascii")
-
-
-DID_COLUMNS = "id(int,auto) key_name(str) key_type(int) value_type(int) key_value(str) expires(int)"
+# the columns of a db_text table an htable loads (its key, and its value as a string)
+HTABLE_COLUMNS = (
+    "id(int,auto) key_name(str) key_type(int) value_type(int) key_value(str) expires(int)"
+)
 
 
 def did_table(blocks: Sequence[DidBlock]) -> bytes:
@@ -59,7 +55,7 @@ def did_table(blocks: Sequence[DidBlock]) -> bytes:
 
     Streamed from the blocks (merged, never expanded into one object per DID), so compile
     memory grows with the table's bytes only."""
-    chunks = [DID_COLUMNS, "\n"]
+    chunks = [HTABLE_COLUMNS, "\n"]
     rows: list[str] = []
     for index, (key, dispatcher_set) in enumerate(heapq.merge(*map(_keys, blocks)), start=1):
         rows.append(f"{index}:{key}:0:1:{dispatcher_set}:0\n")
@@ -72,6 +68,13 @@ def did_table(blocks: Sequence[DidBlock]) -> bytes:
 
 def _keys(block: DidBlock) -> Iterator[tuple[str, int]]:
     return ((str(number), block.set) for number in range(block.first, block.last + 1))
+
+
+def trunk_table(trunks: Sequence[str]) -> bytes:
+    """The db_text table the edge's `trunks` htable loads: the trunks reaching the site, whose
+    calls /metrics counts (a data file, so a new trunk needs no restart of Kamailio)."""
+    rows = [f"{index}:{name}:0:1:{name}:0\n" for index, name in enumerate(trunks, start=1)]
+    return "".join([HTABLE_COLUMNS, "\n", *rows]).encode("ascii")
 
 
 def compile_edge(
