@@ -39,6 +39,9 @@ class DispatcherSet:
     targets: tuple[Target, ...]
 
 
+SCRAPERS = 3  # the ACL group of the Prometheus servers that may read an edge's /metrics
+
+
 @dataclass(frozen=True)
 class AclEntry:
     group: int
@@ -85,7 +88,11 @@ class EdgeView:
     config_sources: tuple[str, ...] = ()
     metrics: str = ""  # the socket /metrics is served on (the host's own address)
     metrics_port: int = EDGE_METRICS_PORT
-    metrics_acl: bool = False  # /metrics only to the ACL's group 3 (the Alerting scrapers)
+
+    @property
+    def metrics_acl(self) -> bool:
+        """/metrics only to the ACL's group 3: the Alerting documents list scrapers."""
+        return any(entry.group == SCRAPERS for entry in self.acl)
 
 
 def sip_uri(address: IPv4Address, port: int = 5060, transport: str = "udp") -> str:
@@ -180,7 +187,7 @@ def edge_site_view(estate: Estate, site: Site) -> EdgeView:
                 for node in estate.burst_nodes(serving=pbx_site.name)
             ),
             *(
-                AclEntry(3, str(network.network_address), network.prefixlen, "prometheus")
+                AclEntry(SCRAPERS, str(network.network_address), network.prefixlen, "prometheus")
                 for network in scrapers
             ),
         },
@@ -221,7 +228,6 @@ def edge_site_view(estate: Estate, site: Site) -> EdgeView:
         dids=tuple(dids),
         sources=tuple(sorted(sources)),
         trunks=tuple(trunk.name for trunk in trunks),
-        metrics_acl=bool(scrapers),
         config_sources=tuple(
             sorted(
                 {s for s in sources if not s.startswith(("Trunk/", "NumberRange/"))}
