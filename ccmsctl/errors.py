@@ -62,20 +62,6 @@ def sorted_findings(findings: Iterable[Finding]) -> list[Finding]:
     return sorted(set(findings), key=Finding.sort_key)
 
 
-_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-
-
-def visible(text: str) -> str:
-    """`text` safe to print on one line of a terminal or CI log: line breaks, control and
-    invisible characters shown as escapes (a value from the estate cannot start a line of
-    its own, or a workflow command)."""
-    if text.isprintable():
-        return text
-    return "".join(
-        char if char.isprintable() else _ESCAPES.get(char, f"\\u{ord(char):04x}") for char in text
-    )
-
-
 @dataclass(frozen=True)
 class DocumentSpans:
     """Where each node of one YAML document stands: value spans and mapping-key spans."""
@@ -108,13 +94,3 @@ class SourceMap:
         if not docs:
             return Span("<estate>", 1, 1)
         return docs[min(nth, len(docs) - 1)].at(path, key=key)
-
-
-def github_data(text: str) -> str:
-    """A GitHub workflow command's message, escaped as GitHub's toolkit does (escapeData)."""
-    return visible(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def github_property(text: str) -> str:
-    """A workflow command's property value (escapeProperty): also ':' and ','."""
-    return github_data(text).replace(":", "%3A").replace(",", "%2C")

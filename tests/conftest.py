@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import select
 import shutil
 import subprocess
 import sys
@@ -64,6 +65,31 @@ APART = {
     "test_netdev.py",
     "test_burst_trigger.py",
 }
+# The order of the files that share the lab: the edge tests run their own processes on the
+# lab's loopback addresses before the lab is up, the apply tests bring the shared lab up, and
+# the infra checks read the lab they leave behind. A real-process file not named here runs
+# after these, in its group.
+ORDER = [
+    "test_netdev.py",
+    "test_edge.py",
+    "test_asterisk.py",
+    "test_apply.py",
+    "test_alerts.py",
+    "test_lab_network.py",
+    "test_lab_hosts.py",
+    "test_calls.py",
+    "test_burst.py",
+    "test_burst_trigger.py",
+    "test_wheel.py",
+    "test_ssh.py",
+    "test_ssh_apply.py",
+    "test_vrrp.py",
+    "test_drill.py",
+]
+
+
+def _real_processes(item: pytest.Item) -> bool:
+    return any(part in ("integration", "infra") for part in item.path.parts)
 
 
 def pytest_itemcollected(item: pytest.Item) -> None:
@@ -72,9 +98,21 @@ def pytest_itemcollected(item: pytest.Item) -> None:
     addresses), the other real-process tests in order on one worker too, and the rest
     spread over both. (Marked as collected: pytest-xdist reads the groups before other
     hooks see the collected items.)"""
-    if not any(part in ("integration", "infra") for part in item.path.parts):
-        return
-    item.add_marker(pytest.mark.xdist_group("apart" if item.path.name in APART else "lab"))
+    if _real_processes(item):
+        item.add_marker(pytest.mark.xdist_group("apart" if item.path.name in APART else "lab"))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The real-process tests last, their files in ORDER (a stable sort: tests keep their
+    order within a file)."""
+
+    def rank(item: pytest.Item) -> tuple[int, int]:
+        if not _real_processes(item):
+            return (0, 0)
+        name = item.path.name
+        return (1, ORDER.index(name) if name in ORDER else len(ORDER))
+
+    items.sort(key=rank)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -117,10 +155,7 @@ def example_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     folder. One lab at a time: every lab binds the same loopback addresses."""
     for program in ("kamailio", "sipp"):
         if shutil.which(program) is None and shutil.which(program, path="/usr/sbin") is None:
-            message = f"{program} is not installed"
-            if os.environ.get("CCMSCTL_REAL_COMPONENTS") == "required":
-                pytest.fail(message)
-            pytest.skip(message)
+            pytest.skip(f"{program} is not installed")
     workdir = tmp_path_factory.mktemp("lab")
     up = ccmsctl("lab", "up", str(EXAMPLE), cwd=workdir)
     assert up.returncode == 0, up.stdout + up.stderr
@@ -138,14 +173,38 @@ def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def wait_for_line(process: subprocess.Popen[Any], start: str, timeout: float = 120) -> None:
-    """Read the process's output until a line starting with `start` (bounded)."""
+    """Read the process's output until a line starting with `start`, for at most `timeout`
+    seconds: every read waits only for what is left of it, so a silent process cannot hang
+    the test. It reads a byte at a time, so what comes after that line is still there for
+    the caller to read."""
     assert process.stdout is not None
+    descriptor = process.stdout.fileno()
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        text = line.decode() if isinstance(line, bytes) else line
-        if text.startswith(start):
+    line = b""
+    while (left := deadline - time.monotonic()) > 0:
+        ready, _, _ = select.select([descriptor], [], [], min(left, 1.0))
+        if not ready:
+            continue
+        byte = os.read(descriptor, 1)
+        if not byte:
+            raise AssertionError(f"the process ended its output without printing {start!r}")
+        if byte != b"\n":
+            line += byte
+            continue
+        if line.decode(errors="replace").startswith(start):
             return
-        if not text and process.poll() is not None:
-            break
-    raise AssertionError(f"the apply never printed {start!r}")
+        line = b""
+    raise AssertionError(f"the process did not print {start!r} within {timeout:g} s")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Where CI requires the real components (CCMSCTL_REAL_COMPONENTS=required), a test that
+    skips has failed: a missing Kamailio, Asterisk or root must not pass as a skip. Every
+    skip in the suite goes through here, so no call site has to remember the rule."""
+    outcome: Any = yield
+    report: pytest.TestReport = outcome.get_result()
+    if report.skipped and os.environ.get("CCMSCTL_REAL_COMPONENTS") == "required":
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = f"skipped where real components are required: {reason}"

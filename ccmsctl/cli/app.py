@@ -16,7 +16,8 @@ from typing import Annotated
 
 import typer
 
-from ccmsctl.errors import Finding, UserError, visible
+from ccmsctl.errors import Finding, UserError
+from ccmsctl.escape import visible
 from ccmsctl.load.estate import Loaded, load_estate
 from ccmsctl.validate.run import validate_estate
 

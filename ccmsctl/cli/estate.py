@@ -24,7 +24,8 @@ from ccmsctl.cli.app import (
 from ccmsctl.compile.estate import compile_estate
 from ccmsctl.compile.fanout import workers_available
 from ccmsctl.compile.output import check_build_folder, write_build
-from ccmsctl.errors import Finding, Severity, github_data, github_property, visible
+from ccmsctl.errors import Finding, Severity
+from ccmsctl.escape import github_data, github_property, visible
 from ccmsctl.load.estate import Loaded, count_by_kind, load_estate
 from ccmsctl.load.fmt import format_estate, write_formatted
 from ccmsctl.model.schema import json_schemas
@@ -189,16 +190,15 @@ def fmt_command(
         for entry in changed:
             typer.echo(f"{'would reformat' if check else 'reformatted'} {visible(str(entry.path))}")
             if diff:
+                lines = difflib.unified_diff(
+                    entry.before.splitlines(),
+                    entry.after.splitlines(),
+                    f"{entry.path} (now)",
+                    f"{entry.path} (formatted)",
+                    lineterm="",
+                )
                 typer.echo(
-                    "".join(
-                        difflib.unified_diff(
-                            entry.before.splitlines(keepends=True),
-                            entry.after.splitlines(keepends=True),
-                            f"{entry.path} (now)",
-                            f"{entry.path} (formatted)",
-                        )
-                    ),
-                    nl=False,
+                    "".join(visible(line, keep_tabs=True) + "\n" for line in lines), nl=False
                 )
         if not check:
             write_formatted(changed)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
+from ccmsctl.escape import markdown_code, markdown_text
 from ccmsctl.report.model import ControlResult, Evidence, Report, Result, Section, Status
 
 ICON = {
@@ -16,30 +17,24 @@ ICON = {
 }
 
 
-def cell(text: str) -> str:
-    """A table cell: pipes escaped, no line breaks."""
-    return " ".join(text.replace("|", "\\|").split())
-
-
-def code(text: str) -> str:
-    """Inline code that survives backticks in `text`."""
-    fence = "``" if "`" in text else "`"
-    return f"{fence}{text}{fence}" if text else ""
-
-
 def _evidence(items: Iterable[Evidence]) -> list[str]:
     return [
-        f"  - {e.source} {code(e.where)}: {code(e.text)} (sha256 {e.sha256[:12]})" for e in items
+        f"  - {markdown_text(e.source)} {markdown_code(e.where)}: {markdown_code(e.text)} "
+        f"(sha256 {e.sha256[:12]})"
+        for e in items
     ]
 
 
 def _result(result: Result) -> list[str]:
-    lines = [f"- **{ICON[result.status]}** {cell(result.subject)}: {cell(result.message)}"]
+    lines = [
+        f"- **{ICON[result.status]}** {markdown_text(result.subject)}: "
+        f"{markdown_text(result.message)}"
+    ]
     if result.waiver is not None:
         w = result.waiver
         lines.append(
-            f"  - waived by Waiver/{w.name}: {cell(w.approved_by)}, {w.approved_on} until "
-            f"{w.expires}. {cell(w.reason)}"
+            f"  - waived by Waiver/{markdown_text(w.name)}: {markdown_text(w.approved_by)}, "
+            f"{w.approved_on} until {w.expires}. {markdown_text(w.reason)}"
         )
     return lines + _evidence(result.evidence)
 
@@ -62,7 +57,7 @@ def table(columns: Iterable[str], rows: Iterable[Iterable[str]]) -> list[str]:
     return [
         "| " + " | ".join(heads) + " |",
         "|" + "---|" * len(heads),
-        *("| " + " | ".join(cell(c) for c in row) + " |" for row in rows),
+        *("| " + " | ".join(markdown_text(c) for c in row) + " |" for row in rows),
     ]
 
 
@@ -82,13 +77,13 @@ def to_markdown(report: Report) -> str:
     counts = Counter(control.status for control in report.controls)
     summary = ", ".join(f"{counts[s]} {ICON[s]}" for s in Status if counts[s])
     lines = [
-        f"# Compliance report: {meta.estate}",
+        f"# Compliance report: {markdown_text(meta.estate)}",
         "",
         *table(
             ("commit", "working tree", "ccmsctl", "generated", "frameworks"),
             [
                 (
-                    code(meta.commit),
+                    meta.commit,
                     "dirty: uncommitted changes" if meta.dirty else "clean",
                     meta.version,
                     meta.time,

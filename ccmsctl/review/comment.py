@@ -3,10 +3,17 @@ annotations on the changed lines, and as text lines after a plan."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
-from ccmsctl.errors import github_data, github_property
+from ccmsctl.escape import (
+    github_data,
+    github_property,
+    html_text,
+    markdown_code,
+    markdown_fence,
+    markdown_text,
+    visible,
+)
 from ccmsctl.plan.diff import SYMBOL, Change, unified_diff
 from ccmsctl.review.build import Review
 from ccmsctl.review.model import Where
@@ -14,26 +21,13 @@ from ccmsctl.review.model import Where
 LIMIT = 65_000  # GitHub refuses a comment over 65,536 characters
 
 
-def _cell(text: str) -> str:
-    return " ".join(text.replace("|", "\\|").split())
-
-
-def _code(text: str) -> str:
-    fence = "``" if "`" in text else "`"
-    return f"{fence}{text}{fence}"
-
-
-def _fenced(text: str, info: str = "") -> str:
-    """`text` in a code fence longer than any run of backticks inside it."""
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
-    fence = "`" * max(3, longest + 1)
-    return f"{fence}{info}\n{text.rstrip()}\n{fence}"
-
-
 def risk_lines(review: Review) -> list[str]:
     """The risk flags and IVR changes as plain lines (after `plan --base`'s text)."""
-    lines = [f"! {risk.kind}: {risk.message} ({risk.where})" for risk in review.risks]
-    lines += [f"ivr: {change.text} ({change.where})" for change in review.ivr]
+    lines = [
+        f"! {risk.kind}: {visible(risk.message)} ({visible(str(risk.where))})"
+        for risk in review.risks
+    ]
+    lines += [f"ivr: {visible(c.text)} ({visible(str(c.where))})" for c in review.ivr]
     return lines
 
 
@@ -49,15 +43,15 @@ def _host_block(host: str, changes: list[Change], room: int) -> str:
     for change in changes:
         counts[change.action] = counts.get(change.action, 0) + 1
     told = ", ".join(f"{n} to {a}" for a, n in sorted(counts.items()))
-    lines = [f"<details><summary><code>{host}</code>: {told}</summary>", ""]
-    lines += [f"- `{SYMBOL[change.action]} {change.path}`" for change in changes]
+    lines = [f"<details><summary><code>{html_text(host)}</code>: {told}</summary>", ""]
+    lines += [f"- {markdown_code(f'{SYMBOL[change.action]} {change.path}')}" for change in changes]
     diff = "".join(unified_diff(change) for change in changes)
     if diff.strip():
         if len(diff) > room:
             kept = diff[: max(room, 0)].rsplit("\n", 1)[0]
             cut = diff.count("\n") - kept.count("\n")
             diff = kept + f"\n... {cut} more line(s): run ccmsctl plan --base REF --diff\n"
-        lines += ["", _fenced(diff, "diff")]
+        lines += ["", markdown_fence(diff, "diff")]
     lines += ["", "</details>", ""]
     return "\n".join(lines)
 
@@ -66,16 +60,18 @@ def _blocks(review: Review) -> Iterator[str]:
     """The comment's parts, in order; each fits a comment on its own."""
     if review.risks:
         rows = [
-            f"| {_cell(r.kind)} | {_code(str(r.where))} | {_cell(r.message)} |"
+            f"| {markdown_text(r.kind)} | {markdown_code(str(r.where), in_table=True)} | "
+            f"{markdown_text(r.message)} |"
             for r in review.risks
         ]
         yield "### Risk flags\n\n| risk | where | what |\n|---|---|---|\n" + "\n".join(rows) + "\n"
     if review.ivr:
-        lines = [f"- {_code(c.text)} — {_code(str(c.where))}" for c in review.ivr]
+        lines = [f"- {markdown_code(c.text)} — {markdown_code(str(c.where))}" for c in review.ivr]
         yield "### IVR changes\n\n" + "\n".join(lines) + "\n"
     if review.waivers:
         rows = [
-            f"| {w.name} | {w.code} | {w.target} | {_cell(w.approved_by)} | "
+            f"| {markdown_text(w.name)} | {markdown_text(w.code)} | {markdown_text(w.target)} | "
+            f"{markdown_text(w.approved_by)} | "
             f"{w.approved_on.isoformat()} | {w.expires.isoformat()} |"
             for w in review.waivers
         ]
@@ -94,16 +90,18 @@ def _blocks(review: Review) -> Iterator[str]:
         yield "### Network devices\n"
     for device in review.devices:
         yield (
-            f"<details><summary><code>{device.device}</code> ({device.platform}): "
-            f"{len(device.commands)} command(s)</summary>\n\n"
-            + _fenced("\n".join(device.commands))
+            f"<details><summary><code>{html_text(device.device)}</code> "
+            f"({html_text(device.platform)}): {len(device.commands)} command(s)</summary>\n\n"
+            + markdown_fence("\n".join(device.commands))
             + "\n\n</details>\n"
         )
 
 
 def markdown_comments(review: Review) -> list[str]:
     """The comment, as one or more parts each under LIMIT characters."""
-    title = f"## ccmsctl plan: {_code(review.directory)} against {_code(review.ref)}"
+    title = (
+        f"## ccmsctl plan: {markdown_code(review.directory)} against {markdown_code(review.ref)}"
+    )
     head = f"{title}\n\n{_summary(review)}\n"
     parts: list[list[str]] = [[head]]
     for block in _blocks(review):

@@ -343,9 +343,11 @@ def test_config_failing_its_check_is_rolled_back_and_the_twin_untouched(lab: Pat
 
 
 def test_apply_killed_half_way_converges_on_rerun(lab: Path) -> None:
-    for host in ("sh1-edge-1", "sh1-edge-2", "sh2-edge-1", "sh2-edge-2", "hk1-edge-1"):
+    drift = b"99:1:0:1:10:0\n"
+    edges = ("sh1-edge-1", "sh1-edge-2", "sh2-edge-1", "sh2-edge-2", "hk1-edge-1")
+    for host in edges:
         did = root(lab, host) / "etc/kamailio/db/did"
-        did.write_bytes(did.read_bytes() + b"99:1:0:1:10:0\n")
+        did.write_bytes(did.read_bytes() + drift)
     process = subprocess.Popen(
         [sys.executable, "-m", "ccmsctl", "apply", str(EXAMPLE), "--auto-approve"],
         cwd=lab,
@@ -357,11 +359,21 @@ def test_apply_killed_half_way_converges_on_rerun(lab: Path) -> None:
     time.sleep(0.3)  # into the wave's Ansible run
     os.killpg(process.pid, signal.SIGKILL)
     assert process.wait(timeout=30) == -signal.SIGKILL, "the apply ended before it was killed"
+    # half-applied: the run was cut inside its first wave, so the later waves' edges still
+    # hold the drift, and the killed apply's lock is still held
+    dids = {h: (root(lab, h) / "etc/kamailio/db/did").read_bytes() for h in edges}
+    assert any(did.endswith(drift) for did in dids.values()), "the kill interrupted nothing"
     lock = json.loads((lab / ".ccmsctl/lab/lock.json").read_text())
+    assert lock["operation"] == "apply", lock
+    held = ccmsctl("apply", str(EXAMPLE), "--auto-approve", "--lock-timeout", "0", cwd=lab)
+    assert held.returncode == 1 and lock["id"] in held.stderr, held.stdout + held.stderr
     assert ccmsctl("force-unlock", lock["id"], cwd=lab).returncode == 0
     rerun = ccmsctl("apply", str(EXAMPLE), "--auto-approve", cwd=lab)
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     assert ccmsctl("plan", str(EXAMPLE), cwd=lab).stdout.strip() == "No changes."
+    assert not any(
+        (root(lab, h) / "etc/kamailio/db/did").read_bytes().endswith(drift) for h in edges
+    )
 
 
 def test_ctrl_c_rolls_back_the_wave_and_releases_the_lock(lab: Path) -> None:

@@ -4,8 +4,12 @@ files with OpenSSH's client, host keys checked."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -169,3 +173,75 @@ def test_an_unreachable_host_is_an_error_naming_it(fleet: Fleet) -> None:
     assert code == 1, out + err
     assert f"b-pbx (127.9.0.4:{PORT})" in err and "Connection refused" in err
     assert "Plan:" not in out
+
+
+@contextlib.contextmanager
+def blackhole() -> Iterator[tuple[str, str]]:
+    """A network namespace where one address swallows every packet sent to it, as a host
+    behind a firewall that drops (not refuses) does: (namespace, address). The address is a
+    documentation one (198.51.100.2) and exists only inside the namespace: its packets go to
+    a neighbour entry that no interface answers, so they are dropped without a reply."""
+    if os.geteuid() != 0:
+        pytest.skip("a network namespace needs root")
+    name = f"ccms-drop-{os.getpid()}"
+    steps = [
+        ["ip", "netns", "add", name],
+        ["ip", "-n", name, "link", "set", "lo", "up"],
+        ["ip", "-n", name, "link", "add", "v0", "type", "veth", "peer", "name", "v1"],
+        ["ip", "-n", name, "addr", "add", "198.51.100.1/24", "dev", "v0"],
+        ["ip", "-n", name, "link", "set", "v0", "up"],
+        ["ip", "-n", name, "link", "set", "v1", "up"],
+        [
+            "ip",
+            "-n",
+            name,
+            "neigh",
+            "add",
+            "198.51.100.2",
+            "lladdr",
+            "02:00:00:00:00:02",
+            "dev",
+            "v0",
+            "nud",
+            "permanent",
+        ],
+    ]
+    try:
+        for step in steps:
+            subprocess.run(step, check=True, capture_output=True, timeout=30)
+        yield name, "198.51.100.2"
+    finally:
+        subprocess.run(["ip", "netns", "del", name], capture_output=True, timeout=30, check=False)
+
+
+def test_a_host_that_drops_packets_fails_plan_and_apply_within_the_timeout(
+    fleet: Fleet, tmp_path: Path
+) -> None:
+    inventory = tmp_path / "inventory.yml"
+    address = fleet.hosts["b-pbx"].address
+    records = {name: fleet.read(name, "/var/lib/ccmsctl/record.json") for name in HOSTS}
+    with blackhole() as (namespace, dropped):
+        inventory.write_text(fleet.inventory.read_text().replace(address, dropped))
+        saved = tmp_path / "plan.json"
+        for command in (
+            ["plan", str(BASE), "--target", str(inventory), "--out", str(saved)],
+            ["apply", str(BASE), "--target", str(inventory), "--auto-approve"],
+        ):
+            started = time.monotonic()
+            done = subprocess.run(
+                ["ip", "netns", "exec", namespace, sys.executable, "-m", "ccmsctl", *command],
+                cwd=fleet.key.parent,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
+            took = time.monotonic() - started
+            assert done.returncode == 1, done.stdout + done.stderr
+            assert f"b-pbx ({dropped}:{PORT})" in done.stderr
+            assert "timed out" in done.stderr
+            assert "Traceback" not in done.stderr
+            assert took < 40, f"{command[0]} took {took:.0f} s (ssh's ConnectTimeout is 10 s)"
+        assert not saved.exists()
+    # nothing was written on any host
+    assert {name: fleet.read(name, "/var/lib/ccmsctl/record.json") for name in HOSTS} == records
