@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 from datetime import date
 from importlib.metadata import version as package_version
 from pathlib import Path
@@ -17,11 +18,15 @@ import typer
 from ccmsctl.cli.app import LabDir, app, guard, validated
 from ccmsctl.cli.report import now
 from ccmsctl.erasure.order import SCRIPT, audit_record, masked, order_bytes, orders, script
+from ccmsctl.errors import UserError
+from ccmsctl.escape import visible
 from ccmsctl.lab.lab import DEFAULT_FOLDER, open_lab
 from ccmsctl.plan.provenance import git_commit
 
-_NUMBER = re.compile(r"^\+[1-9][0-9]{6,14}$")
-_REQUEST = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+# whole values only (fullmatch): a number or an id with a line break after it is refused
+_NUMBER = re.compile(r"\+[1-9][0-9]{6,14}")
+_REQUEST = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+_COUNTS = ("records", "recordings", "voicemail")
 
 
 def _write(path: Path, data: bytes, mode: int) -> None:
@@ -31,12 +36,14 @@ def _write(path: Path, data: bytes, mode: int) -> None:
     path.chmod(mode)
 
 
-def _run(out: Path, hosts: list[str]) -> dict[str, Any]:
-    """Each host's order run here (the lab's hosts are folders of this machine)."""
+def _run(out: Path, hosts: list[str], *, dry: bool = False) -> dict[str, Any]:
+    """Each host's order run here (the lab's hosts are folders of this machine); `dry`:
+    counted, nothing changed."""
     results: dict[str, Any] = {}
     for host in hosts:
+        order = f"{host}.json"
         done = subprocess.run(
-            [sys.executable, str(out / SCRIPT), str(out / f"{host}.json")],
+            [sys.executable, str(out / SCRIPT), *(["--dry-run"] if dry else []), str(out / order)],
             capture_output=True,
             text=True,
             timeout=300,
@@ -48,6 +55,72 @@ def _run(out: Path, hosts: list[str]) -> dict[str, Any]:
         else:
             results[host] = json.loads(done.stdout.strip().splitlines()[-1])
     return results
+
+
+def _matched(result: dict[str, Any]) -> int:
+    """How much of the subject's data a PBX found: erased (or to erase) and held."""
+    return sum(result.get(f"{kind}_{how}", 0) for kind in _COUNTS for how in ("erased", "held"))
+
+
+def _counts(result: dict[str, Any], dry: bool) -> str:
+    if "error" in result:
+        return f"failed: {visible(result['error'])}"
+    verb = "would erase" if dry else "erased"
+    parts = [
+        f"{result[f'{kind}_erased']} {kind} {verb}, {result[f'{kind}_held']} held"
+        for kind in _COUNTS
+    ]
+    return "; ".join(parts)
+
+
+def _outcome(results: dict[str, Any] | None) -> str:
+    if results is None:
+        return "ordered: not run here"
+    if any("error" in result for result in results.values()):
+        return "failed"
+    return "erased" if any(_matched(r) for r in results.values()) else "nothing matched"
+
+
+def _dry_run(estate: Any, caller: str, roots: dict[str, str]) -> None:
+    """Count, on each lab PBX, what the orders would erase; write nothing."""
+    host_orders = orders(estate, caller, roots)
+    with tempfile.TemporaryDirectory(prefix="ccms-erase-") as folder:
+        where = Path(folder)
+        _write(where / SCRIPT, script(), 0o700)
+        for host, order in host_orders.items():
+            _write(where / f"{host}.json", order_bytes(order), 0o600)
+        results = _run(where, sorted(host_orders), dry=True)
+    for host, result in sorted(results.items()):
+        typer.echo(f"  {host}: {_counts(result, dry=True)}")
+    if any("error" in result for result in results.values()):
+        raise UserError(
+            "the dry run failed on " + ", ".join(h for h, r in results.items() if "error" in r)
+        )
+    if not any(_matched(result) for result in results.values()):
+        raise UserError(f"no PBX holds data of {masked(caller)}: nothing would be erased")
+
+
+def _checked(
+    caller: str, request: str, requested: str | None, *, lab: bool, run: bool, dry_run: bool
+) -> date:
+    """The options checked whole (nothing is written before): the request's date."""
+    if not _NUMBER.fullmatch(caller):
+        raise typer.BadParameter("an E.164 number: + and 7 to 15 digits", param_hint="--caller")
+    if not _REQUEST.fullmatch(request):
+        raise typer.BadParameter(
+            "1 to 64 letters, digits, . _ - (a letter or digit first)", param_hint="--request"
+        )
+    try:
+        asked = date.fromisoformat(requested) if requested else date.today()
+    except ValueError:
+        raise typer.BadParameter("a date, YYYY-MM-DD", param_hint="--requested") from None
+    if asked > date.today():
+        raise typer.BadParameter("a request made by today, not after", param_hint="--requested")
+    if (run or dry_run) and not lab:
+        raise typer.BadParameter("--run and --dry-run carry out the lab's orders only: add --lab")
+    if run and dry_run:
+        raise typer.BadParameter("--run or --dry-run, not both")
+    return asked
 
 
 @app.command()
@@ -64,23 +137,24 @@ def erase(
     ] = False,
     lab_dir: LabDir = DEFAULT_FOLDER,
     run: Annotated[bool, typer.Option("--run", help="With --lab: carry the orders out.")] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run", help="With --lab: count what each PBX would erase; change nothing."
+        ),
+    ] = False,
 ) -> None:
     """Write each PBX's order to erase the call records and recordings of the caller, and the
     audit record: the request, the subject (masked), each class's deadline or legal hold,
     and (with --run) what each PBX erased."""
-    if not _NUMBER.match(caller):
-        raise typer.BadParameter("an E.164 number: + and 7 to 15 digits", param_hint="--caller")
-    if not _REQUEST.match(request):
-        raise typer.BadParameter("letters, digits, . _ -", param_hint="--request")
-    try:
-        asked = date.fromisoformat(requested) if requested else date.today()
-    except ValueError:
-        raise typer.BadParameter("a date, YYYY-MM-DD", param_hint="--requested") from None
-    if run and not lab:
-        raise typer.BadParameter("--run carries out the lab's orders only: add --lab")
+    asked = _checked(caller, request, requested, lab=lab, run=run, dry_run=dry_run)
     with guard():
         estate = validated(directory).estate
         roots = open_lab(lab_dir).roots() if lab else {}
+        if dry_run:
+            typer.echo(f"erasure {request} for {masked(caller)}, dry run (nothing changed):")
+            _dry_run(estate, caller, roots)
+            return
         host_orders = orders(estate, caller, roots)
         out.mkdir(parents=True, exist_ok=True, mode=0o700)
         _write(out / SCRIPT, script(), 0o700)
@@ -97,6 +171,7 @@ def erase(
         results = _run(out, sorted(host_orders)) if run else None
         if results is not None:
             meta["completed"] = now()
+        meta["outcome"] = _outcome(results)
         record = audit_record(
             request=request,
             number=caller,
@@ -122,7 +197,13 @@ def erase(
             return
         failed = [h for h, r in results.items() if "error" in r]
         for host, result in sorted(results.items()):
-            typer.echo(f"  {host}: {json.dumps(result, sort_keys=True)}")
+            typer.echo(f"  {host}: {_counts(result, dry=False)}")
         if failed:
-            typer.echo(f"error: the erasure failed on {', '.join(failed)}", err=True)
-            raise typer.Exit(1)
+            raise UserError(
+                f"the erasure failed on {', '.join(failed)} (audit: {out / 'audit.json'})"
+            )
+        if meta["outcome"] == "nothing matched":
+            raise UserError(
+                f"no PBX held data of {masked(caller)}: nothing was erased; the audit record "
+                f"says so ({out / 'audit.json'})"
+            )

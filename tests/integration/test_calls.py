@@ -243,8 +243,18 @@ def test_an_erasure_request_erases_the_callers_data_but_what_is_held(
     assert sales.record["src"] == caller and len(_rows_from(lab, caller)) == 2
     assert sales.recording and claims.recording and other.recording
     out = tmp_path / "erasure"
-    args = ["--caller", caller, "--request", "DSR-1", "--out", str(out), "--lab", "--run"]
-    done = ccmsctl("erase", str(open_hours), *args, cwd=lab)
+    # a dry run counts, per PBX, what would go and what is held, and changes nothing
+    args = ["--caller", caller, "--request", "DSR-1", "--out", str(out), "--lab"]
+    dry = ccmsctl("erase", str(open_hours), *args, "--dry-run", cwd=lab)
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert "1 records would erase, 1 held; 1 recordings would erase, 1 held" in dry.stdout
+    assert sales.recording.exists() and len(_rows_from(lab, caller)) == 2 and not out.exists()
+    # a number no PBX has seen: nothing matched, said so, exit 1, and the audit says it too
+    nobody = ["--caller", "+8613800000001", "--request", "DSR-0", "--out", str(tmp_path / "none")]
+    empty = ccmsctl("erase", str(open_hours), *nobody, "--lab", "--run", cwd=lab)
+    assert empty.returncode == 1 and "nothing was erased" in empty.stderr, empty.stdout
+    assert json.loads((tmp_path / "none/audit.json").read_text())["outcome"] == "nothing matched"
+    done = ccmsctl("erase", str(open_hours), *args, "--run", cwd=lab)
     assert done.returncode == 0, done.stdout + done.stderr
     assert not sales.recording.exists()
     assert claims.recording.exists() and other.recording.exists()
@@ -257,6 +267,7 @@ def test_an_erasure_request_erases_the_callers_data_but_what_is_held(
     assert sum(r["result"]["recordings_erased"] for r in results) == 1
     assert sum(r["result"]["recordings_held"] for r in results) == 1
     assert audit["subject"] == "+861******8000" and caller not in (out / "audit.json").read_text()
+    assert audit["outcome"] == "erased"
 
 
 def test_calls_overflow_to_the_twin_sites_pbxs_when_the_sites_own_are_down(

@@ -12,6 +12,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from ccmsctl.cli.main import app
@@ -62,15 +63,28 @@ def test_the_script_erases_the_subjects_data_and_keeps_what_is_held(tmp_path: Pa
     order = orders(load_estate(EXAMPLE).estate, CALLER, {"sh1-pbx-1": str(root)})["sh1-pbx-1"]
     (tmp_path / "ccms-erase.py").write_bytes(script())
     (tmp_path / "order.json").write_bytes(order_bytes(order))
-    done = subprocess.run(
-        [sys.executable, str(tmp_path / "ccms-erase.py"), str(tmp_path / "order.json")],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    result = json.loads(done.stdout)
+
+    def run(*options: str) -> dict[str, object]:
+        command = [sys.executable, str(tmp_path / "ccms-erase.py"), *options]
+        done = subprocess.run(
+            [*command, str(tmp_path / "order.json")],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        )
+        return dict(json.loads(done.stdout))
+
+    def files() -> dict[Path, bytes]:
+        return {path: path.read_bytes() for path in sorted(root.rglob("*")) if path.is_file()}
+
+    before = files()
+    counted = run("--dry-run")
+    assert files() == before  # a dry run changes nothing
+    result = run()
+    assert counted == {**result, "dry_run": True}
     assert result == {
+        "dry_run": False,
         "host": "sh1-pbx-1",
         "records_erased": 1,
         "records_held": 1,
@@ -148,3 +162,26 @@ def test_a_number_that_is_no_number_is_refused(tmp_path: Path) -> None:
         ],
     )
     assert result.exit_code == 2 and not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--caller", "+8613812345678\n"),
+        ("--caller", "+86 138 1234 5678"),
+        ("--request", "REQ-1\n"),
+        ("--request", "-rf"),
+        ("--requested", "9999-12-31"),
+        ("--requested", "2026-02-30"),
+    ],
+)
+def test_inexact_inputs_are_refused_before_anything_is_written(
+    tmp_path: Path, option: str, value: str
+) -> None:
+    given = {"--caller": CALLER, "--request": "REQ-1", "--requested": "2026-11-20"}
+    given[option] = value
+    args = [part for pair in given.items() for part in pair]
+    result = CliRunner().invoke(app, ["erase", str(EXAMPLE), *args, "--out", str(tmp_path)])
+    assert result.exit_code == 2, result.output
+    assert option in result.output and "Traceback" not in result.output
+    assert not list(tmp_path.iterdir())
