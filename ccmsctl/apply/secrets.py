@@ -47,7 +47,11 @@ def resolve(reference: str, base: Path = Path()) -> str:
             raise SecretError(f"environment variable {rest} is not set")
         return value
     path, _, key = rest.partition("#")
-    return _from_vault(base / path, key)
+    vault = base / path
+    # the model refuses '..' and absolute paths; a link must not lead out either
+    if not vault.resolve().is_relative_to(base.resolve()):
+        raise SecretError(f"vault:{path}#{key}: the vault file is outside the estate")
+    return _from_vault(vault, key)
 
 
 def _from_vault(path: Path, key: str) -> str:

@@ -13,7 +13,9 @@ as it is.
 from __future__ import annotations
 
 import io
+import os
 import re
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +26,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
-from ccmsctl.errors import Finding, Severity, Span
+from ccmsctl.errors import Finding, Severity, Span, UserError
 from ccmsctl.load.estate import VAULT_HEADER, estate_files
 from ccmsctl.load.yamlread import read_documents
 
@@ -129,16 +131,39 @@ def format_estate(directory: Path) -> tuple[list[Formatted], list[Finding]]:
 
 
 def write_formatted(files: Iterable[Formatted]) -> None:
-    """Each changed file replaced whole (a temporary file renamed over it), mode kept."""
-    for entry in files:
-        if not entry.changed:
-            continue
+    """Each changed file replaced whole (a temporary file renamed over it), mode kept; none
+    if any of them is a symbolic link."""
+    changed = [entry for entry in files if entry.changed]
+    for entry in changed:
+        _refuse_link(entry.path)
+    for entry in changed:
         replace_file(entry.path, entry.after)
 
 
+class LinkError(UserError):
+    """An estate file to rewrite is a symbolic link: ccmsctl writes through no link."""
+
+
+def _refuse_link(path: Path) -> None:
+    if path.is_symlink():
+        raise LinkError(
+            f"{Span(str(path), 1, 1)}: a symbolic link: ccmsctl writes no file through a link "
+            "(put the file there, or change the file it points to)"
+        )
+
+
 def replace_file(path: Path, text: str) -> None:
-    """`path` replaced whole by `text` (a temporary file renamed over it), its mode kept."""
-    temporary = path.with_name(f".{path.name}.ccmsctl-new")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.chmod(path.stat().st_mode & 0o7777)
-    temporary.replace(path)
+    """`path` replaced whole by `text`, its mode kept: a new file of a name no one can have
+    placed (O_EXCL, so a link there is never followed) renamed over it. A `path` that is a
+    symbolic link is refused, not written through."""
+    _refuse_link(path)
+    mode = path.stat().st_mode & 0o7777
+    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".ccmsctl")
+    temporary = Path(name)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        temporary.chmod(mode)
+        temporary.replace(path)
+    finally:
+        temporary.unlink(missing_ok=True)

@@ -121,6 +121,11 @@ def _hint(code: str, detail: ErrorDetails, path: Path, raw: RawDocument, model: 
         return f"did you mean '{close[0]}'?" if close else ""
     if code == INLINE_SECRET:
         return "put the value in an environment variable or Ansible Vault and reference it"
+    if detail["type"] == "string_pattern_mismatch" and detail["loc"][-1:] == ("secret",):
+        return (
+            "env:NAME, or vault:PATH#KEY with PATH a file inside the estate "
+            "(relative, no '..', no segment starting with '.')"
+        )
     if code != WRONG_TYPE:
         return ""
     if detail["type"] == "bool_type":

@@ -13,9 +13,13 @@ from ccmsctl.model.base import Model
 class SecretRef(Model):
     """`{secret: env:NAME}` or `{secret: vault:PATH#KEY}`; resolved only at apply time."""
 
+    # a vault's path is relative and stays in the estate: no segment starts with a dot
+    # (neither '..' nor '.'), and none is empty (no leading '/')
     secret: StrictStr = Field(
-        pattern=r"^(env:[A-Z_][A-Z0-9_]{0,127}|vault:[A-Za-z0-9_./-]{1,200}#[A-Za-z0-9_.-]{1,100})$",
-        description="env:VARIABLE or vault:path/to/file.yml#key",
+        pattern=r"^(env:[A-Z_][A-Z0-9_]{0,127}"
+        r"|vault:[A-Za-z0-9_-][A-Za-z0-9_.-]{0,99}(/[A-Za-z0-9_-][A-Za-z0-9_.-]{0,99}){0,9}"
+        r"#[A-Za-z0-9_.-]{1,100})$",
+        description="env:VARIABLE or vault:path/in/the/estate.yml#key",
     )
 
     @model_validator(mode="before")

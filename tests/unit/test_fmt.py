@@ -100,3 +100,34 @@ def test_a_file_that_does_not_parse_is_named_and_left_alone(tmp_path: Path) -> N
     code, output = fmt(str(estate))
     assert code == 1 and f"{broken}:" in output and "error[E0001]" in output
     assert broken.read_text(encoding="utf-8") == "kind: Site\nname: [unclosed\n"
+
+
+def test_fmt_writes_through_no_link(tmp_path: Path) -> None:
+    estate = tmp_path / "estate"
+    shutil.copytree(BASE, estate)
+    messy = estate / "messy.yaml"
+    messy.write_text(MESSY)
+    outside = tmp_path / "outside.txt"
+    outside.write_text("untouched\n")
+    outside.chmod(0o600)
+    # a link where a predictable temporary name would be: never followed
+    (estate / ".messy.yaml.ccmsctl-new").symlink_to(outside)
+    result = CliRunner().invoke(app, ["fmt", str(estate)])
+    assert result.exit_code == 0, result.output
+    assert messy.read_text() == CANONICAL
+    assert outside.read_text() == "untouched\n" and outside.stat().st_mode & 0o777 == 0o600
+    # an estate file that is a link is refused, and no file is rewritten
+    messy.write_text(MESSY)
+    linked = estate / "linked.yaml"
+    target = estate / "kept" / "linked.yaml"
+    target.parent.mkdir()
+    target.write_text(
+        MESSY.replace("name:   messy", "name:   linked").replace("+8621000001", "+8621000002")
+    )
+    linked.symlink_to(target)
+    before = target.read_text()
+    result = CliRunner().invoke(app, ["fmt", str(estate)])
+    assert result.exit_code == 1, result.output
+    assert "linked.yaml:1:1: a symbolic link" in result.output
+    assert target.read_text() == before and messy.read_text() == MESSY
+    assert linked.is_symlink()

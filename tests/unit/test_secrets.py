@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -190,3 +191,14 @@ def test_the_offline_review_shows_a_changed_reference() -> None:
     diff = unified_diff(changes[0])
     assert "-password=(secret env:HKT_SIP_PASSWORD)" in diff
     assert "+password=(secret vault:secrets/trunks.yml#hkt)" in diff
+
+
+def test_a_vault_reached_through_a_link_out_of_the_estate_is_refused(tmp_path: Path) -> None:
+    estate = tmp_path / "estate"
+    (estate / "secrets").mkdir(parents=True)
+    outside = tmp_path / "elsewhere.yml"
+    outside.write_text("password: not-for-the-estate\n")
+    (estate / "secrets" / "vault.yml").symlink_to(outside)
+    with pytest.raises(SecretError, match="outside the estate") as raised:
+        resolve("vault:secrets/vault.yml#password", estate)
+    assert "not-for-the-estate" not in str(raised.value)
