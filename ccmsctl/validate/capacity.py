@@ -22,8 +22,15 @@ from ccmsctl.model.trunk import Trunk
 from ccmsctl.validate.check import Check
 
 BLOCKING = 0.01
-_MAX_CHANNELS = 1_000_000
+# how far the Erlang searches count: an answer above it means "more than this", not a figure
+SEARCH_LIMIT = 1_000_000
+_MAX_CHANNELS = SEARCH_LIMIT
 _COUNTED = 200_000  # twice the most channels a trunk may have: enough to tell how short it is
+
+
+def figure(needed: int, limit: int = SEARCH_LIMIT) -> str:
+    """A count the searches found, or that it is beyond them: "more than LIMIT"."""
+    return str(needed) if needed <= limit else f"more than {limit}"
 
 
 def erlang_b_channels(traffic: float, blocking: float = BLOCKING, most: int = _MAX_CHANNELS) -> int:
@@ -123,7 +130,7 @@ def _under_capacity(estate: Estate, sources: SourceMap, check: Check) -> Iterato
     for trunk in estate.of(Trunk):
         needed = erlang_b_channels(load[trunk.name], blocking, most=_COUNTED)
         if trunk.channels < needed:
-            shown = f"{needed}" if needed <= _COUNTED else f"more than {_COUNTED}"
+            shown = figure(needed, _COUNTED)
             yield check.finding(
                 sources,
                 ("Trunk", trunk.name, ("channels",)),

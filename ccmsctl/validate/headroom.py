@@ -17,6 +17,7 @@ from ccmsctl.model.kinds import Estate
 from ccmsctl.model.numbers import NumberRange
 from ccmsctl.model.trunk import Trunk
 from ccmsctl.model.twinpair import TwinPair
+from ccmsctl.validate.capacity import figure
 from ccmsctl.validate.check import Check
 from ccmsctl.validate.sizing import Sizing, size_estate
 
@@ -46,7 +47,7 @@ def _short_agents(estate: Estate, sources: SourceMap, check: Check) -> Iterator[
                 sources,
                 ("SkillGroup", group.name, ("forecast",)),
                 f"{_count(group.staffed, 'agent')} answer {group.achieved:.0%} of calls "
-                f"{group.target.split('% ', 1)[1]} (target {group.target}): {group.needed} "
+                f"{group.target.split('% ', 1)[1]} (target {group.target}): {figure(group.needed)} "
                 f"needed for {group.erlangs:.1f} Erlangs",
                 "staff the group (agents at its sites or their twins with every skill it "
                 "asks), or lower the forecast it is sized for",
@@ -60,7 +61,7 @@ def _short_pbx(estate: Estate, sources: SourceMap, check: Check) -> Iterator[Fin
                 sources,
                 ("Site", site.name, ("hosts",)),
                 f"its PBXs have {_count(site.channels, 'channel')}; its {site.erlangs:.1f} Erlangs "
-                f"need {site.needed}",
+                f"need {figure(site.needed)}",
                 "raise the PBX hosts' `channels` (their media capacity) or add a PBX",
             )
 
@@ -72,7 +73,7 @@ def _not_n_plus_one(estate: Estate, sources: SourceMap, check: Check) -> Iterato
             yield check.finding(
                 sources,
                 ("TwinPair", survival.pair, ("sites",)),
-                f"without {survival.lost}, {survival.survivor} needs {survival.needed} PBX "
+                f"without {survival.lost}, {survival.survivor} needs {figure(survival.needed)} PBX "
                 f"channels and has {survival.channels} ({pools}: {survival.burst_channels} "
                 "more)",
                 "add PBX channels at the survivor, or a burst pool serving the pair",

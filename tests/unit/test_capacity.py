@@ -13,7 +13,7 @@ from ccmsctl.cli.main import app
 from ccmsctl.load.estate import load_estate
 from ccmsctl.validate.capacity import agents_needed, erlang_b_channels, erlang_c, service_level
 from ccmsctl.validate.sizing import size_estate
-from tests.conftest import EXAMPLE, findings_of
+from tests.conftest import BASE, EXAMPLE, findings_of
 
 
 @pytest.mark.parametrize(
@@ -79,3 +79,19 @@ def test_a_burst_pool_covers_a_twin_loss_only_up_to_its_size(tmp_path: Path) -> 
     assert "without sh-1, sh-2 needs 12 PBX channels and has 10 (cn-east-burst: 1 more)" in (
         findings[0].message + findings[1].message
     )
+
+
+def test_a_load_beyond_the_search_is_said_to_exceed_it(tmp_path: Path) -> None:
+    estate = tmp_path / "estate"
+    shutil.copytree(BASE, estate)
+    people = estate / "people.yaml"
+    people.write_text(
+        people.read_text().replace(
+            "forecast: {peak_calls_per_hour: 3, average_handle_time: 180s}",
+            "forecast: {peak_calls_per_hour: 1000000, average_handle_time: 4h}",
+        )
+    )
+    result = CliRunner().invoke(app, ["capacity", str(estate)])
+    assert result.exit_code == 0, result.output
+    assert "1000001" not in result.output and "4000001" not in result.output
+    assert "more than 1000000" in result.output and "beyond what ccmsctl sizes" in result.output
