@@ -144,6 +144,8 @@ def test_init_starts_an_estate_repository_that_validates_and_compiles(tmp_path: 
     workflow = yaml.load((repository / ".github" / "workflows" / "ccmsctl.yml").read_text())
     steps = " ".join(step.get("run", "") for step in workflow["jobs"]["review"]["steps"])
     assert "ccmsctl validate . --format github" in steps and "ccmsctl plan . --base" in steps
+    # GitHub's hardening guide: expressions reach a script through env, never as its text
+    assert "${{" not in steps
     gitlab = yaml.load((repository / ".gitlab-ci.yml").read_text())
     assert any("ccmsctl plan . --base" in line for line in gitlab["ccmsctl-review"]["script"])
     assert "build/" in (repository / ".gitignore").read_text().split()
