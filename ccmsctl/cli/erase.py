@@ -156,6 +156,7 @@ def erase(
             _dry_run(estate, caller, roots)
             return
         host_orders = orders(estate, caller, roots)
+        generated = now()  # a bad SOURCE_DATE_EPOCH stops here, before anything is written
         out.mkdir(parents=True, exist_ok=True, mode=0o700)
         _write(out / SCRIPT, script(), 0o700)
         for host, order in host_orders.items():
@@ -166,7 +167,7 @@ def erase(
             "commit": commit.removesuffix("+dirty"),
             "dirty": str(commit.endswith("+dirty")).lower(),
             "ccmsctl": package_version("ccmsctl"),
-            "generated": now(),
+            "generated": generated,
         }
         results = _run(out, sorted(host_orders)) if run else None
         if results is not None:

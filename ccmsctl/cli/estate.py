@@ -24,7 +24,7 @@ from ccmsctl.cli.app import (
 from ccmsctl.compile.estate import compile_estate
 from ccmsctl.compile.fanout import workers_available
 from ccmsctl.compile.output import check_build_folder, write_build
-from ccmsctl.errors import Finding, Severity
+from ccmsctl.errors import Finding, Severity, UserError
 from ccmsctl.escape import github_data, github_property, visible
 from ccmsctl.load.estate import Loaded, count_by_kind, load_estate
 from ccmsctl.load.fmt import format_estate, write_formatted
@@ -157,9 +157,21 @@ def schema_export(
         typer.echo(f"{len(files)} schemas in {out}: {len(stale)} written")
 
 
+class OutputError(UserError):
+    """A file ccmsctl was asked to write cannot be written there."""
+
+
 def write_atomically(path: Path, text: str) -> None:
-    """Write `path` whole or not at all, readable as a file the user made (umask applies)."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    """Write `path` whole or not at all, readable as a file the user made (umask applies);
+    OutputError, naming it, where it cannot be (a missing folder, a folder in its place)."""
+    if path.is_dir():
+        raise OutputError(f"{path}: is a folder; give the file to write")
+    if not path.parent.is_dir():
+        raise OutputError(f"{path}: no folder {path.parent} to write it in")
+    try:
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    except OSError as error:
+        raise OutputError(f"{path}: {error.strerror}") from None
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
@@ -167,6 +179,9 @@ def write_atomically(path: Path, text: str) -> None:
         os.umask(mask)
         Path(temporary).chmod(0o666 & ~mask)
         Path(temporary).replace(path)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        raise OutputError(f"{path}: {error.strerror}: nothing was written") from None
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise

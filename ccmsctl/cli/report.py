@@ -14,7 +14,8 @@ import typer
 from ccmsctl.cli.app import app, finding_text, guard
 from ccmsctl.cli.estate import write_atomically
 from ccmsctl.compile.estate import compile_estate
-from ccmsctl.errors import Severity
+from ccmsctl.errors import Severity, UserError
+from ccmsctl.escape import visible
 from ccmsctl.load.estate import load_estate
 from ccmsctl.plan.provenance import git_commit
 from ccmsctl.report.build import all_controls, build_report
@@ -44,8 +45,22 @@ _RENDER = {
 
 def now() -> str:
     """The report's time: SOURCE_DATE_EPOCH when set (a reproducible report), else now."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
-    moment = datetime.fromtimestamp(int(epoch), UTC) if epoch.isdigit() else datetime.now(UTC)
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if not epoch:
+        return _written(datetime.now(UTC))
+    try:
+        moment = datetime.fromtimestamp(int(epoch), UTC) if epoch.isdigit() else None
+    except (OverflowError, ValueError, OSError):
+        moment = None
+    if moment is None:
+        raise UserError(
+            f"SOURCE_DATE_EPOCH={visible(epoch)}: not a time ccmsctl can write (whole "
+            "seconds since 1970-01-01 UTC, up to the year 9999); set it right or unset it"
+        )
+    return _written(moment)
+
+
+def _written(moment: datetime) -> str:
     return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 

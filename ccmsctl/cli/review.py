@@ -12,7 +12,7 @@ from pathlib import Path
 import typer
 
 from ccmsctl.cli.app import validated
-from ccmsctl.cli.estate import write_atomically
+from ccmsctl.cli.estate import OutputError, write_atomically
 from ccmsctl.compile.estate import compile_estate
 from ccmsctl.compile.fanout import workers_available
 from ccmsctl.errors import Severity
@@ -61,7 +61,12 @@ def print_review(found: Review, output: PlanFormat, comment_dir: Path | None) ->
         return
     parts = markdown_comments(found)
     if comment_dir is not None:
-        comment_dir.mkdir(parents=True, exist_ok=True)
+        if comment_dir.exists() and not comment_dir.is_dir():
+            raise OutputError(f"{comment_dir}: not a folder; --comment-dir takes a folder")
+        try:
+            comment_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise OutputError(f"{comment_dir}: {error.strerror}") from None
         for old in comment_dir.glob("comment-*.md"):
             old.unlink()
         for number, part in enumerate(parts, 1):

@@ -11,6 +11,7 @@ import io
 import os
 import re
 import stat
+import struct
 import wave
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -147,7 +148,7 @@ def load_estate(directory: Path) -> Loaded:
     read: list[Path] = []
     for path in files:
         shown = path.as_posix()
-        text, problem = _read_text(path, shown)
+        text, problem = read_text(path, shown)
         if problem is not None:
             findings.append(problem)
             continue
@@ -218,8 +219,9 @@ def _prompt(path: Path) -> tuple[bytes, str]:
         with wave.open(io.BytesIO(data)) as audio:
             shape = (audio.getframerate(), audio.getsampwidth(), audio.getnchannels())
             compression = audio.getcomptype()
-    except (OSError, EOFError, wave.Error) as error:
-        return b"", str(error)
+    # a malformed file fails inside the wave module in more ways than it declares
+    except (OSError, EOFError, wave.Error, RuntimeError, ValueError, struct.error) as error:
+        return b"", str(error) or "not a readable WAV file"
     if compression != "NONE" or shape != (8000, 2, 1):
         return b"", f"{shape[0]} Hz, {8 * shape[1]}-bit, {shape[2]} channel(s)"
     return data, ""
@@ -276,7 +278,9 @@ def _estate_count(
     ]
 
 
-def _read_text(path: Path, shown: str) -> tuple[str, Finding | None]:
+def read_text(path: Path, shown: str) -> tuple[str, Finding | None]:
+    """The file's text, or a located finding why it cannot be had (unreadable, too large,
+    not UTF-8)."""
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
             message = f"larger than {MAX_FILE_BYTES // 2**20} MiB: not an estate file"

@@ -27,7 +27,7 @@ from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from ccmsctl.errors import Finding, Severity, Span, UserError
-from ccmsctl.load.estate import VAULT_HEADER, estate_files
+from ccmsctl.load.estate import VAULT_HEADER, estate_files, read_text
 from ccmsctl.load.yamlread import read_documents
 
 _DIAL = re.compile(r"^\+?[0-9*#]+$")  # a DID, an E.164 number, an extension, a menu key
@@ -99,7 +99,9 @@ def format_text(text: str) -> str:
 
 
 def format_file(path: Path, shown: str) -> tuple[Formatted | None, Finding | None]:
-    text = path.read_text(encoding="utf-8-sig")
+    text, unreadable = read_text(path, shown)
+    if unreadable is not None:
+        return None, unreadable
     if text.startswith(VAULT_HEADER):
         return None, None
     _, findings = read_documents(text, shown)

@@ -4,6 +4,7 @@ clobbered folder, never a value that adds a line to a generated file."""
 
 from __future__ import annotations
 
+import os
 import resource
 import shutil
 import subprocess
@@ -419,3 +420,63 @@ def test_alerting_strings_cannot_become_templates_or_matchers(
     estate = overlay(tmp_path, {"alerting.yaml": text})
     found = codes_at(estate)
     assert len(found) == 1 and found[0].startswith(f"alerting.yaml:{where}: error["), found
+
+
+def _output_cases(tmp_path: Path) -> list[tuple[list[str], dict[str, str], str]]:
+    """(command, environment, what the error says) for outputs that cannot be written."""
+    (tmp_path / "a-folder").mkdir()
+    (tmp_path / "a-file").write_text("mine\n")
+    review = ["plan", str(EXAMPLE), "--base", "HEAD", "--format", "markdown", "--comment-dir"]
+    erase = ["erase", str(EXAMPLE), "--caller", "+8613812345678", "--request", "R-1", "--out"]
+    return [
+        (["report", str(EXAMPLE), "--out", "missing/report.md"], {}, "no folder missing"),
+        (["report", str(EXAMPLE), "--out", "a-folder"], {}, "is a folder"),
+        (
+            [*review, str(tmp_path / "a-file")],
+            {},
+            "not a folder",
+        ),
+        (["report", str(EXAMPLE), "--out", "r.md"], {"SOURCE_DATE_EPOCH": "abc"}, "SOURCE_DATE"),
+        (
+            ["report", str(EXAMPLE), "--out", "r.md"],
+            {"SOURCE_DATE_EPOCH": "99999999999999"},
+            "SOURCE_DATE_EPOCH",
+        ),
+        (
+            [*erase, "erasure"],
+            {"SOURCE_DATE_EPOCH": "99999999999999"},
+            "SOURCE_DATE_EPOCH",
+        ),
+    ]
+
+
+def test_outputs_that_cannot_be_written_are_one_error_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for command, environment, said in _output_cases(tmp_path):
+        before = sorted(p.name for p in tmp_path.iterdir())
+        for name, value in environment.items():
+            monkeypatch.setenv(name, value)
+        done = subprocess.run(
+            [sys.executable, "-m", "ccmsctl", *command],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+            env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])},
+        )
+        for name in environment:
+            monkeypatch.delenv(name)
+        assert done.returncode == 1, (command, done.stdout, done.stderr)
+        assert "Traceback" not in done.stderr and said in done.stderr, (command, done.stderr)
+        assert sorted(p.name for p in tmp_path.iterdir()) == before, command  # nothing written
+
+
+def test_fmt_names_a_file_that_is_not_utf8(tmp_path: Path) -> None:
+    estate = tmp_path / "estate"
+    shutil.copytree(BASE, estate)
+    (estate / "latin1.yaml").write_bytes(b"kind: Agent\nname: caf\xe9\n")
+    done = ccmsctl("fmt", str(estate), "--check", cwd=tmp_path)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert f"{estate / 'latin1.yaml'}:2:10: error[E0005]" in done.stderr
