@@ -13,6 +13,7 @@ as it is.
 from __future__ import annotations
 
 import io
+import math
 import os
 import re
 import tempfile
@@ -24,6 +25,14 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
+from ruamel.yaml.events import (
+    AliasEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+)
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from ccmsctl.errors import Finding, Severity, Span, UserError
@@ -31,13 +40,9 @@ from ccmsctl.load.estate import VAULT_HEADER, estate_files, read_text
 from ccmsctl.load.yamlread import read_documents
 
 _DIAL = re.compile(r"^\+?[0-9*#]+$")  # a DID, an E.164 number, an extension, a menu key
-# A plain block value YAML reads as a number though it is a number to dial: `+8621...` (the
-# sign is dropped) or `0086...` (the zeros are): quoted as written before anything else.
-_PLAIN_DIAL = re.compile(
-    r"^(?P<lead>\s*(?:-\s+)?(?:[A-Za-z_][A-Za-z0-9_-]*:\s+)?)(?P<dial>\+[0-9]+|0[0-9]+)"
-    r"(?P<tail>\s*(?:#.*)?)$",
-    re.MULTILINE,
-)
+# A plain value YAML reads as a number though it is a number to dial: `+8621...` (the sign
+# is dropped) or `0086...` (the zeros are): quoted as written before anything else.
+_PLAIN_DIAL = re.compile(r"\+[0-9]+|0[0-9]+")
 UNSAFE = "E0001"
 
 
@@ -83,9 +88,71 @@ def _values(text: str) -> list[Any]:
     return list(YAML(typ="safe", pure=True).load_all(text))
 
 
+def _plain_dial_spans(text: str) -> list[tuple[int, int]]:
+    """Where plain values that read as numbers but are numbers to dial stand in `text`:
+    values only (not keys, not the inside of a block or quoted scalar), from the parser's
+    own events (raises YAMLError when `text` does not parse)."""
+    spans: list[tuple[int, int]] = []
+    open_collections: list[list[bool]] = []  # per collection: [a mapping, next node a key]
+    for event in YAML(typ="rt").parse(text):
+        if isinstance(event, MappingEndEvent | SequenceEndEvent):
+            open_collections.pop()
+            continue
+        if not isinstance(event, ScalarEvent | MappingStartEvent | SequenceStartEvent | AliasEvent):
+            continue
+        inside = open_collections[-1] if open_collections else None
+        is_key = inside is not None and inside[0] and inside[1]
+        if inside is not None and inside[0]:
+            inside[1] = not inside[1]
+        if (
+            isinstance(event, ScalarEvent)
+            and not is_key
+            and event.style is None
+            and event.tag is None
+            and _PLAIN_DIAL.fullmatch(event.value)
+        ):
+            spans.append((event.start_mark.index, event.end_mark.index))
+        if isinstance(event, MappingStartEvent):
+            open_collections.append([True, True])
+        elif isinstance(event, SequenceStartEvent):
+            open_collections.append([False, False])
+    return spans
+
+
 def quote_plain_dials(text: str) -> str:
-    """Plain `+8621...` and `0086...` values in double quotes, as written."""
-    return _PLAIN_DIAL.sub(lambda m: f'{m["lead"]}"{m["dial"]}"{m["tail"]}', text)
+    """Plain `+8621...` and `0086...` values in double quotes, as written; every other byte
+    (comments, block scalars, keys) as it was."""
+    for start, end in reversed(_plain_dial_spans(text)):
+        text = f'{text[:start]}"{text[start:end]}"{text[end:]}'
+    return text
+
+
+def same_but_dials(before: Any, after: Any) -> bool:
+    """Whether `after` holds the values of `before`, but for numbers to dial that YAML read
+    as integers and that are now the strings they were written as (`+8621...` for 8621...).
+    Aliases that make a structure hold itself are followed once."""
+    return _same(before, after, set())
+
+
+def _same(before: Any, after: Any, seen: set[tuple[int, int]]) -> bool:
+    if isinstance(before, dict | list) and isinstance(after, dict | list):
+        pair = (id(before), id(after))
+        if pair in seen:
+            return True
+        seen.add(pair)
+    if isinstance(before, dict) and isinstance(after, dict):
+        return list(before) == list(after) and all(
+            _same(before[key], after[key], seen) for key in before
+        )
+    if isinstance(before, list) and isinstance(after, list):
+        return len(before) == len(after) and all(
+            _same(old, new, seen) for old, new in zip(before, after, strict=True)
+        )
+    if isinstance(before, int) and not isinstance(before, bool) and isinstance(after, str):
+        return bool(_PLAIN_DIAL.fullmatch(after)) and int(after) == before
+    if isinstance(before, float) and isinstance(after, float) and math.isnan(before):
+        return math.isnan(after)  # NaN is not equal to itself, and is the same value
+    return type(before) is type(after) and before == after
 
 
 def format_text(text: str) -> str:
@@ -110,7 +177,7 @@ def format_file(path: Path, shown: str) -> tuple[Formatted | None, Finding | Non
         return None, errors[0]
     try:
         after = format_text(text)
-        same = _values(after) == _values(quote_plain_dials(text))
+        same = same_but_dials(_values(text), _values(after))
     except YAMLError as error:
         return None, Finding(UNSAFE, Severity.ERROR, Span(shown, 1, 1), f"cannot format: {error}")
     if not same:
