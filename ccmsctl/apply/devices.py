@@ -82,6 +82,7 @@ def push_devices(
                 port=access.port,
                 timeout=access.timeout,
                 password=access.password,
+                known_hosts=access.known_hosts,
             )
         except DevicePushError as error:
             progress(f"  {name}: FAILED: {error}")

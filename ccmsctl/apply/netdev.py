@@ -55,11 +55,13 @@ class PushResult:
 
 @dataclass(frozen=True)
 class Access:
-    """How to reach a device: its address and port, and the password to log in with."""
+    """How to reach a device: its address and port, the password to log in with, and the
+    known_hosts file its SSH host key must be in (an unknown or changed key is refused)."""
 
     address: str
     port: int
     password: str
+    known_hosts: Path
     timeout: float = 10
 
 
@@ -86,13 +88,36 @@ def connected(name: str, device: DeviceIntent, access: Access) -> Iterator[BaseC
             auth_timeout=access.timeout,
             banner_timeout=access.timeout,
             timeout=access.timeout,
+            # host keys checked as OpenSSH's StrictHostKeyChecking=yes does: only against
+            # the target's known_hosts file, an unknown key refused, a changed key refused
+            ssh_strict=True,
+            system_host_keys=False,
+            alt_host_keys=True,
+            alt_key_file=str(access.known_hosts),
         ) as connection:
             yield connection
     except (NetmikoBaseException, NetmikoTimeoutException, NetmikoAuthenticationException) as error:
-        first = str(error).splitlines()[0] if str(error) else ""
-        raise DevicePushError(f"{where}: {type(error).__name__}: {first}") from None
+        raise DevicePushError(f"{where}: {_connect_failure(error, access)}") from None
     except OSError as error:
         raise DevicePushError(f"{where} unreachable: {error}") from None
+
+
+def _connect_failure(error: Exception, access: Access) -> str:
+    """What netmiko's error says, in one line: a host key refused (paramiko's text, which
+    netmiko wraps) is said as such."""
+    text = str(error)
+    if "not found in known_hosts" in text:
+        return (
+            f"its SSH host key is not in {access.known_hosts}: refused (add the device's key "
+            "there, checked against the device itself)"
+        )
+    if "does not match" in text and "Host key" in text:
+        return (
+            f"its SSH host key is not the one in {access.known_hosts}: refused (if the device "
+            "was replaced, check its new key and put it there)"
+        )
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    return f"{type(error).__name__}: {first}"
 
 
 def read_running(connection: BaseConnection, device: DeviceIntent) -> str:
@@ -110,20 +135,22 @@ def push(
     timeout: float = 10,
     password: str | None = None,
     secrets_base: Path = Path(),
+    known_hosts: Path,
 ) -> PushResult:
     """Bring the device `name` to `intended` with the `planned` commands (None: whatever
     its running configuration needs now); raises DevicePushError naming the device (and
     command), or when the device no longer needs exactly the planned commands. It is
     reached at `address`:`port` when given, else at the intent's; its password is
     `password` when given (the lab's), else the intent's secret reference (a vault path is
-    relative to `secrets_base`, the estate directory)."""
+    relative to `secrets_base`, the estate directory); its SSH host key must be in
+    `known_hosts`."""
     try:
         secret = password or resolve(device.password, secrets_base)
     except SecretError as error:
         raise DevicePushError(f"{name}: {error}") from None
     from netmiko.exceptions import ConfigInvalidException  # noqa: PLC0415
 
-    access = Access(address or device.address, port or device.port, secret, timeout)
+    access = Access(address or device.address, port or device.port, secret, known_hosts, timeout)
     rules = PLATFORMS[device.platform]
     with connected(name, device, access) as connection:
         running = read_running(connection, device)

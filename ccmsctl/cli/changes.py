@@ -42,7 +42,7 @@ from ccmsctl.plan.planfile import load as load_plan
 from ccmsctl.plan.planfile import write_plan_file
 from ccmsctl.plan.provenance import provenance
 from ccmsctl.review.comment import risk_lines
-from ccmsctl.ssh.inventory import InventoryError, read_inventory
+from ccmsctl.ssh.inventory import InventoryError, device_known_hosts, read_inventory
 from ccmsctl.ssh.target import SshTarget, masters
 
 
@@ -99,7 +99,13 @@ def target_of(target: str, lab_dir: Path, directory: Path) -> LabTarget | SshTar
         return LabTarget(open_lab(lab_dir))
     hosts = read_inventory(Path(target))
     folder = Path(".ccmsctl").resolve()
-    return SshTarget(hosts, folder=folder, secrets_base=directory, control=masters())
+    return SshTarget(
+        hosts,
+        folder=folder,
+        secrets_base=directory,
+        control=masters(),
+        device_known_hosts=device_known_hosts(Path(target)),
+    )
 
 
 def _print_plan(plan: Plan, *, diff: bool, notes: list[str] | None = None) -> None:

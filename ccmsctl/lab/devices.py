@@ -23,7 +23,7 @@ def _reach(lab: Lab) -> Reach:
         if name not in devices:
             raise DevicePushError(f"{name} is not in the lab: run ccmsctl lab up again")
         device = devices[name]
-        return Access(device.address, device.port, device.password(), TIMEOUT)
+        return Access(device.address, device.port, device.password(), lab.known_hosts, TIMEOUT)
 
     return reach
 

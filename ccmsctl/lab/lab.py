@@ -76,6 +76,10 @@ class LabDevice:
     def password(self) -> str:
         return (self.folder / "password").read_text(encoding="utf-8").strip()
 
+    @property
+    def host_key(self) -> Path:
+        return self.folder / "host_key"
+
 
 @dataclass(frozen=True)
 class Lab:
@@ -92,6 +96,12 @@ class Lab:
 
     def roots(self) -> dict[str, str]:
         return {host.name: str(host.root) for host in self.hosts}
+
+    @property
+    def known_hosts(self) -> Path:
+        """The SSH host keys of the lab's devices, as a known_hosts file: apply refuses a
+        device whose key is not there."""
+        return self.folder / "known_hosts"
 
 
 def plan_lab(estate: Estate, estate_dir: Path, folder: Path) -> Lab:
@@ -226,6 +236,13 @@ def lab_up(lab: Lab, estate: Estate) -> list[str]:
             done.append(
                 f"{device.name}: fake {device.platform} device on {device.address}:{device.port}"
             )
+    # paramiko is loaded only where a lab with devices comes up
+    from ccmsctl.lab.fakedevice.server import known_hosts_line, load_host_key  # noqa: PLC0415
+
+    lines = [
+        known_hosts_line(d.address, d.port, load_host_key(d.host_key)) + "\n" for d in lab.devices
+    ]
+    lab.known_hosts.write_text("".join(lines), encoding="utf-8")
     return done
 
 
@@ -241,7 +258,10 @@ def _port_taken(address: str, port: int = 5060, kind: int = socket.SOCK_DGRAM) -
 def _start_device(device: LabDevice, model: NetworkDevice) -> None:
     """Start the fake device and wait (bounded) until it accepts connections. Its password
     is the lab's own, made here; its configuration starts from the factory one."""
+    from ccmsctl.lab.fakedevice.server import load_host_key  # noqa: PLC0415
+
     device.folder.mkdir(parents=True, exist_ok=True)
+    load_host_key(device.host_key)  # made here once: the device keeps it across restarts
     password = device.folder / "password"
     if not password.exists():
         handle = os.open(password, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -270,6 +290,8 @@ def _start_device(device: LabDevice, model: NetworkDevice) -> None:
                 str(password),
                 "--state",
                 str(device.state),
+                "--host-key",
+                str(device.host_key),
             ],
             stdout=output,
             stderr=subprocess.STDOUT,

@@ -53,6 +53,24 @@ class SshHost:
         return found
 
 
+DEVICE_KNOWN_HOSTS = "ccmsctl_device_known_hosts"
+
+
+def device_known_hosts(source: Path) -> Path:
+    """The known_hosts file the network devices' SSH host keys are checked against: the
+    inventory's `ccmsctl_device_known_hosts` (all's variables; relative to the inventory),
+    else the user's ~/.ssh/known_hosts, as OpenSSH's own."""
+    from ansible.inventory.manager import InventoryManager  # noqa: PLC0415
+    from ansible.parsing.dataloader import DataLoader  # noqa: PLC0415
+
+    manager = InventoryManager(loader=DataLoader(), sources=[str(source)])
+    named = manager.groups["all"].get_vars().get(DEVICE_KNOWN_HOSTS)
+    if not named:
+        return Path.home() / ".ssh" / "known_hosts"
+    base = source if source.is_dir() else source.parent
+    return base / Path(str(named)).expanduser()
+
+
 def read_inventory(source: Path) -> dict[str, SshHost]:
     """Every host of the inventory at `source`, by name."""
     if not source.exists():

@@ -16,7 +16,7 @@ import shlex
 import subprocess
 import tarfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -193,6 +193,8 @@ class SshTarget:
     folder: Path
     secrets_base: Path
     control: Path | None = None  # masters(): the folder of the hosts' master connections
+    # the network devices' host keys (inventory.device_known_hosts)
+    device_known_hosts: Path = field(default_factory=lambda: Path.home() / ".ssh/known_hosts")
 
     def _connection(self, host: SshHost) -> dict[str, Any]:
         found = host.connection()
@@ -226,7 +228,7 @@ class SshTarget:
             password = resolve(intent.password, self.secrets_base)
         except SecretError as error:
             raise DevicePushError(f"{name}: {error}") from None
-        return Access(intent.address, intent.port, password)
+        return Access(intent.address, intent.port, password, self.device_known_hosts)
 
     def running_configs(self, intents: Mapping[str, DeviceIntent]) -> dict[str, str]:
         return read_devices(intents, self._reach)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,10 +31,15 @@ PASSWORD = "lab-switch-secret"
 RUNNING = ROOT / "tests" / "golden" / "network" / "cisco_ios" / "running.cfg"
 
 
-def push(device: NetworkDevice, intended: str, **options: Any) -> PushResult:
-    """Push the example's `device` (its model, as the tests change it) to `intended`."""
+def push(
+    device: NetworkDevice, intended: str, box: FakeDevice | None, **options: Any
+) -> PushResult:
+    """Push the example's `device` (its model, as the tests change it) to `intended`; the
+    fake device `box`'s host key is the one known (None: no key is known)."""
     intent = device_intent(load_estate(EXAMPLE).estate, device)
-    return push_intent(device.name, intent, intended, **options)
+    known_hosts = Path(tempfile.mkdtemp(prefix="ccms-known-")) / "known_hosts"
+    known_hosts.write_text(f"{box.known_hosts_line()}\n" if box is not None else "")
+    return push_intent(device.name, intent, intended, known_hosts=known_hosts, **options)
 
 
 def free_port(address: str) -> int:
@@ -82,7 +88,7 @@ def test_first_push_converges_and_second_sends_nothing(
         "127.3.1.1", port, device.name, "ccmsctl", PASSWORD, state, platform=platform
     ).start()
     try:
-        first = push(device, intended, address="127.3.1.1", port=port)
+        first = push(device, intended, box, address="127.3.1.1", port=port)
         assert first.sent and first.saved
         commits = 2 if platform == "juniper_junos" else 1  # commit confirmed, then commit
         assert box.saved == commits
@@ -91,7 +97,7 @@ def test_first_push_converges_and_second_sends_nothing(
         assert running.splitlines()[0].strip() in box.running  # hostname: not ccmsctl's
         assert "description" in box.running or "set firewall family inet filter MGMT" in box.running
         sent_before = len(box.commands)
-        second = push(device, intended, address="127.3.1.1", port=port)
+        second = push(device, intended, box, address="127.3.1.1", port=port)
         assert second.sent == () and not second.saved
         assert len(box.commands) == sent_before and box.saved == commits
     finally:
@@ -104,7 +110,7 @@ def test_refused_command_stops_the_device_and_names_it(switch, tmp_path: Path) -
     box = fake(tmp_path, port, reject=r"^mls qos trust")
     try:
         with pytest.raises(DevicePushError) as refused:
-            push(device, intended, address="127.3.1.1", port=port)
+            push(device, intended, box, address="127.3.1.1", port=port)
         message = str(refused.value)
         assert "hk1-access-sw refused 'mls qos trust dscp'" in message
         assert PASSWORD not in message
@@ -121,7 +127,7 @@ def test_unreachable_device_is_reported_not_hung_on(switch) -> None:
     port = free_port("127.3.9.1")  # nothing listens there
     started = time.monotonic()
     with pytest.raises(DevicePushError) as unreachable:
-        push(device, intended, address="127.3.9.1", port=port, timeout=3)
+        push(device, intended, None, address="127.3.9.1", port=port, timeout=3)
     assert time.monotonic() - started < 30
     assert "hk1-access-sw (127.3.9.1" in str(unreachable.value)
     assert PASSWORD not in str(unreachable.value)
@@ -131,7 +137,7 @@ def test_missing_credentials_are_an_error_without_a_value(switch, monkeypatch) -
     device, intended = switch
     monkeypatch.delenv("HK_NETDEV_PASSWORD")
     with pytest.raises(DevicePushError, match="HK_NETDEV_PASSWORD is not set"):
-        push(device, intended, address="127.3.1.1", port=1)
+        push(device, intended, None, address="127.3.1.1", port=1)
 
 
 def normalized(config: str) -> list[str]:
@@ -168,7 +174,7 @@ def test_junos_refused_line_discards_the_candidate(tmp_path, monkeypatch) -> Non
     )
     try:
         with pytest.raises(DevicePushError) as refused:
-            push(device, intended, address="127.3.1.1", port=port)
+            push(device, intended, box, address="127.3.1.1", port=port)
         assert "hk1-wan-rtr refused 'set class-of-service" in str(refused.value)
         assert box.commands  # lines were taken into the candidate before the refusal
         assert box.running == running
@@ -181,12 +187,12 @@ def test_junos_commit_is_confirmed_from_a_new_session(tmp_path, monkeypatch) -> 
     # a "minute" of 0.6 s: the confirming session has 3 s, on a busy machine too
     device, intended, box, port, running = junos(tmp_path, monkeypatch, minute=0.6)
     try:
-        result = push(device, intended, address="127.3.1.1", port=port)
+        result = push(device, intended, box, address="127.3.1.1", port=port)
         assert result.saved and box.saved == 2  # commit confirmed, then commit
         time.sleep(4)  # past the 5 "minutes" of the confirmed commit
         assert box.junos is not None and box.junos.rolled_back == 0
         assert box.running != running
-        assert push(device, intended, address="127.3.1.1", port=port).sent == ()
+        assert push(device, intended, box, address="127.3.1.1", port=port).sent == ()
     finally:
         box.stop()
 
@@ -198,7 +204,7 @@ def test_junos_commit_that_cuts_the_device_off_rolls_itself_back(tmp_path, monke
     )
     try:
         with pytest.raises(DevicePushError) as cut_off:
-            push(device, intended, address="127.3.1.1", port=port, timeout=3)
+            push(device, intended, box, address="127.3.1.1", port=port, timeout=3)
         message = str(cut_off.value)
         assert "hk1-wan-rtr (127.3.1.1" in message
         assert "not confirmed, so hk1-wan-rtr rolls back in 5 minutes" in message
@@ -247,7 +253,7 @@ def test_vault_secret_opens_the_device(vaulted, tmp_path: Path) -> None:
     port = free_port("127.3.1.1")
     box = fake(tmp_path, port)
     try:
-        result = push(device, intended, address="127.3.1.1", port=port, secrets_base=tmp_path)
+        result = push(device, intended, box, address="127.3.1.1", port=port, secrets_base=tmp_path)
         assert result.sent and result.saved
     finally:
         box.stop()
@@ -261,7 +267,7 @@ def test_vault_problems_are_named_without_the_value(
     (tmp_path / "wrong").write_text("not the password\n")
     monkeypatch.setenv("ANSIBLE_VAULT_PASSWORD_FILE", str(tmp_path / "wrong"))
     with pytest.raises(DevicePushError, match="not an Ansible Vault file this password opens"):
-        push(device, intended, address="127.3.1.1", port=1, secrets_base=tmp_path)
+        push(device, intended, None, address="127.3.1.1", port=1, secrets_base=tmp_path)
     monkeypatch.setenv("ANSIBLE_VAULT_PASSWORD_FILE", str(tmp_path / "vault-password"))
     other = device.credentials.model_copy(
         update={"password": SecretRef(secret="vault:secrets.yml#sh_netdev")}
@@ -270,13 +276,14 @@ def test_vault_problems_are_named_without_the_value(
         push(
             device.model_copy(update={"credentials": other}),
             intended,
+            None,
             address="127.3.1.1",
             port=1,
             secrets_base=tmp_path,
         )
     monkeypatch.delenv("ANSIBLE_VAULT_PASSWORD_FILE")
     with pytest.raises(DevicePushError) as unset:
-        push(device, intended, address="127.3.1.1", port=1, secrets_base=tmp_path)
+        push(device, intended, None, address="127.3.1.1", port=1, secrets_base=tmp_path)
     assert f"hk1-access-sw: {secret.replace('secrets.yml', str(tmp_path / 'secrets.yml'))}" in str(
         unset.value
     )
@@ -290,8 +297,42 @@ def test_a_device_that_changed_since_the_plan_gets_nothing(switch, tmp_path: Pat
     box = fake(tmp_path, port)
     try:
         with pytest.raises(DevicePushError, match="hk1-access-sw changed since it was planned"):
-            push(device, intended, planned=("vlan 999",), address="127.3.1.1", port=port)
+            push(device, intended, box, planned=("vlan 999",), address="127.3.1.1", port=port)
         assert box.saved == 0
+        assert normalized(box.running) == normalized(RUNNING.read_text())
+    finally:
+        box.stop()
+
+
+def test_a_device_whose_host_key_is_unknown_or_changed_is_refused(switch, tmp_path: Path) -> None:
+    device, intended = switch
+    port = free_port("127.3.1.1")
+    box = fake(tmp_path, port)
+    try:
+        # a key no known_hosts line names: refused before logging in, nothing sent
+        with pytest.raises(DevicePushError, match="host key is not in") as unknown:
+            push(device, intended, None, address="127.3.1.1", port=port)
+        assert "hk1-access-sw (127.3.1.1" in str(unknown.value)
+        assert box.commands == [] and box.saved == 0
+        # the key known at plan time; the device then comes back with another key
+        trusted = box.known_hosts_line()
+        box.stop()
+        box = fake(tmp_path, port)
+        assert box.known_hosts_line() != trusted
+        known_hosts = tmp_path / "known_hosts"
+        known_hosts.write_text(trusted + "\n")
+        intent = device_intent(load_estate(EXAMPLE).estate, device)
+        with pytest.raises(DevicePushError, match="is not the one in") as changed:
+            push_intent(
+                device.name,
+                intent,
+                intended,
+                address="127.3.1.1",
+                port=port,
+                known_hosts=known_hosts,
+            )
+        assert PASSWORD not in str(changed.value)
+        assert box.commands == [] and box.saved == 0
         assert normalized(box.running) == normalized(RUNNING.read_text())
     finally:
         box.stop()

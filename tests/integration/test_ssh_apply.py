@@ -22,6 +22,7 @@ from ansible.parsing.vault import VaultLib, VaultSecret
 
 from ccmsctl.apply.health import answers_options
 from ccmsctl.lab.fakedevice.seed import seed_config
+from ccmsctl.lab.fakedevice.server import known_hosts_line, load_host_key
 from tests.conftest import BASE, ccmsctl, wait_for_line
 from tests.integration.realworld import served_subject
 from tests.integration.sshd import ASTERISK_STAND_IN, PORT, Fleet, start_fleet
@@ -68,14 +69,18 @@ uplinks: [Ethernet48]
 def switch(folder: Path) -> Iterator[Path]:
     """A fake Arista switch at the device's own address, as the estate names it (not a lab
     device: its password is the one the estate's env: reference resolves to); its running
-    configuration's file."""
+    configuration's file. Its host key is in `folder`/known_hosts, which the inventory names
+    (ccmsctl_device_known_hosts)."""
     folder.mkdir()
     password, state = folder / "password", folder / "running.cfg"
+    key = load_host_key(folder / "host_key")
+    (folder / "known_hosts").write_text(known_hosts_line(DEVICE_ADDRESS, 2022, key) + "\n")
     password.write_text(DEVICE_PASSWORD + "\n")
     state.write_text(seed_config("arista_eos", "b-sw", ("Ethernet1", "Ethernet2", "Ethernet48")))
     command = [sys.executable, "-m", "ccmsctl.lab.fakedevice", "--address", DEVICE_ADDRESS]
     command += ["--port", "2022", "--platform", "arista_eos", "--hostname", "b-sw"]
     command += ["--username", "ccmsctl", "--password-file", str(password), "--state", str(state)]
+    command += ["--host-key", str(folder / "host_key")]
     device = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         wait_for_line(device, "b-sw: arista_eos on", timeout=30)
@@ -141,6 +146,7 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Fleet, Pat
     environment = _with_secrets(estate, folder)
     inventory = started.inventory.read_text()
     pin = f'    ccms_package_versions: {{asterisk: "{ASTERISK_STAND_IN}"}}\n'
+    pin += f"    ccmsctl_device_known_hosts: {folder / 'b-sw' / 'known_hosts'}\n"
     inventory = inventory.replace("  vars:\n", "  vars:\n" + pin, 1)
     # a-pbx is reached as a user of its own who becomes root through sudo, as many estates'
     # hosts are: its whole apply (apt, the files and their owners, Asterisk) goes through it

@@ -1,7 +1,7 @@
 """Serve one fake device until SIGTERM: the lab's switches and routers.
 
     python -m ccmsctl.lab.fakedevice --address A --port P --platform X --hostname H \\
-        --username U --password-file F --state RUNNING_CONFIG
+        --username U --password-file F --state RUNNING_CONFIG [--host-key FILE]
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--username", required=True)
     parser.add_argument("--password-file", type=Path, required=True)
     parser.add_argument("--state", type=Path, required=True)
+    parser.add_argument("--host-key", type=Path, help="The SSH host key, kept across restarts.")
     args = parser.parse_args(argv)
     # a client that connects and leaves (the lab's readiness probe) is not worth a traceback
     logging.getLogger("paramiko").setLevel(logging.CRITICAL)
@@ -40,8 +41,10 @@ def main(argv: list[str] | None = None) -> None:
         args.password_file.read_text(encoding="utf-8").strip(),
         args.state,
         platform=args.platform,
+        host_key=args.host_key,
     ).start()
     print(f"{args.hostname}: {args.platform} on {args.address}:{args.port}", flush=True)
+    print(f"known_hosts: {device.known_hosts_line()}", flush=True)
     while not stop.wait(1):
         pass
     device.stop()

@@ -54,6 +54,23 @@ class _Server(paramiko.ServerInterface):  # type: ignore[misc]  # paramiko is un
         return True
 
 
+def load_host_key(path: Path | None) -> paramiko.PKey:
+    """The device's SSH host key: kept in `path` (made there the first time, mode 0600), so
+    a device keeps its key across restarts as a real one does; a new one without `path`."""
+    if path is not None and path.exists():
+        return paramiko.RSAKey.from_private_key_file(str(path))
+    key = paramiko.RSAKey.generate(1024)
+    if path is not None:
+        key.write_private_key_file(str(path))
+        path.chmod(0o600)
+    return key
+
+
+def known_hosts_line(address: str, port: int, key: paramiko.PKey) -> str:
+    """The line of an SSH known_hosts file for `key` at address:port."""
+    return f"[{address}]:{port} {key.get_name()} {key.get_base64()}"
+
+
 class FakeDevice:
     """Serve until `stop()`; the running configuration is kept in `state_file`."""
 
@@ -69,6 +86,7 @@ class FakeDevice:
         platform: str = "cisco_ios",
         minute: float = 60,
         lockout: str | None = None,
+        host_key: Path | None = None,
     ) -> None:
         self.dialect = DIALECTS[platform]
         self.junos = (
@@ -83,7 +101,7 @@ class FakeDevice:
         self.lockout = re.compile(lockout, re.MULTILINE) if lockout else None
         self.saved = 0
         self.commands: list[str] = []
-        self._key = paramiko.RSAKey.generate(1024)
+        self._key = load_host_key(host_key)
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind((address, port))
@@ -91,6 +109,10 @@ class FakeDevice:
         self._socket.settimeout(0.5)
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def known_hosts_line(self) -> str:
+        """The device's line for an SSH known_hosts file."""
+        return known_hosts_line(self.address, self.port, self._key)
 
     @property
     def running(self) -> str:
