@@ -22,7 +22,6 @@ from ipaddress import IPv4Address
 
 from ccmsctl.artifacts import Secret, SecretFile
 from ccmsctl.compile.dialplan import (
-    EDGES_CONTEXT,
     RECORDING_KEYS,
     RECORDINGS,
     Context,
@@ -45,6 +44,19 @@ from ccmsctl.model.agent import Agent
 from ccmsctl.model.burstpool import BurstPool
 from ccmsctl.model.ivr import IVR, Collect, LanguageSelect, Menu, Play, prompt_languages
 from ccmsctl.model.kinds import Estate
+from ccmsctl.model.names import (
+    AGENT_TEMPLATE,
+    EDGES_CONTEXT,
+    EDGES_ENDPOINT,
+    INTERNAL_CONTEXT,
+    TRANSPORTS,
+    phone_auth,
+    trunk_auth,
+    trunk_context,
+    trunk_endpoint,
+    trunk_identify,
+    trunk_registration,
+)
 from ccmsctl.model.numbers import NumberRange
 from ccmsctl.model.retention import RetentionClass, RetentionPolicy, retention_classes
 from ccmsctl.model.routing import (
@@ -59,6 +71,8 @@ from ccmsctl.model.site import Host, Site
 from ccmsctl.model.skillgroup import SkillGroup
 from ccmsctl.model.trunk import Trunk
 from ccmsctl.model.twinpair import TwinPair
+
+UDP, TCP = TRANSPORTS
 
 SECRETS_INCLUDE = "pjsip_secrets.conf"
 _CODECS = {"PCMA": "alaw", "PCMU": "ulaw", "G722": "g722", "G729": "g729", "opus": "opus"}
@@ -247,11 +261,11 @@ def _edge_address(estate: Estate, site: Site) -> IPv4Address | None:
 
 
 def _trunk_sections(trunk: Trunk, edge: IPv4Address | None) -> list[Section]:
-    name = f"trunk-{trunk.name}"
+    name = trunk_endpoint(trunk.name)
     endpoint = [
         ("type", "endpoint"),
-        ("transport", "transport-udp"),
-        ("context", f"from-{name}"),
+        ("transport", UDP),
+        ("context", trunk_context(trunk.name)),
         ("disallow", "all"),
         ("allow", ",".join(_CODECS[c] for c in trunk.codecs)),
         ("direct_media", "no"),
@@ -268,7 +282,7 @@ def _trunk_sections(trunk: Trunk, edge: IPv4Address | None) -> list[Section]:
     sections.append(Section(name, tuple(aor)))
     sections.append(
         Section(
-            f"{name}-identify",
+            trunk_identify(trunk.name),
             (
                 ("type", "identify"),
                 ("endpoint", name),
@@ -279,7 +293,7 @@ def _trunk_sections(trunk: Trunk, edge: IPv4Address | None) -> list[Section]:
     if trunk.auth is not None:
         sections.append(
             Section(
-                f"{name}-auth",
+                trunk_auth(trunk.name),
                 (
                     ("type", "auth"),
                     ("auth_type", "userpass"),
@@ -289,21 +303,21 @@ def _trunk_sections(trunk: Trunk, edge: IPv4Address | None) -> list[Section]:
             )
         )
         sections[0] = Section(
-            name, (*endpoint, ("outbound_auth", f"{name}-auth")), sections[0].comment
+            name, (*endpoint, ("outbound_auth", trunk_auth(trunk.name))), sections[0].comment
         )
     if trunk.registration and trunk.auth is not None:
         peer = trunk.peers[0]
         registration = [
             ("type", "registration"),
-            ("transport", "transport-udp"),
-            ("outbound_auth", f"{name}-auth"),
+            ("transport", UDP),
+            ("outbound_auth", trunk_auth(trunk.name)),
             ("server_uri", sip_uri(peer.address, peer.port, trunk.transport)),
             ("client_uri", f"sip:{trunk.auth.username}@{peer.address}"),
             ("retry_interval", "60"),
         ]
         if edge is not None:
             registration.append(("outbound_proxy", f"{sip_uri(edge)}\\;lr"))
-        sections.append(Section(f"{name}-registration", tuple(registration)))
+        sections.append(Section(trunk_registration(trunk.name), tuple(registration)))
     return sections
 
 
@@ -325,10 +339,10 @@ def _edge_sections(estate: Estate) -> list[Section]:
             (("type", "global"), ("endpoint_identifier_order", "header,ip,username,anonymous")),
         ),
         Section(
-            "edges",
+            EDGES_ENDPOINT,
             (
                 ("type", "endpoint"),
-                ("transport", "transport-udp"),
+                ("transport", UDP),
                 ("context", EDGES_CONTEXT),
                 ("disallow", "all"),
                 ("allow", "alaw"),
@@ -336,8 +350,8 @@ def _edge_sections(estate: Estate) -> list[Section]:
             "the estate's edges: they probe the PBXs; their calls carry a trunk's header",
         ),
         Section(
-            "edges-identify",
-            (("type", "identify"), ("endpoint", "edges"), ("match", ",".join(addresses))),
+            f"{EDGES_ENDPOINT}-identify",
+            (("type", "identify"), ("endpoint", EDGES_ENDPOINT), ("match", ",".join(addresses))),
         ),
     ]
 
@@ -346,11 +360,11 @@ def _agent_sections(agents: list[Agent]) -> list[Section]:
     """An endpoint, AOR and auth per agent's phone (its password in the secrets file)."""
     sections = [
         Section(
-            "agent-phone",
+            AGENT_TEMPLATE,
             (
                 ("type", "endpoint"),
-                ("transport", "transport-udp"),
-                ("context", "internal"),
+                ("transport", UDP),
+                ("context", INTERNAL_CONTEXT),
                 ("disallow", "all"),
                 ("allow", "alaw,g722"),
                 ("direct_media", "no"),
@@ -366,15 +380,15 @@ def _agent_sections(agents: list[Agent]) -> list[Section]:
                 ext,
                 (
                     ("aors", ext),
-                    ("auth", f"{ext}-auth"),
+                    ("auth", phone_auth(ext)),
                     ("callerid", f'"{agent.display_name}" <{ext}>'),
                 ),
                 f"agent {agent.name}",
-                template="agent-phone",
+                template=AGENT_TEMPLATE,
             ),
             Section(ext, (("type", "aor"), ("max_contacts", "1"))),
             Section(
-                f"{ext}-auth",
+                phone_auth(ext),
                 (("type", "auth"), ("auth_type", "userpass"), ("username", ext)),
                 f"password from {SECRETS_INCLUDE}",
             ),
@@ -675,7 +689,7 @@ def compile_pbx_site(
         for skill in agent.skills:
             by_skill.setdefault(skill, []).append(agent)
     own_trunks = sorted(t for t in used_trunks if site.name in trunks[t].sites)
-    transfer_endpoint = f"trunk-{(own_trunks or used_trunks or ['none'])[0]}"
+    transfer_endpoint = trunk_endpoint((own_trunks or used_trunks or ["none"])[0])
     edge = _edge_address(estate, site)
 
     sections: list[Section] = []
@@ -866,9 +880,7 @@ def pbx_secrets(trunks: list[Trunk], agents: list[Agent]) -> dict[str, SecretFil
     phone, added to its auth section; readable by Asterisk's group only. None when nothing
     authenticates."""
     parts: list[str | Secret] = []
-    passwords = [
-        (f"trunk-{t.name}-auth", t.auth.password.secret) for t in trunks if t.auth is not None
-    ]
+    passwords = [(trunk_auth(t.name), t.auth.password.secret) for t in trunks if t.auth is not None]
     passwords += [
         (f"{a.extension}-auth", a.sip_password.secret)
         for a in sorted(agents, key=lambda a: a.extension)
@@ -913,8 +925,8 @@ def compile_pbx(
     the host's address."""
     bind = sip_uri(host.address)[4:]
     transports = [
-        Section("transport-udp", (("type", "transport"), ("protocol", "udp"), ("bind", bind))),
-        Section("transport-tcp", (("type", "transport"), ("protocol", "tcp"), ("bind", bind))),
+        Section(UDP, (("type", "transport"), ("protocol", "udp"), ("bind", bind))),
+        Section(TCP, (("type", "transport"), ("protocol", "tcp"), ("bind", bind))),
     ]
     pjsip = renderer.render(
         "asterisk/sections.conf.j2",

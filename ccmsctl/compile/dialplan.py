@@ -24,6 +24,14 @@ from ccmsctl.model.ivr import (
     Transfer,
     Voicemail,
 )
+from ccmsctl.model.names import (
+    EDGES_CONTEXT,
+    INTERNAL_CONTEXT,
+    entry_context,
+    node_context,
+    queue_context,
+    trunk_context,
+)
 from ccmsctl.model.numbers import NumberRange
 from ccmsctl.model.schedule import Schedule
 from ccmsctl.model.skillgroup import SkillGroup
@@ -66,14 +74,6 @@ def prompt_file(prompt: str, language: str) -> str:
     folder, _, name = prompt.rpartition("/")
     parts = [PROMPTS[1:], *([folder] if folder else []), asterisk_language(language), name]
     return "/".join(parts) + ".wav"
-
-
-def node_context(ivr: str, node: str) -> str:
-    return f"ivr-{ivr}-{node}"
-
-
-def queue_context(group: str) -> str:
-    return f"queue-{group}"
 
 
 def _goto(context: str) -> str:
@@ -146,13 +146,9 @@ def did_contexts(
         for first, last in numbers.spans():
             extensions += [Extension(p, enter) for p in range_patterns(first, last)]
     delivered = Context(
-        f"from-trunk-{trunk}", f"calls delivered by trunk {trunk}", tuple(extensions)
+        trunk_context(trunk), f"calls delivered by trunk {trunk}", tuple(extensions)
     )
     return [delivered, *entries]
-
-
-def entry_context(trunk: str, ivr: str) -> str:
-    return f"did-{trunk}-{ivr}"
 
 
 def ivr_contexts(
@@ -390,9 +386,6 @@ def queue_context_for(
     return Context(queue_context(group.name), comment, (Extension("s", tuple(steps)),))
 
 
-EDGES_CONTEXT = "from-edges"
-
-
 def edges_context() -> Context:
     """Calls from an edge that no trunk's header identified: refused (the edges tag every
     call they forward)."""
@@ -413,4 +406,6 @@ def internal_context(extensions: list[str], transfer_endpoint: str) -> Context:
     out = Extension(
         "_+X.", (Step(f"Dial(PJSIP/${{EXTEN}}@{transfer_endpoint},60)"), Step("Hangup()"))
     )
-    return Context("internal", "agents' phones: each other, and out through a trunk", (*dial, out))
+    return Context(
+        INTERNAL_CONTEXT, "agents' phones: each other, and out through a trunk", (*dial, out)
+    )

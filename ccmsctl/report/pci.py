@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ccmsctl.compile.dialplan import node_context
 from ccmsctl.model.ivr import IVR, Collect
 from ccmsctl.model.kinds import Estate
+from ccmsctl.model.names import node_context
 from ccmsctl.model.routing import ivrs_answered
 from ccmsctl.model.site import Site
 from ccmsctl.report.control import Control

@@ -14,6 +14,7 @@ from ccmsctl.model.kinds import Estate
 from ccmsctl.model.waiver import Waiver
 from ccmsctl.validate import (
     capacity,
+    generated,
     headroom,
     identity,
     ivr,
@@ -33,6 +34,7 @@ def all_checks(today: date) -> tuple[Check, ...]:
     """Every semantic check as of `today`, in code order."""
     modules = (
         names,
+        generated,
         identity,
         refs,
         numbers,

@@ -105,6 +105,7 @@ def test_refused_command_stops_that_device_only(lab: Path) -> None:
         (folder / "password").read_text().strip(),
         folder / "running.cfg",
         reject=r"^mls qos trust",
+        host_key=folder / "host_key",  # the same device: the lab's known_hosts has its key
     ).start()
     try:
         drift(lab, "hk1-access-sw", "vlan 210")

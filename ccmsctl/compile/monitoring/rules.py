@@ -18,6 +18,7 @@ from ccmsctl.compile.monitoring import names as n
 from ccmsctl.compile.yamltext import Value
 from ccmsctl.model.alerting import Alerting, Threshold
 from ccmsctl.model.kinds import Estate
+from ccmsctl.model.names import alert_name
 from ccmsctl.model.skillgroup import SkillGroup
 from ccmsctl.model.trunk import Trunk
 from ccmsctl.model.types import shown as duration
@@ -257,7 +258,7 @@ def _threshold(alerting: Alerting, threshold: Threshold) -> Rule:
         *([f"{threshold.metric} > {threshold.above:g}"] if threshold.above is not None else []),
         *([f"{threshold.metric} < {threshold.below:g}"] if threshold.below is not None else []),
     ]
-    name = "".join(part.capitalize() for part in threshold.name.split("-"))
+    name = alert_name(threshold.name)
     bound = " or ".join(
         [
             *([f"above {threshold.above:g}"] if threshold.above is not None else []),
