@@ -2,13 +2,18 @@
 answer (their site's and their twin's), the skill groups whose queues those IVRs reach,
 overflows included, and the voicemail boxes callers leave messages in. One home for the
 decision compile makes (which queue contexts and mailboxes a PBX gets) and validate checks
-(where each group's calls are recorded, which sites keep voicemail)."""
+(where each group's calls are recorded, which sites keep voicemail); and for the flows
+routing makes between sites (a transfer into another site's number; the twin, whose agents
+answer the site's queues and whose PBXs take its calls when the site's are down: a queue,
+overflows included, runs on the PBX the call is on, with the agents of its site and twin),
+which residency checks and the report draws."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 
-from ccmsctl.model.ivr import IVR, Queue, Voicemail
+from ccmsctl.model.ivr import IVR, Queue, Transfer, Voicemail
 from ccmsctl.model.kinds import Estate
 from ccmsctl.model.numbers import NumberRange
 from ccmsctl.model.skillgroup import SkillGroup
@@ -61,3 +66,89 @@ def mailboxes_at(estate: Estate, site: str) -> list[str]:
         [ivrs[name] for name in ivrs_answered(estate, site)],
         [groups[name] for name in queues_hosted(estate, site)],
     )
+
+
+Where = tuple[str, str, tuple[str | int, ...]]  # (kind, name, path) in the estate
+
+
+@dataclass(frozen=True)
+class RoutedFlow:
+    """Callers of site `origin` carried to site `destination` by routing: `how` ("by transfer
+    to +852...", "as its twin"), the place in the estate that routes them (`where`), and the
+    data classes `destination` then holds or processes of their calls."""
+
+    origin: str
+    destination: str
+    how: str
+    where: Where
+    data_classes: tuple[str, ...]
+
+
+def answering(estate: Estate, number: str) -> NumberRange | None:
+    """The estate's number range that `number` (E.164) belongs to, if any: a call to it
+    enters that range's IVR at its site."""
+    value = int(number[1:]) if number.startswith("+") and number[1:].isdigit() else None
+    if value is None:
+        return None
+    for numbers in sorted(estate.of(NumberRange), key=lambda r: r.name):
+        if any(first <= value <= last for first, last in numbers.spans()):
+            return numbers
+    return None
+
+
+def kept_of_a_call(estate: Estate, ivr: IVR) -> tuple[str, ...]:
+    """The data classes a PBX holds of a call that enters `ivr`: its call record and log
+    lines, its recording where the IVR or a queue it reaches records, and a message where
+    it reaches voicemail."""
+    groups = estate.index(SkillGroup)
+    reached = [groups[name] for name in sorted(queues_reached([ivr], groups))]
+    kept = {"cdr", "log"}
+    if ivr.recording_class or any(group.recording_class for group in reached):
+        kept.add("recording")
+    if mailboxes([ivr], reached):
+        kept.add("voicemail")
+    return tuple(sorted(kept))
+
+
+def _transfers(estate: Estate, origin: str, ivr: IVR) -> Iterator[RoutedFlow]:
+    """Transfers into another site's numbers: in the IVR, and as its queues' overflow."""
+    ivrs, groups = estate.index(IVR), estate.index(SkillGroup)
+    targets: list[tuple[str, Where]] = [
+        (node.to, ("IVR", ivr.name, ("nodes", name, "to")))
+        for name, node in sorted(ivr.nodes.items())
+        if isinstance(node, Transfer)
+    ]
+    for name in sorted(queues_reached([ivr], groups)):
+        overflow = groups[name].overflow
+        if overflow and overflow.transfer:
+            targets.append((overflow.transfer, ("SkillGroup", name, ("overflow", "transfer"))))
+    for number, where in targets:
+        into = answering(estate, number)
+        if into is not None and into.site != origin and into.ivr in ivrs:
+            how = f"by transfer to {number}"
+            yield RoutedFlow(origin, into.site, how, where, kept_of_a_call(estate, ivrs[into.ivr]))
+
+
+def routed_flows(estate: Estate) -> list[RoutedFlow]:
+    """Every flow of callers from the site whose numbers they call to another site, sorted."""
+    ivrs = estate.index(IVR)
+    found: dict[tuple[str, str, str, Where], set[str]] = {}
+    for numbers in sorted(estate.of(NumberRange), key=lambda r: r.name):
+        ivr = ivrs.get(numbers.ivr)
+        if ivr is None:
+            continue
+        flows = list(_transfers(estate, numbers.site, ivr))
+        pair, twin = estate.twin_of(numbers.site)
+        if pair is not None and twin is not None:
+            # the twin's agents are members of the site's queues, and the twin's PBXs take
+            # the site's calls when its own are down
+            where: Where = ("TwinPair", pair.name, ("sites",))
+            kept = kept_of_a_call(estate, ivr)
+            flows.append(RoutedFlow(numbers.site, twin, "as its twin", where, kept))
+        for flow in flows:
+            key = (flow.origin, flow.destination, flow.how, flow.where)
+            found.setdefault(key, set()).update(flow.data_classes)
+    return [
+        RoutedFlow(origin, destination, how, where, tuple(sorted(classes)))
+        for (origin, destination, how, where), classes in sorted(found.items())
+    ]

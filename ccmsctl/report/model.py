@@ -100,18 +100,28 @@ class Section:
 @dataclass(frozen=True)
 class Flow:
     """Where a jurisdiction's data class goes: a place (site or burst pool) in a country, as
-    a store, a processor or both; `mechanism` for a transfer out of the jurisdiction."""
+    a store, a processor, where routing takes its callers, or several; `mechanism` for a
+    transfer out of the jurisdiction; `via`, the routing that takes callers there."""
 
     jurisdiction: str
     data_class: str
     place: str
     country: str
-    role: str  # "store", "process" or "store, process"
+    role: str  # "store", "process", "routed", or several: "store, process"
     mechanism: str = ""
+    via: str = ""  # "callers of hk-1 by transfer to +852...; callers of sh-2 as its twin"
 
     @property
     def cross_border(self) -> bool:
         return self.country != self.jurisdiction
+
+
+ROLES = ("store", "process", "routed")
+
+
+def roles_text(roles: set[str]) -> str:
+    """Roles in their one order: store, process, routed."""
+    return ", ".join(sorted(roles, key=lambda role: (*ROLES, role).index(role)))
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ccmsctl.report.model import Flow
+from ccmsctl.report.model import Flow, roles_text
 
 ROW = 56  # vertical space per place
 TOP = 40
@@ -69,10 +69,8 @@ def data_flow_picture(flows: tuple[Flow, ...]) -> Picture:
         first = y
         for (place, country), items in sorted(places.items()):
             cross = country != jurisdiction
-            roles = sorted({r.strip() for f in items for r in f.role.split(",")}, reverse=True)
-            boxes.append(
-                Box(RIGHT_X, y, RIGHT_W, BOX_H, place, f"{country} · {', '.join(roles)}", cross)
-            )
+            roles = roles_text({r.strip() for f in items for r in f.role.split(",")})
+            boxes.append(Box(RIGHT_X, y, RIGHT_W, BOX_H, place, f"{country} · {roles}", cross))
             mechanism = next((f.mechanism for f in items if f.mechanism), "")
             label = ", ".join(sorted({f.data_class for f in items}))
             links.append(Link(0, 0, RIGHT_X, y + BOX_H // 2, label, cross, mechanism))

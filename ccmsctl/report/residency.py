@@ -1,6 +1,7 @@
 """Controls on where data is: every data class stored and processed only in the countries
-its residency policy allows (burst pools included, and where the PBXs actually record), and
-each mainland site's MLPS level on record; and the data-flow map an auditor reads."""
+its residency policy allows (burst pools included, where the PBXs actually record, and the
+sites routing carries callers to), and each mainland site's MLPS level on record; and the
+data-flow map an auditor reads."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ from collections.abc import Iterator
 
 from ccmsctl.model.burstpool import BurstPool
 from ccmsctl.model.residency import ResidencyPolicy
+from ccmsctl.model.routing import routed_flows
 from ccmsctl.model.site import Site
 from ccmsctl.report.control import Control
 from ccmsctl.report.inputs import Inputs
-from ccmsctl.report.model import Flow, Result, Row, Section, Status
+from ccmsctl.report.model import Flow, Result, Row, Section, Status, roles_text
 from ccmsctl.report.retention import EXTENSIONS, classes, subject, writers
-from ccmsctl.validate.residency import allowed_countries
+from ccmsctl.validate.residency import allowed_countries, barred_classes
 
 _RECORDS_INTO = re.compile(r"Set\(__CCMS_RECORDING=\S*/recording/([a-z0-9][a-z0-9._-]*)/")
 
@@ -58,14 +60,24 @@ def flows(inputs: Inputs) -> tuple[Flow, ...]:
                 for data_class in pool.data_classes:
                     at = (sites[name].country, data_class, f"burst pool {pool.name}", pool.country)
                     places.setdefault(at, set()).add("process")
+    vias: dict[tuple[str, str, str, str], set[str]] = {}
+    for flow in routed_flows(inputs.estate):
+        origin, destination = sites.get(flow.origin), sites.get(flow.destination)
+        if origin is None or destination is None:
+            continue
+        for routed_class in flow.data_classes:
+            routed = (origin.country, routed_class, destination.name, destination.country)
+            places.setdefault(routed, set()).add("routed")
+            vias.setdefault(routed, set()).add(f"callers of {origin.name} {flow.how}")
     return tuple(
         Flow(
             jurisdiction,
             data_class,
             place,
             country,
-            ", ".join(sorted(roles, reverse=True)),
+            roles_text(roles),
             _mechanism(inputs, jurisdiction, data_class) if country != jurisdiction else "",
+            "; ".join(sorted(vias.get((jurisdiction, data_class, place, country), ()))),
         )
         for (jurisdiction, data_class, place, country), roles in sorted(places.items())
     )
@@ -79,7 +91,7 @@ def data_flow(inputs: Inputs, mapped: tuple[Flow, ...]) -> Section:
                 flow.data_class,
                 flow.place,
                 flow.country,
-                flow.role,
+                flow.role + (f" ({flow.via})" if flow.via else ""),
                 (f"cross-border: {flow.mechanism or 'no mechanism'}" if flow.cross_border else "—"),
             )
         )
@@ -89,7 +101,9 @@ def data_flow(inputs: Inputs, mapped: tuple[Flow, ...]) -> Section:
         "data-flow",
         "Data flow per data class",
         "Where each jurisdiction's data is stored and processed: retention stores, the PBXs "
-        "that record, and burst pools; transfers out of the jurisdiction with their mechanism.",
+        "that record, burst pools, and the sites routing takes callers to (transfers into "
+        "another site's numbers, the twin); transfers out of the jurisdiction with their "
+        "mechanism.",
         ("jurisdiction", "data class", "place", "country", "role", "transfer"),
         rows,
     )
@@ -125,6 +139,7 @@ def _in_allowed_countries(inputs: Inputs) -> Iterator[Result]:
             f"allowed: {', '.join(sorted(allowed))}",
             tuple(evidence),
         )
+    yield from _routed(inputs)
     for pool in inputs.estate.of(BurstPool):
         if f"BurstPool/{pool.name}" in failed:
             continue
@@ -134,6 +149,30 @@ def _in_allowed_countries(inputs: Inputs) -> Iterator[Result]:
             f"processes {', '.join(pool.data_classes)} in {pool.country} for "
             f"{', '.join(pool.serves)}, as residency allows",
             (inputs.model("BurstPool", pool.name, "data_classes"),),
+        )
+
+
+def _routed(inputs: Inputs) -> Iterator[Result]:
+    """Each flow routing makes across a border: its data classes allowed there, or not."""
+    sites = inputs.estate.index(Site)
+    for flow in routed_flows(inputs.estate):
+        origin, destination = sites.get(flow.origin), sites.get(flow.destination)
+        if origin is None or destination is None or origin.country == destination.country:
+            continue
+        kind, name, path = flow.where
+        barred = barred_classes(inputs.estate, flow)
+        yield Result(
+            f"{kind}/{name}",
+            Status.FAILED if barred else Status.PASSED,
+            f"{origin.country} callers of {origin.name} go to {destination.name} "
+            f"({destination.country}) {flow.how}: "
+            + (
+                f"their {', '.join(c for c, _ in barred)} data would be there, which "
+                f"{origin.country} does not allow"
+                if barred
+                else f"their {', '.join(flow.data_classes)} data there, as {origin.country} allows"
+            ),
+            (inputs.model(kind, name, *path),),
         )
 
 
@@ -162,10 +201,11 @@ CONTROLS = (
         "CC-RES-1",
         "Data stays in its allowed countries",
         "Every data class is stored and processed only in countries its jurisdiction's "
-        "residency policy allows: retention stores, the PBXs that record, and burst pools.",
+        "residency policy allows: retention stores, the PBXs that record, burst pools, and "
+        "the sites routing takes callers to.",
         ("PIPL Art. 38", "PIPL Art. 40", "GDPR Chapter V", "China MLPS 2.0", "PDPO"),
         "Unlawful cross-border transfer: fines, suspension of processing.",
-        ("E0701", "E0702", "E0703", "E0704", "E0705"),
+        ("E0701", "E0702", "E0703", "E0704", "E0705", "E0707"),
         _in_allowed_countries,
     ),
     Control(

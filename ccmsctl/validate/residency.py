@@ -1,5 +1,6 @@
-"""Data stays where the law of its jurisdiction allows: retention stores, recordings and
-burst pools. Fails closed: a jurisdiction without a policy, or a data class without a rule,
+"""Data stays where the law of its jurisdiction allows: retention stores, recordings, burst
+pools, and the sites routing carries callers to (a transfer into another site's numbers, a
+twin). Fails closed: a jurisdiction without a policy, or a data class without a rule,
 allows nothing, and a burst pool's country is taken from its provider's region table.
 """
 
@@ -14,7 +15,7 @@ from ccmsctl.model.ivr import IVR
 from ccmsctl.model.kinds import Estate
 from ccmsctl.model.residency import ResidencyPolicy
 from ccmsctl.model.retention import RetentionClass, RetentionPolicy, retention_classes
-from ccmsctl.model.routing import ivrs_answered, queues_hosted
+from ccmsctl.model.routing import RoutedFlow, ivrs_answered, queues_hosted, routed_flows
 from ccmsctl.model.site import Site
 from ccmsctl.model.skillgroup import SkillGroup
 from ccmsctl.model.trunk import Trunk
@@ -84,6 +85,39 @@ def _misplaced(estate: Estate, sources: SourceMap, check: Check) -> Iterator[Fin
                         f"{data_class} data of site '{site.name}'",
                         f"allowed: {', '.join(sorted(allowed))}",
                     )
+
+
+def barred_classes(estate: Estate, flow: RoutedFlow) -> list[tuple[str, frozenset[str]]]:
+    """The data classes of the flow's callers that their jurisdiction (the origin site's
+    country) does not allow where the flow takes them, each with where it does allow."""
+    sites = estate.index(Site)
+    origin, destination = sites.get(flow.origin), sites.get(flow.destination)
+    if origin is None or destination is None or origin.country == destination.country:
+        return []
+    barred = []
+    for data_class in flow.data_classes:
+        allowed = allowed_countries(estate, origin.country, data_class)
+        if allowed is not None and destination.country not in allowed:
+            barred.append((data_class, allowed))
+    return barred
+
+
+def _routed_abroad(estate: Estate, sources: SourceMap, check: Check) -> Iterator[Finding]:
+    sites = estate.index(Site)
+    for flow in routed_flows(estate):
+        barred = barred_classes(estate, flow)
+        if not barred:
+            continue
+        origin, destination = sites[flow.origin], sites[flow.destination]
+        allowed = "; ".join(f"{c} in {', '.join(sorted(a))}" for c, a in barred)
+        yield check.finding(
+            sources,
+            flow.where,
+            f"{origin.country} callers of site '{origin.name}' go to site '{destination.name}' "
+            f"({destination.country}) {flow.how}: their "
+            f"{', '.join(c for c, _ in barred)} data would be there",
+            f"{origin.country} allows {allowed}: route them within it",
+        )
 
 
 def _site_without_policy(estate: Estate, sources: SourceMap, check: Check) -> Iterator[Finding]:
@@ -295,6 +329,13 @@ CHECKS = (
             _recording_outside_store(estate, sources, check),
             _ivr_recording_outside_store(estate, sources, check),
         ),
+    ),
+    Check(
+        "E0707",
+        Severity.ERROR,
+        "Routing (a transfer into another site's numbers, a twin) takes callers' data to a "
+        "country their residency policy does not allow.",
+        _routed_abroad,
     ),
     Check(
         "E0706",
