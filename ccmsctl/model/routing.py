@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
-from ccmsctl.model.ivr import IVR, Queue, Transfer, Voicemail
+from ccmsctl.model.ivr import IVR, Collect, Queue, Transfer, Voicemail
 from ccmsctl.model.kinds import Estate
 from ccmsctl.model.numbers import NumberRange
 from ccmsctl.model.skillgroup import SkillGroup
@@ -152,3 +152,18 @@ def routed_flows(estate: Estate) -> list[RoutedFlow]:
         RoutedFlow(origin, destination, how, where, tuple(sorted(classes)))
         for (origin, destination, how, where), classes in sorted(found.items())
     ]
+
+
+def card_nodes(ivr: IVR) -> list[str]:
+    """The IVR's nodes where callers key in payment card data (PCI DSS), by name."""
+    return sorted(
+        name for name, node in ivr.nodes.items() if isinstance(node, Collect) and node.card
+    )
+
+
+def card_ivrs(estate: Estate, trunk: str) -> list[str]:
+    """The IVRs with card entry that calls from `trunk` enter: the caller's card digits
+    (DTMF, in the media) cross that trunk's carrier link."""
+    ivrs = estate.index(IVR)
+    entered = {r.ivr for r in estate.of(NumberRange) if r.trunk == trunk and r.ivr in ivrs}
+    return sorted(name for name in entered if card_nodes(ivrs[name]))

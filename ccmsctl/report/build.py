@@ -35,7 +35,7 @@ def applicable_frameworks(estate: Estate) -> tuple[str, ...]:
     countries = {site.country for site in estate.of(Site)}
     countries |= {policy.jurisdiction for policy in estate.of(RetentionPolicy)}
     countries |= {policy.jurisdiction for policy in estate.of(ResidencyPolicy)}
-    cards = ("PCI DSS",) if any(pci.card_nodes(estate)) else ()
+    cards = ("PCI DSS",) if any(pci.card_entry(estate)) else ()
     return tuple(sorted((*frameworks_of(countries), *cards)))
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ccmsctl.compile.views import site_trunks
+from ccmsctl.model.routing import card_ivrs
 from ccmsctl.model.site import Site
 from ccmsctl.model.trunk import Trunk
 from ccmsctl.report.control import Control
@@ -24,13 +25,18 @@ KEEPALIVED = "etc/keepalived/keepalived.conf"
 def _in_transit(inputs: Inputs) -> Iterator[Result]:
     for trunk in inputs.estate.of(Trunk):
         tls, srtp = in_transit_required(inputs.estate, trunk)
+        cards = card_ivrs(inputs.estate, trunk.name)
         subject = f"Trunk/{trunk.name}"
+        if cards and (trunk.transport != "tls" or not trunk.srtp):
+            continue  # W0708 says so: card digits cross it in the clear
+        if cards:
+            tls = srtp = True  # card digits cross it (PCI DSS 4.2)
         if not tls and not srtp:
             yield Result(
                 subject,
                 Status.NOT_APPLICABLE,
-                f"no policy of its sites asks for encryption in transit ({trunk.transport}"
-                + (", SRTP)" if trunk.srtp else ", RTP)"),
+                f"no policy of its sites asks for encryption in transit, and no card entry is "
+                f"reached over it ({trunk.transport}" + (", SRTP)" if trunk.srtp else ", RTP)"),
                 (inputs.model("Trunk", trunk.name, "name"),),
             )
             continue
@@ -158,11 +164,12 @@ CONTROLS = (
     Control(
         "CC-ENC-1",
         "Encryption in transit toward carriers",
-        "Trunks into a site whose jurisdiction's policy asks for it carry signalling over "
-        "SIP/TLS and media as SRTP, on every edge and PBX of the site.",
+        "Trunks into a site whose jurisdiction's policy asks for it, and trunks whose calls "
+        "reach card entry, carry signalling over SIP/TLS and media as SRTP, on every edge and "
+        "PBX of the site.",
         ("PIPL Art. 51", "GDPR Art. 32", "China MLPS 2.0", "PDPO DPP4", "PCI DSS 4.2"),
         "Calls and caller data readable on the carrier's network.",
-        ("E0706",),
+        ("E0706", "W0708"),
         _in_transit,
     ),
     Control(

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ccmsctl.model.ivr import IVR, Collect
+from ccmsctl.model.ivr import IVR
 from ccmsctl.model.kinds import Estate
 from ccmsctl.model.names import node_context
-from ccmsctl.model.routing import ivrs_answered
+from ccmsctl.model.routing import card_nodes, ivrs_answered
 from ccmsctl.model.site import Site
 from ccmsctl.report.control import Control
 from ccmsctl.report.inputs import Inputs
@@ -17,11 +17,11 @@ from ccmsctl.report.model import Result, Status
 from ccmsctl.report.retention import EXTENSIONS
 
 
-def card_nodes(estate: Estate) -> Iterator[tuple[IVR, str]]:
+def card_entry(estate: Estate) -> Iterator[tuple[IVR, str]]:
+    """(IVR, node) for every node of the estate where callers key in card data."""
     for ivr in sorted(estate.of(IVR), key=lambda i: i.name):
-        for name, node in sorted(ivr.nodes.items()):
-            if isinstance(node, Collect) and node.card:
-                yield ivr, name
+        for name in card_nodes(ivr):
+            yield ivr, name
 
 
 def _answering(inputs: Inputs, ivr: str) -> list[str]:
@@ -30,7 +30,7 @@ def _answering(inputs: Inputs, ivr: str) -> list[str]:
 
 
 def _paused(inputs: Inputs) -> Iterator[Result]:
-    for ivr, name in card_nodes(inputs.estate):
+    for ivr, name in card_entry(inputs.estate):
         context = f"[{node_context(ivr.name, name)}]"
         evidence = [inputs.model("IVR", ivr.name, "nodes", name, "card")]
         unsafe = []

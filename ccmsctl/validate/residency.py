@@ -15,7 +15,13 @@ from ccmsctl.model.ivr import IVR
 from ccmsctl.model.kinds import Estate
 from ccmsctl.model.residency import ResidencyPolicy
 from ccmsctl.model.retention import RetentionClass, RetentionPolicy, retention_classes
-from ccmsctl.model.routing import RoutedFlow, ivrs_answered, queues_hosted, routed_flows
+from ccmsctl.model.routing import (
+    RoutedFlow,
+    card_ivrs,
+    ivrs_answered,
+    queues_hosted,
+    routed_flows,
+)
 from ccmsctl.model.site import Site
 from ccmsctl.model.skillgroup import SkillGroup
 from ccmsctl.model.trunk import Trunk
@@ -296,6 +302,27 @@ def _unprotected(estate: Estate, sources: SourceMap, check: Check) -> Iterator[F
             )
 
 
+def _card_in_clear(estate: Estate, sources: SourceMap, check: Check) -> Iterator[Finding]:
+    for trunk in sorted(estate.of(Trunk), key=lambda t: t.name):
+        ivrs = card_ivrs(estate, trunk.name)
+        clear = [
+            what
+            for what, on in (("signalling", trunk.transport != "tls"), ("media", not trunk.srtp))
+            if on
+        ]
+        if ivrs and clear:
+            key = "srtp" if not trunk.srtp else "transport"
+            yield check.finding(
+                sources,
+                ("Trunk", trunk.name, _written(trunk, key)),
+                f"callers key in card numbers in IVR {', '.join(ivrs)}, reached over trunk "
+                f"'{trunk.name}': {' and '.join(clear)} unencrypted on the carrier link "
+                "(PCI DSS 4.2)",
+                "transport: tls and srtp: true; or, where the link is no open public network "
+                "(a private circuit), say so in a Waiver",
+            )
+
+
 CHECKS = (
     Check(
         "E0701",
@@ -329,6 +356,12 @@ CHECKS = (
             _recording_outside_store(estate, sources, check),
             _ivr_recording_outside_store(estate, sources, check),
         ),
+    ),
+    Check(
+        "W0708",
+        Severity.WARNING,
+        "Card digits keyed into an IVR cross a trunk without SIP/TLS and SRTP.",
+        _card_in_clear,
     ),
     Check(
         "E0707",
