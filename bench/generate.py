@@ -138,10 +138,15 @@ def shared_docs() -> str:
             f"kind: RetentionPolicy\nname: retention-{code}\njurisdiction: {country}\n"
             "legal_minimum: {recording: 180d}\nclasses:\n"
             f"  - {{name: rec-{code}, data_class: recording, keep: 365d, store: [{stores}]}}\n"
+            f"  - {{name: vm-{code}, data_class: voicemail, keep: 30d, store: [{stores}]}}\n"
+            f"  - {{name: log-{code}, data_class: log, keep: 90d, store: [{stores}]}}\n"
         )
         docs.append(
             f"kind: ResidencyPolicy\nname: residency-{code}\njurisdiction: {country}\nrules:\n"
-            f"  - {{data_class: recording, allowed_countries: [{country}]}}\n"
+            + "".join(
+                f"  - {{data_class: {data_class}, allowed_countries: [{country}]}}\n"
+                for data_class in ("recording", "voicemail", "log")
+            )
         )
     for pair in range(SITES // 2):
         a, b = 2 * pair, 2 * pair + 1

@@ -10,6 +10,7 @@ which residency checks and the report draws."""
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
@@ -84,16 +85,36 @@ class RoutedFlow:
     data_classes: tuple[str, ...]
 
 
-def answering(estate: Estate, number: str) -> NumberRange | None:
-    """The estate's number range that `number` (E.164) belongs to, if any: a call to it
-    enters that range's IVR at its site."""
-    value = int(number[1:]) if number.startswith("+") and number[1:].isdigit() else None
-    if value is None:
+@dataclass(frozen=True)
+class NumberIndex:
+    """The estate's numbers, to find the range a number belongs to: its intervals sorted,
+    looked up by bisection (100,000 DIDs, many of them single numbers)."""
+
+    starts: tuple[int, ...]
+    intervals: tuple[tuple[int, int, NumberRange], ...]
+
+    @classmethod
+    def of(cls, estate: Estate) -> NumberIndex:
+        intervals = sorted(
+            (
+                (first, last, numbers)
+                for numbers in estate.of(NumberRange)
+                for first, last in numbers.spans()
+            ),
+            key=lambda interval: (interval[0], interval[1], interval[2].name),
+        )
+        return cls(tuple(first for first, _, _ in intervals), tuple(intervals))
+
+    def answering(self, number: str) -> NumberRange | None:
+        """The range `number` (E.164) belongs to, if any: a call to it enters that range's
+        IVR at its site."""
+        if not (number.startswith("+") and number[1:].isdigit()):
+            return None
+        value = int(number[1:])
+        at = bisect.bisect_right(self.starts, value) - 1
+        if at >= 0 and self.intervals[at][0] <= value <= self.intervals[at][1]:
+            return self.intervals[at][2]
         return None
-    for numbers in sorted(estate.of(NumberRange), key=lambda r: r.name):
-        if any(first <= value <= last for first, last in numbers.spans()):
-            return numbers
-    return None
 
 
 def kept_of_a_call(estate: Estate, ivr: IVR) -> tuple[str, ...]:
@@ -110,7 +131,7 @@ def kept_of_a_call(estate: Estate, ivr: IVR) -> tuple[str, ...]:
     return tuple(sorted(kept))
 
 
-def _transfers(estate: Estate, origin: str, ivr: IVR) -> Iterator[RoutedFlow]:
+def _transfers(estate: Estate, numbers: NumberIndex, origin: str, ivr: IVR) -> Iterator[RoutedFlow]:
     """Transfers into another site's numbers: in the IVR, and as its queues' overflow."""
     ivrs, groups = estate.index(IVR), estate.index(SkillGroup)
     targets: list[tuple[str, Where]] = [
@@ -123,7 +144,7 @@ def _transfers(estate: Estate, origin: str, ivr: IVR) -> Iterator[RoutedFlow]:
         if overflow and overflow.transfer:
             targets.append((overflow.transfer, ("SkillGroup", name, ("overflow", "transfer"))))
     for number, where in targets:
-        into = answering(estate, number)
+        into = numbers.answering(number)
         if into is not None and into.site != origin and into.ivr in ivrs:
             how = f"by transfer to {number}"
             yield RoutedFlow(origin, into.site, how, where, kept_of_a_call(estate, ivrs[into.ivr]))
@@ -132,12 +153,13 @@ def _transfers(estate: Estate, origin: str, ivr: IVR) -> Iterator[RoutedFlow]:
 def routed_flows(estate: Estate) -> list[RoutedFlow]:
     """Every flow of callers from the site whose numbers they call to another site, sorted."""
     ivrs = estate.index(IVR)
+    index = NumberIndex.of(estate)
     found: dict[tuple[str, str, str, Where], set[str]] = {}
     for numbers in sorted(estate.of(NumberRange), key=lambda r: r.name):
         ivr = ivrs.get(numbers.ivr)
         if ivr is None:
             continue
-        flows = list(_transfers(estate, numbers.site, ivr))
+        flows = list(_transfers(estate, index, numbers.site, ivr))
         pair, twin = estate.twin_of(numbers.site)
         if pair is not None and twin is not None:
             # the twin's agents are members of the site's queues, and the twin's PBXs take
