@@ -185,14 +185,16 @@ def erase(
         )
         _write(out / "audit.json", (json.dumps(record, indent=2) + "\n").encode(), 0o644)
         typer.echo(
-            f"erasure {request} for {masked(caller)}: {len(host_orders)} PBX order(s) in {out}"
+            f"erasure {request} for {masked(caller)}: {len(host_orders)} PBX order(s) in "
+            f"{visible(str(out))}"
         )
         for entry in record["classes"]:
             due = f" by {entry['due']}" if entry["due"] else ""
             typer.echo(f"  {entry['class']} ({entry['data_class']}): {entry['action']}{due}")
         if results is None:
             typer.echo(
-                f"on each PBX, as root: python3 {SCRIPT} HOST.json (copy both from {out}; "
+                f"on each PBX, as root: python3 {SCRIPT} HOST.json (copy both from "
+                f"{visible(str(out))}; "
                 "the order holds the number: delete it after)"
             )
             return
@@ -201,10 +203,11 @@ def erase(
             typer.echo(f"  {host}: {_counts(result, dry=False)}")
         if failed:
             raise UserError(
-                f"the erasure failed on {', '.join(failed)} (audit: {out / 'audit.json'})"
+                f"the erasure failed on {', '.join(failed)} "
+                f"(audit: {visible(str(out / 'audit.json'))})"
             )
         if meta["outcome"] == "nothing matched":
             raise UserError(
                 f"no PBX held data of {masked(caller)}: nothing was erased; the audit record "
-                f"says so ({out / 'audit.json'})"
+                f"says so ({visible(str(out / 'audit.json'))})"
             )

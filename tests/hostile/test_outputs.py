@@ -75,6 +75,7 @@ def outputs(repo: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
         "plan-markdown": ["plan", "estate", "--base", "HEAD", "--format", "markdown"],
         "plan-github": ["plan", "estate", "--base", "HEAD", "--format", "github"],
         "plan-text": ["plan", "estate", "--base", "HEAD"],
+        "plan-json": ["plan", "estate", "--base", "HEAD", "--json"],
         "validate-text": ["validate", "estate"],
         "validate-json": ["validate", "estate", "--format", "json"],
         "validate-github": ["validate", "estate", "--format", "github"],
@@ -85,6 +86,10 @@ def outputs(repo: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
         "report-json": ["report", "estate", "--format", "json"],
         "report-sarif": ["report", "estate", "--format", "sarif"],
         "report-junit": ["report", "estate", "--format", "junit"],
+        "erase": [
+            *("erase", "estate", "--caller", "+8613812345678", "--request", "R-1"),
+            *("--requested", "2026-11-20", "--out", f"erasure {FILE_NAME}"),
+        ],
     }
     found = {}
     for name, args in runs.items():
@@ -184,7 +189,7 @@ def test_workflow_commands_are_only_ccmsctls_own(
 
 
 @pytest.mark.parametrize(
-    "output", ["plan-text", "validate-text", "fmt-diff", "capacity", "report-md"]
+    "output", ["plan-text", "validate-text", "fmt-diff", "capacity", "report-md", "erase"]
 )
 def test_text_outputs_start_no_workflow_command(hostile: dict[str, str], output: str) -> None:
     for text in (hostile[output], hostile[output + " (stderr)"]):
@@ -207,6 +212,17 @@ def test_machine_outputs_parse_and_hold_the_strings_whole(
     assert document
     if output == "report-json":
         assert APPROVER in json.dumps(document, ensure_ascii=False)
+
+
+def test_plan_json_lines_parse_and_hold_the_file_name_whole(hostile: dict[str, str]) -> None:
+    messages = [json.loads(line) for line in hostile["plan-json"].splitlines()]
+    risks = [m for m in messages if m["type"] == "risk"]
+    assert messages[0]["type"] == "version" and risks
+    assert risks[0]["file"].endswith(FILE_NAME)
+
+
+def test_erase_names_its_folder_on_one_line(hostile: dict[str, str]) -> None:
+    assert "in erasure waivers\\n::warning file=x::pwned" in hostile["erase"]
 
 
 def test_junit_parses_and_holds_the_strings_whole(hostile: dict[str, str]) -> None:

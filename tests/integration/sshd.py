@@ -8,9 +8,9 @@ machine's own folders. Two programs are stand-ins, each saying so
 (tests/integration/standins/): systemctl, as systemd cannot be these hosts' service manager
 (it runs the real Kamailio and node_exporter), and asterisk, as the hosts install it as a
 Debian package and the Asterisk the tests build is not one (the real Asterisk loads the same
-compiled files in the lab's tests). The asterisk stand-in comes as a Debian package (asterisk 22.0.0-1) from a local
-repository, the only one the hosts' apt knows, so the roles' package install runs for real
-with apt-get (Kamailio, keepalived and node_exporter are installed already). Logins are
+compiled files in the lab's tests). The asterisk stand-in comes as a Debian package
+(asterisk 22.0.0-1) from a local repository, the only one the hosts' apt knows, so the
+roles' package install runs for real with apt-get (Kamailio, keepalived and node_exporter are installed already). Logins are
 root with a key made for the test; each host has its own host key, listed in a known_hosts
 file the inventory names.
 """
