@@ -10,9 +10,9 @@ machine's own folders. Two programs are stand-ins, each saying so
 Debian package and the Asterisk the tests build is not one (the real Asterisk loads the same
 compiled files in the lab's tests). The asterisk stand-in comes as a Debian package
 (asterisk 22.0.0-1) from a local repository, the only one the hosts' apt knows, so the
-roles' package install runs for real with apt-get (Kamailio, keepalived and node_exporter are installed already). Logins are
-root with a key made for the test; each host has its own host key, listed in a known_hosts
-file the inventory names.
+roles' package install runs for real with apt-get (Kamailio, keepalived and node_exporter
+are installed already). Logins are root with a key made for the test; each host has its own
+host key, listed in a known_hosts file the inventory names.
 """
 
 from __future__ import annotations
