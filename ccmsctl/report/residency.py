@@ -139,7 +139,7 @@ def _in_allowed_countries(inputs: Inputs) -> Iterator[Result]:
             f"allowed: {', '.join(sorted(allowed))}",
             tuple(evidence),
         )
-    yield from _routed(inputs)
+    yield from _routed(inputs, failed)
     for pool in inputs.estate.of(BurstPool):
         if f"BurstPool/{pool.name}" in failed:
             continue
@@ -152,14 +152,17 @@ def _in_allowed_countries(inputs: Inputs) -> Iterator[Result]:
         )
 
 
-def _routed(inputs: Inputs) -> Iterator[Result]:
-    """Each flow routing makes across a border: its data classes allowed there, or not."""
+def _routed(inputs: Inputs, failed: set[str]) -> Iterator[Result]:
+    """Each flow routing makes across a border: its data classes allowed there, or not (a
+    flow E0707 already fails is that finding's result)."""
     sites = inputs.estate.index(Site)
     for flow in routed_flows(inputs.estate):
         origin, destination = sites.get(flow.origin), sites.get(flow.destination)
         if origin is None or destination is None or origin.country == destination.country:
             continue
         kind, name, path = flow.where
+        if f"{kind}/{name}" in failed:
+            continue
         barred = barred_classes(inputs.estate, flow)
         yield Result(
             f"{kind}/{name}",

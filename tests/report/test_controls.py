@@ -241,3 +241,24 @@ def test_card_entry_that_would_be_recorded_fails() -> None:
     assert failed == [
         ("IVR/pay-cn: card-number", "card digits may be recorded or kept on sh1-pbx-2")
     ]
+
+
+def test_a_transfer_across_the_border_fails_residency_and_is_drawn(tmp_path: Path) -> None:
+    # Hong Kong's overflow transferred into a Shanghai number: the call, its record and its
+    # recording would be made in mainland China
+    estate = tmp_path / "estate"
+    shutil.copytree(EXAMPLE, estate)
+    groups = estate / "people/skill-groups.yaml"
+    text = groups.read_text(encoding="utf-8")
+    groups.write_text(text.replace('"+85221230000"', '"+862161230000"'), encoding="utf-8")
+    report = report_of(estate)
+    residency = control(report, "CC-RES-1")
+    assert residency.status is Status.FAILED
+    failed = [r for r in residency.results if r.status is Status.FAILED]
+    assert [(r.code, r.subject) for r in failed] == [("E0707", "SkillGroup/service-yue")]
+    assert "transfer to +862161230000" in failed[0].message
+    # the data-flow map shows where the Hong Kong callers' data would go
+    crossing = {(f.jurisdiction, f.data_class, f.place, f.role) for f in report.flows}
+    assert ("HK", "recording", "sh-1", "routed") in crossing
+    flow = next(f for f in report.flows if (f.jurisdiction, f.place) == ("HK", "sh-1"))
+    assert flow.cross_border and "callers of hk-1 by transfer to +862161230000" in flow.via
