@@ -250,13 +250,9 @@ class CronJob:
 def _edge_address(estate: Estate, site: Site) -> IPv4Address | None:
     """Where the PBX sends calls out: the site's VIP, else its first edge, else the twin's."""
     for candidate in (site.name, estate.twin_of(site.name)[1]):
-        vip = estate.vip_of(candidate) if candidate else None
-        if vip is not None:
-            return vip
-        owner = estate.index(Site).get(candidate or "")
-        edges = sorted(owner.hosts_with("edge"), key=lambda h: h.name) if owner else []
-        if edges:
-            return edges[0].address
+        entries = estate.entry_addresses(candidate) if candidate else ()
+        if entries:
+            return entries[0]
     return None
 
 

@@ -50,12 +50,9 @@ def trunk_destinations(estate: Estate, trunk: Trunk) -> tuple[Destination, ...]:
     port = 5061 if trunk.transport == "tls" else 5060
     found: list[tuple[str, str, int]] = []
     for name in trunk.sites:
-        site = sites.get(name)
-        if site is None:
+        if name not in sites:
             continue
-        vip = estate.vip_of(name)
-        edges = sorted(site.hosts_with("edge"), key=lambda h: h.name)
-        addresses = [str(vip)] if vip else [str(edge.address) for edge in edges]
+        addresses = [str(address) for address in estate.entry_addresses(name)]
         found += [(name, address, _priority(estate, name)) for address in addresses]
     shares: dict[int, int] = {}
     for _, _, priority in found:

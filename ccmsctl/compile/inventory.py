@@ -109,12 +109,9 @@ def compile_inventory(estate: Estate, renderer: Renderer, hosts: Mapping[str, Ho
         members = tuple(name for name, host in listed if role in host.roles)
         groups.append(Group(group_name("role", role), members))
     for pair in sorted(estate.of(TwinPair), key=lambda p: p.name):
-        for side, site_name in (
-            ("primary", pair.primary_site()),
-            ("standby", pair.standby_site()),
-        ):
+        for site_name in (pair.primary_site(), pair.standby_site()):
             members = by_site.get(site_name, ())
-            groups.append(Group(group_name("twin", pair.name, side), members))
+            groups.append(Group(group_name("twin", pair.name, pair.side_of(site_name)), members))
     for pool in pools:
         variables = (
             ("ccms_provider", json.dumps(pool.provider)),

@@ -110,6 +110,17 @@ class Estate:
         vip = pair.vip_of(site) if pair else None
         return vip.address if vip else None
 
+    def entry_addresses(self, site: str) -> tuple[IPv4Address, ...]:
+        """Where calls enter `site`: its VIP (which its edges share), else its edges'
+        addresses in name order; none for an unknown site or one without edges. One home for
+        the carriers' destination lists and where a PBX sends its calls out."""
+        vip = self.vip_of(site)
+        if vip is not None:
+            return (vip,)
+        found = self.index(Site).get(site)
+        edges = sorted(found.hosts_with("edge"), key=lambda h: h.name) if found else []
+        return tuple(edge.address for edge in edges)
+
     def burst_nodes(self, serving: str | None = None) -> tuple[BurstNode, ...]:
         """The running nodes of every burst pool (that serves site `serving`), by pool."""
         pools = sorted(self.of(BurstPool), key=lambda p: p.name)

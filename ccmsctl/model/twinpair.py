@@ -49,3 +49,11 @@ class TwinPair(Document):
         """The side changed first."""
         primary = self.primary_site()
         return next((site for site in self.sites if site != primary), primary)
+
+    def side_of(self, site: str) -> Literal["primary", "standby", "secondary"]:
+        """What `site` is in the pair, in the one vocabulary every output uses: `primary`,
+        and the other side `standby` (active-standby) or `secondary` (active-active, where
+        neither waits)."""
+        if site == self.primary_site():
+            return "primary"
+        return "standby" if self.mode == "active-standby" else "secondary"

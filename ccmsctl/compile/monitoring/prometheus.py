@@ -58,11 +58,7 @@ class Watched:
 
 def twin_side(estate: Estate, site: str) -> str:
     pair, _ = estate.twin_of(site)
-    if pair is None:
-        return "none"
-    if pair.primary_site() == site:
-        return "primary"
-    return "standby" if pair.mode == "active-standby" else "secondary"
+    return pair.side_of(site) if pair is not None else "none"
 
 
 def watched_hosts(estate: Estate, burst: Sequence[tuple[str, Host]]) -> list[Watched]:
