@@ -149,6 +149,17 @@ def ccmsctl(
     )
 
 
+def git(repo: Path, *args: str) -> None:
+    """Run git in `repo` as a committer of the tests' own."""
+    subprocess.run(
+        ["git", "-c", "user.email=ci@example.com", "-c", "user.name=ci", *args],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+
+
 @pytest.fixture(scope="session")
 def example_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A lab of the example estate (up, not yet applied) for the whole session: its working

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
 from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
@@ -23,7 +22,7 @@ from markdown_it import MarkdownIt
 from typer.testing import CliRunner
 
 from ccmsctl.cli.main import app
-from tests.conftest import EXAMPLE
+from tests.conftest import EXAMPLE, git
 
 APPROVER = (
     "@acme/security-team [approve](https://evil.example) <img src=x onerror=alert(1)> "
@@ -31,16 +30,6 @@ APPROVER = (
 )
 FILE_NAME = "waivers\n::warning file=x::pwned `a` | <b> [l](javascript:x) @acme.yaml"
 CLEAN_FILE = "waivers.yaml"
-
-
-def _git(repo: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.email=ci@example.com", "-c", "user.name=ci", *args],
-        cwd=repo,
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
 
 
 def _estate(repo: Path, approver: str, name: str) -> None:
@@ -57,9 +46,9 @@ def _estate(repo: Path, approver: str, name: str) -> None:
     waiver.unlink()
     moved = estate / "compliance" / name
     moved.write_text(text, encoding="utf-8")
-    _git(repo, "init", "-q")
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-qm", "base")
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "base")
     moved.write_text(
         text.replace("expires: 2027-10-31", "expires: 2027-11-01").replace(
             "code: W0901", "code:    W0901"
