@@ -152,3 +152,22 @@ def test_a_node_may_not_take_a_hosts_name(estate: Path) -> None:
         "BurstPool/ap-sg-burst",
         "its node ap-sg-burst-3 would have the name of a host of Site 'hk-1'",
     ) in found
+
+
+def test_scaling_writes_through_no_link(estate: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside.yaml"
+    outside.write_text("kept\n")
+    (estate / "cloud" / ".burst.yaml.ccmsctl-new").symlink_to(outside)  # a planted link
+    code, output = scale(estate, "cn-east-burst", "--nodes", "2")
+    assert code == 0, output
+    assert outside.read_text() == "kept\n" and "nodes: 2\n" in (estate / BURST).read_text()
+    # the pool's file itself a link (to a copy inside the estate): refused, nothing written
+    pool = estate / BURST
+    real = estate / "cloud" / "pools.txt"  # not an estate file: read through the link only
+    real.write_text(pool.read_text())
+    pool.unlink()
+    pool.symlink_to(real.name)
+    before = real.read_text()
+    code, output = scale(estate, "cn-east-burst", "--nodes", "3")
+    assert code == 1 and "a symbolic link" in output and "Traceback" not in output
+    assert real.read_text() == before and pool.is_symlink()
