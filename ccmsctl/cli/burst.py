@@ -15,8 +15,8 @@ from typing import Annotated
 import typer
 
 from ccmsctl.cli.app import app, guard, validated
-from ccmsctl.compile.asterisk import burst_numbers
 from ccmsctl.compile.monitoring.trigger import trigger_query
+from ccmsctl.compile.pbx.routing import burst_numbers
 from ccmsctl.errors import Severity
 from ccmsctl.load.edit import EditError, set_field
 from ccmsctl.load.estate import load_estate

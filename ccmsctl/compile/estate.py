@@ -10,7 +10,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ccmsctl.artifacts import INVENTORY, Artifacts, DeviceIntent, SecretFile
-from ccmsctl.compile.asterisk import PbxSite, compile_pbx, compile_pbx_site
 from ccmsctl.compile.carriers import compile_carriers
 from ccmsctl.compile.edge import compile_edge, compile_edge_site, edge_secrets
 from ccmsctl.compile.fanout import fan_out
@@ -18,6 +17,7 @@ from ccmsctl.compile.inventory import burst_host, compile_inventory, host_vars
 from ccmsctl.compile.keepalived import compile_keepalived
 from ccmsctl.compile.monitoring.prometheus import compile_monitoring
 from ccmsctl.compile.network.device import compile_network_device
+from ccmsctl.compile.pbx.site import PbxSite, compile_pbx, compile_pbx_site
 from ccmsctl.compile.render import Renderer
 from ccmsctl.model.burstpool import BurstPool
 from ccmsctl.model.kinds import Estate

@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ccmsctl.artifacts import HostVars
-from ccmsctl.compile.asterisk import encrypts_at_rest, recording_folders
 from ccmsctl.compile.header import header
+from ccmsctl.compile.pbx.layout import encrypts_at_rest, recording_folders
 from ccmsctl.compile.render import Renderer
 from ccmsctl.compile.views import takes_tls
 from ccmsctl.model.burstpool import BurstNode, BurstPool

@@ -16,14 +16,8 @@ from datetime import date
 from typing import Any
 
 from ccmsctl import tooling
-from ccmsctl.compile.asterisk import (
-    CDR_FOLDER,
-    VOICEMAIL,
-    cdr_class,
-    cdr_names,
-    written_classes,
-)
 from ccmsctl.compile.dialplan import RECORDINGS
+from ccmsctl.compile.pbx.layout import CDR_FOLDER, VOICEMAIL, cdr_class, cdr_names, written_classes
 from ccmsctl.model.kinds import Estate
 from ccmsctl.model.retention import PERSONAL, RetentionClass, RetentionPolicy
 from ccmsctl.model.site import Site

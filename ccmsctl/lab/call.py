@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ccmsctl.compile.asterisk import CDR_FOLDER, cdr_names
+from ccmsctl.compile.pbx.layout import CDR_FOLDER, cdr_names
 from ccmsctl.lab.dtmf import EVENTS, key_presses
 from ccmsctl.lab.lab import SCENARIOS, Lab, LabError
 from ccmsctl.model.kinds import Estate

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ccmsctl.compile.asterisk import RETENTION_JOBS, key_file, written_classes
+from ccmsctl.compile.pbx.layout import RETENTION_JOBS, key_file, written_classes
 from ccmsctl.model.retention import PERSONAL, RetentionClass, RetentionPolicy
 from ccmsctl.model.site import Site
 from ccmsctl.report.control import Control

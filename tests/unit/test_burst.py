@@ -11,9 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 from ccmsctl.cli.main import app
-from ccmsctl.compile.asterisk import burst_numbers
 from ccmsctl.compile.estate import compile_estate
 from ccmsctl.compile.lab import LabAddresses, lab_addresses, missing, relocated
+from ccmsctl.compile.pbx.routing import burst_numbers
 from ccmsctl.load.estate import load_estate
 from ccmsctl.model.burstpool import BurstPool
 from ccmsctl.plan.diff import make_plan

@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ccmsctl.cli.main import app
-from ccmsctl.compile.asterisk import cdr_names
+from ccmsctl.compile.pbx.layout import cdr_names
 from ccmsctl.erasure.order import masked, order_bytes, orders, script
 from ccmsctl.load.estate import load_estate
 from tests.conftest import EXAMPLE
