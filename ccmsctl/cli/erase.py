@@ -184,30 +184,29 @@ def erase(
             today=date.today(),
         )
         _write(out / "audit.json", (json.dumps(record, indent=2) + "\n").encode(), 0o644)
+        _told(record, results, out, f"erasure {request} for {masked(caller)}")
+
+
+def _told(record: dict[str, Any], results: dict[str, Any] | None, out: Path, what: str) -> None:
+    """Say what the audit record holds; a run that failed, or found nothing, is an error."""
+    typer.echo(f"{what}: {len(record['hosts'])} PBX order(s) in {visible(str(out))}")
+    for entry in record["classes"]:
+        due = f" by {entry['due']}" if entry["due"] else ""
+        typer.echo(f"  {entry['class']} ({entry['data_class']}): {entry['action']}{due}")
+    if results is None:
         typer.echo(
-            f"erasure {request} for {masked(caller)}: {len(host_orders)} PBX order(s) in "
-            f"{visible(str(out))}"
+            f"on each PBX, as root: python3 {SCRIPT} HOST.json (copy both from "
+            f"{visible(str(out))}; the order holds the number: delete it after)"
         )
-        for entry in record["classes"]:
-            due = f" by {entry['due']}" if entry["due"] else ""
-            typer.echo(f"  {entry['class']} ({entry['data_class']}): {entry['action']}{due}")
-        if results is None:
-            typer.echo(
-                f"on each PBX, as root: python3 {SCRIPT} HOST.json (copy both from "
-                f"{visible(str(out))}; "
-                "the order holds the number: delete it after)"
-            )
-            return
-        failed = [h for h, r in results.items() if "error" in r]
-        for host, result in sorted(results.items()):
-            typer.echo(f"  {host}: {_counts(result, dry=False)}")
-        if failed:
-            raise UserError(
-                f"the erasure failed on {', '.join(failed)} "
-                f"(audit: {visible(str(out / 'audit.json'))})"
-            )
-        if meta["outcome"] == "nothing matched":
-            raise UserError(
-                f"no PBX held data of {masked(caller)}: nothing was erased; the audit record "
-                f"says so ({visible(str(out / 'audit.json'))})"
-            )
+        return
+    for host, result in sorted(results.items()):
+        typer.echo(f"  {host}: {_counts(result, dry=False)}")
+    audit = visible(str(out / "audit.json"))
+    failed = [host for host, result in results.items() if "error" in result]
+    if failed:
+        raise UserError(f"the erasure failed on {', '.join(failed)} (audit: {audit})")
+    if record["outcome"] == "nothing matched":
+        raise UserError(
+            f"no PBX held data of the subject: nothing was erased; the audit record says so "
+            f"({audit})"
+        )

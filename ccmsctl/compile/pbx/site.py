@@ -68,7 +68,8 @@ from ccmsctl.model.kinds import Estate
 from ccmsctl.model.names import (
     trunk_endpoint,
 )
-from ccmsctl.model.retention import RetentionPolicy, retention_classes
+from ccmsctl.model.numbers import NumberRange
+from ccmsctl.model.retention import RetentionClass, RetentionPolicy, retention_classes
 from ccmsctl.model.routing import (
     mailboxes,
 )
@@ -90,65 +91,37 @@ class PbxSite:
     secrets: dict[str, SecretFile]
 
 
-def compile_pbx_site(
-    estate: Estate, site: Site, renderer: Renderer, *, burst: BurstPool | None = None
-) -> PbxSite:
-    """The PBX configuration of `site`, the same on each of its PBXs but for the bindings
-    (and, in the lab, the install root). With `burst`, that of the pool's nodes (`site` the
-    first it serves): the numbers `burst_numbers` gives, no agents (their phones register
-    to their sites' PBXs: overflow callers get the IVR and wait in queue, and each group's
-    overflow applies), and call records and logs only where the pool keeps them."""
+@dataclass(frozen=True)
+class _Scope:
+    """What a site's PBXs serve (site_calls), decided once for every file of theirs."""
+
+    estate: Estate
+    site: Site
+    twin: str | None
+    burst: BurstPool | None
+    ranges: list[NumberRange]
+    ivrs: list[IVR]  # the IVRs they answer, by name
+    groups: list[SkillGroup]  # the queues they run, by name
+    agents: list[Agent]
+    trunks: list[Trunk]  # the trunks they take calls from and send calls out on, by name
+    transfer_endpoint: str
+    sources: tuple[str, ...]  # the documents their files are made from
+    own: tuple[str, ...]  # the document the site-wide files speak for
+
+    @property
+    def retention_sources(self) -> list[str]:
+        return [f"RetentionPolicy/{p.name}" for p in self.estate.of(RetentionPolicy)]
+
+    @property
+    def mailboxes(self) -> list[str]:
+        return mailboxes(self.ivrs, self.groups)
+
+
+def _scope(estate: Estate, site: Site, burst: BurstPool | None) -> _Scope:
     _, twin = estate.twin_of(site.name)
-    ivrs = estate.index(IVR)
-    trunks = estate.index(Trunk)
-    groups = estate.index(SkillGroup)
+    ivrs, trunks, groups = estate.index(IVR), estate.index(Trunk), estate.index(SkillGroup)
     ranges, used_ivrs, reached, agents, used_trunks = site_calls(estate, site, burst)
-    by_skill: dict[str, list[Agent]] = {}
-    for agent in agents:
-        for skill in agent.skills:
-            by_skill.setdefault(skill, []).append(agent)
     own_trunks = sorted(t for t in used_trunks if site.name in trunks[t].sites)
-    transfer_endpoint = trunk_endpoint((own_trunks or used_trunks or ["none"])[0])
-    edge = edge_address(estate, site)
-
-    sections: list[Section] = []
-    for name in used_trunks:
-        sections += trunk_sections(trunks[name], edge)
-    sections += edge_sections(estate)
-    sections += agent_sections(agents)
-
-    schedules = estate.index(Schedule)
-    classes = retention_classes(estate.of(RetentionPolicy)).get
-
-    @cache
-    def contexts_at(root: str) -> tuple[Context, ...]:
-        """The dialplan, its paths under `root` (built once per root: the modules are read
-        from it too)."""
-        contexts: list[Context] = []
-        for name in used_trunks:
-            contexts += did_contexts(
-                name,
-                [r for r in ranges if r.trunk == name],
-                ivrs,
-                entry_recordings([ivrs[n] for n in used_ivrs], root, classes),
-            )
-        for name in used_ivrs:
-            contexts += ivr_contexts(ivrs[name], schedules, transfer_endpoint, root=root)
-        contexts += [
-            queue_context_for(
-                groups[name],
-                recording_class,
-                transfer_endpoint,
-                root=root,
-                encrypt_to=encryption_target(classes(recording_class or ""), root),
-            )
-            for name in sorted(reached)
-            for recording_class in [groups[name].recording_class_at(site.name, twin)]
-        ]
-        contexts.append(internal_context([a.extension for a in agents], transfer_endpoint))
-        contexts.append(edges_context())
-        return tuple(contexts)
-
     sources = {
         f"Site/{site.name}",
         *(f"NumberRange/{r.name}" for r in ranges),
@@ -158,52 +131,75 @@ def compile_pbx_site(
         *([f"Site/{twin}"] if twin else []),
         *([f"BurstPool/{burst.name}"] if burst else []),
     }
-    top = header(sorted(sources))
-    queue_sections = [queue_section(groups[name], by_skill) for name in sorted(reached)]
-    retention_sources = [f"RetentionPolicy/{p.name}" for p in estate.of(RetentionPolicy)]
-    boxes = mailboxes([ivrs[name] for name in used_ivrs], [groups[g] for g in reached])
-    keeps = set(burst.data_classes) if burst else {"cdr", "log"}
-    cdr = cdr_class(estate, site) if "cdr" in keeps else None
-    log = log_class(estate, site) if "log" in keeps else None
-    voicemail = voicemail_class(estate, site) if boxes else None
+    return _Scope(
+        estate,
+        site,
+        twin,
+        burst,
+        ranges,
+        [ivrs[name] for name in used_ivrs],
+        [groups[name] for name in sorted(reached)],
+        agents,
+        [trunks[name] for name in used_trunks],
+        trunk_endpoint((own_trunks or used_trunks or ["none"])[0]),
+        tuple(sorted(sources)),
+        (f"BurstPool/{burst.name}" if burst else f"Site/{site.name}",),
+    )
 
-    used = [trunks[name] for name in used_trunks]
-    modules = pbx_modules(contexts_at(""), used, cdr=cdr is not None, voicemail=bool(boxes))
-    own = [f"BurstPool/{burst.name}" if burst else f"Site/{site.name}"]
+
+def _dialplan(scope: _Scope, root: str) -> tuple[Context, ...]:
+    """The dialplan of the site's PBXs, its paths under `root`."""
+    estate, ivrs = scope.estate, {ivr.name: ivr for ivr in scope.ivrs}
+    classes = retention_classes(estate.of(RetentionPolicy)).get
+    schedules = estate.index(Schedule)
+    transfer = scope.transfer_endpoint
+    contexts: list[Context] = []
+    for trunk in scope.trunks:
+        contexts += did_contexts(
+            trunk.name,
+            [r for r in scope.ranges if r.trunk == trunk.name],
+            ivrs,
+            entry_recordings(scope.ivrs, root, classes),
+        )
+    for ivr in scope.ivrs:
+        contexts += ivr_contexts(ivr, schedules, transfer, root=root)
+    contexts += [
+        queue_context_for(
+            group,
+            recording_class,
+            transfer,
+            root=root,
+            encrypt_to=encryption_target(classes(recording_class or ""), root),
+        )
+        for group in scope.groups
+        for recording_class in [group.recording_class_at(scope.site.name, scope.twin)]
+    ]
+    contexts.append(internal_context([a.extension for a in scope.agents], transfer))
+    contexts.append(edges_context())
+    return tuple(contexts)
+
+
+def _kept(scope: _Scope) -> tuple[RetentionClass | None, RetentionClass | None]:
+    """The site's call-record and log classes, where its PBXs keep them (a burst node:
+    only where its pool does)."""
+    keeps = set(scope.burst.data_classes) if scope.burst else {"cdr", "log"}
+    cdr = cdr_class(scope.estate, scope.site) if "cdr" in keeps else None
+    log = log_class(scope.estate, scope.site) if "log" in keeps else None
+    return cdr, log
+
+
+def _logging_files(scope: _Scope, renderer: Renderer) -> dict[str, bytes]:
+    """logger.conf, cdr.conf and (where call records are kept) cdr_custom.conf."""
+    cdr, log = _kept(scope)
+    own, retention = list(scope.own), scope.retention_sources
     files = {
-        **{
-            f"etc/asterisk/{name}": conf_file(renderer, own, intro, *sections)
-            for name, (intro, sections) in CORE_FILES.items()
-        },
-        "etc/asterisk/modules.conf": conf_file(
-            renderer,
-            sorted(sources),
-            "Asterisk loads only these: what the files of this PBX use.",
-            Section(
-                "modules",
-                (("autoload", "no"), *(("load", f"{m}.so") for m in modules)),
-            ),
-        ),
         "etc/asterisk/logger.conf": conf_file(
             renderer,
-            [*own, *retention_sources],
+            [*own, *retention],
             f"Notices, warnings and errors in {FOLDERS['astlogdir']}/{LOG_FILE}"
             + (f", rotated daily and kept by {log.name}, as is {QUEUE_LOG_FILE}." if log else "."),
             Section("general", (("dateformat", "%F %T.%3q"), ("rotatestrategy", "timestamp"))),
             Section("logfiles", ((LOG_FILE, "notice,warning,error"),)),
-        ),
-        "etc/asterisk/queues.conf": conf_file(
-            renderer,
-            [*own, *(f"SkillGroup/{g}" for g in reached), *(f"Agent/{a.name}" for a in agents)],
-            "One queue per skill group; penalty 0 rings first.",
-            Section("general", (("persistentmembers", "no"), ("shared_lastcall", "yes"))),
-            *queue_sections,
-        ),
-        "etc/asterisk/musiconhold.conf": conf_file(
-            renderer,
-            own,
-            "What callers hear while they wait in a queue: the installed music on hold.",
-            Section("default", (("mode", "files"), ("directory", "moh"), ("sort", "alpha"))),
         ),
         "etc/asterisk/cdr.conf": conf_file(
             renderer,
@@ -224,19 +220,45 @@ def compile_pbx_site(
             ),
         ),
     }
-    files |= ivr_prompt_files(estate, [ivrs[name] for name in used_ivrs])
     if cdr is not None:
         files["etc/asterisk/cdr_custom.conf"] = conf_file(
             renderer,
-            [*own, *retention_sources],
+            [*own, *retention],
             f"One CSV line per call in {CDR_FOLDER}/{cdr.name}.csv: the call, then its trunk, "
             "DID, SIP Call-ID, IVR path, skill group and recording.",
             Section(f"{cdr.name}.csv", (("format", "dsv"), ("fields", ",".join(CDR_FIELDS)))),
         )
+    return files
+
+
+def _queue_files(scope: _Scope, renderer: Renderer) -> dict[str, bytes]:
+    """queues.conf, the music callers hear in them, and the mailboxes the calls may end in."""
+    by_skill: dict[str, list[Agent]] = {}
+    for agent in scope.agents:
+        for skill in agent.skills:
+            by_skill.setdefault(skill, []).append(agent)
+    own = list(scope.own)
+    files = {
+        "etc/asterisk/queues.conf": conf_file(
+            renderer,
+            [*own, *(f"SkillGroup/{g.name}" for g in scope.groups)]
+            + [f"Agent/{a.name}" for a in scope.agents],
+            "One queue per skill group; penalty 0 rings first.",
+            Section("general", (("persistentmembers", "no"), ("shared_lastcall", "yes"))),
+            *(queue_section(group, by_skill) for group in scope.groups),
+        ),
+        "etc/asterisk/musiconhold.conf": conf_file(
+            renderer,
+            own,
+            "What callers hear while they wait in a queue: the installed music on hold.",
+            Section("default", (("mode", "files"), ("directory", "moh"), ("sort", "alpha"))),
+        ),
+    }
+    boxes = scope.mailboxes
     if boxes:
         files["etc/asterisk/voicemail.conf"] = conf_file(
             renderer,
-            sorted(sources),
+            scope.sources,
             "Mailboxes the dialplan leaves messages in; their PINs are kept in the spool.",
             Section(
                 "general",
@@ -250,48 +272,103 @@ def compile_pbx_site(
             ),
             Section("default", tuple((box, f",Mailbox {box}") for box in boxes)),
         )
+    return files
+
+
+def _site_files(
+    scope: _Scope, renderer: Renderer, dialplan: tuple[Context, ...]
+) -> dict[str, bytes]:
+    """The files every PBX of the site has the same: the core files, modules.conf (from
+    what the files use), logging, queues, and the IVRs' prompts."""
+    cdr, _ = _kept(scope)
+    modules = pbx_modules(
+        dialplan, scope.trunks, cdr=cdr is not None, voicemail=bool(scope.mailboxes)
+    )
+    return {
+        **{
+            f"etc/asterisk/{name}": conf_file(renderer, scope.own, intro, *sections)
+            for name, (intro, sections) in CORE_FILES.items()
+        },
+        "etc/asterisk/modules.conf": conf_file(
+            renderer,
+            scope.sources,
+            "Asterisk loads only these: what the files of this PBX use.",
+            Section("modules", (("autoload", "no"), *(("load", f"{m}.so") for m in modules))),
+        ),
+        **_logging_files(scope, renderer),
+        **_queue_files(scope, renderer),
+        **ivr_prompt_files(scope.estate, scope.ivrs),
+    }
+
+
+def _rooted_files(
+    scope: _Scope, renderer: Renderer, dialplan: tuple[Context, ...], root: str, channels: int
+) -> dict[str, bytes]:
+    """The files that name paths under `root`, and the dialplan of a PBX that takes at most
+    `channels` calls from trunks at once (0: no limit)."""
+    directories = tuple((key, f"{root}{folder}") for key, folder in FOLDERS.items())
+    options = (("runuser", "asterisk"), ("rungroup", "asterisk")) if not root else ()
+    voicemail = voicemail_class(scope.estate, scope.site) if scope.mailboxes else None
+    return {
+        "etc/asterisk/asterisk.conf": conf_file(
+            renderer,
+            scope.own,
+            "Asterisk's folders"
+            + (" under the lab host's root; it runs as the lab's user." if root else "."),
+            Section("directories", directories),
+            *([Section("options", options)] if options else []),
+        ),
+        "etc/asterisk/extensions.conf": renderer.render(
+            "asterisk/extensions.conf.j2",
+            {
+                "header": header(scope.sources),
+                "contexts": dialplan,
+                "site": scope.site.name,
+                "channels": channels,
+            },
+        ),
+        **compile_queue_stats(scope.groups, renderer, root=root),
+        RETENTION_JOBS: renderer.render(
+            "cron/retention.j2",
+            {
+                "header": header([*scope.own, *scope.retention_sources]),
+                "site": scope.site.name,
+                "jobs": cron_jobs(scope.estate, scope.site, root, voicemail),
+            },
+        ),
+    }
+
+
+def compile_pbx_site(
+    estate: Estate, site: Site, renderer: Renderer, *, burst: BurstPool | None = None
+) -> PbxSite:
+    """The PBX configuration of `site`, the same on each of its PBXs but for the bindings
+    (and, in the lab, the install root). With `burst`, that of the pool's nodes (`site` the
+    first it serves): the numbers `burst_numbers` gives, no agents (their phones register
+    to their sites' PBXs: overflow callers get the IVR and wait in queue, and each group's
+    overflow applies), and call records and logs only where the pool keeps them."""
+    scope = _scope(estate, site, burst)
+    dialplan = cache(lambda root: _dialplan(scope, root))
 
     @cache
     def rooted(root: str, channels: int) -> dict[str, bytes]:
-        """The files that name paths under `root`, and the dialplan of a PBX that takes at
-        most `channels` calls from trunks at once (0: no limit)."""
-        directories = tuple((key, f"{root}{folder}") for key, folder in FOLDERS.items())
-        options = (("runuser", "asterisk"), ("rungroup", "asterisk")) if not root else ()
-        return {
-            "etc/asterisk/asterisk.conf": conf_file(
-                renderer,
-                own,
-                "Asterisk's folders"
-                + (" under the lab host's root; it runs as the lab's user." if root else "."),
-                Section("directories", directories),
-                *([Section("options", options)] if options else []),
-            ),
-            "etc/asterisk/extensions.conf": renderer.render(
-                "asterisk/extensions.conf.j2",
-                {
-                    "header": top,
-                    "contexts": contexts_at(root),
-                    "site": site.name,
-                    "channels": channels,
-                },
-            ),
-            **compile_queue_stats([groups[name] for name in reached], renderer, root=root),
-            RETENTION_JOBS: renderer.render(
-                "cron/retention.j2",
-                {
-                    "header": header([*own, *retention_sources]),
-                    "site": site.name,
-                    "jobs": cron_jobs(estate, site, root, voicemail),
-                },
-            ),
-        }
+        return _rooted_files(scope, renderer, dialplan(root), root, channels)
 
+    sections = [
+        *(
+            section
+            for trunk in scope.trunks
+            for section in trunk_sections(trunk, edge_address(estate, site))
+        ),
+        *edge_sections(estate),
+        *agent_sections(scope.agents),
+    ]
     body = renderer.render(
         "asterisk/sections.body.j2", {"sections": sections, "includes": [SECRETS_INCLUDE]}
     )
-    return PbxSite(
-        body, top, files, rooted, pbx_secrets(used, agents) | class_certificates(estate, site)
-    )
+    secrets = pbx_secrets(scope.trunks, scope.agents) | class_certificates(estate, site)
+    files = _site_files(scope, renderer, dialplan(""))
+    return PbxSite(body, header(scope.sources), files, rooted, secrets)
 
 
 def compile_pbx(
