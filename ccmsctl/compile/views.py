@@ -130,15 +130,18 @@ def takes_tls(estate: Estate, site: Site) -> bool:
     return any(trunk.transport == "tls" for trunk in site_trunks(estate, site))
 
 
-def edge_site_view(estate: Estate, site: Site) -> EdgeView:
-    """What every edge of `site` needs to know; `for_host` adds what is the host's own."""
-    sites = estate.index(Site)
-    order = {name: index for index, name in enumerate(sorted(sites))}
-    pair, twin = estate.twin_of(site.name)
-    trunks = site_trunks(estate, site)
-    carried = {trunk.name for trunk in trunks}
-    ranges = [numbers for numbers in estate.of(NumberRange) if numbers.trunk in carried]
+def _site_order(estate: Estate) -> dict[str, int]:
+    """Each site's place by name: its dispatcher sets are numbered by it."""
+    return {name: index for index, name in enumerate(sorted(estate.index(Site)))}
 
+
+def _dispatcher_sets(
+    estate: Estate, site: Site, trunks: list[Trunk], ranges: list[NumberRange]
+) -> tuple[list[DispatcherSet], int | None]:
+    """The edge's dispatcher sets: per site owning numbers it carries, that site's PBXs,
+    then its twin's, then burst nodes; and its carriers' peers (the outbound set's id, or
+    None without carriers)."""
+    sites, order = estate.index(Site), _site_order(estate)
     sets: list[DispatcherSet] = []
     for owner in sorted({numbers.site for numbers in ranges if numbers.site in sites}):
         _, owner_twin = estate.twin_of(owner)
@@ -158,18 +161,28 @@ def edge_site_view(estate: Estate, site: Site) -> EdgeView:
     outbound = OUTBOUND_SET_BASE + order[site.name] if carrier_targets else None
     if outbound is not None:
         sets.append(DispatcherSet(outbound, f"carriers of {site.name}", carrier_targets))
+    return sets, outbound
 
-    set_of_site = {owner: INBOUND_SET_BASE + order[owner] for owner in sites}
-    dids = sorted(
+
+def _did_blocks(estate: Estate, ranges: list[NumberRange]) -> list[DidBlock]:
+    """The DIDs the edge routes, in blocks, each to its owner site's inbound set."""
+    set_of_site = {owner: INBOUND_SET_BASE + n for owner, n in _site_order(estate).items()}
+    return sorted(
         DidBlock(first, last, set_of_site[numbers.site])
         for numbers in ranges
         if numbers.site in set_of_site
         for first, last in numbers.spans()
     )
-    did_count = sum(block.count() for block in dids)
+
+
+def _acl(estate: Estate, site: Site, trunks: list[Trunk]) -> list[AclEntry]:
+    """Whom the edge admits: its carriers' peers (group 1), the PBXs and burst nodes of
+    the site and its twin (group 2), the estate's Prometheus scrapers (SCRAPERS)."""
+    sites = estate.index(Site)
+    _, twin = estate.twin_of(site.name)
     pbx_sites = [site] + ([sites[twin]] if twin in sites else [])
     scrapers = {network for alerting in estate.of(Alerting) for network in alerting.scrapers}
-    acl = sorted(
+    return sorted(
         {
             *(
                 AclEntry(1, str(peer.address), _mask(peer.address), trunk.name)
@@ -193,8 +206,14 @@ def edge_site_view(estate: Estate, site: Site) -> EdgeView:
         },
         key=lambda entry: (entry.group, entry.tag, entry.address),
     )
-    check = pair.health_check if pair else None
-    sources = {
+
+
+def _edge_sources(
+    estate: Estate, site: Site, trunks: list[Trunk], ranges: list[NumberRange]
+) -> set[str]:
+    """The documents the edge's files are made from."""
+    pair, twin = estate.twin_of(site.name)
+    return {
         f"Site/{site.name}",
         *(f"Alerting/{alerting.name}" for alerting in estate.of(Alerting) if alerting.scrapers),
         *(f"Trunk/{trunk.name}" for trunk in trunks),
@@ -206,12 +225,24 @@ def edge_site_view(estate: Estate, site: Site) -> EdgeView:
             for node in estate.burst_nodes(serving=owner)
         ),
     }
+
+
+def edge_site_view(estate: Estate, site: Site) -> EdgeView:
+    """What every edge of `site` needs to know; `for_host` adds what is the host's own."""
+    pair, _ = estate.twin_of(site.name)
+    trunks = site_trunks(estate, site)
+    carried = {trunk.name for trunk in trunks}
+    ranges = [numbers for numbers in estate.of(NumberRange) if numbers.trunk in carried]
+    sets, outbound = _dispatcher_sets(estate, site, trunks, ranges)
+    dids = _did_blocks(estate, ranges)
+    did_count = sum(block.count() for block in dids)
+    check = pair.health_check if pair else None
+    sources = _edge_sources(estate, site, trunks, ranges)
     infos = estate.of(EstateInfo)
-    domain = infos[0].sip_domain if infos else f"{site.name}.invalid"
     return EdgeView(
         host="",
         site=site.name,
-        domain=domain,
+        domain=infos[0].sip_domain if infos else f"{site.name}.invalid",
         config_dir="",
         run_dir="",
         listen=(),
@@ -224,7 +255,7 @@ def edge_site_view(estate: Estate, site: Site) -> EdgeView:
         shm_mb=_shared_memory_mb(did_count),
         outbound_set=outbound,
         sets=tuple(sorted(sets, key=lambda s: s.id)),
-        acl=tuple(acl),
+        acl=tuple(_acl(estate, site, trunks)),
         dids=tuple(dids),
         sources=tuple(sorted(sources)),
         trunks=tuple(trunk.name for trunk in trunks),
