@@ -6,8 +6,8 @@
 
 from __future__ import annotations
 
+import argparse
 import io
-import sys
 import wave
 from pathlib import Path
 
@@ -194,4 +194,6 @@ def generate(out: Path) -> None:
 
 
 if __name__ == "__main__":
-    generate(Path(sys.argv[1] if len(sys.argv) > 1 else "bench/out/large"))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder", nargs="?", default="bench/out/large", type=Path)
+    generate(parser.parse_args().folder)
