@@ -42,7 +42,7 @@ from ccmsctl.plan.planfile import load as load_plan
 from ccmsctl.plan.planfile import write_plan_file
 from ccmsctl.plan.provenance import provenance
 from ccmsctl.review.comment import risk_lines
-from ccmsctl.ssh.inventory import InventoryError, device_known_hosts, read_inventory
+from ccmsctl.ssh.inventory import InventoryError, read_inventory
 from ccmsctl.ssh.target import SshTarget, masters
 
 
@@ -97,14 +97,13 @@ def target_of(target: str, lab_dir: Path, directory: Path) -> LabTarget | SshTar
     connections, see masters())."""
     if target == "lab":
         return LabTarget(open_lab(lab_dir))
-    hosts = read_inventory(Path(target))
-    folder = Path(".ccmsctl").resolve()
+    inventory = read_inventory(Path(target))
     return SshTarget(
-        hosts,
-        folder=folder,
+        inventory.hosts,
+        folder=Path(".ccmsctl").resolve(),
         secrets_base=directory,
+        device_known_hosts=inventory.device_known_hosts,
         control=masters(),
-        device_known_hosts=device_known_hosts(Path(target)),
     )
 
 

@@ -56,23 +56,18 @@ class SshHost:
 DEVICE_KNOWN_HOSTS = "ccmsctl_device_known_hosts"
 
 
-def device_known_hosts(source: Path) -> Path:
-    """The known_hosts file the network devices' SSH host keys are checked against: the
-    inventory's `ccmsctl_device_known_hosts` (all's variables; relative to the inventory),
-    else the user's ~/.ssh/known_hosts, as OpenSSH's own."""
-    from ansible.inventory.manager import InventoryManager  # noqa: PLC0415
-    from ansible.parsing.dataloader import DataLoader  # noqa: PLC0415
+@dataclass(frozen=True)
+class Inventory:
+    """The hosts of an inventory by name, and the known_hosts file the network devices' SSH
+    host keys are checked against: its `ccmsctl_device_known_hosts` (all's variables;
+    relative to the inventory), else the user's ~/.ssh/known_hosts, as OpenSSH's own."""
 
-    manager = InventoryManager(loader=DataLoader(), sources=[str(source)])
-    named = manager.groups["all"].get_vars().get(DEVICE_KNOWN_HOSTS)
-    if not named:
-        return Path.home() / ".ssh" / "known_hosts"
-    base = source if source.is_dir() else source.parent
-    return base / Path(str(named)).expanduser()
+    hosts: dict[str, SshHost]
+    device_known_hosts: Path
 
 
-def read_inventory(source: Path) -> dict[str, SshHost]:
-    """Every host of the inventory at `source`, by name."""
+def read_inventory(source: Path) -> Inventory:
+    """The inventory at `source`, read once: every host, and where device keys are known."""
     if not source.exists():
         raise InventoryError(f"no inventory at {source}")
     from ansible.inventory.manager import InventoryManager  # noqa: PLC0415
@@ -104,4 +99,7 @@ def read_inventory(source: Path) -> dict[str, SshHost]:
         )
     if not hosts:
         raise InventoryError(f"{source} is not an Ansible inventory with hosts")
-    return hosts
+    named = manager.groups["all"].get_vars().get(DEVICE_KNOWN_HOSTS)
+    base = source if source.is_dir() else source.parent
+    known = base / Path(str(named)).expanduser() if named else Path.home() / ".ssh/known_hosts"
+    return Inventory(hosts, known)

@@ -16,7 +16,7 @@ import shlex
 import subprocess
 import tarfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -192,9 +192,8 @@ class SshTarget:
     hosts: Mapping[str, SshHost]
     folder: Path
     secrets_base: Path
+    device_known_hosts: Path  # the network devices' host keys (Inventory.device_known_hosts)
     control: Path | None = None  # masters(): the folder of the hosts' master connections
-    # the network devices' host keys (inventory.device_known_hosts)
-    device_known_hosts: Path = field(default_factory=lambda: Path.home() / ".ssh/known_hosts")
 
     def _connection(self, host: SshHost) -> dict[str, Any]:
         found = host.connection()

@@ -26,11 +26,11 @@ from ccmsctl.model.names import (
     trunk_registration,
 )
 from ccmsctl.model.numbers import NumberRange
+from ccmsctl.model.routing import Where  # (kind, name, path): who gets the name
 from ccmsctl.model.skillgroup import SkillGroup
 from ccmsctl.model.trunk import Trunk
 from ccmsctl.validate.check import Check
 
-Where = tuple[str, str, tuple[str | int, ...]]  # (kind, name, path): who gets the name
 Named = tuple[str, Where, str]  # (generated name, who, what it is)
 
 

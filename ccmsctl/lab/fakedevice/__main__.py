@@ -44,7 +44,6 @@ def main(argv: list[str] | None = None) -> None:
         host_key=args.host_key,
     ).start()
     print(f"{args.hostname}: {args.platform} on {args.address}:{args.port}", flush=True)
-    print(f"known_hosts: {device.known_hosts_line()}", flush=True)
     while not stop.wait(1):
         pass
     device.stop()
