@@ -11,9 +11,80 @@ import hashlib
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 MANIFEST = "manifest.json"
 INVENTORY = "inventory.yml"  # the estate-wide Ansible inventory
+
+
+@dataclass(frozen=True)
+class LabAddresses:
+    """The loopback address of every host, site VIP, trunk peer, gateway and device."""
+
+    hosts: Mapping[str, str] = field(default_factory=dict)
+    vips: Mapping[str, str] = field(default_factory=dict)  # site -> VIP
+    peers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # trunk -> its peers
+    gateways: Mapping[str, str] = field(default_factory=dict)
+    devices: Mapping[str, str] = field(default_factory=dict)
+    pools: Mapping[str, str] = field(default_factory=dict)  # burst pool -> its subnet
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "hosts": dict(sorted(self.hosts.items())),
+            "vips": dict(sorted(self.vips.items())),
+            "peers": {name: list(peers) for name, peers in sorted(self.peers.items())},
+            "gateways": dict(sorted(self.gateways.items())),
+            "devices": dict(sorted(self.devices.items())),
+            "pools": dict(sorted(self.pools.items())),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> LabAddresses:
+        return cls(
+            {str(k): str(v) for k, v in data["hosts"].items()},
+            {str(k): str(v) for k, v in data["vips"].items()},
+            {str(k): tuple(str(a) for a in v) for k, v in data["peers"].items()},
+            {str(k): str(v) for k, v in data["gateways"].items()},
+            {str(k): str(v) for k, v in data["devices"].items()},
+            {str(k): str(v) for k, v in data.get("pools", {}).items()},
+        )
+
+
+@dataclass(frozen=True)
+class Placement:
+    """How a target places an estate's hosts: decided by the target (the lab, an inventory's
+    hosts), applied by compile, so that the plan holds every choice and reading a host never
+    changes what the plan wants.
+
+    `addresses`: where the target moves the estate's addresses (the lab's loopback plan),
+    None to keep them. `roots`: a host's install root ("" on a real host). `supervisor`: what
+    runs the services, "systemd" or "script" (the lab: one process per host root, started by
+    the roles' scripts). `node_exporter`: the hosts run their own (the lab's share one
+    /proc: none). `asterisk`: the PBXs run Asterisk (a lab without it has SIPp stand-ins).
+    `accounts`: the services' system users and groups exist (the lab applies as one user:
+    no), so files of secrets get their service's group and recording folders their owner.
+    `manage_packages`: ccmsctl installs the roles' packages (the lab's hosts share this
+    machine's programs: no), but not on the hosts of `unmanaged`; `pins`: host -> package ->
+    the version to hold it at."""
+
+    addresses: LabAddresses | None = None
+    roots: Mapping[str, str] = field(default_factory=dict)
+    supervisor: str = "systemd"
+    node_exporter: bool = True
+    asterisk: bool = True
+    accounts: bool = True
+    manage_packages: bool = True
+    unmanaged: frozenset[str] = frozenset()
+    pins: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    def root(self, host: str) -> str:
+        return self.roots.get(host, "")
+
+    def packages_managed(self, host: str) -> bool:
+        return self.manage_packages and host not in self.unmanaged
+
+
+PRODUCTION = Placement()  # the estate as it is: real hosts at their own addresses
 
 
 @dataclass(frozen=True)
@@ -26,8 +97,19 @@ class HostVars:
     address: str
     wave: int  # 1: outside twin pairs or the standby side; 2: the primary side
     recording_folders: tuple[str, ...] = ()
-    packages: tuple[str, ...] = ()  # the Debian packages its roles run on
+    packages: tuple[str, ...] = ()  # the Debian packages ccmsctl installs for its roles
     services: tuple[str, ...] = ()  # the services its roles keep running
+    pins: tuple[tuple[str, str], ...] = ()  # (package, version) held at that version
+    control: str = ""  # an edge's Kamailio control socket (kamailio.cfg's ctl module)
+    # how a recording folder is made: its owner and group ("" under a lab host's root, as
+    # the user that applies) and mode
+    recording_owner: str = ""
+    recording_mode: str = "0750"
+
+    def folder_stat(self) -> str:
+        """A recording folder as made, as `stat -c %U:%G:%a` prints it ("" when no owner)."""
+        owner = self.recording_owner
+        return f"{owner}:{owner}:{int(self.recording_mode, 8):o}" if owner else ""
 
 
 @dataclass(frozen=True)

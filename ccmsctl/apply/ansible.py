@@ -14,14 +14,14 @@ import os
 import shutil
 import sys
 import tarfile
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ccmsctl import tooling
 from ccmsctl.errors import UserError
-from ccmsctl.plan.state import Step
+from ccmsctl.plan.target import HostResult, HostWork, TargetHost
 
 
 class AnsibleMissingError(UserError):
@@ -60,55 +60,47 @@ def _scrubbed(env: Mapping[str, str]) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class HostRun:
-    """One host's part of a run: what to install from where, and what to remove."""
+    """One host's part of a run: the plan's work for it, and how Ansible reaches it."""
 
-    name: str
-    root: str
-    roles: tuple[str, ...]
-    lab: bool
-    staging: Path
-    files: tuple[str, ...]
-    remove: tuple[str, ...] = ()
-    # how Ansible connects to the host, and the inventory's settings for the roles
-    connection: Mapping[str, Any] = field(default_factory=lambda: {"ansible_connection": "local"})
-    access: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # secrets: mode, group
-    upkeep: tuple[Step, ...] = ()  # the plan's upkeep steps for the host
+    work: HostWork
+    host: TargetHost
+
+    @property
+    def name(self) -> str:
+        return self.work.name
+
+    def local(self) -> bool:
+        """Reached over a local connection: the files are read from the staging folder."""
+        return self.host.connection.get("ansible_connection") == "local"
 
     def archive(self) -> Path:
-        """The staged files in one tar, for a real host: one transfer instead of one per file."""
-        return self.staging.with_name(f"{self.staging.name}.tar")
+        """The staged files in one tar, for a remote host: one transfer instead of one per
+        file."""
+        staging = self.work.staging
+        return staging.with_name(f"{staging.name}.tar")
 
     def variables(self) -> dict[str, Any]:
         """This run's variables for the host; the rest is in the compiled inventory."""
+        work = self.work
         return {
             "ansible_python_interpreter": sys.executable,  # the lab's: ccmsctl's own
-            **self.connection,
-            "ccms_root": self.root,
-            "ccms_lab": self.lab,
-            "ccms_staging": str(self.staging),
+            **self.host.connection,
+            "ccms_root": self.host.root,
+            "ccms_staging": str(work.staging),
             "ccms_archive": str(self.archive()),
-            "ccms_files": list(self.files),
-            "ccms_remove": list(self.remove),
-            # files of secrets: their own mode, and (on real hosts) the service's group
-            "ccms_modes": {path: mode for path, (mode, _) in sorted(self.access.items())},
-            "ccms_groups": {path: group for path, (_, group) in sorted(self.access.items())},
+            "ccms_files": list(work.files),
+            "ccms_remove": list(work.remove),
+            # files of secrets: their own mode, and (where the accounts exist) the service's
+            # group
+            "ccms_modes": {path: mode for path, (mode, _) in sorted(work.access.items())},
+            "ccms_groups": {path: group for path, (_, group) in sorted(work.access.items())},
             # the upkeep the plan found needed, and nothing else: the packages to install,
             # the services to start, the folders to make (a run outside ccmsctl checks all)
             **{
-                f"ccms_{action}": [step.subject for step in self.upkeep if step.action == action]
+                f"ccms_{action}": [step.subject for step in work.upkeep if step.action == action]
                 for action in ("install", "start", "make")
             },
         }
-
-
-@dataclass(frozen=True)
-class Result:
-    """A host's outcome: how many tasks changed it, and whether (and why) it failed."""
-
-    host: str
-    changed: int
-    failed: bool
-    error: str = ""
 
 
 def _progress_handler(
@@ -145,23 +137,25 @@ def _archive(host: HostRun) -> None:
     """Write the host's staged files into its archive, readable by this user only."""
     handle = os.open(host.archive(), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(handle, "wb") as stream, tarfile.open(fileobj=stream, mode="w") as tar:
-        for path in host.files:
-            tar.add(host.staging / path, arcname=path, recursive=False)
+        for path in host.work.files:
+            tar.add(host.work.staging / path, arcname=path, recursive=False)
 
 
 def run_playbook(
-    hosts: list[HostRun],
+    work: Sequence[HostWork],
+    reach: Mapping[str, TargetHost],
     run_dir: Path,
     inventory: bytes,
     *,
     progress: Callable[[str], None],
     cancel: Callable[[], bool] = lambda: False,
     timeout: int = 1800,
-) -> list[Result]:
-    """Run playbooks/site.yml on `hosts` with the compiled `inventory`; one Result per host,
-    in order."""
+) -> list[HostResult]:
+    """Run playbooks/site.yml on the hosts of `work`, each reached as `reach` says, with the
+    compiled `inventory`; one HostResult per host, in order."""
+    hosts = [HostRun(one, reach[one.name]) for one in work]
     for host in hosts:
-        if not host.lab and host.files:
+        if not host.local() and host.work.files:
             _archive(host)
     folder = run_dir / "inventory"
     folder.mkdir(parents=True, exist_ok=True)
@@ -200,7 +194,7 @@ def run_playbook(
         # found packages to install on, and recording folders to make on
         extravars={
             f"ccms_{action}_on": [
-                h.name for h in hosts if any(s.action == action for s in h.upkeep)
+                h.name for h in hosts if any(s.action == action for s in h.work.upkeep)
             ]
             for action in ("install", "make")
         },
@@ -225,5 +219,21 @@ def run_playbook(
         error = errors.get(host.name, "") if failed else ""
         if failed and not error:
             error = f"ansible-runner finished {runner.status}"
-        results.append(Result(host.name, stats.get("changed", {}).get(host.name, 0), failed, error))
+        changed = stats.get("changed", {}).get(host.name, 0)
+        results.append(HostResult(host.name, changed, failed, error))
     return results
+
+
+def run_wave(
+    host: Callable[[str], TargetHost | None],
+    work: Sequence[HostWork],
+    run_dir: Path,
+    inventory: bytes,
+    *,
+    progress: Callable[[str], None],
+    cancel: Callable[[], bool],
+) -> list[HostResult]:
+    """A target's wave (Target.run_wave), each host reached as the target's `host` says."""
+    reach = {one.name: host(one.name) for one in work}
+    found = {name: target for name, target in reach.items() if target is not None}
+    return run_playbook(work, found, run_dir, inventory, progress=progress, cancel=cancel)

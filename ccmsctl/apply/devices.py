@@ -10,11 +10,11 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 from ccmsctl.apply.netdev import Access, DevicePushError, connected, push, read_running
-from ccmsctl.apply.target import DeviceOutcome
 from ccmsctl.artifacts import DeviceIntent
 from ccmsctl.errors import UserError
 from ccmsctl.plan.diff import Plan
 from ccmsctl.plan.platforms import PLATFORMS
+from ccmsctl.plan.target import DeviceOutcome
 
 WORKERS = 16
 T = TypeVar("T")
@@ -66,24 +66,14 @@ def push_devices(
 ) -> list[DeviceOutcome]:
     """Send each named device the commands the plan holds for it."""
     intents = plan.desired.device_intents
-    planned = {change.device: change.commands for change in plan.devices}
+    planned = {change.device: change for change in plan.devices}
     chosen = sorted(name for name in names if name in intents and name in planned)
 
     def one(name: str) -> DeviceOutcome:
         intent = intents[name]
+        intended = plan.desired.devices[name].decode()
         try:
-            access = reach(name, intent)
-            result = push(
-                name,
-                intent,
-                plan.desired.devices[name].decode(),
-                planned=planned[name],
-                address=access.address,
-                port=access.port,
-                timeout=access.timeout,
-                password=access.password,
-                known_hosts=access.known_hosts,
-            )
+            result = push(name, intent, intended, planned[name], reach(name, intent))
         except DevicePushError as error:
             progress(f"  {name}: FAILED: {error}")
             return DeviceOutcome(name, None, str(error))

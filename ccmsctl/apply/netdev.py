@@ -1,18 +1,17 @@
 """Read and push voice configuration on network devices with netmiko over SSH.
 
-Per device: read the running configuration, check that it still needs exactly the commands
-the plan holds (plan/network.py: only what ccmsctl owns; a device that changed since it was
-planned is refused, not re-planned), send them with `send_config_set(error_pattern=...)` so
-a device's error
-stops that device at the command it refused, then make it permanent: `write memory` (or the
+Per device: read the running configuration and check it is the one the plan was made from
+(its sha256: a device that changed since is refused, not re-planned), send exactly the
+plan's commands with `send_config_set(error_pattern=...)` so a device's error stops that
+device at the command it refused, then make them permanent: `write memory` (or the
 platform's save) on devices that run what they are told, `commit confirmed` on Junos, which
 ccmsctl confirms with a plain `commit` only after a new SSH session reaches the device and
 finds the intended configuration (a change that cuts the device off rolls itself back).
 
 A refused command leaves the device as it was: Junos discards the candidate (`rollback 0`);
-elsewhere the commands already taken are undone from the configuration read before the push,
-and nothing is saved. A device that needs nothing gets no command at all. Passwords come from
-secret references (apply/secrets.py; or the lab's own) at push time and are never printed.
+elsewhere the plan's rollback is sent, and nothing is saved. A device that needs nothing
+gets no command at all. Passwords come from the target (the estate's secret references, or
+the lab's own) and are never printed.
 """
 
 from __future__ import annotations
@@ -29,10 +28,12 @@ if TYPE_CHECKING:  # netmiko is imported where a device is reached: it takes lon
     from netmiko import BaseConnection
     from netmiko.juniper.juniper import JuniperBase
 
-from ccmsctl.apply.secrets import SecretError, resolve
 from ccmsctl.artifacts import DeviceIntent
-from ccmsctl.plan.network import device_remediation, owned_config
+from ccmsctl.plan.diff import DeviceChange
+from ccmsctl.plan.network import converged
 from ccmsctl.plan.platforms import PLATFORMS
+from ccmsctl.plan.state import sha256
+from ccmsctl.plan.target import PushResult
 
 # ccmsctl reports what goes wrong on a device itself; paramiko's own log lines (a peer that
 # resets the connection at logout) are not for the operator
@@ -44,13 +45,6 @@ CONFIRM_MINUTES = 5
 
 class DevicePushError(Exception):
     """A device could not be reached, or refused a command."""
-
-
-@dataclass(frozen=True)
-class PushResult:
-    device: str
-    sent: tuple[str, ...]
-    saved: bool
 
 
 @dataclass(frozen=True)
@@ -125,52 +119,32 @@ def read_running(connection: BaseConnection, device: DeviceIntent) -> str:
 
 
 def push(
-    name: str,
-    device: DeviceIntent,
-    intended: str,
-    *,
-    planned: tuple[str, ...] | None = None,
-    address: str | None = None,
-    port: int | None = None,
-    timeout: float = 10,
-    password: str | None = None,
-    secrets_base: Path = Path(),
-    known_hosts: Path,
+    name: str, device: DeviceIntent, intended: str, change: DeviceChange, access: Access
 ) -> PushResult:
-    """Bring the device `name` to `intended` with the `planned` commands (None: whatever
-    its running configuration needs now); raises DevicePushError naming the device (and
-    command), or when the device no longer needs exactly the planned commands. It is
-    reached at `address`:`port` when given, else at the intent's; its password is
-    `password` when given (the lab's), else the intent's secret reference (a vault path is
-    relative to `secrets_base`, the estate directory); its SSH host key must be in
-    `known_hosts`."""
-    try:
-        secret = password or resolve(device.password, secrets_base)
-    except SecretError as error:
-        raise DevicePushError(f"{name}: {error}") from None
+    """Send the device `name` exactly the commands of `change`, the plan's for it to run
+    `intended`, if it still runs the configuration they were computed from (else
+    DevicePushError: nothing is sent); then make them permanent. A command the device
+    refuses stops it there, and what it took is undone with the plan's rollback. Every
+    failure is a DevicePushError naming the device (and the command)."""
     from netmiko.exceptions import ConfigInvalidException  # noqa: PLC0415
 
-    access = Access(address or device.address, port or device.port, secret, known_hosts, timeout)
     rules = PLATFORMS[device.platform]
     with connected(name, device, access) as connection:
-        running = read_running(connection, device)
-        needed = device_remediation(device, running, intended).commands
-        if planned is not None and needed != planned:
+        if sha256(read_running(connection, device).encode()) != change.running:
             raise DevicePushError(
-                f"{name} changed since it was planned: it now needs {len(needed)} commands, "
-                f"the plan holds {len(planned)}; nothing was sent: plan again"
+                f"{name} changed since it was planned: its running configuration is not the "
+                "one the plan was made from; nothing was sent: plan again"
             )
-        commands = typed(needed, rules.leave_section)
+        commands = typed(change.commands, rules.leave_section)
         if not commands:
             return PushResult(name, (), saved=False)
         try:
             configure(connection, device, commands)
         except ConfigInvalidException as error:
-            _undo(connection, device, running)
+            back = _undo(connection, device, change)
             raise DevicePushError(
                 f"{name} refused {_refused(str(error), commands)!r}; the rest of its "
-                "commands were not sent, the device is back to its configuration from before, "
-                "and nothing was saved"
+                f"commands were not sent, {back}, and nothing was saved"
             ) from None
         if not rules.candidate:
             connection.save_config()
@@ -180,18 +154,24 @@ def push(
     return PushResult(name, commands, saved=True)
 
 
-def _undo(connection: BaseConnection, device: DeviceIntent, before: str) -> None:
-    """Take back what a refused push had already changed."""
+def _undo(connection: BaseConnection, device: DeviceIntent, change: DeviceChange) -> str:
+    """Take back what a refused push had already changed: Junos discards its candidate;
+    elsewhere the plan's rollback is sent (a line for a command never taken is a no-op, so
+    no refusal stops it). What became of the device, in words."""
     rules = PLATFORMS[device.platform]
     if rules.candidate:
         connection.send_config_set(["rollback 0"], exit_config_mode=True)
-        return
+        return "the device discarded the candidate"
     _end(connection, device)
-    back = device_remediation(
-        device, read_running(connection, device), owned_config(device, before)
+    back = typed(change.rollback, rules.leave_section)
+    if back:
+        connection.send_config_set(list(back), exit_config_mode=True)
+    if sha256(read_running(connection, device).encode()) == change.running:
+        return "the device is back to its configuration from before"
+    return (
+        "the plan's rollback was sent, but the device does not run its configuration from "
+        "before: check it"
     )
-    if back.commands:
-        configure(connection, device, typed(back.commands, rules.leave_section))
 
 
 def configure(connection: BaseConnection, device: DeviceIntent, commands: tuple[str, ...]) -> None:
@@ -241,17 +221,14 @@ def _confirm(name: str, device: DeviceIntent, intended: str, access: Access) -> 
     unconfirmed = f"not confirmed, so {name} rolls back in {CONFIRM_MINUTES} minutes"
     try:
         with connected(name, device, access) as connection:
-            left = device_remediation(device, read_running(connection, device), intended).commands
-            if not left:
+            runs = converged(device, read_running(connection, device), intended)
+            if runs:
                 cast("JuniperBase", connection).commit()
                 connection.exit_config_mode()
     except DevicePushError as error:
         raise DevicePushError(f"{error}; the commit was {unconfirmed}") from None
-    if left:
-        raise DevicePushError(
-            f"{name} does not run the committed configuration ({len(left)} lines "
-            f"differ); {unconfirmed}"
-        )
+    if not runs:
+        raise DevicePushError(f"{name} does not run the committed configuration; {unconfirmed}")
 
 
 def typed(lines: tuple[str, ...], leave_section: str) -> tuple[str, ...]:

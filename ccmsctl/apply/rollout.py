@@ -21,24 +21,23 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ccmsctl.apply.ansible import HostRun, Result, run_playbook
 from ccmsctl.apply.health import answers_options
-from ccmsctl.apply.target import DeviceOutcome, RetireError, Target, TargetHost
-from ccmsctl.artifacts import INVENTORY, Artifacts
-from ccmsctl.errors import UserError
+from ccmsctl.artifacts import INVENTORY
 from ccmsctl.plan.diff import Plan
-from ccmsctl.plan.planfile import SavedPlan
-from ccmsctl.plan.provenance import Provenance
 from ccmsctl.plan.state import RECORD, HostState, Record, sha256
-
-
-class StalePlanError(UserError):
-    """The estate, the tooling or a target changed since the plan was made."""
+from ccmsctl.plan.target import (
+    DeviceOutcome,
+    HostResult,
+    HostWork,
+    RetireError,
+    Target,
+    TargetHost,
+)
 
 
 @dataclass(frozen=True)
 class Outcome:
-    results: tuple[Result, ...]
+    results: tuple[HostResult, ...]
     rolled_back: tuple[str, ...] = ()
     untouched: tuple[str, ...] = ()
     error: str = ""
@@ -51,37 +50,6 @@ class Outcome:
         return sum(1 for d in self.devices if d.result is not None and d.result.sent)
 
 
-def fingerprints(
-    states: Mapping[str, HostState], devices: Mapping[str, str], desired: Artifacts
-) -> dict[str, str]:
-    """What a saved plan must still find: each host's state (its secret files left to the
-    secrets digest), each device's running config."""
-    hosts = {
-        host: state.fingerprint(desired.secrets.get(host, {})) for host, state in states.items()
-    }
-    return hosts | {f"device:{name}": sha256(running.encode()) for name, running in devices.items()}
-
-
-def check_fresh(saved: SavedPlan, current: Provenance, now: Mapping[str, str]) -> None:
-    """Raise StalePlanError naming what changed since `saved` was planned; `now` holds the
-    current fingerprints()."""
-    was = saved.provenance
-    if current.commit != was.commit:
-        raise StalePlanError(
-            f"saved plan is stale: the estate is at {current.commit}, "
-            f"the plan was made at {was.commit}"
-        )
-    if current.model_hash != was.model_hash:
-        raise StalePlanError("saved plan is stale: the estate's model changed")
-    if current.tooling_hash != was.tooling_hash:
-        raise StalePlanError("saved plan is stale: templates, roles or playbooks changed")
-    for target, fingerprint in sorted(saved.fingerprints.items()):
-        if now.get(target) != fingerprint:
-            kind, _, name = target.rpartition(":")
-            what = f"network device {name}" if kind == "device" else f"host {name}"
-            raise StalePlanError(f"saved plan is stale: {what} changed since it was planned")
-
-
 def _stage(folder: Path, files: dict[str, bytes]) -> None:
     """Write `files` under `folder`, readable by this user only (some hold secrets)."""
     for path, content in files.items():
@@ -91,29 +59,28 @@ def _stage(folder: Path, files: dict[str, bytes]) -> None:
             stream.write(content)
 
 
-def _host_runs(
-    host: TargetHost,
+def _host_work(
+    host: str,
     plan: Plan,
     state: HostState,
     secrets: Mapping[str, bytes],
     where: tuple[Path, str, str],
-) -> tuple[HostRun, HostRun]:
-    """The run that applies the host's changes, and the one that would undo them; `where`
+) -> tuple[HostWork, HostWork]:
+    """The work that applies the host's changes, and the one that would undo them; `where`
     is the run's folder, the commit and the time.
 
     Only changed files are sent (a host with upkeep only gets none), with the host's new
     record, which lists every file; the undo puts back the changed files and the old
     record. The files of `secrets` get their own mode and group."""
     run_dir, commit, applied_at = where
-    desired = {**plan.desired.hosts.get(host.name, {}), **secrets}
-    changes = [c for c in plan.changes if c.host == host.name]
-    roles = plan.desired.host_vars[host.name].roles
-    link = dict(host.connection)
-    upkeep = plan.upkeep.get(host.name, ())
+    desired = {**plan.desired.hosts.get(host, {}), **secrets}
+    changes = [c for c in plan.changes if c.host == host]
+    roles = plan.desired.host_vars[host].roles
+    upkeep = plan.upkeep.get(host, ())
     if not changes:  # upkeep only: no file to send, none to put back
-        back = HostRun(host.name, host.root, roles, host.lab, run_dir, (), connection=link)
+        back = HostWork(host, roles, run_dir)
         return replace(back, upkeep=upkeep), back
-    secret_files = plan.desired.secrets.get(host.name, {})
+    secret_files = plan.desired.secrets.get(host, {})
     access = {path: (f.mode, f.group) for path, f in secret_files.items()}
     record = Record(
         commit, applied_at, {p: sha256(c) for p, c in desired.items()}, tuple(sorted(secrets))
@@ -121,33 +88,27 @@ def _host_runs(
     sent = {c.path: desired[c.path] for c in changes if c.action != "delete"}
     sent[RECORD] = record.to_json().encode()
     removed = tuple(sorted(c.path for c in changes if c.action == "delete"))
-    staging, snapshot = run_dir / "stage" / host.name, run_dir / "snapshot" / host.name
+    staging, snapshot = run_dir / "stage" / host, run_dir / "snapshot" / host
     _stage(staging, sent)
     restored = {c.path: state.files[c.path] for c in changes if c.path in state.files}
     if state.record is not None:
         restored[RECORD] = state.record.to_json().encode()
     _stage(snapshot, restored)
-    forward = HostRun(
-        host.name,
-        host.root,
+    forward = HostWork(
+        host,
         roles,
-        host.lab,
         staging,
         tuple(sorted(sent)),
         removed,
-        connection=link,
         access={path: access[path] for path in sent if path in access},
         upkeep=upkeep,
     )
-    back = HostRun(
-        host.name,
-        host.root,
+    back = HostWork(
+        host,
         roles,
-        host.lab,
         snapshot,
         tuple(sorted(restored)),
         tuple(sorted(set(sent) - set(restored))),
-        connection=link,
         access={path: access[path] for path in restored if path in access},
     )
     return forward, back
@@ -202,7 +163,7 @@ def _apply_waves(
     waves = sorted(
         {host_vars[h.name].wave for h in hosts} | {intents[name].wave for name in devices}
     )
-    results: list[Result] = []
+    results: list[HostResult] = []
     pushed: list[DeviceOutcome] = []
     for index, wave in enumerate(waves):
         batch = [host for host in hosts if host_vars[host.name].wave == wave]
@@ -216,8 +177,8 @@ def _apply_waves(
         )
         runs, rollbacks = [], []
         for host in batch:
-            forward, back = _host_runs(
-                host,
+            forward, back = _host_work(
+                host.name,
                 plan,
                 states[host.name],
                 secrets.get(host.name, {}),
@@ -226,11 +187,17 @@ def _apply_waves(
             runs.append(forward)
             rollbacks.append(back)
         wave_dir = run_dir / f"wave-{index + 1}"
-        ran, failed = _apply_hosts(batch, runs, wave_dir, inventory, progress, cancel)
+        ran, failed = _apply_hosts(target, batch, runs, (wave_dir, inventory), progress, cancel)
         results += ran
         if failed:
             progress(f"wave {index + 1}: failed; restoring the previous files of its hosts")
-            run_playbook(rollbacks, run_dir / f"rollback-{index + 1}", inventory, progress=progress)
+            target.run_wave(
+                rollbacks,
+                run_dir / f"rollback-{index + 1}",
+                inventory,
+                progress=progress,
+                cancel=lambda: False,
+            )
             error = f"{failed[0].host}: {failed[0].error}"
             batch_names = tuple(h.name for h in batch)
             return Outcome(tuple(results), batch_names, untouched, error, tuple(pushed))
@@ -253,24 +220,26 @@ def _apply_waves(
 
 
 def _apply_hosts(
+    target: Target,
     batch: list[TargetHost],
-    runs: list[HostRun],
-    run_dir: Path,
-    inventory: bytes,
+    runs: list[HostWork],
+    run: tuple[Path, bytes],
     progress: Callable[[str], None],
     cancel: Callable[[], bool],
-) -> tuple[list[Result], list[Result]]:
-    """Run the wave's hosts, then its health gate: every host's result, and the failures."""
+) -> tuple[list[HostResult], list[HostResult]]:
+    """Run the wave's hosts (`run`: the run's folder and the compiled inventory), then its
+    health gate: every host's result, and the failures."""
     if not batch:
         return [], []
-    results = run_playbook(runs, run_dir, inventory, progress=progress, cancel=cancel)
+    run_dir, inventory = run
+    results = target.run_wave(runs, run_dir, inventory, progress=progress, cancel=cancel)
     failed = [r for r in results if r.failed]
     if not failed and cancel():
-        failed = [Result(batch[0].name, 0, True, "apply cancelled")]
+        failed = [HostResult(batch[0].name, 0, True, "apply cancelled")]
     if not failed:
         failed = [
-            Result(h.name, 0, True, "Kamailio does not answer SIP OPTIONS after the apply")
-            for h, run in zip(batch, runs, strict=True)
-            if "edge" in run.roles and not answers_options(h.address, wait=15)
+            HostResult(h.name, 0, True, "Kamailio does not answer SIP OPTIONS after the apply")
+            for h, work in zip(batch, runs, strict=True)
+            if "edge" in work.roles and not answers_options(h.address, wait=15)
         ]
     return results, failed

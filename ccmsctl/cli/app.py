@@ -36,6 +36,7 @@ lab_app = typer.Typer(
 app.add_typer(lab_app, name="lab")
 
 LabDir = Annotated[Path, typer.Option("--lab-dir", help="Where the lab lives.")]
+DEFAULT_FOLDER = Path(".ccmsctl/lab")  # the lab's folder, unless --lab-dir names another
 
 
 class Format(StrEnum):

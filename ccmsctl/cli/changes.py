@@ -13,9 +13,9 @@ from typing import Annotated
 
 import typer
 
-from ccmsctl.apply.lock import force_unlock, locked
-from ccmsctl.apply.steps import Planned, apply_planned, apply_saved, plan_for
+from ccmsctl.apply.steps import apply_planned, apply_saved
 from ccmsctl.cli.app import (
+    DEFAULT_FOLDER,
     LabDir,
     TargetOption,
     app,
@@ -26,11 +26,8 @@ from ccmsctl.cli.metrics import MetricsDir, controls_of, recorded
 from ccmsctl.cli.review import PlanFormat, print_review, review_json, review_of
 from ccmsctl.compile.estate import compile_estate
 from ccmsctl.compile.fanout import workers_available
-from ccmsctl.lab.lab import (
-    DEFAULT_FOLDER,
-    open_lab,
-)
-from ccmsctl.lab.target import LabTarget
+from ccmsctl.errors import UserError
+from ccmsctl.lab.target import lab_target
 from ccmsctl.load.estate import Loaded
 from ccmsctl.plan.diff import (
     SENSITIVE,
@@ -38,12 +35,13 @@ from ccmsctl.plan.diff import (
     Plan,
     unified_diff,
 )
+from ccmsctl.plan.make import Planned, plan_for
 from ccmsctl.plan.planfile import load as load_plan
 from ccmsctl.plan.planfile import write_plan_file
 from ccmsctl.plan.provenance import provenance
+from ccmsctl.plan.target import Target
 from ccmsctl.review.comment import risk_lines
-from ccmsctl.ssh.inventory import InventoryError, read_inventory
-from ccmsctl.ssh.target import SshTarget, masters
+from ccmsctl.ssh.target import inventory_target
 
 
 @contextmanager
@@ -66,45 +64,34 @@ def _interruptible() -> Iterator[threading.Event]:
             signal.signal(sig, handler)
 
 
-def plan_estate(
-    directory: Path, target: str, where: LabTarget | SshTarget
-) -> tuple[Loaded, Planned]:
-    """The estate, and its plan against `where` (the lab, or an inventory's hosts), which
-    the command line named `target`."""
+class TargetHostsError(UserError):
+    """The target lacks hosts of the estate."""
+
+
+def plan_estate(directory: Path, where: Target) -> tuple[Loaded, Planned]:
+    """The estate, and its plan against `where`, placed as it places it."""
     loaded = validated(directory)
-    if isinstance(where, LabTarget):
-        lab = where.lab
-        desired = compile_estate(
-            lab.estate(loaded.estate), roots=lab.roots(), workers=workers_available()
-        )
-    else:
-        desired = compile_estate(loaded.estate, workers=workers_available())
-        absent = sorted(set(desired.hosts) - set(where.hosts))
-        if absent:
-            raise InventoryError(f"{target} has no entry for {', '.join(absent)}")
+    desired = compile_estate(
+        loaded.estate, placement=where.placement(), workers=workers_available()
+    )
+    absent = sorted(name for name in desired.hosts if where.host(name) is None)
+    if absent:
+        raise TargetHostsError(f"{where.name} has no entry for {', '.join(absent)}")
     planned = plan_for(
         where,
         desired,
         estate_dir=str(directory.resolve()),
-        target_name=target if target == "lab" else str(Path(target).resolve()),
         origin=provenance(directory, loaded.estate.digest()),
     )
     return loaded, planned
 
 
-def target_of(target: str, lab_dir: Path, directory: Path) -> LabTarget | SshTarget:
-    """The lab, or the hosts of the inventory at `target` (over the command's SSH master
-    connections, see masters())."""
+def target_of(target: str, lab_dir: Path, directory: Path) -> Target:
+    """The lab in `lab_dir` (`target` "lab"), or the hosts of the inventory at `target`,
+    whose secrets' vault paths are relative to `directory`."""
     if target == "lab":
-        return LabTarget(open_lab(lab_dir))
-    inventory = read_inventory(Path(target))
-    return SshTarget(
-        inventory.hosts,
-        folder=Path(".ccmsctl").resolve(),
-        secrets_base=directory,
-        device_known_hosts=inventory.device_known_hosts,
-        control=masters(),
-    )
+        return lab_target(lab_dir)
+    return inventory_target(Path(target), directory)
 
 
 def _print_plan(plan: Plan, *, diff: bool, notes: list[str] | None = None) -> None:
@@ -234,7 +221,7 @@ def plan(
                 raise typer.Exit(2)
             return
         with recorded(metrics_dir, "plan") as record:
-            loaded, planned = plan_estate(directory, target, target_of(target, lab_dir, directory))
+            loaded, planned = plan_estate(directory, target_of(target, lab_dir, directory))
             saved = planned.saved
             record.plan = saved.plan
             if metrics_dir is not None:
@@ -273,8 +260,8 @@ def apply(
             # the lock is held from the read to the end, the question included: nothing of
             # ccmsctl's changes the hosts between what is shown and what is applied, so
             # they are read once
-            with locked(into.folder, "apply", version, timeout=lock_timeout):
-                loaded, planned = plan_estate(source, target, into)
+            with into.lock("apply", version, timeout=lock_timeout):
+                loaded, planned = plan_estate(source, into)
                 saved = planned.saved
                 _print_plan(saved.plan, diff=False)
                 if not auto_approve and not typer.confirm("Apply these changes?", default=False):
@@ -292,7 +279,7 @@ def apply(
             loaded = validated(directory)
             record.plan = saved.plan
             into = target_of(saved.target, lab_dir, directory)
-            with locked(into.folder, "apply", version, timeout=lock_timeout):
+            with into.lock("apply", version, timeout=lock_timeout):
                 now = provenance(directory, loaded.estate.digest())
                 with _interruptible() as cancelled:
                     outcome = apply_saved(
@@ -318,9 +305,10 @@ def apply(
 @app.command("force-unlock")
 def force_unlock_command(
     lock_id: Annotated[str, typer.Argument(help="The id the refused apply printed.")],
+    target: TargetOption = "lab",
     lab_dir: LabDir = DEFAULT_FOLDER,
 ) -> None:
-    """Remove a lock left by an apply that died."""
+    """Remove a lock left by an apply that died (on the target the apply named)."""
     with guard():
-        holder = force_unlock(lab_dir, lock_id)
+        holder = target_of(target, lab_dir, Path()).unlock(lock_id)
         typer.echo(f"Removed {holder.describe()}.")

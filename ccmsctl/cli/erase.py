@@ -15,12 +15,12 @@ from typing import Annotated, Any
 
 import typer
 
-from ccmsctl.cli.app import LabDir, app, guard, validated
+from ccmsctl.cli.app import DEFAULT_FOLDER, LabDir, app, guard, validated
 from ccmsctl.cli.report import now
 from ccmsctl.erasure.order import SCRIPT, audit_record, masked, order_bytes, orders, script
 from ccmsctl.errors import UserError
 from ccmsctl.escape import visible
-from ccmsctl.lab.lab import DEFAULT_FOLDER, open_lab
+from ccmsctl.lab.lab import open_lab
 from ccmsctl.plan.provenance import git_commit
 
 # whole values only (fullmatch): a number or an id with a line break after it is refused

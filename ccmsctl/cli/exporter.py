@@ -12,11 +12,10 @@ from typing import Annotated
 
 import typer
 
-from ccmsctl.cli.app import LabDir, TargetOption, app, guard, validated
+from ccmsctl.cli.app import DEFAULT_FOLDER, LabDir, TargetOption, app, guard, validated
 from ccmsctl.cli.changes import plan_estate, target_of
 from ccmsctl.cli.metrics import controls_of, drift_of, headroom_of
 from ccmsctl.compile.monitoring.names import CCMSCTL_EXPORTER
-from ccmsctl.lab.lab import DEFAULT_FOLDER
 from ccmsctl.metrics.exporter import Check, listen_address, serve
 from ccmsctl.metrics.runs import PlanRun
 
@@ -27,7 +26,7 @@ def _check(directory: Path, target: str, lab_dir: Path) -> Check:
     loaded = validated(directory)
     started = time.monotonic()
     try:
-        planned = plan_estate(directory, target, target_of(target, lab_dir, directory))[1]
+        planned = plan_estate(directory, target_of(target, lab_dir, directory))[1]
         plan = planned.saved.plan
         drift = PlanRun(time.time(), time.monotonic() - started, True, 0, drift_of(plan))
     except Exception as error:  # reported; the next round tries again

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from ccmsctl.cli.app import (
+    DEFAULT_FOLDER,
     LabDir,
     guard,
     lab_app,
@@ -15,7 +16,6 @@ from ccmsctl.cli.app import (
 )
 from ccmsctl.lab.call import lab_call
 from ccmsctl.lab.lab import (
-    DEFAULT_FOLDER,
     devices_running,
     lab_down,
     lab_status,

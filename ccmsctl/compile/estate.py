@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from ccmsctl.artifacts import INVENTORY, Artifacts, DeviceIntent, SecretFile
+from ccmsctl.artifacts import INVENTORY, PRODUCTION, Artifacts, DeviceIntent, Placement, SecretFile
 from ccmsctl.compile.carriers import compile_carriers
 from ccmsctl.compile.edge import compile_edge, compile_edge_site, edge_secrets
 from ccmsctl.compile.fanout import fan_out
 from ccmsctl.compile.inventory import burst_host, compile_inventory, host_vars
 from ccmsctl.compile.keepalived import compile_keepalived
+from ccmsctl.compile.lab import relocated
 from ccmsctl.compile.monitoring.prometheus import compile_monitoring
 from ccmsctl.compile.network.device import compile_network_device
 from ccmsctl.compile.pbx.site import PbxSite, compile_pbx, compile_pbx_site
@@ -29,13 +30,16 @@ def compile_estate(
     estate: Estate,
     *,
     renderer: Renderer | None = None,
-    roots: Mapping[str, str] | None = None,
+    placement: Placement = PRODUCTION,
     workers: int = 1,
 ) -> Artifacts:
-    """All artifacts of `estate`; `roots` gives a host's install root (the lab's folders).
-    With `workers` > 1 the sites are compiled in parallel; the bytes are the same."""
+    """All artifacts of `estate` as `placement` puts it (the lab: on its addresses, under
+    its folders, its services run by scripts). With `workers` > 1 the sites are compiled in
+    parallel; the bytes are the same."""
     renderer = renderer or Renderer()
-    roots = roots or {}
+    if placement.addresses is not None:
+        estate = relocated(estate, placement.addresses)
+    roots = placement.roots
     sites = sorted(estate.of(Site), key=lambda s: s.name)
 
     def compile_sites(share: Sequence[Site]) -> list[_SiteFiles]:
@@ -54,18 +58,18 @@ def compile_estate(
     network = sorted(estate.of(NetworkDevice), key=lambda d: d.name)
     devices = {device.name: compile_network_device(estate, device, renderer) for device in network}
     every = {
-        host.name: host_vars(estate, site, host)
+        host.name: host_vars(estate, site, host, placement)
         for site in sites
         for host in sorted(site.hosts, key=lambda h: h.name)
     }
     every |= {
-        host.name: host_vars(estate, site, host, burst=pool)
+        host.name: host_vars(estate, site, host, placement, burst=pool)
         for pool, site, host in burst_hosts(estate)
     }
     return Artifacts(
         hosts,
         {
-            INVENTORY: compile_inventory(estate, renderer, every),
+            INVENTORY: compile_inventory(estate, renderer, every, placement),
             **compile_carriers(estate),
             **compile_monitoring(estate, [(s.name, h) for _, s, h in burst_hosts(estate)]),
         },

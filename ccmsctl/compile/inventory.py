@@ -9,11 +9,11 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ccmsctl.artifacts import HostVars
+from ccmsctl.artifacts import HostVars, Placement
 from ccmsctl.compile.header import header
 from ccmsctl.compile.pbx.layout import encrypts_at_rest, recording_folders
 from ccmsctl.compile.render import Renderer
-from ccmsctl.compile.views import takes_tls
+from ccmsctl.compile.views import control_socket, takes_tls
 from ccmsctl.model.burstpool import BurstNode, BurstPool
 from ccmsctl.model.estate import EstateInfo
 from ccmsctl.model.kinds import Estate
@@ -31,6 +31,9 @@ ROLE_SERVICES = {"edge": ("kamailio",), "pbx": ("asterisk",)}
 # Every host's metrics for Prometheus (the estate's `node_exporter`): Debian's package and
 # service of the same name, reading the textfile folder the hosts' scripts write to.
 NODE_EXPORTER = "prometheus-node-exporter"
+# A recording folder: written by Asterisk, read by its group (the purge runs as root)
+RECORDING_OWNER = "asterisk"
+RECORDING_MODE = "0750"
 
 
 def runs_node_exporter(estate: Estate) -> bool:
@@ -67,20 +70,34 @@ def burst_host(pool: BurstPool, node: BurstNode) -> Host:
     return Host(name=node.name, roles=("pbx",), address=node.address, channels=pool.node_channels)
 
 
-def host_vars(estate: Estate, site: Site, host: Host, burst: BurstPool | None = None) -> HostVars:
-    """What an apply needs of `host` besides its files (the inventory holds it too); a node
-    of `burst` stands in for the pool's first site, in the first wave, and keeps recordings
-    only where its pool does."""
+def host_vars(
+    estate: Estate, site: Site, host: Host, placement: Placement, burst: BurstPool | None = None
+) -> HostVars:
+    """What an apply needs of `host` besides its files (the inventory holds it too), as
+    `placement` puts it; a node of `burst` stands in for the pool's first site, in the first
+    wave, and keeps recordings only where its pool does."""
     records = "pbx" in host.roles and (burst is None or "recording" in burst.data_classes)
-    node_exporter = runs_node_exporter(estate)
+    node_exporter = runs_node_exporter(estate) and placement.node_exporter
+    packages = host_packages(
+        host, takes_tls(estate, site), encrypts_at_rest(estate, site), node_exporter
+    )
+    packages = packages if placement.packages_managed(host.name) else ()
+    pins = placement.pins.get(host.name, {})
+    services = host_services(host, node_exporter)
+    if not placement.asterisk:
+        services = tuple(s for s in services if s != "asterisk")
     return HostVars(
         site.name,
         tuple(host.roles),
         str(host.address),
         1 if burst else estate.wave_of(site.name),
         recording_folders(estate, site) if records else (),
-        host_packages(host, takes_tls(estate, site), encrypts_at_rest(estate, site), node_exporter),
-        host_services(host, node_exporter),
+        packages,
+        services,
+        tuple((name, str(pins[name])) for name in packages if name in pins),
+        control_socket(placement.root(host.name)) if "edge" in host.roles else "",
+        RECORDING_OWNER if placement.accounts else "",
+        RECORDING_MODE,
     )
 
 
@@ -96,8 +113,10 @@ def group_name(*parts: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "_", "_".join(parts))
 
 
-def compile_inventory(estate: Estate, renderer: Renderer, hosts: Mapping[str, HostVars]) -> bytes:
-    """The inventory of `hosts` (host_vars() of each)."""
+def compile_inventory(
+    estate: Estate, renderer: Renderer, hosts: Mapping[str, HostVars], placement: Placement
+) -> bytes:
+    """The inventory of `hosts` (host_vars() of each), as `placement` puts them."""
     sites = sorted(estate.of(Site), key=lambda s: s.name)
     by_site = {site.name: tuple(sorted(h.name for h in site.hosts)) for site in sites}
     listed = [(name, hosts[name]) for members in by_site.values() for name in members]
@@ -130,5 +149,11 @@ def compile_inventory(estate: Estate, renderer: Renderer, hosts: Mapping[str, Ho
     ]
     sources += [f"BurstPool/{p.name}" for p in estate.of(BurstPool)]
     return renderer.render(
-        "ansible/inventory.yml.j2", {"header": header(sources), "hosts": listed, "groups": groups}
+        "ansible/inventory.yml.j2",
+        {
+            "header": header(sources),
+            "placement": placement,
+            "hosts": listed,
+            "groups": groups,
+        },
     )

@@ -18,10 +18,10 @@ one that was handed out, so the lab's processes and the health gate keep their a
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from ipaddress import IPv4Address, IPv4Network
-from typing import Any
 
+from ccmsctl.artifacts import LabAddresses
 from ccmsctl.errors import UserError
 from ccmsctl.model.alerting import Alerting
 from ccmsctl.model.base import Document
@@ -42,39 +42,6 @@ _VIP = 250
 
 class LabAddressError(UserError):
     """The lab has no address for part of the estate, or no address is left."""
-
-
-@dataclass(frozen=True)
-class LabAddresses:
-    """The loopback address of every host, site VIP, trunk peer, gateway and device."""
-
-    hosts: Mapping[str, str] = field(default_factory=dict)
-    vips: Mapping[str, str] = field(default_factory=dict)  # site -> VIP
-    peers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # trunk -> its peers
-    gateways: Mapping[str, str] = field(default_factory=dict)
-    devices: Mapping[str, str] = field(default_factory=dict)
-    pools: Mapping[str, str] = field(default_factory=dict)  # burst pool -> its subnet
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "hosts": dict(sorted(self.hosts.items())),
-            "vips": dict(sorted(self.vips.items())),
-            "peers": {name: list(peers) for name, peers in sorted(self.peers.items())},
-            "gateways": dict(sorted(self.gateways.items())),
-            "devices": dict(sorted(self.devices.items())),
-            "pools": dict(sorted(self.pools.items())),
-        }
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> LabAddresses:
-        return cls(
-            {str(k): str(v) for k, v in data["hosts"].items()},
-            {str(k): str(v) for k, v in data["vips"].items()},
-            {str(k): tuple(str(a) for a in v) for k, v in data["peers"].items()},
-            {str(k): str(v) for k, v in data["gateways"].items()},
-            {str(k): str(v) for k, v in data["devices"].items()},
-            {str(k): str(v) for k, v in data.get("pools", {}).items()},
-        )
 
 
 def _octets(address: str) -> tuple[int, int, int]:

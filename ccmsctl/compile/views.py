@@ -68,7 +68,7 @@ class EdgeView:
     site: str
     domain: str
     config_dir: str
-    run_dir: str
+    control: str
     listen: tuple[str, ...]
     tls: bool
     vip: str  # the site's VIP, which the edge holding it answers on ("" without one)
@@ -244,7 +244,7 @@ def edge_site_view(estate: Estate, site: Site) -> EdgeView:
         site=site.name,
         domain=infos[0].sip_domain if infos else f"{site.name}.invalid",
         config_dir="",
-        run_dir="",
+        control="",
         listen=(),
         tls=any(trunk.transport == "tls" for trunk in trunks),
         vip=str(vip) if (vip := estate.vip_of(site.name)) else "",
@@ -268,6 +268,12 @@ def edge_site_view(estate: Estate, site: Site) -> EdgeView:
     )
 
 
+def control_socket(root: str) -> str:
+    """The control socket of the Kamailio installed under `root` (its ctl module's): the
+    roles and the lab's script reload it there."""
+    return f"unix:{root}/run/kamailio/kamailio_ctl"
+
+
 def for_host(view: EdgeView, host: Host, *, root: str = "") -> EdgeView:
     """The site's edge view, for `host` installed under `root`. The edge listens on its own
     address (listed first: its probes leave from it) and on the site's VIP, whether it holds
@@ -280,7 +286,7 @@ def for_host(view: EdgeView, host: Host, *, root: str = "") -> EdgeView:
         view,
         host=host.name,
         config_dir=f"{root}/etc/kamailio",
-        run_dir=f"{root}/run/kamailio",
+        control=control_socket(root),
         listen=tuple(listen),
         metrics=f"tcp:{host.address}:{EDGE_METRICS_PORT}",
     )

@@ -7,10 +7,10 @@ from collections.abc import Callable, Iterable, Mapping
 
 from ccmsctl.apply.devices import Reach, push_devices, read_devices
 from ccmsctl.apply.netdev import Access, DevicePushError
-from ccmsctl.apply.target import DeviceOutcome
 from ccmsctl.artifacts import DeviceIntent
 from ccmsctl.lab.lab import Lab
 from ccmsctl.plan.diff import Plan
+from ccmsctl.plan.target import DeviceOutcome
 
 TIMEOUT = 10
 

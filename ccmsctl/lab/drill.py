@@ -32,6 +32,7 @@ from typing import Any, Literal
 
 from ruamel.yaml import YAML
 
+from ccmsctl.artifacts import Placement
 from ccmsctl.compile.carriers import FOLDER as CARRIERS
 from ccmsctl.compile.estate import compile_estate
 from ccmsctl.compile.render import Renderer
@@ -126,7 +127,7 @@ def plan_drill(estate: Estate, pair_name: str, folder: Path) -> DrillPlan:
     if number is None:
         raise DrillError(f"trunk {trunk.name} carries no number of {primary} to call")
     roots = {m.name: str(folder / m.name) for m in members["edge"]}
-    artifacts = compile_estate(estate, roots=roots)
+    artifacts = compile_estate(estate, placement=Placement(roots=roots))
     return DrillPlan(
         pair=pair.name,
         primary=primary,

@@ -24,8 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ccmsctl.apply.health import answers_options
+from ccmsctl.artifacts import LabAddresses
 from ccmsctl.compile.estate import burst_hosts
-from ccmsctl.compile.lab import LabAddresses, lab_addresses, relocated
+from ccmsctl.compile.lab import lab_addresses, relocated
 from ccmsctl.compile.monitoring.prometheus import FOLDER as PROMETHEUS_FOLDER
 from ccmsctl.errors import UserError
 from ccmsctl.lab.fakedevice.seed import seed_config
@@ -37,7 +38,6 @@ from ccmsctl.model.site import Site
 
 LAB_FILE = "lab.json"
 SCENARIOS = Path(__file__).resolve().parent / "sipp"
-DEFAULT_FOLDER = Path(".ccmsctl/lab")
 KAMAILIO_PID = "run/kamailio/kamailio.pid"
 ASTERISK_PID = "run/asterisk/asterisk.pid"
 SIPP_PID = "run/sipp.pid"

@@ -11,9 +11,9 @@ import secrets
 import subprocess
 from pathlib import Path
 
-from ccmsctl.apply.secrets import SecretError
 from ccmsctl.artifacts import Secret
 from ccmsctl.plan.planfile import write_private
+from ccmsctl.plan.secrets import SecretError
 
 PASSWORDS = "secrets.json"
 TLS = {"tls-certificate": "tls/lab.pem", "tls-private-key": "tls/lab.key"}

@@ -5,19 +5,33 @@ the lab's own (ccmsctl/lab/secrets.py)."""
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ccmsctl import tooling
-from ccmsctl.apply.target import DeviceOutcome, RetireError, TargetHost
-from ccmsctl.artifacts import DeviceIntent, Secret
-from ccmsctl.compile.inventory import NODE_EXPORTER
+from ccmsctl.apply.ansible import run_wave
+from ccmsctl.artifacts import DeviceIntent, Placement, Secret
 from ccmsctl.lab.devices import push_lab_devices, read_lab_devices
-from ccmsctl.lab.lab import Lab, running_services
+from ccmsctl.lab.lab import Lab, open_lab, running_services
 from ccmsctl.lab.secrets import lab_secret
 from ccmsctl.plan.diff import Plan
+from ccmsctl.plan.lock import LockInfo, force_unlock, locked
 from ccmsctl.plan.state import RECORD, HostState, Wanted, read_local_state, upkeep
+from ccmsctl.plan.target import (
+    DeviceOutcome,
+    HostResult,
+    HostWork,
+    Progress,
+    RetireError,
+    TargetHost,
+)
+
+
+def lab_target(folder: Path) -> LabTarget:
+    """The lab `lab up` made in `folder`."""
+    return LabTarget(open_lab(folder))
 
 
 @dataclass(frozen=True)
@@ -25,38 +39,68 @@ class LabTarget:
     lab: Lab
 
     @property
+    def name(self) -> str:
+        return "lab"
+
+    @property
     def folder(self) -> Path:
         return self.lab.folder
+
+    def placement(self) -> Placement:
+        """The estate on the lab's loopback addresses, each host under its folder, its
+        services run by the roles' scripts (no systemd here), as the one user that applies
+        (no service accounts); no package installed and no node_exporter run: the hosts
+        share this machine's programs and its one /proc. Without Asterisk, its PBXs are
+        SIPp stand-ins that `lab up` runs: no Asterisk to keep."""
+        return Placement(
+            addresses=self.lab.addresses,
+            roots=self.lab.roots(),
+            supervisor="script",
+            node_exporter=False,
+            asterisk=bool(self.lab.asterisk),
+            accounts=False,
+            manage_packages=False,
+        )
 
     def host(self, name: str) -> TargetHost | None:
         found = next((host for host in self.lab.hosts if host.name == name), None)
         if found is None:
             return None
-        connection = {"ansible_connection": "local", "ccms_lab_asterisk": self.lab.asterisk}
-        return TargetHost(found.name, str(found.root), found.address, True, connection)
+        connection = {"ansible_connection": "local", "ccms_asterisk_program": self.lab.asterisk}
+        return TargetHost(found.name, str(found.root), found.address, connection)
 
     def host_states(self, wanted: Mapping[str, Wanted]) -> dict[str, HostState]:
-        """The lab installs no package and runs no node_exporter: its hosts share this
-        machine's programs and its one /proc. Without Asterisk, its PBXs are SIPp
-        stand-ins that `lab up` runs: no Asterisk to keep."""
         states = {}
         for host in self.lab.hosts:
             want = wanted.get(host.name, Wanted(()))
             state = read_local_state(host.root, want.paths)
-            services = tuple(
-                s
-                for s in want.services
-                if s != NODE_EXPORTER and (s != "asterisk" or self.lab.asterisk)
-            )
             steps = upkeep(
-                replace(want, packages=(), services=services),
+                want,
                 installed={},
-                pins={},
                 running=running_services(host),
                 folders={f for f in want.folders if Path(f"{host.root}{f}").is_dir()},
             )
             states[host.name] = replace(state, upkeep=steps)
         return states
+
+    def lock(
+        self, operation: str, version: str, *, timeout: float
+    ) -> AbstractContextManager[LockInfo]:
+        return locked(self.folder, operation, version, timeout=timeout)
+
+    def unlock(self, lock_id: str) -> LockInfo:
+        return force_unlock(self.folder, lock_id)
+
+    def run_wave(
+        self,
+        work: Sequence[HostWork],
+        run_dir: Path,
+        inventory: bytes,
+        *,
+        progress: Progress,
+        cancel: Callable[[], bool],
+    ) -> list[HostResult]:
+        return run_wave(self.host, work, run_dir, inventory, progress=progress, cancel=cancel)
 
     def secret(self, secret: Secret) -> str:
         return lab_secret(self.lab.folder, secret)
@@ -65,7 +109,7 @@ class LabTarget:
         return read_lab_devices(self.lab, intents)
 
     def push_devices(
-        self, plan: Plan, names: Iterable[str], *, progress: Callable[[str], None]
+        self, plan: Plan, names: Iterable[str], *, progress: Progress
     ) -> list[DeviceOutcome]:
         return push_lab_devices(self.lab, plan, names, progress=progress)
 

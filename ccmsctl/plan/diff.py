@@ -46,13 +46,17 @@ class Change:
 
 @dataclass(frozen=True)
 class DeviceChange:
-    """A network device whose voice configuration differs: the commands that fix it, as
-    hier_config indents them (plan/network.py)."""
+    """A network device whose voice configuration differs: the commands that fix it and
+    those that undo them, as hier_config indents them (plan/network.py), and the sha256 of
+    the running configuration they were computed from. Apply sends exactly these, to a
+    device that still runs that configuration."""
 
     device: str
     platform: str
     address: str  # where its running configuration was read
     commands: tuple[str, ...]
+    rollback: tuple[str, ...] = ()
+    running: str = ""  # sha256 of the running configuration read at plan time
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from ccmsctl.artifacts import Artifacts, DeviceIntent
 from ccmsctl.plan.diff import DeviceChange
 from ccmsctl.plan.platforms import PLATFORMS
+from ccmsctl.plan.state import sha256
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,21 @@ def owned_config(intent: DeviceIntent, running: str) -> str:
     return owned_part(running, owned_pattern(intent), rules.comment, rules.interface_lines)
 
 
+def device_change(name: str, intent: DeviceIntent, running: str, intended: str) -> DeviceChange:
+    """What the device `name`, running `running`, needs to run `intended`: the commands,
+    their undo and the fingerprint of `running` (the commands may be empty)."""
+    found = device_remediation(intent, running, intended)
+    where = f"{intent.address}:{intent.port}"
+    return DeviceChange(
+        name, intent.platform, where, found.commands, found.rollback, sha256(running.encode())
+    )
+
+
+def converged(intent: DeviceIntent, running: str, intended: str) -> bool:
+    """Whether the device, running `running`, runs `intended` in all ccmsctl owns."""
+    return not device_remediation(intent, running, intended).commands
+
+
 def device_changes(desired: Artifacts, running: Mapping[str, str]) -> tuple[DeviceChange, ...]:
     """The devices whose running configuration (`running`, by device) needs commands to
     reach the desired one, with those commands: what apply will send."""
@@ -104,9 +120,7 @@ def device_changes(desired: Artifacts, running: Mapping[str, str]) -> tuple[Devi
     for name, intent in sorted(desired.device_intents.items()):
         if name not in desired.devices or name not in running:
             continue
-        intended = desired.devices[name].decode()
-        commands = device_remediation(intent, running[name], intended).commands
-        if commands:
-            where = f"{intent.address}:{intent.port}"
-            changes.append(DeviceChange(name, intent.platform, where, commands))
+        change = device_change(name, intent, running[name], desired.devices[name].decode())
+        if change.commands:
+            changes.append(change)
     return tuple(changes)

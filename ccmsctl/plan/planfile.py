@@ -55,7 +55,10 @@ def _bytes(text: str | None) -> bytes | None:
 def _tuples(fields: dict[str, Any]) -> dict[str, Any]:
     """JSON's lists back into the tuples the dataclasses hold."""
     return {
-        key: tuple(value) if isinstance(value, list) else value for key, value in fields.items()
+        key: tuple(tuple(v) if isinstance(v, list) else v for v in value)
+        if isinstance(value, list)
+        else value
+        for key, value in fields.items()
     }
 
 
@@ -97,6 +100,8 @@ def dump(saved: SavedPlan) -> bytes:
                 "platform": d.platform,
                 "address": d.address,
                 "commands": list(d.commands),
+                "rollback": list(d.rollback),
+                "running": d.running,
             }
             for d in saved.plan.devices
         ],
@@ -162,7 +167,14 @@ def load(data: bytes) -> SavedPlan:
             },
         )
         devices = tuple(
-            DeviceChange(d["device"], d["platform"], d["address"], tuple(d["commands"]))
+            DeviceChange(
+                d["device"],
+                d["platform"],
+                d["address"],
+                tuple(d["commands"]),
+                tuple(d["rollback"]),
+                str(d["running"]),
+            )
             for d in document["devices"]
         )
         return SavedPlan(

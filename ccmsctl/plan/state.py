@@ -42,12 +42,14 @@ class Record:
 class Wanted:
     """What a plan reads of a host: its managed files, and what its roles keep up besides
     them (the plan's HostVars): packages installed, services running, recording folders
-    made. A target leaves out what it does not manage (the lab installs no package)."""
+    made, as compile placed the host for its target (the lab installs no package)."""
 
     paths: tuple[str, ...]
     packages: tuple[str, ...] = ()
     services: tuple[str, ...] = ()
     folders: tuple[str, ...] = ()
+    pins: Mapping[str, str] = field(default_factory=dict)  # package -> its pinned version
+    folder_stat: str = ""  # a recording folder as made (`stat -c %U:%G:%a`; "": any)
 
 
 @dataclass(frozen=True)
@@ -102,16 +104,15 @@ def upkeep(
     wanted: Wanted,
     *,
     installed: Mapping[str, str],
-    pins: Mapping[str, str],
     running: Collection[str],
     folders: Collection[str],
 ) -> tuple[Step, ...]:
-    """The steps that give the host what `wanted` lists: `installed` maps each installed
-    package to its version, `pins` the pinned versions, `running` names the services
+    """The steps that give the host what `wanted` lists (its packages at their pins):
+    `installed` maps each installed package to its version, `running` names the services
     that run, `folders` the recording folders that are as the retention role makes them."""
     steps = []
     for package in wanted.packages:
-        have, pin = installed.get(package, ""), pins.get(package, "")
+        have, pin = installed.get(package, ""), wanted.pins.get(package, "")
         if not have or (pin and have != pin):
             steps.append(Step("install", package, pin, have))
     steps += [Step("start", service) for service in wanted.services if service not in running]

@@ -1,6 +1,6 @@
 """The hosts of an Ansible inventory (a file or a folder, in any format Ansible reads), as
 ccmsctl reaches them over SSH: address, port, user, key, extra SSH options, become; and the
-operator's settings for the roles (SETTINGS), passed on to the run."""
+operator's settings for the roles (SETTINGS), which the target's placement gives compile."""
 
 from __future__ import annotations
 
@@ -33,10 +33,22 @@ class SshHost:
     python: str = "/usr/bin/python3"  # ansible_python_interpreter
     settings: Mapping[str, Any] = field(default_factory=dict)  # of SETTINGS
 
+    def manages_packages(self) -> bool:
+        """Whether ccmsctl installs the roles' packages (ccms_manage_packages, default yes)."""
+        value = self.settings.get("ccms_manage_packages", True)
+        return str(value).lower() not in ("false", "no", "0", "off")
+
+    def pins(self) -> dict[str, str]:
+        """The package versions the inventory pins (ccms_package_versions)."""
+        pins = self.settings.get("ccms_package_versions") or {}
+        if not isinstance(pins, Mapping):
+            return {}
+        return {str(name): str(version) for name, version in pins.items()}
+
     def connection(self) -> dict[str, Any]:
-        """Ansible's connection variables for the host, and the inventory's settings."""
+        """Ansible's connection variables for the host (its settings go to compile, through
+        the target's placement)."""
         found: dict[str, Any] = {
-            **self.settings,
             "ansible_connection": "ssh",
             "ansible_host": self.address,
             "ansible_port": str(self.port),

@@ -16,19 +16,30 @@ import shlex
 import subprocess
 import tarfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ccmsctl.apply.ansible import run_wave
 from ccmsctl.apply.devices import each, push_devices, read_devices
 from ccmsctl.apply.netdev import Access, DevicePushError
-from ccmsctl.apply.secrets import SecretError, resolve
-from ccmsctl.apply.target import DeviceOutcome, RetireError, TargetHost
-from ccmsctl.artifacts import DeviceIntent, Secret
+from ccmsctl.apply.secrets import resolve
+from ccmsctl.artifacts import DeviceIntent, Placement, Secret
 from ccmsctl.errors import UserError
 from ccmsctl.plan.diff import Plan
+from ccmsctl.plan.lock import LockInfo, force_unlock, locked
+from ccmsctl.plan.secrets import SecretError
 from ccmsctl.plan.state import RECORD, HostState, Wanted, parse_record, upkeep
-from ccmsctl.ssh.inventory import SshHost
+from ccmsctl.plan.target import (
+    DeviceOutcome,
+    HostResult,
+    HostWork,
+    Progress,
+    RetireError,
+    TargetHost,
+)
+from ccmsctl.ssh.inventory import SshHost, read_inventory
 
 TIMEOUT = 60
 PERSIST = 60  # seconds a master connection outlives its last session
@@ -36,10 +47,13 @@ _SOCKET_PATH_MAX = 104  # sun_path, the shortest of the systems ssh runs on
 _NAME = 24  # hex digits of a socket's name
 # Runs on the host under sh, as cheap as a read can be (no interpreter to start): prints what
 # it has of the upkeep its arguments ask about (`package:NAME`, `service:NAME`,
-# `folder:PATH`), one line each, then a line `--`, then a tar of the files named on stdin
-# (NUL-separated, relative to /) that exist.
+# `folder:PATH`: a recording folder whose owner, group and mode are the first argument's, as
+# `stat -c %U:%G:%a` prints them), one line each, then a line `--`, then a tar of the files
+# named on stdin (NUL-separated, relative to /) that exist.
 _READ = r"""
 cd / || exit 1
+made=$1
+shift
 packages=
 for item do
   case $item in package:*) packages="$packages ${item#package:}" ;; esac
@@ -55,7 +69,7 @@ for item do
         printf 'service %s\n' "${item#service:}"
       fi ;;
     folder:*)
-      if [ "$(stat -c %U:%G:%a -- "${item#folder:}" 2>/dev/null)" = FOLDER_STAT ]; then
+      if [ "$(stat -c %U:%G:%a -- "${item#folder:}" 2>/dev/null)" = "$made" ]; then
         printf 'folder %s\n' "${item#folder:}"
       fi ;;
   esac
@@ -63,8 +77,6 @@ done
 echo --
 exec tar --null --no-recursion --ignore-failed-read -cf - -T - 2>/dev/null
 """
-# A recording folder as the retention role makes it (roles/retention/vars/main.yml).
-_READ = _READ.replace("FOLDER_STAT", "asterisk:asterisk:750")
 _END_OF_FACTS = re.compile(rb"(?m)^--\n")
 
 
@@ -123,9 +135,12 @@ class _Answer:
     files: dict[str, bytes]
 
 
-def _ask(host: SshHost, paths: Sequence[str], asks: Sequence[str], control: Path | None) -> _Answer:
-    """The host's answer to _READ for `paths` and the upkeep `asks`; SshError naming it."""
-    remote = shlex.join(["sh", "-c", _READ, "sh", *asks])
+def _ask(
+    host: SshHost, paths: Sequence[str], asks: Sequence[str], control: Path | None, made: str = ""
+) -> _Answer:
+    """The host's answer to _READ for `paths` and the upkeep `asks` (`made`: a recording
+    folder's stat); SshError naming it."""
+    remote = shlex.join(["sh", "-c", _READ, "sh", made, *asks])
     if host.become:
         remote = "sudo -n " + remote
     where = f"{host.name} ({host.address}:{host.port})"
@@ -162,10 +177,9 @@ def _ask(host: SshHost, paths: Sequence[str], asks: Sequence[str], control: Path
 def read_state(host: SshHost, wanted: Wanted, control: Path | None = None) -> HostState:
     """The host's record, files and upkeep, over one SSH connection (a second one only for
     files its record names that the plan no longer has); SshError naming the host."""
-    packages = wanted.packages if host.settings.get("ccms_manage_packages", True) else ()
-    asks = [f"package:{p}" for p in packages] + [f"service:{s}" for s in wanted.services]
+    asks = [f"package:{p}" for p in wanted.packages] + [f"service:{s}" for s in wanted.services]
     asks += [f"folder:{folder}" for folder in wanted.folders]
-    answer = _ask(host, [RECORD, *wanted.paths], asks, control)
+    answer = _ask(host, [RECORD, *wanted.paths], asks, control, wanted.folder_stat)
     files = answer.files
     record_bytes = files.pop(RECORD, None)
     record = parse_record(record_bytes.decode("utf-8", "replace")) if record_bytes else None
@@ -173,27 +187,70 @@ def read_state(host: SshHost, wanted: Wanted, control: Path | None = None) -> Ho
     if left:
         files |= _ask(host, left, (), control).files
     facts = [fact.split(" ", 2) for fact in answer.facts]
-    pins = host.settings.get("ccms_package_versions") or {}
     steps = upkeep(
-        replace(wanted, packages=packages),
+        wanted,
         installed={f[1]: f[2] for f in facts if f[0] == "package" and len(f) == 3},
-        pins={str(name): str(version) for name, version in pins.items()},
         running={f[1] for f in facts if f[0] == "service" and len(f) > 1},
         folders={fact[len("folder ") :] for fact in answer.facts if fact.startswith("folder ")},
     )
     return HostState(record, files, steps)
 
 
+def inventory_target(source: Path, estate_dir: Path) -> SshTarget:
+    """The hosts of the inventory at `source`, reached over the command's SSH master
+    connections (masters()); runs and the lock are kept in ./.ccmsctl, vault paths of the
+    estate's secrets are relative to `estate_dir`."""
+    inventory = read_inventory(source)
+    return SshTarget(
+        str(source.resolve()),
+        inventory.hosts,
+        folder=Path(".ccmsctl").resolve(),
+        secrets_base=estate_dir,
+        device_known_hosts=inventory.device_known_hosts,
+        control=masters(),
+    )
+
+
 @dataclass(frozen=True)
 class SshTarget:
-    """The hosts of an inventory; `folder` keeps runs and the lock; vault paths of the
-    estate's secrets are relative to `secrets_base` (the estate)."""
+    """The hosts of an inventory (`name`: its path); `folder` keeps runs and the lock; vault
+    paths of the estate's secrets are relative to `secrets_base` (the estate)."""
 
+    name: str
     hosts: Mapping[str, SshHost]
     folder: Path
     secrets_base: Path
     device_known_hosts: Path  # the network devices' host keys (Inventory.device_known_hosts)
     control: Path | None = None  # masters(): the folder of the hosts' master connections
+
+    def placement(self) -> Placement:
+        """The estate as it is, with the inventory's settings: hosts whose packages are
+        managed otherwise (ccms_manage_packages: false), and pinned versions."""
+        return Placement(
+            unmanaged=frozenset(
+                name for name, host in self.hosts.items() if not host.manages_packages()
+            ),
+            pins={name: host.pins() for name, host in self.hosts.items() if host.pins()},
+        )
+
+    def lock(
+        self, operation: str, version: str, *, timeout: float
+    ) -> AbstractContextManager[LockInfo]:
+        return locked(self.folder, operation, version, timeout=timeout)
+
+    def unlock(self, lock_id: str) -> LockInfo:
+        return force_unlock(self.folder, lock_id)
+
+    def run_wave(
+        self,
+        work: Sequence[HostWork],
+        run_dir: Path,
+        inventory: bytes,
+        *,
+        progress: Progress,
+        cancel: Callable[[], bool],
+    ) -> list[HostResult]:
+        return run_wave(self.host, work, run_dir, inventory, progress=progress, cancel=cancel)
 
     def _connection(self, host: SshHost) -> dict[str, Any]:
         found = host.connection()
@@ -208,7 +265,7 @@ class SshTarget:
         found = self.hosts.get(name)
         if found is None:
             return None
-        return TargetHost(name, "", found.address, lab=False, connection=self._connection(found))
+        return TargetHost(name, "", found.address, self._connection(found))
 
     def host_states(self, wanted: Mapping[str, Wanted]) -> dict[str, HostState]:
         names = set(wanted) & set(self.hosts)
@@ -222,7 +279,7 @@ class SshTarget:
     def secret(self, secret: Secret) -> str:
         return resolve(secret.reference, self.secrets_base)
 
-    def _reach(self, name: str, intent: DeviceIntent) -> Access:
+    def device_access(self, name: str, intent: DeviceIntent) -> Access:
         try:
             password = resolve(intent.password, self.secrets_base)
         except SecretError as error:
@@ -230,12 +287,12 @@ class SshTarget:
         return Access(intent.address, intent.port, password, self.device_known_hosts)
 
     def running_configs(self, intents: Mapping[str, DeviceIntent]) -> dict[str, str]:
-        return read_devices(intents, self._reach)
+        return read_devices(intents, self.device_access)
 
     def push_devices(
-        self, plan: Plan, names: Iterable[str], *, progress: Callable[[str], None]
+        self, plan: Plan, names: Iterable[str], *, progress: Progress
     ) -> list[DeviceOutcome]:
-        return push_devices(plan, names, self._reach, progress=progress)
+        return push_devices(plan, names, self.device_access, progress=progress)
 
     def retire(self, host: str, paths: Iterable[str], *, drain: float) -> str:
         """Draining and removing a host over SSH is not built yet (the plan reads only the

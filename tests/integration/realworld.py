@@ -21,6 +21,7 @@ import pytest
 
 from ccmsctl import tooling
 from ccmsctl.apply.health import sip_status
+from ccmsctl.artifacts import Placement
 from ccmsctl.compile.estate import compile_estate
 from ccmsctl.compile.lab import lab_estate
 from ccmsctl.lab import call, lab
@@ -50,7 +51,8 @@ def build_lab(
     loaded = estate_dir if isinstance(estate_dir, Estate) else load_estate(estate_dir).estate
     estate = lab_estate(loaded)
     hosts = [host for site in estate.of(Site) for host in site.hosts]
-    artifacts = compile_estate(estate, roots={host.name: str(into / host.name) for host in hosts})
+    roots = {host.name: str(into / host.name) for host in hosts}
+    artifacts = compile_estate(estate, placement=Placement(roots=roots))
     for host, path, content in artifacts.files():
         if only is not None and host not in only:
             continue

@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 
 from ccmsctl.apply.health import sip_status
-from ccmsctl.apply.lock import locked
 from ccmsctl.compile.estate import compile_estate
 from ccmsctl.load.estate import load_estate
 from ccmsctl.metrics.textfile import APPLY_FILE, PLAN_FILE
+from ccmsctl.plan.lock import locked
 from ccmsctl.plan.state import RECORD
 from tests.conftest import EXAMPLE, ccmsctl, wait_for_line
 from tests.integration.realworld import invites, served_subject

@@ -10,12 +10,13 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from ccmsctl.apply.netdev import DevicePushError, PushResult
+from ccmsctl.apply.netdev import Access, DevicePushError, connected, read_running
 from ccmsctl.apply.netdev import push as push_intent
 from ccmsctl.compile.estate import device_intent
 from ccmsctl.compile.network.device import compile_network_device
@@ -24,7 +25,10 @@ from ccmsctl.lab.fakedevice.server import FakeDevice
 from ccmsctl.load.estate import load_estate
 from ccmsctl.model.netdevice import NetworkDevice
 from ccmsctl.model.secret import SecretRef
-from ccmsctl.plan.network import device_remediation
+from ccmsctl.plan.network import device_change, device_remediation
+from ccmsctl.plan.state import sha256
+from ccmsctl.plan.target import PushResult
+from ccmsctl.ssh.target import SshTarget
 from tests.conftest import EXAMPLE, ROOT
 
 PASSWORD = "lab-switch-secret"
@@ -32,14 +36,33 @@ RUNNING = ROOT / "tests" / "golden" / "network" / "cisco_ios" / "running.cfg"
 
 
 def push(
-    device: NetworkDevice, intended: str, box: FakeDevice | None, **options: Any
+    device: NetworkDevice,
+    intended: str,
+    box: FakeDevice | None,
+    *,
+    address: str,
+    port: int,
+    timeout: float = 10,
+    secrets_base: Path = Path(),
+    planned: tuple[str, ...] | None = None,
 ) -> PushResult:
-    """Push the example's `device` (its model, as the tests change it) to `intended`; the
-    fake device `box`'s host key is the one known (None: no key is known)."""
+    """Plan and push the example's `device` (its model, as the tests change it) to
+    `intended`, reached as an inventory's hosts reach it (its password from its secret
+    reference, a vault's relative to `secrets_base`) but at `address`:`port`; the fake
+    device `box`'s host key is the one known (None: no key is known). `planned`: the plan
+    holds these commands instead, made from another running configuration."""
     intent = device_intent(load_estate(EXAMPLE).estate, device)
     known_hosts = Path(tempfile.mkdtemp(prefix="ccms-known-")) / "known_hosts"
     known_hosts.write_text(f"{box.known_hosts_line()}\n" if box is not None else "")
-    return push_intent(device.name, intent, intended, known_hosts=known_hosts, **options)
+    target = SshTarget("inventory", {}, known_hosts.parent, secrets_base, known_hosts)
+    access = replace(target.device_access(device.name, intent), address=address, port=port)
+    access = replace(access, timeout=timeout)
+    with connected(device.name, intent, access) as connection:
+        running = read_running(connection, intent)
+    change = device_change(device.name, intent, running, intended)
+    if planned is not None:
+        change = replace(change, commands=planned, running=sha256(b"another configuration"))
+    return push_intent(device.name, intent, intended, change, access)
 
 
 def free_port(address: str) -> int:
@@ -322,15 +345,10 @@ def test_a_device_whose_host_key_is_unknown_or_changed_is_refused(switch, tmp_pa
         known_hosts = tmp_path / "known_hosts"
         known_hosts.write_text(trusted + "\n")
         intent = device_intent(load_estate(EXAMPLE).estate, device)
+        planned = device_change(device.name, intent, RUNNING.read_text(), intended)
+        access = Access("127.3.1.1", port, PASSWORD, known_hosts)
         with pytest.raises(DevicePushError, match="is not the one in") as changed:
-            push_intent(
-                device.name,
-                intent,
-                intended,
-                address="127.3.1.1",
-                port=port,
-                known_hosts=known_hosts,
-            )
+            push_intent(device.name, intent, intended, planned, access)
         assert PASSWORD not in str(changed.value)
         assert box.commands == [] and box.saved == 0
         assert normalized(box.running) == normalized(RUNNING.read_text())

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from ccmsctl.apply.secrets import render_secret_files
 from ccmsctl.compile.estate import compile_estate
 from ccmsctl.load.estate import load_estate
+from ccmsctl.plan.secrets import render_secret_files
 from ccmsctl.plan.state import RECORD, Record, sha256
 from tests.conftest import BASE, ccmsctl
 from tests.integration.sshd import PORT, Fleet, keygen, start_fleet

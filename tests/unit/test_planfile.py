@@ -36,11 +36,12 @@ def test_a_saved_plan_reads_back_as_the_same_plan() -> None:
 
 
 def test_upkeep_names_each_step_the_roles_would_take() -> None:
-    wanted = Wanted((), ("asterisk", "kamailio", "keepalived"), ("kamailio",), ("/r/a", "/r/b"))
+    pins = {"asterisk": "22.1.0-1", "keepalived": "1:2.2.7-1"}
+    packages = ("asterisk", "kamailio", "keepalived")
+    wanted = Wanted((), packages, ("kamailio",), ("/r/a", "/r/b"), pins)
     steps = upkeep(
         wanted,
         installed={"asterisk": "22.0.0-1", "kamailio": "5.6.3-2"},
-        pins={"asterisk": "22.1.0-1", "keepalived": "1:2.2.7-1"},
         running=set(),
         folders={"/r/b"},
     )
@@ -53,7 +54,6 @@ def test_upkeep_names_each_step_the_roles_would_take() -> None:
     met = upkeep(
         wanted,
         installed={"asterisk": "22.1.0-1", "kamailio": "5.6.3-2", "keepalived": "1:2.2.7-1"},
-        pins={"asterisk": "22.1.0-1"},
         running={"kamailio"},
         folders={"/r/a", "/r/b"},
     )

@@ -9,6 +9,7 @@ import subprocess
 import time
 from pathlib import Path
 
+from ccmsctl.artifacts import Placement
 from ccmsctl.compile.estate import compile_estate
 from ccmsctl.compile.monitoring.names import TEXTFILE_DIR
 from ccmsctl.compile.queuestats import JOB, QUEUE_LOG, SCRIPT
@@ -18,7 +19,9 @@ from tests.unit.test_metrics import samples
 
 
 def test_queue_stats_counts_each_outcome_against_the_groups_target(tmp_path: Path) -> None:
-    artifacts = compile_estate(load_estate(EXAMPLE).estate, roots={"sh1-pbx-1": str(tmp_path)})
+    artifacts = compile_estate(
+        load_estate(EXAMPLE).estate, placement=Placement(roots={"sh1-pbx-1": str(tmp_path)})
+    )
     files = artifacts.hosts["sh1-pbx-1"]
     assert f"* * * * * root /bin/sh {tmp_path}/{SCRIPT}" in files[JOB].decode()
     now = int(time.time())

@@ -10,15 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ccmsctl.apply.secrets import (
-    SecretError,
-    checked,
-    render_secret_files,
-    resolve,
-    reveal,
-    same_secrets,
-    secrets_digest,
-)
+from ccmsctl.apply.secrets import resolve
 from ccmsctl.artifacts import Secret, SecretFile
 from ccmsctl.compile.estate import compile_estate
 from ccmsctl.load.estate import load_estate
@@ -26,6 +18,14 @@ from ccmsctl.model.agent import Agent
 from ccmsctl.plan.diff import make_plan, reviewable, unified_diff
 from ccmsctl.plan.planfile import SavedPlan, dump, load
 from ccmsctl.plan.provenance import Provenance
+from ccmsctl.plan.secrets import (
+    SecretError,
+    checked,
+    render_secret_files,
+    reveal,
+    same_secrets,
+    secrets_digest,
+)
 from ccmsctl.plan.state import HostState, Record, sha256
 from tests.conftest import EXAMPLE
 

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import paramiko
-from hier_config import get_hconfig
+from hier_config import HConfig, HConfigChild, get_hconfig
 
 from ccmsctl.lab.fakedevice.dialects import DIALECTS
 from ccmsctl.lab.fakedevice.junos import Junos
@@ -266,9 +266,36 @@ class FakeDevice:
         if not session:
             return
         current = get_hconfig(self.dialect.platform, self.running)
-        future = current.future(get_hconfig(self.dialect.platform, "\n".join(session)))
+        taken = _effective(current, session)
+        future = current.future(get_hconfig(self.dialect.platform, "\n".join(taken)))
         self.state_file.write_text("\n".join(future.dump_simple()) + "\n", encoding="utf-8")
         session.clear()
 
 
 _CONFIRM = "\0confirm"
+
+
+def _effective(current: HConfig, session: list[str]) -> list[str]:
+    """The session's lines without the `no`/`undo` of a line the configuration does not
+    have: a device takes such a line as a no-op and keeps no trace of it."""
+    kept: list[str] = []
+    parents: list[tuple[int, str]] = []
+    for line in session:
+        indent, text = len(line) - len(line.lstrip()), line.strip()
+        while parents and parents[-1][0] >= indent:
+            parents.pop()
+        negated = re.match(r"^(?:no|undo) (.*)", text)
+        if negated and not _has(current, [p for _, p in parents] + [negated.group(1)]):
+            continue
+        kept.append(line)
+        parents.append((indent, text))
+    return kept
+
+
+def _has(config: HConfig, path: list[str]) -> bool:
+    node: HConfig | HConfigChild | None = config
+    for text in path:
+        if node is None:
+            return False
+        node = node.get_child(equals=text) or node.get_child(startswith=f"{text} ")
+    return node is not None
