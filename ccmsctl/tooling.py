@@ -8,7 +8,10 @@ reads them from anywhere.
 
 from __future__ import annotations
 
+import tomllib
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 FOLDERS = ("templates", "roles", "playbooks", "schemas")
 _PACKAGE = Path(__file__).resolve().parent
@@ -34,3 +37,15 @@ def roles() -> Path:
 
 def schemas() -> Path:
     return root() / "schemas"
+
+
+@cache
+def network_platforms() -> dict[str, dict[str, Any]]:
+    """Every network platform ccmsctl drives, by name: the tables of the platform.toml in its
+    folder, templates/network/<name>/ (its rules, its lab dialect, its lab seed), whose
+    config.j2 renders its intended configuration. A platform is that one folder."""
+    folder = templates() / "network"
+    return {
+        path.parent.name: tomllib.loads(path.read_text(encoding="utf-8"))
+        for path in sorted(folder.glob("*/platform.toml"))
+    }

@@ -28,6 +28,18 @@ BASE = FIXTURES / "_base"
 TODAY = date(2026, 11, 23)
 
 
+def example_devices() -> dict[str, str]:
+    """Each network platform, with the first device of the example on it: every platform
+    ccmsctl drives has one there."""
+    from ccmsctl.model.netdevice import NetworkDevice  # noqa: PLC0415
+
+    devices = sorted(load_estate(EXAMPLE).estate.of(NetworkDevice), key=lambda d: d.name)
+    found: dict[str, str] = {}
+    for device in devices:
+        found.setdefault(device.platform, device.name)
+    return dict(sorted(found.items()))
+
+
 def fixture_estate(name: str, into: Path) -> Path:
     """A broken estate: the base estate with the fixture's files laid over it (a fixture
     holding `.standalone` is an estate of its own)."""

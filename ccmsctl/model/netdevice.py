@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
+from ccmsctl import tooling
 from ccmsctl.model.base import Document, Model
 from ccmsctl.model.secret import SecretRef
 from ccmsctl.model.types import Address, InterfaceName, LoginName, Name, Network
 
-Platform = Literal["cisco_ios", "arista_eos", "juniper_junos", "huawei_vrp"]
+# the platforms ccmsctl drives: a folder each under templates/network/
+PLATFORM_NAMES = tuple(tooling.network_platforms())
+
+
+def _known(platform: str) -> str:
+    if platform not in PLATFORM_NAMES:
+        raise ValueError(f"unknown platform {platform!r}: one of {', '.join(PLATFORM_NAMES)}")
+    return platform
+
+
+Platform = Annotated[
+    str, AfterValidator(_known), Field(json_schema_extra={"enum": list(PLATFORM_NAMES)})
+]
 
 
 class Vlan(Model):

@@ -1,14 +1,19 @@
-"""Everything ccmsctl knows of each network platform, as data, in one place: how its
-configuration writes comments, which top-level sections of a running configuration ccmsctl
-manages (everything else on the device is left alone by remediation), hier_config's model of
-it, and how its command line is driven (show, configure, leave, save or commit). The
-intended configuration comes from templates/network/<platform>.j2."""
+"""Everything ccmsctl knows of each network platform, as data: how its configuration writes
+comments, which top-level sections of a running configuration ccmsctl manages (everything
+else on the device is left alone by remediation), hier_config's model of it, and how its
+command line is driven (show, configure, leave, save or commit). Each platform's rules are
+the [rules] table of templates/network/<platform>/platform.toml, beside the config.j2 that
+renders its intended configuration (tooling.network_platforms())."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Any
+
+from ccmsctl import tooling
 
 
 @dataclass(frozen=True)
@@ -39,64 +44,14 @@ class PlatformRules:
         return re.compile("|".join(f"(?:{m.format(**values)})" for m in self.managed))
 
 
-PLATFORMS = MappingProxyType(
-    {
-        "cisco_ios": PlatformRules(
-            "CISCO_IOS",
-            "!",
-            (
-                r"^vlan {vlan}$",
-                r"^ip access-list extended CCMS-",
-                r"^class-map .*CCMS-",
-                r"^policy-map CCMS-",
-                r"^interface ({ports})$",
-            ),
-            interface_lines=r"^\s+(switchport mode |switchport voice vlan "
-            r"|service-policy input CCMS-|ip access-group CCMS-|mls qos trust )",
-        ),
-        "arista_eos": PlatformRules(
-            "ARISTA_EOS",
-            "!",
-            (
-                r"^vlan {vlan}$",
-                r"^ip access-list CCMS-",
-                r"^class-map .*CCMS-",
-                r"^policy-map .*CCMS-",
-                r"^interface ({ports})$",
-            ),
-            interface_lines=r"^\s+(switchport mode |switchport phone "
-            r"|service-policy type qos input CCMS-|ip access-group CCMS-|qos trust )",
-        ),
-        "juniper_junos": PlatformRules(
-            "JUNIPER_JUNOS",
-            "#",
-            (
-                r"^set vlans {vlan_name} ",
-                r"^set switch-options voip interface ({ports})\.",
-                r"^set firewall family inet filter CCMS-",
-                r"^set class-of-service .*CCMS-",
-                r"^set interfaces ({ports}) unit 0 family inet filter input CCMS-",
-            ),
-            show_running="show configuration | display set",
-            candidate=True,
-            configure=("", ""),
-            end=("", ""),
-        ),
-        "huawei_vrp": PlatformRules(
-            "HUAWEI_VRP",
-            "#",
-            (
-                r"^vlan {vlan}$",
-                r"^acl name CCMS-",
-                r"^traffic (classifier|behavior|policy) CCMS-",
-                r"^interface ({ports})$",
-            ),
-            interface_lines=r"^\s+(voice-vlan |traffic-policy CCMS-|port link-type "
-            r"|traffic-filter inbound acl name CCMS-|trust dscp)",
-            leave_section="quit",
-            show_running="display current-configuration",
-            configure=("system-view", r"\[{prompt}\]"),
-            end=("return", r"<{prompt}>"),
-        ),
-    }
+def _rules(table: Mapping[str, Any]) -> PlatformRules:
+    found = dict(table)
+    for key in ("managed", "configure", "end"):
+        if key in found:
+            found[key] = tuple(found[key])
+    return PlatformRules(**found)
+
+
+PLATFORMS: Mapping[str, PlatformRules] = MappingProxyType(
+    {name: _rules(data["rules"]) for name, data in tooling.network_platforms().items()}
 )

@@ -29,7 +29,7 @@ from ccmsctl.plan.network import device_change, device_remediation
 from ccmsctl.plan.state import sha256
 from ccmsctl.plan.target import PushResult
 from ccmsctl.ssh.target import SshTarget
-from tests.conftest import EXAMPLE, ROOT
+from tests.conftest import EXAMPLE, ROOT, example_devices
 
 PASSWORD = "lab-switch-secret"
 RUNNING = ROOT / "tests" / "golden" / "network" / "cisco_ios" / "running.cfg"
@@ -87,12 +87,7 @@ def fake(tmp_path: Path, port: int, reject: str | None = None) -> FakeDevice:
     ).start()
 
 
-DEVICES = {
-    "cisco_ios": "hk1-access-sw",
-    "arista_eos": "sh2-pbx-tor",
-    "huawei_vrp": "sh1-core-sw",
-    "juniper_junos": "hk1-wan-rtr",
-}
+DEVICES = example_devices()
 
 
 @pytest.mark.parametrize("platform", sorted(DEVICES))

@@ -38,6 +38,7 @@ from ccmsctl.compile.render import Renderer
 from ccmsctl.errors import Severity
 from ccmsctl.load.estate import load_estate
 from ccmsctl.model.netdevice import NetworkDevice
+from ccmsctl.plan.platforms import PLATFORMS
 from ccmsctl.validate.run import validate_estate
 from tests.conftest import EXAMPLE, TODAY
 
@@ -383,10 +384,16 @@ TARGETS = {
             ('"', "{", "}", "#", "!", " ", "\\", "\n}\nvrrp_script x {"),
             numbered=True,  # the router id, a checksum of the site's name
         ),
-        Target("cisco_ios", parse_network_lines, _devices("cisco_ios"), _NETWORK, numbered=True),
-        Target("arista_eos", parse_network_lines, _devices("arista_eos"), _NETWORK, numbered=True),
-        Target("huawei_vrp", parse_network_lines, _devices("huawei_vrp"), _NETWORK, numbered=True),
-        Target("juniper_junos", parse_junos, _devices("juniper_junos"), _NETWORK, numbered=True),
+        *(
+            Target(
+                name,
+                parse_junos if rules.candidate else parse_network_lines,
+                _devices(name),
+                _NETWORK,
+                numbered=True,
+            )
+            for name, rules in sorted(PLATFORMS.items())
+        ),
         Target("inventory", parse_yaml, _estate_files("inventory.yml"), _YAML_META),
         Target("carriers", parse_yaml, _estate_files("carriers/"), _YAML_META),
         Target(

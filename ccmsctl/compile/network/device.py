@@ -13,5 +13,5 @@ from ccmsctl.model.netdevice import NetworkDevice
 def compile_network_device(estate: Estate, device: NetworkDevice, renderer: Renderer) -> bytes:
     view = network_view(estate, device)
     sources = [f"NetworkDevice/{device.name}", f"Site/{device.site}"]
-    template = f"network/{device.platform}.j2"
+    template = f"network/{device.platform}/config.j2"
     return renderer.render(template, {"v": view, "header": header(sources)})
