@@ -11,7 +11,8 @@ from typing import Annotated
 import typer
 
 from ccmsctl.cli.app import app, guard, validated
-from ccmsctl.lab.drill import DrillResult, Kill, Phase, plan_drill, run_drill
+from ccmsctl.lab.drill import plan_drill, run_drill
+from ccmsctl.lab.drillcalls import DrillResult, Kill, Phase
 
 failover_app = typer.Typer(help="Twin-pair failover, drilled and measured.", no_args_is_help=True)
 app.add_typer(failover_app, name="failover")

@@ -53,7 +53,7 @@ def compile_keepalived(
     vip = estate.vip_of(site.name)
     if pair is None or vip is None:
         return {}
-    edges = sorted(site.hosts_with("edge"), key=lambda h: h.name)
+    edges = estate.edges(site.name)
     rank = [edge.name for edge in edges].index(host.name)
     view = VrrpView(
         host=host.name,

@@ -22,7 +22,6 @@ from ccmsctl.lab.dtmf import EVENTS, key_presses
 from ccmsctl.lab.lab import SCENARIOS, Lab, LabError
 from ccmsctl.model.kinds import Estate
 from ccmsctl.model.numbers import NumberRange
-from ccmsctl.model.site import Site
 from ccmsctl.model.trunk import Trunk
 
 CDR_NAMES = cdr_names()
@@ -84,13 +83,7 @@ def lab_call(
     if owner is None:
         raise LabError(f"{did} is in no NumberRange of the estate")
     trunk = moved.index(Trunk)[owner.trunk]
-    sites = moved.index(Site)
-    edges = [
-        h
-        for site in (owner.site, *trunk.sites)
-        if site in sites
-        for h in sorted(sites[site].hosts_with("edge"), key=lambda h: h.name)
-    ]
+    edges = [h for site in (owner.site, *trunk.sites) for h in moved.edges(site)]
     if not edges:
         raise LabError(f"no edge host receives trunk {trunk.name}")
     source, edge = str(trunk.peers[0].address), edges[0]

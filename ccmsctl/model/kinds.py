@@ -24,7 +24,7 @@ from ccmsctl.model.numbers import NumberRange
 from ccmsctl.model.residency import ResidencyPolicy
 from ccmsctl.model.retention import RetentionPolicy
 from ccmsctl.model.schedule import Schedule
-from ccmsctl.model.site import Site
+from ccmsctl.model.site import Host, Site
 from ccmsctl.model.skillgroup import SkillGroup
 from ccmsctl.model.trunk import Trunk
 from ccmsctl.model.twinpair import TwinPair
@@ -117,9 +117,13 @@ class Estate:
         vip = self.vip_of(site)
         if vip is not None:
             return (vip,)
+        return tuple(edge.address for edge in self.edges(site))
+
+    def edges(self, site: str) -> tuple[Host, ...]:
+        """The edge hosts of `site` in name order (the first takes a call when no VIP
+        does); none for an unknown site."""
         found = self.index(Site).get(site)
-        edges = sorted(found.hosts_with("edge"), key=lambda h: h.name) if found else []
-        return tuple(edge.address for edge in edges)
+        return tuple(sorted(found.hosts_with("edge"), key=lambda h: h.name)) if found else ()
 
     def burst_nodes(self, serving: str | None = None) -> tuple[BurstNode, ...]:
         """The running nodes of every burst pool (that serves site `serving`), by pool."""

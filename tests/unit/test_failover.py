@@ -12,15 +12,8 @@ from ruamel.yaml import YAML
 
 from ccmsctl.cli.failover import text
 from ccmsctl.compile.carriers import compile_carriers, trunk_destinations
-from ccmsctl.lab.drill import (
-    Call,
-    DrillError,
-    DrillResult,
-    Phase,
-    measure,
-    plan_drill,
-    read_calls,
-)
+from ccmsctl.lab.drill import DrillError, plan_drill
+from ccmsctl.lab.drillcalls import Call, DrillResult, Phase, measure, read_calls
 from ccmsctl.load.estate import load_estate
 from ccmsctl.model.trunk import Trunk
 from tests.conftest import EXAMPLE

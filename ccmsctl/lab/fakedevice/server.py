@@ -27,6 +27,7 @@ from hier_config import HConfig, HConfigChild, get_hconfig
 
 from ccmsctl.lab.fakedevice.dialects import DIALECTS
 from ccmsctl.lab.fakedevice.junos import Junos
+from ccmsctl.plan.platforms import PLATFORMS
 
 
 class _Server(paramiko.ServerInterface):  # type: ignore[misc]  # paramiko is untyped
@@ -90,7 +91,7 @@ class FakeDevice:
     ) -> None:
         self.dialect = DIALECTS[platform]
         self.junos = (
-            Junos(self, username, hostname, minute) if platform == "juniper_junos" else None
+            Junos(self, username, hostname, minute) if PLATFORMS[platform].candidate else None
         )
         self.address, self.port, self.hostname = address, port, hostname
         self.username, self.password = username, password
