@@ -76,20 +76,18 @@ def write_build(artifacts: Artifacts, out: Path, estate: Path | None = None) -> 
 
 
 def _write_tree(artifacts: Artifacts, staging: Path) -> int:
-    count = 0
-    for host, path, content in artifacts.files():
-        target = staging / host / path
-        target.parent.mkdir(parents=True, exist_ok=True)
+    """Every file of `artifacts` under `staging`, each folder made once; then the manifest
+    and the marker."""
+    files = [(staging / host / path, content) for host, path, content in artifacts.files()]
+    files += [(staging / path, content) for path, content in sorted(artifacts.estate.items())]
+    files += [
+        (staging / "network" / f"{device}.cfg", content)
+        for device, content in sorted(artifacts.devices.items())
+    ]
+    for folder in sorted({target.parent for target, _ in files}):
+        folder.mkdir(parents=True, exist_ok=True)
+    for target, content in files:
         target.write_bytes(content)
-        count += 1
-    for path, content in sorted(artifacts.estate.items()):
-        (staging / path).parent.mkdir(parents=True, exist_ok=True)
-        (staging / path).write_bytes(content)
-        count += 1
-    for device, content in sorted(artifacts.devices.items()):
-        (staging / "network").mkdir(exist_ok=True)
-        (staging / "network" / f"{device}.cfg").write_bytes(content)
-        count += 1
     (staging / MANIFEST).write_bytes(artifacts.manifest())
     (staging / MARKER).write_bytes(_MARKER_TEXT)
-    return count
+    return len(files)

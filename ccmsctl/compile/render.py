@@ -45,6 +45,10 @@ class UnsafeValueError(UserError):
 def check_value(target: str, value: str) -> str:
     """`value` as it may be printed into a file of `target`; raises UnsafeValueError."""
     forbidden = FORBIDDEN.get(target, "")
+    # most values are printable text without a forbidden character: one pass in C each (a
+    # printable string has no character of the line-breaking categories)
+    if value.isprintable() and not any(char in value for char in forbidden):
+        return value
     for char in value:
         if unicodedata.category(char) in _LINE_BREAKING or char in forbidden:
             raise UnsafeValueError(
