@@ -21,6 +21,7 @@ from typing import Any
 
 from ccmsctl import tooling
 from ccmsctl.errors import UserError
+from ccmsctl.files import open_private
 from ccmsctl.plan.target import HostResult, HostWork, TargetHost
 
 
@@ -135,8 +136,7 @@ def _progress_handler(
 
 def _archive(host: HostRun) -> None:
     """Write the host's staged files into its archive, readable by this user only."""
-    handle = os.open(host.archive(), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(handle, "wb") as stream, tarfile.open(fileobj=stream, mode="w") as tar:
+    with open_private(host.archive()) as stream, tarfile.open(fileobj=stream, mode="w") as tar:
         for path in host.work.files:
             tar.add(host.work.staging / path, arcname=path, recursive=False)
 
@@ -157,17 +157,7 @@ def run_playbook(
     for host in hosts:
         if not host.local() and host.work.files:
             _archive(host)
-    folder = run_dir / "inventory"
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "10-estate.yml").write_bytes(inventory)
-    (folder / "20-run.yml").write_text(
-        json.dumps(
-            {"all": {"hosts": {host.name: host.variables() for host in hosts}}},
-            indent=2,
-            sort_keys=True,
-        ),
-        encoding="utf-8",
-    )
+    folder = _inventories(hosts, run_dir, inventory)
     from ansible_runner.interface import init_runner  # noqa: PLC0415
 
     errors: dict[str, str] = {}
@@ -207,18 +197,45 @@ def run_playbook(
     # the run's environment is written into its artifacts: only what Ansible needs of ours
     runner.config.env = _scrubbed(runner.config.env)
     runner.run()
-    stats: dict[str, dict[str, int]] = runner.stats or {}
+    return _results(hosts, runner.status, runner.stats or {}, errors)
+
+
+def _inventories(hosts: Sequence[HostRun], run_dir: Path, inventory: bytes) -> Path:
+    """The run's inventory folder: the compiled inventory, then the run's own variables."""
+    folder = run_dir / "inventory"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "10-estate.yml").write_bytes(inventory)
+    (folder / "20-run.yml").write_text(
+        json.dumps(
+            {"all": {"hosts": {host.name: host.variables() for host in hosts}}},
+            indent=2,
+            sort_keys=True,
+        ),
+        encoding="utf-8",
+    )
+    return folder
+
+
+def _results(
+    hosts: Sequence[HostRun],
+    status: str,
+    stats: Mapping[str, Mapping[str, int]],
+    errors: Mapping[str, str],
+) -> list[HostResult]:
+    """Each host's outcome, judged from the run's stats (not its return code): a host
+    failed where Ansible says so, or every host when the run was cancelled, timed out or
+    ended without stats."""
     failed_hosts = set(stats.get("failures", {})) | set(stats.get("dark", {}))
     results = []
     for host in hosts:
         failed = (
             host.name in failed_hosts
-            or runner.status in ("canceled", "timeout")
-            or (runner.status != "successful" and not stats)
+            or status in ("canceled", "timeout")
+            or (status != "successful" and not stats)
         )
         error = errors.get(host.name, "") if failed else ""
         if failed and not error:
-            error = f"ansible-runner finished {runner.status}"
+            error = f"ansible-runner finished {status}"
         changed = stats.get("changed", {}).get(host.name, 0)
         results.append(HostResult(host.name, changed, failed, error))
     return results

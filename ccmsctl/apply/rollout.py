@@ -13,7 +13,6 @@ files."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import uuid
 from collections.abc import Callable, Mapping
@@ -23,6 +22,7 @@ from pathlib import Path
 
 from ccmsctl.apply.health import answers_options
 from ccmsctl.artifacts import INVENTORY
+from ccmsctl.files import write_private
 from ccmsctl.plan.diff import Plan
 from ccmsctl.plan.state import RECORD, HostState, Record, sha256
 from ccmsctl.plan.target import (
@@ -54,9 +54,7 @@ def _stage(folder: Path, files: dict[str, bytes]) -> None:
     """Write `files` under `folder`, readable by this user only (some hold secrets)."""
     for path, content in files.items():
         (folder / path).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        handle = os.open(folder / path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(content)
+        write_private(folder / path, content)
 
 
 def _host_work(

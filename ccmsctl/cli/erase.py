@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -20,6 +19,7 @@ from ccmsctl.cli.report import now
 from ccmsctl.erasure.order import SCRIPT, audit_record, masked, order_bytes, orders, script
 from ccmsctl.errors import UserError
 from ccmsctl.escape import visible
+from ccmsctl.files import write_atomic, write_private
 from ccmsctl.lab.lab import open_lab
 from ccmsctl.plan.provenance import git_commit
 
@@ -27,13 +27,6 @@ from ccmsctl.plan.provenance import git_commit
 _NUMBER = re.compile(r"\+[1-9][0-9]{6,14}")
 _REQUEST = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _COUNTS = ("records", "recordings", "voicemail")
-
-
-def _write(path: Path, data: bytes, mode: int) -> None:
-    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    with os.fdopen(handle, "wb") as stream:
-        stream.write(data)
-    path.chmod(mode)
 
 
 def _run(out: Path, hosts: list[str], *, dry: bool = False) -> dict[str, Any]:
@@ -86,9 +79,9 @@ def _dry_run(estate: Any, caller: str, roots: dict[str, str]) -> None:
     host_orders = orders(estate, caller, roots)
     with tempfile.TemporaryDirectory(prefix="ccms-erase-") as folder:
         where = Path(folder)
-        _write(where / SCRIPT, script(), 0o700)
+        write_atomic(where / SCRIPT, script(), mode=0o700)
         for host, order in host_orders.items():
-            _write(where / f"{host}.json", order_bytes(order), 0o600)
+            write_private(where / f"{host}.json", order_bytes(order))
         results = _run(where, sorted(host_orders), dry=True)
     for host, result in sorted(results.items()):
         typer.echo(f"  {host}: {_counts(result, dry=True)}")
@@ -158,9 +151,9 @@ def erase(
         host_orders = orders(estate, caller, roots)
         generated = now()  # a bad SOURCE_DATE_EPOCH stops here, before anything is written
         out.mkdir(parents=True, exist_ok=True, mode=0o700)
-        _write(out / SCRIPT, script(), 0o700)
+        write_atomic(out / SCRIPT, script(), mode=0o700)
         for host, order in host_orders.items():
-            _write(out / f"{host}.json", order_bytes(order), 0o600)
+            write_private(out / f"{host}.json", order_bytes(order))
         commit = git_commit(directory)
         meta = {
             "estate": str(directory),
@@ -183,7 +176,7 @@ def erase(
             results=results,
             today=date.today(),
         )
-        _write(out / "audit.json", (json.dumps(record, indent=2) + "\n").encode(), 0o644)
+        write_atomic(out / "audit.json", (json.dumps(record, indent=2) + "\n").encode(), mode=0o644)
         _told(record, results, out, f"erasure {request} for {masked(caller)}")
 
 

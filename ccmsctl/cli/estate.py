@@ -5,7 +5,6 @@ from __future__ import annotations
 import difflib
 import json
 import os
-import tempfile
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -26,6 +25,7 @@ from ccmsctl.compile.fanout import workers_available
 from ccmsctl.compile.output import check_build_folder, write_build
 from ccmsctl.errors import Finding, Severity, UserError
 from ccmsctl.escape import github_data, github_property, visible
+from ccmsctl.files import write_atomic
 from ccmsctl.load.estate import Loaded, count_by_kind, load_estate
 from ccmsctl.load.fmt import format_estate, write_formatted
 from ccmsctl.model.schema import json_schemas
@@ -168,23 +168,12 @@ def write_atomically(path: Path, text: str) -> None:
         raise OutputError(f"{path}: is a folder; give the file to write")
     if not path.parent.is_dir():
         raise OutputError(f"{path}: no folder {path.parent} to write it in")
+    mask = os.umask(0)
+    os.umask(mask)
     try:
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        write_atomic(path, text.encode("utf-8"), mode=0o666 & ~mask)
     except OSError as error:
-        raise OutputError(f"{path}: {error.strerror}") from None
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        mask = os.umask(0)
-        os.umask(mask)
-        Path(temporary).chmod(0o666 & ~mask)
-        Path(temporary).replace(path)
-    except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
         raise OutputError(f"{path}: {error.strerror}: nothing was written") from None
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 @app.command("fmt")

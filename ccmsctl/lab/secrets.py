@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 
 from ccmsctl.artifacts import Secret
-from ccmsctl.plan.planfile import write_private
+from ccmsctl.files import write_private
 from ccmsctl.plan.secrets import SecretError
 
 PASSWORDS = "secrets.json"

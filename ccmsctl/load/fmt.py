@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import io
 import math
-import os
 import re
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +34,7 @@ from ruamel.yaml.events import (
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from ccmsctl.errors import Finding, Severity, Span, UserError
+from ccmsctl.files import write_atomic
 from ccmsctl.load.estate import VAULT_HEADER, estate_files, read_text
 from ccmsctl.load.yamlread import read_documents
 
@@ -226,13 +225,4 @@ def replace_file(path: Path, text: str) -> None:
     placed (O_EXCL, so a link there is never followed) renamed over it. A `path` that is a
     symbolic link is refused, not written through."""
     _refuse_link(path)
-    mode = path.stat().st_mode & 0o7777
-    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".ccmsctl")
-    temporary = Path(name)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        temporary.chmod(mode)
-        temporary.replace(path)
-    finally:
-        temporary.unlink(missing_ok=True)
+    write_atomic(path, text.encode("utf-8"), mode=path.stat().st_mode & 0o7777)
