@@ -23,6 +23,7 @@ from ccmsctl.lab.lab import SCENARIOS, Lab, LabError
 from ccmsctl.model.kinds import Estate
 from ccmsctl.model.numbers import NumberRange
 from ccmsctl.model.trunk import Trunk
+from ccmsctl.waiting import first, until
 
 CDR_NAMES = cdr_names()
 CALLER = re.compile(r"^(\+?[0-9]{3,15}|[a-z][a-z0-9-]{0,31})$")
@@ -125,20 +126,25 @@ def _with_record(lab: Lab, result: CallResult, call_id: str) -> CallResult:
     """The call's CDR row, found on the PBX that wrote it (bounded wait: a PBX writes it as
     the call ends, and its recording once the recording is closed, and encrypted if its
     class asks)."""
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        for host in lab.hosts:
-            if "pbx" not in host.roles:
-                continue
+    found = first(lambda: _record_of(lab, call_id), 10, 0.2)
+    if found is None:
+        return replace(result, detail="no PBX wrote a record of the call")
+    host, row = found
+    parts = row["ccms_recording"].split()
+    recording = Path(parts[-1]) if parts else None
+    if recording is not None:
+        until(recording.is_file, 10, 0.2)
+    return replace(result, pbx=host, record=row, recording=recording)
+
+
+def _record_of(lab: Lab, call_id: str) -> tuple[str, dict[str, str]] | None:
+    """The PBX that wrote the call's CDR row, and the row."""
+    for host in lab.hosts:
+        if "pbx" in host.roles:
             for row in _cdr_rows(host.root / CDR_FOLDER.lstrip("/")):
                 if row.get("ccms_call_id", "").startswith(call_id):
-                    parts = row["ccms_recording"].split()
-                    recording = Path(parts[-1]) if parts else None
-                    while recording and not recording.is_file() and time.monotonic() < deadline:
-                        time.sleep(0.2)
-                    return replace(result, pbx=host.name, record=row, recording=recording)
-        time.sleep(0.2)
-    return replace(result, detail="no PBX wrote a record of the call")
+                    return host.name, row
+    return None
 
 
 def _cdr_rows(folder: Path) -> list[dict[str, str]]:
@@ -151,13 +157,18 @@ def _cdr_rows(folder: Path) -> list[dict[str, str]]:
 
 def _with_stand_in(lab: Lab, result: CallResult, call_id: str) -> CallResult:
     """Which SIPp stand-in answered (they write their traces a little later)."""
-    deadline = time.monotonic() + 3
-    while time.monotonic() < deadline:
-        for host in lab.hosts:
-            if "pbx" in host.roles and call_id in _read(host.root / "run" / "sipp.msg"):
-                return replace(result, pbx=host.name)
-        time.sleep(0.1)
-    return result
+    answered = first(
+        lambda: next(
+            (
+                host.name
+                for host in lab.hosts
+                if "pbx" in host.roles and call_id in _read(host.root / "run" / "sipp.msg")
+            ),
+            None,
+        ),
+        3,
+    )
+    return result if answered is None else replace(result, pbx=answered)
 
 
 def ivr_scenario(

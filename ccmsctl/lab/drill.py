@@ -34,12 +34,13 @@ from ccmsctl.compile.estate import compile_estate
 from ccmsctl.compile.render import Renderer
 from ccmsctl.errors import UserError
 from ccmsctl.lab.drillcalls import DrillResult, Kill, measure, read_calls
-from ccmsctl.lab.netns import Network, Node, until
+from ccmsctl.lab.netns import Network, Node
 from ccmsctl.model.kinds import Estate
 from ccmsctl.model.numbers import NumberRange
 from ccmsctl.model.site import Site
 from ccmsctl.model.trunk import Trunk
 from ccmsctl.model.twinpair import TwinPair
+from ccmsctl.waiting import until
 
 SCENARIOS = Path(__file__).resolve().parent / "sipp"
 CARRIER_TIMEOUT_MS = 2000  # a carrier gives up on a silent destination after 2 s

@@ -19,7 +19,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +34,7 @@ from ccmsctl.lab.prometheus import PID_FILE as PROMETHEUS_PID
 from ccmsctl.model.kinds import Estate
 from ccmsctl.model.netdevice import NetworkDevice
 from ccmsctl.model.site import Site
+from ccmsctl.waiting import until
 
 LAB_FILE = "lab.json"
 SCENARIOS = Path(__file__).resolve().parent / "sipp"
@@ -299,15 +299,16 @@ def _start_device(device: LabDevice, model: NetworkDevice) -> None:
             start_new_session=True,
         )
     (device.folder / DEVICE_PID).write_text(f"{process.pid}\n", encoding="utf-8")
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
+
+    def listening() -> bool:
         if process.poll() is not None:
             raise LabError(f"{device.name}: the fake device did not start; see {output.name}")
         with socket.socket() as probe:
             probe.settimeout(0.5)
-            if probe.connect_ex((device.address, device.port)) == 0:
-                return
-        time.sleep(0.1)
+            return probe.connect_ex((device.address, device.port)) == 0
+
+    if until(listening, 20) is not None:
+        return
     raise LabError(f"{device.name}: the fake device does not listen on {device.address}")
 
 

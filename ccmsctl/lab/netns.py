@@ -12,8 +12,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -37,16 +35,6 @@ def ip(*args: str) -> str:
     if done.returncode != 0:
         raise NetnsError(f"ip {' '.join(args)}: {done.stderr.strip()}")
     return done.stdout
-
-
-def until(condition: Callable[[], bool], limit: float, step: float = 0.1) -> float | None:
-    """Seconds until `condition()` holds, polled every `step`; None past `limit`."""
-    start = time.monotonic()
-    while time.monotonic() - start < limit:
-        if condition():
-            return time.monotonic() - start
-        time.sleep(step)
-    return None
 
 
 @dataclass

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 from pathlib import Path
+
+from ccmsctl.waiting import until
 
 
 def pid_of(pid_file: Path) -> int | None:
@@ -41,9 +42,7 @@ def stop_all(pid_files: list[Path]) -> set[Path]:
     running = {pid_file: pid for pid_file, pid in running.items() if alive(pid_file)}
     for pid in running.values():
         os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and any(alive(pid_file) for pid_file in running):
-        time.sleep(0.1)
+    until(lambda: not any(alive(pid_file) for pid_file in running), 10)
     for pid_file, pid in running.items():
         if alive(pid_file):
             os.kill(pid, signal.SIGKILL)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import time
 import urllib.error
 import urllib.request
 from dataclasses import replace
@@ -27,6 +26,7 @@ from ccmsctl.metrics.api import ApiError, get
 from ccmsctl.model.alerting import Alerting
 from ccmsctl.model.base import Document
 from ccmsctl.model.kinds import Estate
+from ccmsctl.waiting import first
 
 LISTEN = "127.5.0.1:9090"  # the lab's Prometheus (loopback, apart from the hosts' 127.0-4)
 INTERVAL = timedelta(seconds=2)
@@ -88,18 +88,19 @@ def start_prometheus(folder: Path, estate: Estate) -> str:
         )
     pid_file.write_text(f"{process.pid}\n", encoding="utf-8")
     url = f"http://{LISTEN}"
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
+
+    def ready() -> str | None:
         if process.poll() is not None:
             raise PrometheusError(f"prometheus exited; see {base / 'prometheus.log'}")
         try:
             with urllib.request.urlopen(f"{url}/-/ready", timeout=2) as reply:  # noqa: S310 (http://LISTEN)
-                if reply.status == 200:
-                    return url
+                return url if reply.status == 200 else None
         except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.2)
-    raise PrometheusError(f"prometheus is not ready after {STARTUP_SECONDS} s")
+            return None
+
+    if first(ready, STARTUP_SECONDS, 0.2) is None:
+        raise PrometheusError(f"prometheus is not ready after {STARTUP_SECONDS} s")
+    return url
 
 
 def stop_prometheus(pid_file: Path) -> bool:

@@ -11,7 +11,6 @@ import getpass
 import json
 import os
 import socket
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ccmsctl.errors import UserError
+from ccmsctl.waiting import first
 
 LOCK_FILE = "lock.json"
 
@@ -65,21 +65,23 @@ def locked(folder: Path, operation: str, version: str, *, timeout: float = 0) ->
     )
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / LOCK_FILE
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            break
-        except FileExistsError:
-            if time.monotonic() >= deadline:
-                raise LockedError(read_lock(folder)) from None
-            time.sleep(0.2)
+    handle = first(lambda: _create(path), timeout, 0.2)
+    if handle is None:
+        raise LockedError(read_lock(folder))
     with os.fdopen(handle, "w", encoding="utf-8") as stream:
         json.dump(asdict(info), stream)
     try:
         yield info
     finally:
         path.unlink(missing_ok=True)
+
+
+def _create(path: Path) -> int | None:
+    """A handle on `path`, made now (None if it exists: the lock is held)."""
+    try:
+        return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return None
 
 
 class LockError(UserError):

@@ -20,8 +20,9 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from ccmsctl.compile.monitoring.names import TEXTFILE_DIR, VRRP_MASTER
 from ccmsctl.lab.drill import Member, World, plan_drill
-from ccmsctl.lab.netns import Network, until
+from ccmsctl.lab.netns import Network
 from ccmsctl.load.estate import load_estate
+from ccmsctl.waiting import until
 from tests.conftest import EXAMPLE
 from tests.integration.realworld import require
 
