@@ -305,17 +305,19 @@ def test_config_failing_its_check_is_rolled_back_and_the_twin_untouched(lab: Pat
     twin.write_bytes(twin.read_bytes() + b"# drift to make sh1-edge-1 part of the plan\n")
     assert ccmsctl("plan", str(EXAMPLE), "--out", str(plan_file), cwd=lab).returncode == 0
     saved = json.loads(plan_file.read_text())
-    config = saved["desired"]["sh2-edge-1"]["etc/kamailio/kamailio.cfg"]
-    broken = base64.b64decode(config).replace(b"ds_select_dst(", b"ds_select_dest(")
-    saved["desired"]["sh2-edge-1"]["etc/kamailio/kamailio.cfg"] = base64.b64encode(broken).decode()
-    saved["changes"].append(
+    plan = saved["plan"]["plan"]
+    config = plan["desired"]["hosts"]["sh2-edge-1"]["etc/kamailio/kamailio.cfg"]
+    broken = base64.urlsafe_b64decode(config).replace(b"ds_select_dst(", b"ds_select_dest(")
+    encoded = base64.urlsafe_b64encode(broken).decode()
+    plan["desired"]["hosts"]["sh2-edge-1"]["etc/kamailio/kamailio.cfg"] = encoded
+    plan["changes"].append(
         {
             "host": "sh2-edge-1",
             "path": "etc/kamailio/kamailio.cfg",
             "action": "change",
             "reason": "update",
             "before": None,
-            "after": base64.b64encode(broken).decode(),
+            "after": encoded,
             "sensitive": False,
         }
     )

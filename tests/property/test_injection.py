@@ -601,8 +601,10 @@ def check(estate: Path, target: Target, old: str, new: str) -> None:
     assert CLEAN is not None
 
     def unmap(text: str) -> str:
-        for variant in (str, _identifier):
-            text = text.replace(variant(new), variant(old)) if new else text
+        # as written, with its surrounding blanks dropped (a value printed trimmed), and as
+        # an identifier
+        for variant in (str, str.strip, _identifier):
+            text = text.replace(variant(new), variant(old)) if variant(new) else text
         return text
 
     assert structure(target, artifacts, unmap) == structure(target, CLEAN, str)
