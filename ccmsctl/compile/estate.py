@@ -19,7 +19,7 @@ from ccmsctl.compile.lab import relocated
 from ccmsctl.compile.monitoring.prometheus import compile_monitoring
 from ccmsctl.compile.network.device import compile_network_device
 from ccmsctl.compile.pbx.site import PbxSite, compile_pbx, compile_pbx_site
-from ccmsctl.compile.render import Renderer
+from ccmsctl.compile.render import Renderer, within
 from ccmsctl.model.burstpool import BurstPool
 from ccmsctl.model.kinds import Estate
 from ccmsctl.model.netdevice import NetworkDevice
@@ -56,7 +56,10 @@ def compile_estate(
         if secret_files:
             secrets[name] = secret_files
     network = sorted(estate.of(NetworkDevice), key=lambda d: d.name)
-    devices = {device.name: compile_network_device(estate, device, renderer) for device in network}
+    devices = {}
+    for device in network:
+        with within(f"NetworkDevice/{device.name}"):
+            devices[device.name] = compile_network_device(estate, device, renderer)
     every = {
         host.name: host_vars(estate, site, host, placement)
         for site in sites
@@ -66,13 +69,15 @@ def compile_estate(
         host.name: host_vars(estate, site, host, placement, burst=pool)
         for pool, site, host in burst_hosts(estate)
     }
-    return Artifacts(
-        hosts,
-        {
+    with within("the estate's inventory, carriers and monitoring"):
+        estate_files = {
             INVENTORY: compile_inventory(estate, renderer, every, placement),
             **compile_carriers(estate),
             **compile_monitoring(estate, [(s.name, h) for _, s, h in burst_hosts(estate)]),
-        },
+        }
+    return Artifacts(
+        hosts,
+        estate_files,
         devices,
         host_vars=every,
         device_intents={device.name: device_intent(estate, device) for device in network},
@@ -98,13 +103,14 @@ def _compile_burst(
     found: dict[str, tuple[dict[str, bytes], dict[str, SecretFile]]] = {}
     shared: dict[str, PbxSite] = {}
     for pool, site, host in burst_hosts(estate):
-        if pool.name not in shared:
-            shared[pool.name] = compile_pbx_site(estate, site, renderer, burst=pool)
-        pbx = shared[pool.name]
-        found[host.name] = (
-            compile_pbx(pbx, host, renderer, root=roots.get(host.name, "")),
-            pbx.secrets,
-        )
+        with within(f"burst node {host.name} of BurstPool/{pool.name}"):
+            if pool.name not in shared:
+                shared[pool.name] = compile_pbx_site(estate, site, renderer, burst=pool)
+            pbx = shared[pool.name]
+            found[host.name] = (
+                compile_pbx(pbx, host, renderer, root=roots.get(host.name, "")),
+                pbx.secrets,
+            )
     return found
 
 
@@ -132,21 +138,23 @@ class _SiteFiles:
 def _compile_site(
     estate: Estate, site: Site, renderer: Renderer, roots: Mapping[str, str]
 ) -> _SiteFiles:
-    edges = compile_edge_site(estate, site, renderer) if site.hosts_with("edge") else None
-    pbxs = compile_pbx_site(estate, site, renderer) if site.hosts_with("pbx") else None
+    with within(f"Site/{site.name}"):
+        edges = compile_edge_site(estate, site, renderer) if site.hosts_with("edge") else None
+        pbxs = compile_pbx_site(estate, site, renderer) if site.hosts_with("pbx") else None
     hosts: dict[str, dict[str, bytes]] = {}
     secrets: dict[str, dict[str, SecretFile]] = {}
     for host in sorted(site.hosts, key=lambda h: h.name):
         root = roots.get(host.name, "")
         files: dict[str, bytes] = {}
         secret_files: dict[str, SecretFile] = {}
-        if edges is not None and "edge" in host.roles:
-            files |= compile_edge(edges, host, renderer, root=root)
-            files |= compile_keepalived(estate, site, host, renderer, root=root)
-            secret_files |= edge_secrets(site, edges)
-        if pbxs is not None and "pbx" in host.roles:
-            files |= compile_pbx(pbxs, host, renderer, root=root)
-            secret_files |= pbxs.secrets
+        with within(f"host {host.name} of Site/{site.name}"):
+            if edges is not None and "edge" in host.roles:
+                files |= compile_edge(edges, host, renderer, root=root)
+                files |= compile_keepalived(estate, site, host, renderer, root=root)
+                secret_files |= edge_secrets(site, edges)
+            if pbxs is not None and "pbx" in host.roles:
+                files |= compile_pbx(pbxs, host, renderer, root=root)
+                secret_files |= pbxs.secrets
         if files:
             hosts[host.name] = files
         if secret_files:

@@ -11,7 +11,8 @@ refuses rather than escapes.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -40,6 +41,34 @@ _LINE_BREAKING = frozenset({"Cc", "Cf", "Zl", "Zp"})
 
 class UnsafeValueError(UserError):
     """A value would change the structure of the file it is printed into."""
+
+
+class TemplateBugError(Exception):
+    """A template of ccmsctl's failed (a bug in it, not in the estate): located like an
+    UnsafeValueError, so its report names the template's line and what was compiled."""
+
+
+def _template_line(template: str, error: BaseException) -> str:
+    """Where in `template` the error arose: `templates/<template>:<line>` (Jinja maps its
+    frames in the traceback to the template's lines)."""
+    line = 0
+    trace = error.__traceback__
+    while trace is not None:
+        if trace.tb_frame.f_code.co_filename.endswith(f"/{template}"):
+            line = trace.tb_lineno
+        trace = trace.tb_next
+    return f"templates/{template}:{line}" if line else f"templates/{template}"
+
+
+@contextmanager
+def within(where: str) -> Iterator[None]:
+    """Say `where` (the host, the estate document) of a template's failure inside."""
+    try:
+        yield
+    except UnsafeValueError as error:
+        raise UnsafeValueError(f"{where}: {error}") from None
+    except TemplateBugError as error:
+        raise TemplateBugError(f"{where}: {error}") from error
 
 
 def check_value(target: str, value: str) -> str:
@@ -81,4 +110,12 @@ class Renderer:
         )
 
     def render(self, template: str, context: Mapping[str, Any]) -> bytes:
-        return self._env.get_template(template).render(**context).encode("utf-8")
+        """`template` rendered with `context`; an UnsafeValueError or TemplateBugError says
+        the template's line."""
+        try:
+            return self._env.get_template(template).render(**context).encode("utf-8")
+        except UnsafeValueError as error:
+            raise UnsafeValueError(f"{_template_line(template, error)}: {error}") from None
+        except Exception as error:
+            where = _template_line(template, error)
+            raise TemplateBugError(f"{where}: {type(error).__name__}: {error}") from error

@@ -5,6 +5,7 @@ clobbered folder, never a value that adds a line to a generated file."""
 from __future__ import annotations
 
 import os
+import re
 import resource
 import shutil
 import subprocess
@@ -13,11 +14,13 @@ from pathlib import Path
 
 import pytest
 
+from ccmsctl import tooling
 from ccmsctl.compile.estate import compile_estate
-from ccmsctl.compile.render import UnsafeValueError
+from ccmsctl.compile.render import Renderer, TemplateBugError, UnsafeValueError
 from ccmsctl.load.estate import load_estate
 from ccmsctl.model.agent import Agent
 from ccmsctl.model.kinds import Estate
+from ccmsctl.model.site import Site
 from tests.conftest import BASE, EXAMPLE, brief, ccmsctl, findings_of
 
 MEMORY_LIMIT = 4_000_000 * 1024  # ulimit -v 4000000
@@ -122,8 +125,32 @@ def test_renderer_refuses_what_the_model_would_have_refused() -> None:
     forged = agent.model_copy(update={"display_name": "Eve\n[evil]"})
     documents = dict(loaded.estate.documents)
     documents["Agent"] = (forged,)
-    with pytest.raises(UnsafeValueError, match="asterisk"):
+    with pytest.raises(UnsafeValueError, match="asterisk") as refused:
         compile_estate(Estate(documents=documents))
+    # located: the site (its PBXs share the agents' sections), the template and its line
+    site = next(s.name for s in loaded.estate.of(Site) if s.hosts_with("pbx"))
+    where = rf"Site/{site}: templates/asterisk/\S+\.j2:\d+: refusing to print "
+    assert re.match(where, str(refused.value)), str(refused.value)
+
+
+def test_a_template_fault_names_its_line_and_what_was_compiled(tmp_path: Path) -> None:
+    """A bug in a template (here one that prints what its context lacks) is still a bug,
+    but its report says which template line, and for which host and document."""
+    templates = tmp_path / "templates"
+    shutil.copytree(tooling.templates(), templates)
+    broken = templates / "kamailio" / "kamailio.cfg.j2"
+    lines = broken.read_text().splitlines()
+    lines.insert(3, "{{ edge.no_such_field }}")
+    broken.write_text("\n".join(lines) + "\n")
+    with pytest.raises(TemplateBugError) as fault:
+        compile_estate(load_estate(BASE).estate, renderer=Renderer(templates))
+    edge = next(
+        h.name for s in load_estate(BASE).estate.of(Site) for h in s.hosts if "edge" in h.roles
+    )
+    assert re.match(
+        rf"host {edge} of Site/\S+: templates/kamailio/kamailio.cfg.j2:4: UndefinedError: ",
+        str(fault.value),
+    ), str(fault.value)
 
 
 def test_plan_base_never_reads_a_revision_as_an_option(tmp_path: Path) -> None:
