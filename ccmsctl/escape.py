@@ -40,6 +40,17 @@ def github_property(text: str) -> str:
     return github_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
+def github_annotation(
+    level: str, file: str, title: str, message: str, line: int = 0, col: int = 0
+) -> str:
+    """One GitHub workflow command annotating `file` (at `line` and `col` where given):
+    `::error file=...,line=...,col=...,title=...::message`, every value escaped."""
+    location = f"file={github_property(file)}"
+    location += f",line={line}" if line else ""
+    location += f",col={col}" if line and col else ""
+    return f"::{level} {location},title={github_property(title)}::{github_data(message)}"
+
+
 # What can start Markdown (GitHub's flavour) inside a line: code, emphasis, strikethrough,
 # links and images, HTML and autolinks, entities, table cells, math, escapes. CommonMark
 # lets a backslash escape any ASCII punctuation, which then stands for itself. An

@@ -24,7 +24,7 @@ from ccmsctl.compile.estate import compile_estate
 from ccmsctl.compile.fanout import workers_available
 from ccmsctl.compile.output import check_build_folder, write_build
 from ccmsctl.errors import Finding, Severity, UserError
-from ccmsctl.escape import github_data, github_property, visible
+from ccmsctl.escape import github_annotation, visible
 from ccmsctl.files import write_atomic
 from ccmsctl.load.estate import Loaded, count_by_kind, load_estate
 from ccmsctl.load.fmt import format_estate, write_formatted
@@ -36,10 +36,7 @@ def _github(finding: Finding) -> str:
     level = "error" if finding.severity is Severity.ERROR else "warning"
     span = finding.span
     message = finding.message + (f" (hint: {finding.hint})" if finding.hint else "")
-    return (
-        f"::{level} file={github_property(span.file)},line={span.line},col={span.col},"
-        f"title={finding.code}::{github_data(message)}"
-    )
+    return github_annotation(level, span.file, finding.code, message, span.line, span.col)
 
 
 def _as_json(finding: Finding) -> dict[str, object]:

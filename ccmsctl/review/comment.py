@@ -6,8 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ccmsctl.escape import (
-    github_data,
-    github_property,
+    github_annotation,
     html_text,
     markdown_code,
     markdown_fence,
@@ -119,12 +118,10 @@ def markdown_comments(review: Review) -> list[str]:
 
 
 def _annotation(level: str, where: Where, title: str, message: str) -> str:
-    location = f"file={github_property(where.file)}"
-    if not where.at_base:
-        location += f",line={where.line}"
-    else:
+    if where.at_base:
         message += " (removed: the line was in the base revision)"
-    return f"::{level} {location},title={github_property(title)}::{github_data(message)}"
+        return github_annotation(level, where.file, title, message)
+    return github_annotation(level, where.file, title, message, where.line)
 
 
 def github_annotations(review: Review) -> list[str]:
