@@ -12,7 +12,7 @@ from ccmsctl.report.model import Evidence, Report, Result, Status
 
 def to_json(report: Report) -> str:
     document: dict[str, Any] = {
-        "version": 1,
+        "version": 2,  # 2: evidence located by a span (file, line, column), not a string
         "meta": asdict(report.meta),
         "status": report.status.value,
         "exit_code": report.exit_code(),
@@ -26,11 +26,10 @@ def to_json(report: Report) -> str:
 
 
 def _location(evidence: Evidence) -> dict[str, Any]:
-    file, _, line = evidence.where.rpartition(":")
     return {
         "physicalLocation": {
-            "artifactLocation": {"uri": file},
-            "region": {"startLine": int(line) if line.isdigit() else 1},
+            "artifactLocation": {"uri": evidence.span.file},
+            "region": {"startLine": max(evidence.span.line, 1)},
         }
     }
 

@@ -37,7 +37,7 @@ class Inputs:
     def _at(self, span: Span) -> Evidence:
         digest, lines = self._file(span.file)
         text = lines[span.line - 1].strip() if 0 < span.line <= len(lines) else ""
-        return Evidence("model", f"{span.file}:{span.line}", text, digest)
+        return Evidence("model", Span(span.file, span.line, 1), text, digest)
 
     def artifact(self, host: str, path: str, needle: str, within: str = "") -> Evidence | None:
         """The first line of `host`'s `path` holding `needle`; with `within`, only in the
@@ -51,7 +51,8 @@ class Inputs:
             elif within and inside and (not line.strip() or line.startswith("[")):
                 return None
             if inside and needle in line:
-                return Evidence("artifact", f"{host}:{path}:{number}", line.strip(), digest)
+                where = Span(f"{host}:{path}", number, 1)
+                return Evidence("artifact", where, line.strip(), digest)
         return None
 
     def lines(self, host: str, path: str) -> list[str]:

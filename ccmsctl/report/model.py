@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from ccmsctl.errors import Span
+
 
 class Status(StrEnum):
     """A result's status; a control takes the worst of its results, in this order."""
@@ -34,13 +36,19 @@ def worst(statuses: Iterable[Status]) -> Status:
 
 @dataclass(frozen=True)
 class Evidence:
-    """One line that shows a control holds: in the model (`file:line`) or in a generated
-    artifact (`host:path:line`), with the sha256 of the whole file it stands in."""
+    """One line that shows a control holds, located by a Span: in the model (the estate's
+    file) or in a generated artifact (the file `host:path`), with the sha256 of the whole
+    file it stands in."""
 
     source: str  # "model" or "artifact"
-    where: str
+    span: Span
     text: str
     sha256: str
+
+    @property
+    def where(self) -> str:
+        """`file:line` (a model's), `host:path:line` (an artifact's)."""
+        return f"{self.span.file}:{self.span.line}"
 
 
 @dataclass(frozen=True)

@@ -39,11 +39,7 @@ def _paused(inputs: Inputs) -> Iterator[Result]:
             read = inputs.artifact(host, EXTENSIONS, "Read(CCMS_CARD_", within=context)
             lines = inputs.lines(host, EXTENSIONS)
             kept = any("CDR(" in line and "CCMS_CARD_" in line for line in lines)
-            ordered = (
-                stop
-                and read
-                and int(stop.where.rsplit(":", 1)[1]) < int(read.where.rsplit(":", 1)[1])
-            )
+            ordered = stop and read and stop.span.line < read.span.line
             if not ordered or kept:
                 unsafe.append(host)
             evidence += [e for e in (stop, read) if e]

@@ -35,7 +35,7 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 def test_json_carries_controls_sections_and_the_run(written: dict[str, str]) -> None:
     document = json.loads(written["json"])
-    assert document["version"] == 1 and document["status"] == "waived"
+    assert document["version"] == 2 and document["status"] == "waived"
     assert document["meta"]["time"] == "2026-11-18T11:06:40Z"  # SOURCE_DATE_EPOCH 1795000000
     assert len(document["meta"]["commit"]) == 40 and isinstance(document["meta"]["dirty"], bool)
     assert [s["id"] for s in document["sections"]] == [
@@ -47,6 +47,9 @@ def test_json_carries_controls_sections_and_the_run(written: dict[str, str]) -> 
     ]
     ids = [c["id"] for c in document["controls"]]
     assert ids == sorted(ids) and len(ids) == 10
+    # evidence is located as findings are: file, line, column
+    located = [e["span"] for c in document["controls"] for r in c["results"] for e in r["evidence"]]
+    assert located and all(isinstance(s[0], str) and s[1] >= 1 and s[2] == 1 for s in located)
     for entry in document["controls"]:
         assert entry["title"] and entry["requirement"] and entry["impact"] and entry["frameworks"]
 
