@@ -82,6 +82,8 @@ def review_json(found: Review) -> list[str]:
         json.dumps(
             {
                 "type": "risk",
+                "code": risk.code,
+                "severity": risk.severity.value,
                 "kind": risk.kind,
                 "message": risk.message,
                 "file": risk.where.file,

@@ -23,7 +23,7 @@ LIMIT = 65_000  # GitHub refuses a comment over 65,536 characters
 def risk_lines(review: Review) -> list[str]:
     """The risk flags and IVR changes as plain lines (after `plan --base`'s text)."""
     lines = [
-        f"! {risk.kind}: {visible(risk.message)} ({visible(str(risk.where))})"
+        f"! {risk.code} {risk.kind}: {visible(risk.message)} ({visible(str(risk.where))})"
         for risk in review.risks
     ]
     lines += [f"ivr: {visible(c.text)} ({visible(str(c.where))})" for c in review.ivr]
@@ -59,7 +59,7 @@ def _blocks(review: Review) -> Iterator[str]:
     """The comment's parts, in order; each fits a comment on its own."""
     if review.risks:
         rows = [
-            f"| {markdown_text(r.kind)} | {markdown_code(str(r.where), in_table=True)} | "
+            f"| {r.code} {markdown_text(r.kind)} | {markdown_code(str(r.where), in_table=True)} | "
             f"{markdown_text(r.message)} |"
             for r in review.risks
         ]
@@ -125,6 +125,9 @@ def _annotation(level: str, where: Where, title: str, message: str) -> str:
 
 
 def github_annotations(review: Review) -> list[str]:
-    lines = [_annotation("warning", r.where, f"ccmsctl: {r.kind}", r.message) for r in review.risks]
+    lines = [
+        _annotation(r.severity.value, r.where, f"ccmsctl {r.code}: {r.kind}", r.message)
+        for r in review.risks
+    ]
     lines += [_annotation("notice", c.where, "ccmsctl: IVR change", c.text) for c in review.ivr]
     return lines

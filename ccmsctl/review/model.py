@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ccmsctl.errors import SourceMap
+from ccmsctl.errors import Severity, SourceMap
 from ccmsctl.model.kinds import Estate
 
 
@@ -41,13 +41,37 @@ class Side:
         return Where(file, span.line, self.base)
 
 
+# Each kind of risk flag and its code (R01xx: numbers and routes, R02xx: data, R03xx:
+# capacity and failover, R04xx: compliance): a flag is a warning a reviewer must see, never
+# an error (the change may be right)
+RISK_CODES = {
+    "DID removed": "R0101",
+    "DID rerouted": "R0102",
+    "retention shortened": "R0201",
+    "residency widened": "R0202",
+    "trunk channels cut": "R0301",
+    "twin pair weakened": "R0302",
+    "waiver added": "R0401",
+    "waiver extended": "R0402",
+    "control newly failing": "R0403",
+}
+
+
 @dataclass(frozen=True)
 class Risk:
-    """A flag a reviewer must see: what kind of risk, what changed, where."""
+    """A flag a reviewer must see: what kind of risk (its code), what changed, where."""
 
-    kind: str  # e.g. "DID removed", "retention shortened"
+    kind: str  # one of RISK_CODES: "DID removed", "retention shortened", ...
     message: str
     where: Where
+
+    @property
+    def code(self) -> str:
+        return RISK_CODES[self.kind]
+
+    @property
+    def severity(self) -> Severity:
+        return Severity.WARNING
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ comment (golden per flag, split under GitHub's limit), as GitHub annotations, as
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ccmsctl.cli.main import app
+from ccmsctl.review.model import RISK_CODES
 from tests.conftest import EXAMPLE, ROOT, git
 
 GOLDEN = ROOT / "tests" / "golden" / "review"
@@ -121,12 +123,15 @@ def test_each_risky_change_is_flagged_at_its_line(
         f"{golden.name} differs; if the change is intended: pytest tests/review --update-goldens"
     )
     code, annotations = plan("--format", "github")
-    kinds = [
-        line.split("title=ccmsctl%3A ")[1].split("::")[0]
+    titles = [
+        re.search(r"title=ccmsctl (R\d{4})%3A ([^:]+)::", line)
         for line in annotations.splitlines()
         if line.startswith("::warning")
     ]
+    assert all(titles)
+    kinds = [title.group(2) for title in titles if title]
     assert kinds == KINDS[flag]
+    assert [title.group(1) for title in titles if title] == [RISK_CODES[k] for k in kinds]
     for line in (line for line in annotations.splitlines() if line.startswith("::warning")):
         # located at a line of the change's own files
         file = line.split("file=")[1].split(",")[0]
@@ -140,7 +145,7 @@ def test_a_widened_residency_rule_shows_in_the_text_plan(repo: Path) -> None:
     lines = text.splitlines()
     assert lines[-1] == "No changes."  # no compiled file changes...
     assert lines[-2] == (  # ...yet the reviewer sees the risk, and where
-        "! residency widened: HK recording data may now also be kept in SG, US (was HK) "
+        "! R0202 residency widened: HK recording data may now also be kept in SG, US (was HK) "
         "(estate/compliance/residency.yaml:28)"
     )
 
@@ -188,7 +193,13 @@ def test_json_lines_carry_the_risk_flags(repo: Path) -> None:
     assert code == 0
     messages = [json.loads(line) for line in output.splitlines()]
     risks = [m for m in messages if m["type"] == "risk"]
-    assert [(r["kind"], r["file"], r["line"]) for r in risks] == [
-        ("trunk channels cut", "estate/carriers/trunks.yaml", 22)
+    assert [(r["code"], r["severity"], r["kind"], r["file"], r["line"]) for r in risks] == [
+        ("R0301", "warning", "trunk channels cut", "estate/carriers/trunks.yaml", 22)
     ]
     assert messages[-1]["type"] == "change_summary"
+
+
+def test_every_risk_kind_has_its_own_code() -> None:
+    codes = list(RISK_CODES.values())
+    assert len(set(codes)) == len(codes)
+    assert all(re.fullmatch(r"R0[1-4]\d\d", code) for code in codes)
