@@ -9,15 +9,28 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import NamedTuple
+from typing import ClassVar, NamedTuple
 
 Path = tuple[str | int, ...]
 
 
 class UserError(Exception):
     """A failure the user caused and can fix (a missing lab, a held lock, a stale plan, an
-    unreachable host...): the command line prints its message as one error line, exit
-    status 1, no trace. Each stage's own errors derive from it."""
+    unreachable host...): the command line prints it as one located error line, as a
+    finding is printed (`where: error[E1203]: message`), exit status 1, no trace. Each
+    stage's own errors derive from it, each kind with its own code (E1xxx; docs/errors.md)
+    and, where the error is in a file, its span."""
+
+    code: ClassVar[str] = "E1000"
+
+    def __init__(self, message: str = "", span: Span | None = None) -> None:
+        super().__init__(message)
+        self.span = span
+
+    def line(self) -> str:
+        """The error as the command line prints it."""
+        where = f"{self.span}: " if self.span is not None else ""
+        return f"{where}{Severity.ERROR}[{self.code}]: {self}"
 
 
 class Severity(StrEnum):

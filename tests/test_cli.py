@@ -194,7 +194,7 @@ def test_exporter_names_an_address_already_in_use(tmp_path: Path) -> None:
         port = taken.getsockname()[1]
         done = ccmsctl("exporter", str(EXAMPLE), "--listen", f"127.0.0.1:{port}", cwd=tmp_path)
     assert done.returncode == 1
-    assert f"error: cannot listen on 127.0.0.1:{port}" in done.stderr
+    assert f"error[E1502]: cannot listen on 127.0.0.1:{port}" in done.stderr
     assert "Traceback" not in done.stderr
 
 
@@ -205,4 +205,4 @@ def test_an_unwritable_metrics_folder_is_an_error_not_a_trace(tmp_path: Path) ->
     done = ccmsctl("plan", str(EXAMPLE), "--metrics-dir", str(blocker / "m"), cwd=tmp_path)
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
-    assert f"error: cannot write {blocker / 'm' / 'ccmsctl_plan.prom'}" in done.stderr
+    assert f"error[E1501]: cannot write {blocker / 'm' / 'ccmsctl_plan.prom'}" in done.stderr

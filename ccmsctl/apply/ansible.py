@@ -28,6 +28,8 @@ from ccmsctl.plan.target import HostResult, HostWork, TargetHost
 class AnsibleMissingError(UserError):
     """ansible-playbook cannot be found."""
 
+    code = "E1301"
+
 
 def ansible_playbook() -> str:
     """The ansible-playbook of ccmsctl's own environment (beside its Python: a venv, pipx),

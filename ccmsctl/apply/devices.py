@@ -24,6 +24,8 @@ Reach = Callable[[str, DeviceIntent], Access]  # device name and intent -> how t
 class DeviceReadError(UserError):
     """One or more network devices could not be read."""
 
+    code = "E1302"
+
 
 def each(
     names: Iterable[str], one: Callable[[str], T], failure: type[Exception], what: str

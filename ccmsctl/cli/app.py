@@ -59,7 +59,7 @@ def guard() -> Iterator[None]:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         raise typer.Exit(141) from None
     except UserError as error:  # each stage's errors the user can fix
-        typer.echo(f"error: {error}", err=True)
+        typer.echo(error.line(), err=True)
         raise typer.Exit(1) from None
     except Exception:
         traceback.print_exc(file=sys.stderr)

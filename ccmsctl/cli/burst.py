@@ -17,7 +17,7 @@ import typer
 from ccmsctl.cli.app import app, guard, validated
 from ccmsctl.compile.monitoring.trigger import trigger_query
 from ccmsctl.compile.pbx.routing import burst_numbers
-from ccmsctl.errors import Severity
+from ccmsctl.errors import Severity, UserError
 from ccmsctl.load.edit import EditError, set_field
 from ccmsctl.load.estate import load_estate
 from ccmsctl.load.fmt import replace_file
@@ -31,6 +31,13 @@ STEPS = 10  # samples a trigger window is read at (at most): all of them must be
 
 burst_app = typer.Typer(help="Cloud burst pools.", no_args_is_help=True)
 app.add_typer(burst_app, name="burst")
+
+
+class BurstError(UserError):
+    """A pool to scale that the estate lacks, a count outside its bounds, or a change that
+    would not validate (the file is left as it was)."""
+
+    code = "E1701"
 
 
 def wanted_nodes(pool: BurstPool, nodes: int | None, metric: float | None) -> int:
@@ -112,19 +119,15 @@ def scale(
         pool = loaded.estate.index(BurstPool).get(pool_name)
         if pool is None:
             known = ", ".join(sorted(loaded.estate.index(BurstPool))) or "none"
-            typer.echo(f"error: no burst pool {pool_name!r} (pools: {known})", err=True)
-            raise typer.Exit(1)
+            raise BurstError(f"no burst pool {pool_name!r} (pools: {known})")
         if prometheus is not None:
             metric = _measured(prometheus, loaded.estate, pool)
         target = wanted_nodes(pool, nodes, metric)
         if not pool.min <= target <= pool.max:
-            where = loaded.sources.at("BurstPool", pool_name, "max")
-            typer.echo(
-                f"{where.file}:{where.line}:{where.col}: error: {pool_name} runs "
-                f"{pool.min} to {pool.max} nodes, not {target}",
-                err=True,
+            raise BurstError(
+                f"{pool_name} runs {pool.min} to {pool.max} nodes, not {target}",
+                loaded.sources.at("BurstPool", pool_name, "max"),
             )
-            raise typer.Exit(1)
         if target == pool.running:
             typer.echo(f"{pool_name}: stays at {target} node(s)")
             return
@@ -133,8 +136,7 @@ def scale(
         try:
             text = set_field(path, "BurstPool", pool_name, "nodes", target, after="max")
         except EditError as error:
-            typer.echo(f"error: {error}", err=True)
-            raise typer.Exit(1) from None
+            raise BurstError(str(error)) from None
         replace_file(path, text)
         again = load_estate(directory)
         outcome = validate_estate(
@@ -142,8 +144,7 @@ def scale(
         )
         if any(f.severity is Severity.ERROR for f in outcome.findings):
             replace_file(path, before)  # the estate is as it was
-            typer.echo(f"error: {pool_name} at {target} nodes does not validate", err=True)
-            raise typer.Exit(1)
+            raise BurstError(f"{pool_name} at {target} nodes does not validate")
         scaled = again.estate.index(BurstPool)[pool_name]
         numbers = sum(r.count() for r in burst_numbers(again.estate, scaled))
         typer.echo(f"{pool_name}: {pool.running} -> {target} node(s) in {path}")

@@ -64,8 +64,17 @@ def _interruptible() -> Iterator[threading.Event]:
             signal.signal(sig, handler)
 
 
+class ApplyFailedError(UserError):
+    """A host or device of a wave failed: the wave is rolled back (its hosts named), the
+    waves after it untouched."""
+
+    code = "E1305"
+
+
 class TargetHostsError(UserError):
     """The target lacks hosts of the estate."""
+
+    code = "E1207"
 
 
 def plan_estate(directory: Path, where: Target) -> tuple[Loaded, Planned]:
@@ -274,7 +283,7 @@ def apply(
                         planned, into, progress=typer.echo, cancel=cancelled.is_set
                     )
         else:
-            saved = load_plan(source.read_bytes())
+            saved = load_plan(source.read_bytes(), str(source))
             directory = Path(saved.estate_dir)
             loaded = validated(directory)
             record.plan = saved.plan
@@ -289,7 +298,7 @@ def apply(
         if metrics_dir is not None:
             record.controls = controls_of(loaded)
         if outcome.error:
-            typer.echo(f"error: apply failed on {outcome.error}", err=True)
+            typer.echo(ApplyFailedError(f"apply failed on {outcome.error}").line(), err=True)
             if outcome.rolled_back:
                 typer.echo(f"rolled back: {', '.join(outcome.rolled_back)}", err=True)
             if outcome.untouched:

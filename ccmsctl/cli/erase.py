@@ -29,6 +29,12 @@ _REQUEST = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _COUNTS = ("records", "recordings", "voicemail")
 
 
+class ErasureError(UserError):
+    """An erasure (or its dry run) failed on a PBX, or found nothing to erase."""
+
+    code = "E1601"
+
+
 def _run(out: Path, hosts: list[str], *, dry: bool = False) -> dict[str, Any]:
     """Each host's order run here (the lab's hosts are folders of this machine); `dry`:
     counted, nothing changed."""
@@ -86,11 +92,11 @@ def _dry_run(estate: Any, caller: str, roots: dict[str, str]) -> None:
     for host, result in sorted(results.items()):
         typer.echo(f"  {host}: {_counts(result, dry=True)}")
     if any("error" in result for result in results.values()):
-        raise UserError(
+        raise ErasureError(
             "the dry run failed on " + ", ".join(h for h, r in results.items() if "error" in r)
         )
     if not any(_matched(result) for result in results.values()):
-        raise UserError(f"no PBX holds data of {masked(caller)}: nothing would be erased")
+        raise ErasureError(f"no PBX holds data of {masked(caller)}: nothing would be erased")
 
 
 def _checked(
@@ -197,9 +203,9 @@ def _told(record: dict[str, Any], results: dict[str, Any] | None, out: Path, wha
     audit = visible(str(out / "audit.json"))
     failed = [host for host, result in results.items() if "error" in result]
     if failed:
-        raise UserError(f"the erasure failed on {', '.join(failed)} (audit: {audit})")
+        raise ErasureError(f"the erasure failed on {', '.join(failed)} (audit: {audit})")
     if record["outcome"] == "nothing matched":
-        raise UserError(
+        raise ErasureError(
             f"no PBX held data of the subject: nothing was erased; the audit record says so "
             f"({audit})"
         )

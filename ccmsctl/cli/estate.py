@@ -157,6 +157,8 @@ def schema_export(
 class OutputError(UserError):
     """A file ccmsctl was asked to write cannot be written there."""
 
+    code = "E1102"
+
 
 def write_atomically(path: Path, text: str) -> None:
     """Write `path` whole or not at all, readable as a file the user made (umask applies);

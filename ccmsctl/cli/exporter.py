@@ -16,6 +16,7 @@ from ccmsctl.cli.app import DEFAULT_FOLDER, LabDir, TargetOption, app, guard, va
 from ccmsctl.cli.changes import plan_estate, target_of
 from ccmsctl.cli.metrics import controls_of, drift_of, headroom_of
 from ccmsctl.compile.monitoring.names import CCMSCTL_EXPORTER
+from ccmsctl.errors import UserError
 from ccmsctl.metrics.exporter import Check, listen_address, serve
 from ccmsctl.metrics.runs import PlanRun
 
@@ -30,7 +31,8 @@ def _check(directory: Path, target: str, lab_dir: Path) -> Check:
         plan = planned.saved.plan
         drift = PlanRun(time.time(), time.monotonic() - started, True, 0, drift_of(plan))
     except Exception as error:  # reported; the next round tries again
-        typer.echo(f"error: drift check failed: {error}", err=True)
+        said = error.line() if isinstance(error, UserError) else f"error: {error}"
+        typer.echo(f"drift check failed: {said}", err=True)
         drift = PlanRun(time.time(), time.monotonic() - started, False)
     return Check(drift, controls_of(loaded), headroom_of(loaded))
 

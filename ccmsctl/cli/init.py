@@ -14,6 +14,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from ccmsctl import tooling
 from ccmsctl.cli.app import app, guard
+from ccmsctl.errors import UserError
 from ccmsctl.model.types import Name
 
 # templates/init/<file> -> where it goes in the new repository
@@ -33,8 +34,10 @@ FILES = MappingProxyType(
 _NAME: TypeAdapter[str] = TypeAdapter(Name)
 
 
-class InitError(Exception):
+class InitError(UserError):
     """The folder cannot take a new estate."""
+
+    code = "E1603"
 
 
 def estate_name(directory: Path) -> str:
@@ -74,12 +77,8 @@ def init(
     with guard():
         try:
             written = scaffold(directory)
-        except InitError as error:
-            typer.echo(f"error: {error}", err=True)
-            raise typer.Exit(1) from None
         except OSError as error:
-            typer.echo(f"error: cannot write {directory}: {error.strerror}", err=True)
-            raise typer.Exit(1) from None
+            raise InitError(f"cannot write {directory}: {error.strerror}") from None
         for path in written:
             typer.echo(f"  + {path}")
         typer.echo(

@@ -96,7 +96,7 @@ def recorded(folder: Path | None, kind: str) -> Iterator[Recorder]:
             except MetricsWriteError as error:
                 if not failed:
                     raise  # the command worked: its metrics failing is its error
-                typer.echo(f"error: {error}", err=True)  # and the command's own error follows
+                typer.echo(error.line(), err=True)  # and the command's own error follows
 
 
 def write_run(folder: Path, kind: str, recorder: Recorder, now: float, took: float) -> None:

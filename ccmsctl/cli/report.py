@@ -43,6 +43,12 @@ _RENDER = {
 }
 
 
+class SourceDateError(UserError):
+    """SOURCE_DATE_EPOCH is not a time the report can be dated with."""
+
+    code = "E1602"
+
+
 def now() -> str:
     """The report's time: SOURCE_DATE_EPOCH when set (a reproducible report), else now."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
@@ -53,7 +59,7 @@ def now() -> str:
     except (OverflowError, ValueError, OSError):
         moment = None
     if moment is None:
-        raise UserError(
+        raise SourceDateError(
             f"SOURCE_DATE_EPOCH={visible(epoch)}: not a time ccmsctl can write (whole "
             "seconds since 1970-01-01 UTC, up to the year 9999); set it right or unset it"
         )

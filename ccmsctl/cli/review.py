@@ -19,7 +19,7 @@ from ccmsctl.errors import Severity
 from ccmsctl.load.estate import load_estate
 from ccmsctl.plan.diff import base_states, make_plan, reviewable
 from ccmsctl.plan.network import device_changes
-from ccmsctl.plan.provenance import checkout_estate
+from ccmsctl.plan.provenance import RevisionError, checkout_estate
 from ccmsctl.review.build import Review, review
 from ccmsctl.review.comment import github_annotations, markdown_comments
 from ccmsctl.review.model import Side
@@ -38,10 +38,7 @@ def review_of(directory: Path, ref: str) -> Review:
         old_dir = checkout_estate(directory, ref, Path(folder))
         old = load_estate(old_dir)
         if any(f.severity is Severity.ERROR for f in old.findings):
-            typer.echo(
-                f"error: the estate at {ref} does not load; compare with another base", err=True
-            )
-            raise typer.Exit(1)
+            raise RevisionError(f"the estate at {ref} does not load; compare with another base")
         before = compile_estate(old.estate, workers=workers_available())
         after = compile_estate(loaded.estate, workers=workers_available())
         plan = make_plan(reviewable(after), base_states(reviewable(before)))

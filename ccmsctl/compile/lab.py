@@ -43,6 +43,8 @@ _VIP = 250
 class LabAddressError(UserError):
     """The lab has no address for part of the estate, or no address is left."""
 
+    code = "E1105"
+
 
 def _octets(address: str) -> tuple[int, int, int]:
     parts = address.split(".")

@@ -23,6 +23,8 @@ _MARKER_TEXT = b"A build folder written by ccmsctl compile; ccmsctl replaces it 
 class BuildFolderError(UserError):
     """The output folder cannot, or may not, be written."""
 
+    code = "E1103"
+
 
 def check_build_folder(out: Path, estate: Path | None = None) -> None:
     """Raise BuildFolderError unless `out` may be (re)placed by a build."""

@@ -42,6 +42,8 @@ _LINE_BREAKING = frozenset({"Cc", "Cf", "Zl", "Zp"})
 class UnsafeValueError(UserError):
     """A value would change the structure of the file it is printed into."""
 
+    code = "E1104"
+
 
 class TemplateBugError(Exception):
     """A template of ccmsctl's failed (a bug in it, not in the estate): located like an

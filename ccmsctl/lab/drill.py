@@ -51,6 +51,8 @@ _CALLER_PORT = "5070"
 class DrillError(UserError):
     """The drill cannot run on this estate or this machine."""
 
+    code = "E1403"
+
 
 @dataclass(frozen=True)
 class Member:

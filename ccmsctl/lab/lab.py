@@ -47,6 +47,8 @@ DEVICE_PID = "device.pid"
 class LabError(UserError):
     """The lab is missing, or cannot be set up."""
 
+    code = "E1401"
+
 
 @dataclass(frozen=True)
 class LabHost:

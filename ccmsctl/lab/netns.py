@@ -24,6 +24,8 @@ _TIMEOUT = 30
 class NetnsError(UserError):
     """A namespace, link or address could not be made."""
 
+    code = "E1402"
+
 
 def ip(*args: str) -> str:
     try:

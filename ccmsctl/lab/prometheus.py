@@ -37,6 +37,8 @@ STARTUP_SECONDS = 30
 class PrometheusError(UserError):
     """The lab's Prometheus cannot be started or asked."""
 
+    code = "E1404"
+
 
 def lab_watched(estate: Estate) -> Estate:
     """`estate` (on the lab's addresses) scraped and evaluated every 2 seconds."""

@@ -211,6 +211,8 @@ def write_formatted(files: Iterable[Formatted]) -> None:
 class LinkError(UserError):
     """An estate file to rewrite is a symbolic link: ccmsctl writes through no link."""
 
+    code = "E1101"
+
 
 def _refuse_link(path: Path) -> None:
     if path.is_symlink():

@@ -17,6 +17,8 @@ from ccmsctl.errors import UserError
 class ApiError(UserError):
     """Prometheus could not be asked, or refused the question."""
 
+    code = "E1503"
+
 
 def get(url: str, path: str, params: dict[str, str] | None = None) -> Any:
     """The `data` of GET `path` on the Prometheus at `url` (http://HOST:PORT)."""

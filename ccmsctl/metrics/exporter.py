@@ -26,6 +26,8 @@ from ccmsctl.metrics.runs import (
 class ListenError(UserError):
     """The exporter cannot listen where it was asked to."""
 
+    code = "E1502"
+
 
 def listen_address(listen: str) -> tuple[str, int]:
     """ADDRESS:PORT (or :PORT, on 127.0.0.1) as an address and a port."""

@@ -23,6 +23,8 @@ APPLY_FILE = "ccmsctl_apply.prom"
 class MetricsWriteError(UserError):
     """The metrics folder cannot be written."""
 
+    code = "E1501"
+
 
 def write_metrics(folder: Path, name: str, families: Iterable[Metric]) -> Path:
     """Write `families` to `folder`/`name` atomically (a temporary file, then a rename)."""

@@ -37,6 +37,11 @@ class LockInfo:
 
 
 class LockedError(UserError):
+    """Another apply holds the lock (past --lock-timeout): who, since when, and how to break
+    it if that apply died."""
+
+    code = "E1205"
+
     def __init__(self, holder: LockInfo | None) -> None:
         detail = holder.describe() if holder else "lock held (its file is unreadable)"
         super().__init__(
@@ -86,6 +91,8 @@ def _create(path: Path) -> int | None:
 
 class LockError(UserError):
     """force-unlock was given the wrong lock, or there is none."""
+
+    code = "E1206"
 
 
 def force_unlock(folder: Path, lock_id: str) -> LockInfo:

@@ -21,6 +21,8 @@ from ccmsctl.plan.target import Target
 class StalePlanError(UserError):
     """The estate, the tooling or a target changed since the plan was made."""
 
+    code = "E1203"
+
 
 @dataclass(frozen=True)
 class Planned:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pydantic import ConfigDict, TypeAdapter, ValidationError
 
-from ccmsctl.errors import UserError
+from ccmsctl.errors import Span, UserError
 from ccmsctl.files import write_private
 from ccmsctl.plan.diff import Plan
 from ccmsctl.plan.provenance import Provenance
@@ -27,6 +27,8 @@ VERSION = 5
 
 class PlanFileError(UserError):
     """The file is not a plan this version of ccmsctl can read."""
+
+    code = "E1202"
 
 
 @dataclass(frozen=True)
@@ -59,11 +61,14 @@ def dump(saved: SavedPlan) -> bytes:
     return (json.dumps(document, indent=1, sort_keys=True) + "\n").encode()
 
 
-def load(data: bytes) -> SavedPlan:
-    """The plan in a plan file's bytes; PlanFileError if they are not one this version of
-    ccmsctl reads."""
+def load(data: bytes, name: str = "<plan>") -> SavedPlan:
+    """The plan in the bytes of the plan file `name`; PlanFileError if they are not one this
+    version of ccmsctl reads (located where the file is not JSON)."""
     try:
         document = json.loads(data)
+    except json.JSONDecodeError as error:
+        at = Span(name, error.lineno, error.colno)
+        raise PlanFileError(f"unreadable plan file: {error.msg}", at) from None
     except ValueError as error:
         raise PlanFileError(f"unreadable plan file: {error}") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:

@@ -66,6 +66,8 @@ def provenance(directory: Path, model_hash: str) -> Provenance:
 class RevisionError(UserError):
     """The estate cannot be read at that Git revision."""
 
+    code = "E1204"
+
 
 _HEX = frozenset("0123456789abcdef")
 

@@ -28,6 +28,8 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 class SecretError(UserError):
     """A secret reference that cannot be resolved; says which and why, never a value."""
 
+    code = "E1201"
+
 
 def checked(secret: Secret, value: str) -> str:
     """`value` if it is what `secret` says it is; SecretError (naming the reference) if not."""

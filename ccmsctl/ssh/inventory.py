@@ -20,6 +20,8 @@ SETTINGS = ("ccms_package_versions", "ccms_manage_packages")
 class InventoryError(UserError):
     """The inventory cannot be read, or lacks hosts of the estate."""
 
+    code = "E1304"
+
 
 @dataclass(frozen=True)
 class SshHost:

@@ -83,6 +83,8 @@ _END_OF_FACTS = re.compile(rb"(?m)^--\n")
 class SshError(UserError):
     """Hosts that could not be reached or read; each is named, with why."""
 
+    code = "E1303"
+
 
 def ssh_command(host: SshHost, remote: str, control: Path | None = None) -> list[str]:
     """OpenSSH's client for `host`: batch mode (no prompt), host keys checked, bounded; with

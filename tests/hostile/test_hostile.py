@@ -193,7 +193,7 @@ def test_compile_refuses_an_out_folder_that_would_hurt(tmp_path: Path, where: st
     before = sorted(p.as_posix() for p in tmp_path.rglob("*"))
     result = ccmsctl("compile", str(estate), "--out", str(out), cwd=tmp_path)
     assert result.returncode == 1
-    assert result.stderr.startswith("error: ") and "Traceback" not in result.stderr
+    assert result.stderr.startswith("error[E1") and "Traceback" not in result.stderr
     assert sorted(p.as_posix() for p in tmp_path.rglob("*")) == before
     assert codes_at(estate) == []
 

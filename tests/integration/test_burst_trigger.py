@@ -118,5 +118,5 @@ def test_an_unreachable_prometheus_is_a_clear_error(tmp_path: Path) -> None:
         "burst", "scale", "cn-east-burst", str(EXAMPLE), "--prometheus", url, cwd=tmp_path
     )
     assert out.returncode == 1
-    assert out.stderr.startswith(f"error: {url}/api/v1/query")
+    assert out.stderr.startswith(f"error[E1503]: {url}/api/v1/query")
     assert "Traceback" not in out.stderr

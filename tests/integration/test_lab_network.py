@@ -119,10 +119,8 @@ def test_refused_command_stops_that_device_only(lab: Path) -> None:
         edited.write_bytes(edited.read_bytes() + b"# by hand\n")  # the next wave's host too
         failed = ccmsctl("apply", str(EXAMPLE), "--auto-approve", cwd=lab)
         assert failed.returncode == 1, failed.stdout + failed.stderr
-        assert (
-            "error: apply failed on network device hk1-access-sw refused 'mls qos trust dscp'"
-            in failed.stderr
-        )
+        refused = "apply failed on network device hk1-access-sw refused 'mls qos trust dscp'"
+        assert f"error[E1305]: {refused}" in failed.stderr
         untouched = failed.stderr.splitlines()[-1]
         assert untouched == "not touched: sh1-edge-1, sh1-core-sw"
         assert "wave 2 (" not in failed.stdout
@@ -150,7 +148,9 @@ def test_unreachable_device_fails_the_plan_naming_it(lab: Path) -> None:
     planned = ccmsctl("plan", str(EXAMPLE), cwd=lab)
     assert time.monotonic() - started < 60
     assert planned.returncode == 1
-    assert planned.stderr.startswith("error: cannot read network devices: sh2-core-sw (127.3.4.1")
+    assert planned.stderr.startswith(
+        "error[E1302]: cannot read network devices: sh2-core-sw (127.3.4.1"
+    )
     assert "Traceback" not in planned.stderr
     assert ccmsctl("lab", "up", str(EXAMPLE), cwd=lab).returncode == 0
     assert ccmsctl("plan", str(EXAMPLE), cwd=lab).stdout.strip() == "No changes."

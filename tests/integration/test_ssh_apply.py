@@ -353,7 +353,7 @@ def test_a_host_lost_mid_apply_rolls_its_wave_back(fleet: tuple[Fleet, Path, Pat
         hosts.hosts["a-pbx"].stop,  # gone before wave 2
     )
     assert code == 1, out + err
-    assert "error: apply failed on a-pbx" in err
+    assert "error[E1305]: apply failed on a-pbx" in err
     assert "rolled back: a-edge, a-pbx" in err
     path, compiled, by_hand = drifted["a-edge"]
     assert hosts.read("a-edge", path) == by_hand  # its wave's previous files are back
@@ -386,7 +386,7 @@ def test_a_host_key_that_changes_mid_apply_is_refused_by_ansible_too(
 
     code, out, err = apply_meanwhile(hosts, estate, "wave 1 (site-b): applying", new_host_key)
     assert code == 1, out + err
-    assert "error: apply failed on a-edge" in err
+    assert "error[E1305]: apply failed on a-edge" in err
     assert "Host key verification failed" in out + err
     assert edge.process is not None  # its files, as its own namespace sees them:
     assert not Path(f"/proc/{edge.process.pid}/root/var/lib/ccmsctl/record.json").exists()

@@ -54,8 +54,9 @@ def test_scaling_writes_the_pool_and_keeps_the_file_as_a_person_wrote_it(estate:
 def test_scaling_refuses_what_the_pool_cannot_be(estate: Path) -> None:
     before = (estate / BURST).read_text()
     code, output = scale(estate, "cn-east-burst", "--nodes", "21")
-    assert code == 1 and "burst.yaml:10:6: error: cn-east-burst runs 0 to 20 nodes, not 21" in (
-        output
+    assert (
+        code == 1
+        and "burst.yaml:10:6: error[E1701]: cn-east-burst runs 0 to 20 nodes, not 21" in (output)
     )
     code, output = scale(estate, "nowhere", "--nodes", "1")
     assert code == 1 and "no burst pool 'nowhere' (pools: ap-sg-burst, cn-east-burst)" in output
