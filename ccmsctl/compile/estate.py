@@ -105,7 +105,8 @@ def _compile_burst(
     for pool, site, host in burst_hosts(estate):
         with within(f"burst node {host.name} of BurstPool/{pool.name}"):
             if pool.name not in shared:
-                shared[pool.name] = compile_pbx_site(estate, site, renderer, burst=pool)
+                placed = [(roots.get(node.name, ""), host.channels) for node in pool.burst_nodes()]
+                shared[pool.name] = compile_pbx_site(estate, site, renderer, placed, burst=pool)
             pbx = shared[pool.name]
             found[host.name] = (
                 compile_pbx(pbx, host, renderer, root=roots.get(host.name, "")),
@@ -140,7 +141,8 @@ def _compile_site(
 ) -> _SiteFiles:
     with within(f"Site/{site.name}"):
         edges = compile_edge_site(estate, site, renderer) if site.hosts_with("edge") else None
-        pbxs = compile_pbx_site(estate, site, renderer) if site.hosts_with("pbx") else None
+        placed = [(roots.get(h.name, ""), h.channels) for h in site.hosts_with("pbx")]
+        pbxs = compile_pbx_site(estate, site, renderer, placed) if placed else None
     hosts: dict[str, dict[str, bytes]] = {}
     secrets: dict[str, dict[str, SecretFile]] = {}
     for host in sorted(site.hosts, key=lambda h: h.name):

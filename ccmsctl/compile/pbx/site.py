@@ -15,7 +15,7 @@ jobs) are under the host's install root: "" in production, the host's folder in 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
@@ -87,7 +87,8 @@ class PbxSite:
     pjsip_body: bytes  # trunk and agent sections, after the host's own transports
     header: str
     files: dict[str, bytes]
-    rooted: Callable[[str, int], dict[str, bytes]]  # by install root and the host's channels
+    # the files that name paths, by the install root and the channels of the site's PBXs
+    rooted: dict[tuple[str, int], dict[str, bytes]]
     secrets: dict[str, SecretFile]
 
 
@@ -340,19 +341,25 @@ def _rooted_files(
 
 
 def compile_pbx_site(
-    estate: Estate, site: Site, renderer: Renderer, *, burst: BurstPool | None = None
+    estate: Estate,
+    site: Site,
+    renderer: Renderer,
+    placed: Iterable[tuple[str, int]],
+    *,
+    burst: BurstPool | None = None,
 ) -> PbxSite:
     """The PBX configuration of `site`, the same on each of its PBXs but for the bindings
-    (and, in the lab, the install root). With `burst`, that of the pool's nodes (`site` the
-    first it serves): the numbers `burst_numbers` gives, no agents (their phones register
-    to their sites' PBXs: overflow callers get the IVR and wait in queue, and each group's
-    overflow applies), and call records and logs only where the pool keeps them."""
+    and the files each (install root, channels) of `placed` gives. With `burst`, that of
+    the pool's nodes (`site` the first it serves): the numbers `burst_numbers` gives, no
+    agents (their phones register to their sites' PBXs: overflow callers get the IVR and
+    wait in queue, and each group's overflow applies), and call records and logs only where
+    the pool keeps them."""
     scope = _scope(estate, site, burst)
     dialplan = cache(lambda root: _dialplan(scope, root))
-
-    @cache
-    def rooted(root: str, channels: int) -> dict[str, bytes]:
-        return _rooted_files(scope, renderer, dialplan(root), root, channels)
+    rooted = {
+        (root, channels): _rooted_files(scope, renderer, dialplan(root), root, channels)
+        for root, channels in sorted(set(placed))
+    }
 
     sections = [
         *(
@@ -413,7 +420,7 @@ def compile_pbx(
     )
     return {
         **shared.files,
-        **shared.rooted(root, host.channels),
+        **shared.rooted[root, host.channels],
         "etc/asterisk/pjsip.conf": pjsip + shared.pjsip_body,
         "etc/asterisk/http.conf": http,
     }
