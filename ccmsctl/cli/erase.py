@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import sys
 import tempfile
 from datetime import date
@@ -22,6 +21,7 @@ from ccmsctl.escape import visible
 from ccmsctl.files import write_atomic, write_private
 from ccmsctl.lab.lab import open_lab
 from ccmsctl.plan.provenance import git_commit
+from ccmsctl.running import run
 
 # whole values only (fullmatch): a number or an id with a line break after it is refused
 _NUMBER = re.compile(r"\+[1-9][0-9]{6,14}")
@@ -41,16 +41,12 @@ def _run(out: Path, hosts: list[str], *, dry: bool = False) -> dict[str, Any]:
     results: dict[str, Any] = {}
     for host in hosts:
         order = f"{host}.json"
-        done = subprocess.run(
-            [sys.executable, str(out / SCRIPT), *(["--dry-run"] if dry else []), str(out / order)],
-            capture_output=True,
-            text=True,
+        done = run(
+            [sys.executable, out / SCRIPT, *(["--dry-run"] if dry else []), out / order],
             timeout=300,
-            check=False,
         )
-        if done.returncode != 0:
-            last = (done.stderr.strip().splitlines() or ["failed"])[-1]
-            results[host] = {"error": last}
+        if not done.ok:
+            results[host] = {"error": done.why()}
         else:
             results[host] = json.loads(done.stdout.strip().splitlines()[-1])
     return results

@@ -12,7 +12,6 @@ import io
 import os
 import re
 import secrets
-import subprocess
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -23,6 +22,7 @@ from ccmsctl.lab.lab import SCENARIOS, Lab, LabError
 from ccmsctl.model.kinds import Estate
 from ccmsctl.model.numbers import NumberRange
 from ccmsctl.model.trunk import Trunk
+from ccmsctl.running import Ran, run
 from ccmsctl.waiting import first, until
 
 CDR_NAMES = cdr_names()
@@ -106,7 +106,7 @@ def lab_call(
         scenario.write_text(
             ivr_scenario(presses, hold, srtp=trunk.srtp, caller=caller, gap=gap), encoding="utf-8"
         )
-    run = carrier_call(
+    done = carrier_call(
         source,
         str(edge.address),
         did,
@@ -114,8 +114,8 @@ def lab_call(
         scenario=scenario,
         extra=("-cid_str", f"{call_id}-%u-%p@%s"),
     )
-    answered = run.returncode == 0
-    detail = "" if answered else "\n".join((run.stdout + run.stderr).splitlines()[-8:])
+    answered = done.ok
+    detail = "" if answered else "\n".join((done.stdout + done.stderr).splitlines()[-8:])
     result = CallResult(did, trunk.name, source, edge.name, answered, None, detail)
     if lab.asterisk:
         return _with_record(lab, result, call_id) if answered else result
@@ -215,10 +215,10 @@ def carrier_call(
     timeout: float = 30,
     scenario: Path = SCENARIOS / "carrier_uac.xml",
     extra: tuple[str, ...] = (),
-) -> subprocess.CompletedProcess[str]:
+) -> Ran:
     """One SIPp call as a carrier at `source` to `did` through the edge at `edge`:5060;
     exit status 0 means it was answered and hung up cleanly."""
-    return subprocess.run(
+    return run(
         [
             "sipp",
             "-sf",
@@ -238,10 +238,8 @@ def carrier_call(
             "-timeout_error",
             *extra,
         ],
-        capture_output=True,
-        text=True,
         timeout=timeout + 30,
-        check=False,
+        installed_by="sip-tester",
     )
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from types import TracebackType
 
 from ccmsctl.errors import UserError
+from ccmsctl.running import CommandError, run
 
 _TIMEOUT = 30
 
@@ -29,12 +30,10 @@ class NetnsError(UserError):
 
 def ip(*args: str) -> str:
     try:
-        done = subprocess.run(
-            ["ip", *args], capture_output=True, text=True, timeout=_TIMEOUT, check=False
-        )
-    except FileNotFoundError:
-        raise NetnsError("ip (Debian package iproute2) is not installed") from None
-    if done.returncode != 0:
+        done = run(["ip", *args], timeout=_TIMEOUT, installed_by="iproute2")
+    except CommandError as error:
+        raise NetnsError(str(error)) from None
+    if not done.ok:
         raise NetnsError(f"ip {' '.join(args)}: {done.stderr.strip()}")
     return done.stdout
 
@@ -159,10 +158,5 @@ class Network:
         for node in self.nodes.values():
             node.stop_all()
         for namespace in reversed(self._namespaces):
-            subprocess.run(
-                ["ip", "netns", "del", namespace],
-                capture_output=True,
-                timeout=_TIMEOUT,
-                check=False,
-            )
+            run(["ip", "netns", "del", namespace], timeout=_TIMEOUT)
         self._namespaces.clear()

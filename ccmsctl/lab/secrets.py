@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 import secrets
-import subprocess
 from pathlib import Path
 
 from ccmsctl.artifacts import Secret
 from ccmsctl.files import write_private
 from ccmsctl.plan.secrets import SecretError
+from ccmsctl.running import CommandError, run
 
 PASSWORDS = "secrets.json"
 TLS = {"tls-certificate": "tls/lab.pem", "tls-private-key": "tls/lab.key"}
@@ -42,9 +42,11 @@ def _pair(folder: Path, certificate: Path, key: Path) -> None:
     command += ["ec_paramgen_curve:prime256v1", "-nodes", "-days", "825"]
     command += ["-subj", "/CN=ccmsctl lab", "-keyout", str(key), "-out", str(certificate)]
     try:
-        subprocess.run(command, capture_output=True, check=True, timeout=60)
-    except (OSError, subprocess.SubprocessError) as error:
-        raise SecretError(f"the lab cannot make its certificate with openssl: {error}") from None
+        done = run(command, timeout=60, installed_by="openssl")
+    except CommandError as error:
+        raise SecretError(f"the lab cannot make its certificate: {error}") from None
+    if not done.ok:
+        raise SecretError(f"the lab cannot make its certificate with openssl: {done.why()}")
     key.chmod(0o600)
 
 

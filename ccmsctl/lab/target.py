@@ -4,7 +4,6 @@ the lab's own (ccmsctl/lab/secrets.py)."""
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
@@ -27,6 +26,7 @@ from ccmsctl.plan.target import (
     RetireError,
     TargetHost,
 )
+from ccmsctl.running import CommandError, run
 
 
 def lab_target(folder: Path) -> LabTarget:
@@ -124,12 +124,10 @@ class LabTarget:
             script = tooling.roles() / "asterisk/files/asterisk-lab"
             command = [str(script), "drain", self.lab.asterisk, str(found.root), f"{drain:g}"]
             try:
-                done = subprocess.run(
-                    command, capture_output=True, text=True, timeout=drain + 60, check=False
-                )
-            except subprocess.TimeoutExpired:
+                done = run(command, timeout=drain + 60)
+            except CommandError:
                 raise RetireError(f"{host}: Asterisk did not stop") from None
-            if done.returncode != 0:
+            if not done.ok:
                 raise RetireError(f"{host}: {done.stderr.strip() or done.stdout.strip()}")
             said = done.stdout.strip()
         for path in [*paths, RECORD]:

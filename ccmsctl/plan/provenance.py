@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import subprocess
 import tarfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from pathlib import Path
 
 from ccmsctl import tooling
 from ccmsctl.errors import UserError
+from ccmsctl.running import Ran, run
 
 TOOLING = ("templates", "roles", "playbooks")
 
@@ -42,17 +42,11 @@ def git_commit(directory: Path) -> str:
     """The commit the estate directory is at ("+dirty" if it has uncommitted changes), or
     "unversioned" outside Git."""
 
-    def git(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            ["git", "-C", str(directory), *args],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
+    def git(*args: str) -> Ran:
+        return run(["git", "-C", str(directory), *args], timeout=30, installed_by="git")
 
     head = git("rev-parse", "HEAD")
-    if head.returncode != 0:
+    if not head.ok:
         return "unversioned"
     dirty = git("status", "--porcelain", "--", ".").stdout.strip()
     return head.stdout.strip() + ("+dirty" if dirty else "")
@@ -72,13 +66,13 @@ class RevisionError(UserError):
 _HEX = frozenset("0123456789abcdef")
 
 
-def _commit_of(ref: str, git: Callable[..., subprocess.CompletedProcess[bytes]]) -> str:
+def _commit_of(ref: str, git: Callable[..., Ran]) -> str:
     """The commit `ref` names, verified as one; a ref is never where git reads options."""
     if not ref or ref.startswith("-") or not ref.isprintable() or len(ref) > 256:
         raise RevisionError(f"{ref!r} is not a Git revision")
     found = git("rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
-    commit = found.stdout.decode(errors="replace").strip()
-    if found.returncode != 0 or len(commit) not in (40, 64) or not set(commit) <= _HEX:
+    commit = found.stdout.strip()
+    if not found.ok or len(commit) not in (40, 64) or not set(commit) <= _HEX:
         raise RevisionError(f"{ref!r} is not a commit of the estate's repository")
     return commit
 
@@ -87,22 +81,18 @@ def checkout_estate(directory: Path, ref: str, into: Path) -> Path:
     """Extract the estate directory as it is at Git revision `ref` into `into`; returns the
     estate's folder there. Reads the repository only; touches no host."""
 
-    def git(*args: str) -> subprocess.CompletedProcess[bytes]:
-        return subprocess.run(
-            ["git", "-C", str(directory), *args], capture_output=True, timeout=120, check=False
-        )
+    def git(*args: str) -> Ran:
+        return run(["git", "-C", str(directory), *args], timeout=120, installed_by="git")
 
     top = git("rev-parse", "--show-toplevel")
-    if top.returncode != 0:
+    if not top.ok:
         raise RevisionError(f"{directory} is not in a Git repository")
-    root = Path(top.stdout.decode().strip())
+    root = Path(top.stdout.strip())
     relative = directory.resolve().relative_to(root).as_posix() or "."
     commit = _commit_of(ref, git)
     archive = git("-C", str(root), "archive", "--format=tar", commit, "--", relative)
-    if archive.returncode != 0:
-        raise RevisionError(
-            f"cannot read {relative} at {ref}: {archive.stderr.decode(errors='replace').strip()}"
-        )
-    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+    if not archive.ok:
+        raise RevisionError(f"cannot read {relative} at {ref}: {archive.stderr.strip()}")
+    with tarfile.open(fileobj=io.BytesIO(archive.out)) as tar:
         tar.extractall(into, filter="data")
     return into / relative

@@ -13,7 +13,6 @@ import json
 import os
 import re
 import shlex
-import subprocess
 import tarfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
@@ -39,6 +38,7 @@ from ccmsctl.plan.target import (
     RetireError,
     TargetHost,
 )
+from ccmsctl.running import CommandError, TimedOutError, run
 from ccmsctl.ssh.inventory import SshHost, read_inventory
 
 TIMEOUT = 60
@@ -146,29 +146,26 @@ def _ask(
     if host.become:
         remote = "sudo -n " + remote
     where = f"{host.name} ({host.address}:{host.port})"
+    asked = b"".join(path.encode() + b"\0" for path in paths)
     try:
-        done = subprocess.run(
-            ssh_command(host, remote, control),
-            input=b"".join(path.encode() + b"\0" for path in paths),
-            capture_output=True,
-            timeout=TIMEOUT,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
+        done = run(ssh_command(host, remote, control), timeout=TIMEOUT, stdin=asked)
+    except TimedOutError:
         raise SshError(f"{where}: no answer within {TIMEOUT} s") from None
-    if done.returncode != 0:
-        lines = [line for line in done.stderr.decode(errors="replace").splitlines() if line]
-        raise SshError(f"{where}: {lines[-1] if lines else f'ssh exited {done.returncode}'}")
-    end = _END_OF_FACTS.search(done.stdout)
+    except CommandError as error:
+        raise SshError(f"{where}: {error}") from None
+    if not done.ok:
+        lines = [line for line in done.stderr.splitlines() if line]
+        raise SshError(f"{where}: {lines[-1] if lines else f'ssh exited {done.status}'}")
+    end = _END_OF_FACTS.search(done.out)
     if end is None:
         raise SshError(f"{where}: the host's answer is not what ccmsctl asked for")
-    facts = tuple(done.stdout[: end.start()].decode(errors="replace").splitlines())
+    facts = tuple(done.out[: end.start()].decode(errors="replace").splitlines())
     files: dict[str, bytes] = {}
-    asked = set(paths)
+    wanted = set(paths)
     try:
-        with tarfile.open(fileobj=io.BytesIO(done.stdout[end.end() :]), mode="r:") as tar:
+        with tarfile.open(fileobj=io.BytesIO(done.out[end.end() :]), mode="r:") as tar:
             for member in tar:
-                stream = tar.extractfile(member) if member.name in asked else None
+                stream = tar.extractfile(member) if member.name in wanted else None
                 if stream is not None:
                     files[member.name] = stream.read()
     except tarfile.TarError:

@@ -29,6 +29,7 @@ from ccmsctl.lab.secrets import lab_secret
 from ccmsctl.load.estate import load_estate
 from ccmsctl.model.kinds import Estate
 from ccmsctl.model.site import Site
+from ccmsctl.running import Ran
 
 SCENARIOS = lab.SCENARIOS
 
@@ -144,9 +145,7 @@ def pbx_stand_ins(
             _stop(process)
 
 
-def carrier_call(
-    source: str, edge: str, did: str, trace_dir: Path
-) -> subprocess.CompletedProcess[str]:
+def carrier_call(source: str, edge: str, did: str, trace_dir: Path) -> Ran:
     """One call from a carrier at `source` to `did` through the edge; SIPp's exit status 0
     means the call was answered and hung up cleanly."""
     require("sipp")

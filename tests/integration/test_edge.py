@@ -77,8 +77,8 @@ def test_carrier_call_reaches_the_owning_sites_pbx_with_the_did_intact(lab) -> N
         cu_sh = "127.1.2.1"  # first peer of trunk cu-sh
         first = carrier_call(ct_sh, edge, SH1_DID, root)
         second = carrier_call(cu_sh, edge, SH2_DID, root)
-        assert first.returncode == 0, first.stdout + first.stderr
-        assert second.returncode == 0, second.stdout + second.stderr
+        assert first.ok, first.stdout + first.stderr
+        assert second.ok, second.stdout + second.stderr
     reached = {address: invites(trace) for address, trace in traces.items()}
     delivered = "".join(trace.read_text(errors="replace") for trace in traces.values())
     assert "X-CCMS-Trunk: ct-sh" in delivered  # the PBX's pjsip identify matches on it
@@ -106,7 +106,7 @@ def test_call_fails_over_to_the_twin_sites_pbx(lab) -> None:
     sh2 = [addresses["sh2-pbx-1"], addresses["sh2-pbx-2"]]
     with kamailio(root / "sh1-edge-1", edge) as log, pbx_stand_ins(sh2, root) as traces:
         call = carrier_call("127.1.1.1", edge, SH1_DID, root)
-        assert call.returncode == 0, call.stdout + call.stderr + log.read_text()
+        assert call.ok, call.stdout + call.stderr + log.read_text()
     assert [line for trace in traces.values() for line in invites(trace)] == [
         f"INVITE sip:{SH1_DID}@{edge}:5060 SIP/2.0"
     ]
@@ -123,7 +123,7 @@ def test_call_moves_on_when_the_owning_sites_pbxs_answer_503(lab) -> None:
         pbx_stand_ins(sh2, root) as answering,
     ):
         call = carrier_call("127.1.1.1", edge, SH1_DID, root)
-        assert call.returncode == 0, call.stdout + call.stderr
+        assert call.ok, call.stdout + call.stderr
     assert [line for trace in refusing.values() for line in invites(trace)]  # tried first
     assert [line for trace in answering.values() for line in invites(trace)] == [
         f"INVITE sip:{SH1_DID}@{edge}:5060 SIP/2.0"
@@ -188,7 +188,7 @@ def test_edge_serves_its_metrics_to_prometheus(lab) -> None:
             time.sleep(0.1)
         caller.join(timeout=30)
         assert busy == 1
-        assert held and held[0].returncode == 0, held[0].stdout + held[0].stderr if held else ""
+        assert held and held[0].ok, held[0].stdout + held[0].stderr if held else ""
         after = _samples(_scrape(edge)[1])
         assert after[("kamailio_trunk_calls", (("trunk", "ct-sh"),))] == 0
         # the lab's carrier peers do not answer OPTIONS: the dispatcher finds them down
@@ -252,6 +252,6 @@ def test_an_outbound_call_counts_on_the_trunk_that_carries_it(tmp_path: Path) ->
                 break
             time.sleep(0.1)
         caller.join(timeout=30)
-    assert held and held[0].returncode == 0, held[0].stdout + held[0].stderr if held else ""
+    assert held and held[0].ok, held[0].stdout + held[0].stderr if held else ""
     assert [line for trace in refusing.values() for line in invites(trace)]  # tried first
     assert counted == {"ct-sh": 1, "cu-sh": 0}
