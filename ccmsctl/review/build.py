@@ -44,13 +44,6 @@ def _report(side: Side, artifacts: Artifacts, today: date) -> Report:
     return build_report(side.estate, side.sources, outcome, artifacts, meta, today=today)
 
 
-def _where(text: str, side: Side) -> Where:
-    file, _, line = text.rpartition(":")
-    if file.startswith(side.folder):
-        file = side.shown.rstrip("/") + file[len(side.folder.rstrip("/")) :]
-    return Where(file, int(line) if line.isdigit() else 1)
-
-
 def control_risks(
     base: Side, change: Side, before: Artifacts, after: Artifacts, today: date
 ) -> list[Risk]:
@@ -61,7 +54,7 @@ def control_risks(
         if control.status in _FAILING and was.get(control.id) not in _FAILING:
             failed = next(r for r in control.results if r.status in _FAILING)
             model = [e for e in failed.evidence if e.source == "model"]
-            where = _where(model[0].where, change) if model else Where(change.shown, 1)
+            where = change.located(model[0].span) if model else Where(change.shown, 1)
             risks.append(
                 Risk(
                     "control newly failing",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ccmsctl.errors import Severity, SourceMap
+from ccmsctl.errors import Severity, SourceMap, Span
 from ccmsctl.model.kinds import Estate
 
 
@@ -34,7 +34,10 @@ class Side:
     base: bool = False
 
     def at(self, kind: str, name: str, *path: str | int) -> Where:
-        span = self.sources.at(kind, name, *path)
+        return self.located(self.sources.at(kind, name, *path))
+
+    def located(self, span: Span) -> Where:
+        """`span` (a finding's, an evidence's) as the reviewer knows its file."""
         file = span.file
         if file.startswith(self.folder):
             file = self.shown.rstrip("/") + file[len(self.folder.rstrip("/")) :]
