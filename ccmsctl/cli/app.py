@@ -16,8 +16,8 @@ from typing import Annotated
 
 import typer
 
-from ccmsctl.errors import Finding, UserError
-from ccmsctl.escape import visible
+from ccmsctl.cli.formats import finding_text
+from ccmsctl.errors import UserError
 from ccmsctl.load.estate import Loaded, load_estate
 from ccmsctl.validate.run import validate_estate
 
@@ -83,12 +83,6 @@ def main(
     ] = False,
 ) -> None:
     """ccmsctl: validate, compile, plan and apply a contact-center estate."""
-
-
-def finding_text(finding: Finding) -> str:
-    where = visible(str(finding.span))
-    line = f"{where}: {finding.severity.value}[{finding.code}]: {visible(finding.message)}"
-    return f"{line}\n  hint: {visible(finding.hint)}" if finding.hint else line
 
 
 TargetOption = Annotated[

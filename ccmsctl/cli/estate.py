@@ -15,41 +15,21 @@ import typer
 from ccmsctl.cli.app import (
     Format,
     app,
-    finding_text,
     guard,
     schema_app,
     validated,
 )
+from ccmsctl.cli.formats import finding_github, finding_json, finding_text
 from ccmsctl.compile.estate import compile_estate
 from ccmsctl.compile.fanout import workers_available
 from ccmsctl.compile.output import check_build_folder, write_build
 from ccmsctl.errors import Finding, Severity, UserError
-from ccmsctl.escape import github_annotation, visible
+from ccmsctl.escape import visible
 from ccmsctl.files import write_atomic
 from ccmsctl.load.estate import Loaded, count_by_kind, load_estate
 from ccmsctl.load.fmt import format_estate, write_formatted
 from ccmsctl.model.schema import json_schemas
 from ccmsctl.validate.run import Outcome, validate_estate
-
-
-def _github(finding: Finding) -> str:
-    level = "error" if finding.severity is Severity.ERROR else "warning"
-    span = finding.span
-    message = finding.message + (f" (hint: {finding.hint})" if finding.hint else "")
-    return github_annotation(level, span.file, finding.code, message, span.line, span.col)
-
-
-def _as_json(finding: Finding) -> dict[str, object]:
-    return {
-        "code": finding.code,
-        "severity": finding.severity.value,
-        "file": finding.span.file,
-        "line": finding.span.line,
-        "col": finding.span.col,
-        "message": finding.message,
-        "hint": finding.hint,
-        "subject": finding.subject,
-    }
 
 
 def _waived_lines(outcome: Outcome) -> Iterator[str]:
@@ -93,14 +73,16 @@ def validate(
             document = {
                 "version": 1,
                 "valid": not failed,
-                "findings": [_as_json(f) for f in outcome.findings],
-                "waived": [_as_json(f) for f in outcome.waived],
+                "findings": [finding_json(f) for f in outcome.findings],
+                "waived": [finding_json(f) for f in outcome.waived],
                 "counts": dict(count_by_kind(loaded.estate)),
                 "files": len(loaded.files),
             }
             typer.echo(json.dumps(document, indent=2, sort_keys=True))
         else:
-            render: Callable[[Finding], str] = _github if output is Format.github else finding_text
+            render: Callable[[Finding], str] = (
+                finding_github if output is Format.github else finding_text
+            )
             for finding in outcome.findings:
                 typer.echo(render(finding))
             for line in _waived_lines(outcome):

@@ -11,8 +11,9 @@ from typing import Annotated
 
 import typer
 
-from ccmsctl.cli.app import app, finding_text, guard
+from ccmsctl.cli.app import app, guard
 from ccmsctl.cli.estate import write_atomically
+from ccmsctl.cli.formats import finding_text
 from ccmsctl.compile.estate import compile_estate
 from ccmsctl.errors import Severity, UserError
 from ccmsctl.escape import visible
