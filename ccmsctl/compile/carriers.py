@@ -39,9 +39,7 @@ class Destination:
 
 def _priority(estate: Estate, site: str) -> int:
     pair, _ = estate.twin_of(site)
-    if pair is None or pair.mode == "active-active":
-        return 1
-    return 1 if pair.primary_site() == site else 2
+    return pair.preference_of(site) if pair is not None else 1
 
 
 def trunk_destinations(estate: Estate, trunk: Trunk) -> tuple[Destination, ...]:

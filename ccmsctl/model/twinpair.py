@@ -57,3 +57,8 @@ class TwinPair(Document):
         if site == self.primary_site():
             return "primary"
         return "standby" if self.mode == "active-standby" else "secondary"
+
+    def preference_of(self, site: str) -> int:
+        """How the carriers rank `site`: 1, or 2 for the standby side (they try it when the
+        primary does not answer); an active-active pair takes calls on both sides alike."""
+        return 2 if self.side_of(site) == "standby" else 1
