@@ -15,13 +15,15 @@ import shutil
 import sys
 import tarfile
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from ccmsctl import tooling
 from ccmsctl.errors import UserError
 from ccmsctl.files import open_private
+from ccmsctl.plan.lock import LockInfo, force_unlock, locked
 from ccmsctl.plan.target import HostResult, HostWork, TargetHost
 
 
@@ -243,16 +245,37 @@ def _results(
     return results
 
 
-def run_wave(
-    host: Callable[[str], TargetHost | None],
-    work: Sequence[HostWork],
-    run_dir: Path,
-    inventory: bytes,
-    *,
-    progress: Callable[[str], None],
-    cancel: Callable[[], bool],
-) -> list[HostResult]:
-    """A target's wave (Target.run_wave), each host reached as the target's `host` says."""
-    reach = {one.name: host(one.name) for one in work}
-    found = {name: target for name, target in reach.items() if target is not None}
-    return run_playbook(work, found, run_dir, inventory, progress=progress, cancel=cancel)
+class _Reached(Protocol):
+    """What PlaybookTarget needs of the target it is mixed into."""
+
+    @property
+    def folder(self) -> Path: ...
+
+    def host(self, name: str) -> TargetHost | None: ...
+
+
+class PlaybookTarget:
+    """What every target whose hosts Ansible reaches shares (Target's lock, unlock and
+    run_wave): the apply's lock kept in its folder, and each wave one run of the playbook,
+    each host reached as the target's `host` says."""
+
+    def lock(
+        self: _Reached, operation: str, version: str, *, timeout: float
+    ) -> AbstractContextManager[LockInfo]:
+        return locked(self.folder, operation, version, timeout=timeout)
+
+    def unlock(self: _Reached, lock_id: str) -> LockInfo:
+        return force_unlock(self.folder, lock_id)
+
+    def run_wave(
+        self: _Reached,
+        work: Sequence[HostWork],
+        run_dir: Path,
+        inventory: bytes,
+        *,
+        progress: Callable[[str], None],
+        cancel: Callable[[], bool],
+    ) -> list[HostResult]:
+        reach = {one.name: self.host(one.name) for one in work}
+        found = {name: target for name, target in reach.items() if target is not None}
+        return run_playbook(work, found, run_dir, inventory, progress=progress, cancel=cancel)

@@ -29,6 +29,9 @@ CDR_NAMES = cdr_names()
 CALLER = re.compile(r"^(\+?[0-9]{3,15}|[a-z][a-z0-9-]{0,31})$")
 
 
+RECORD_WAIT = 10  # seconds a call's record and recording may take to appear
+
+
 @dataclass(frozen=True)
 class CallResult:
     did: str
@@ -125,15 +128,16 @@ def lab_call(
 def _with_record(lab: Lab, result: CallResult, call_id: str) -> CallResult:
     """The call's CDR row, found on the PBX that wrote it (bounded wait: a PBX writes it as
     the call ends, and its recording once the recording is closed, and encrypted if its
-    class asks)."""
-    found = first(lambda: _record_of(lab, call_id), 10, 0.2)
+    class asks); one limit for both waits."""
+    started = time.monotonic()
+    found = first(lambda: _record_of(lab, call_id), RECORD_WAIT, 0.2)
     if found is None:
         return replace(result, detail="no PBX wrote a record of the call")
     host, row = found
     parts = row["ccms_recording"].split()
     recording = Path(parts[-1]) if parts else None
     if recording is not None:
-        until(recording.is_file, 10, 0.2)
+        until(recording.is_file, RECORD_WAIT - (time.monotonic() - started), 0.2)
     return replace(result, pbx=host, record=row, recording=recording)
 
 

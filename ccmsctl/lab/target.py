@@ -4,24 +4,20 @@ the lab's own (ccmsctl/lab/secrets.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ccmsctl import tooling
-from ccmsctl.apply.ansible import run_wave
+from ccmsctl.apply.ansible import PlaybookTarget
 from ccmsctl.artifacts import DeviceIntent, Placement, Secret
 from ccmsctl.lab.devices import push_lab_devices, read_lab_devices
 from ccmsctl.lab.lab import Lab, open_lab, running_services
 from ccmsctl.lab.secrets import lab_secret
 from ccmsctl.plan.diff import Plan
-from ccmsctl.plan.lock import LockInfo, force_unlock, locked
 from ccmsctl.plan.state import RECORD, HostState, Wanted, read_local_state, upkeep
 from ccmsctl.plan.target import (
     DeviceOutcome,
-    HostResult,
-    HostWork,
     Progress,
     RetireError,
     TargetHost,
@@ -35,7 +31,7 @@ def lab_target(folder: Path) -> LabTarget:
 
 
 @dataclass(frozen=True)
-class LabTarget:
+class LabTarget(PlaybookTarget):
     lab: Lab
 
     @property
@@ -82,25 +78,6 @@ class LabTarget:
             )
             states[host.name] = replace(state, upkeep=steps)
         return states
-
-    def lock(
-        self, operation: str, version: str, *, timeout: float
-    ) -> AbstractContextManager[LockInfo]:
-        return locked(self.folder, operation, version, timeout=timeout)
-
-    def unlock(self, lock_id: str) -> LockInfo:
-        return force_unlock(self.folder, lock_id)
-
-    def run_wave(
-        self,
-        work: Sequence[HostWork],
-        run_dir: Path,
-        inventory: bytes,
-        *,
-        progress: Progress,
-        cancel: Callable[[], bool],
-    ) -> list[HostResult]:
-        return run_wave(self.host, work, run_dir, inventory, progress=progress, cancel=cancel)
 
     def secret(self, secret: Secret) -> str:
         return lab_secret(self.lab.folder, secret)

@@ -14,26 +14,22 @@ import os
 import re
 import shlex
 import tarfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ccmsctl.apply.ansible import run_wave
+from ccmsctl.apply.ansible import PlaybookTarget
 from ccmsctl.apply.devices import each, push_devices, read_devices
 from ccmsctl.apply.netdev import Access, DevicePushError
 from ccmsctl.apply.secrets import resolve
 from ccmsctl.artifacts import DeviceIntent, Placement, Secret
 from ccmsctl.errors import UserError
 from ccmsctl.plan.diff import Plan
-from ccmsctl.plan.lock import LockInfo, force_unlock, locked
 from ccmsctl.plan.secrets import SecretError
 from ccmsctl.plan.state import RECORD, HostState, Wanted, parse_record, upkeep
 from ccmsctl.plan.target import (
     DeviceOutcome,
-    HostResult,
-    HostWork,
     Progress,
     RetireError,
     TargetHost,
@@ -211,7 +207,7 @@ def inventory_target(source: Path, estate_dir: Path) -> SshTarget:
 
 
 @dataclass(frozen=True)
-class SshTarget:
+class SshTarget(PlaybookTarget):
     """The hosts of an inventory (`name`: its path); `folder` keeps runs and the lock; vault
     paths of the estate's secrets are relative to `secrets_base` (the estate)."""
 
@@ -231,25 +227,6 @@ class SshTarget:
             ),
             pins={name: host.pins() for name, host in self.hosts.items() if host.pins()},
         )
-
-    def lock(
-        self, operation: str, version: str, *, timeout: float
-    ) -> AbstractContextManager[LockInfo]:
-        return locked(self.folder, operation, version, timeout=timeout)
-
-    def unlock(self, lock_id: str) -> LockInfo:
-        return force_unlock(self.folder, lock_id)
-
-    def run_wave(
-        self,
-        work: Sequence[HostWork],
-        run_dir: Path,
-        inventory: bytes,
-        *,
-        progress: Progress,
-        cancel: Callable[[], bool],
-    ) -> list[HostResult]:
-        return run_wave(self.host, work, run_dir, inventory, progress=progress, cancel=cancel)
 
     def _connection(self, host: SshHost) -> dict[str, Any]:
         found = host.connection()
