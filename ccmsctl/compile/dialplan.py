@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from ccmsctl.model.ivr import (
@@ -33,6 +33,7 @@ from ccmsctl.model.names import (
     trunk_context,
 )
 from ccmsctl.model.numbers import NumberRange
+from ccmsctl.model.routing import Where
 from ccmsctl.model.schedule import Schedule
 from ccmsctl.model.skillgroup import SkillGroup
 
@@ -45,8 +46,12 @@ _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 @dataclass(frozen=True)
 class Step:
+    """One priority of an extension. `where`: the place in the estate that decided it (not
+    printed; the simulator names it beside what the step does)."""
+
     app: str
     label: str = ""
+    where: Where | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,11 @@ def prompt_file(prompt: str, language: str) -> str:
 
 def _goto(context: str) -> str:
     return f"Goto({context},s,1)"
+
+
+def _at(where: Where, steps: tuple[Step, ...] | list[Step]) -> tuple[Step, ...]:
+    """The steps, each decided by `where` in the estate (a step that names its own keeps it)."""
+    return tuple(step if step.where else replace(step, where=where) for step in steps)
 
 
 def _seconds(duration: timedelta) -> int:
@@ -127,12 +137,15 @@ def did_contexts(
         ivr = ivrs[ivr_name]
         steps = (
             *CHANNEL_LIMIT,
-            Step(f"Set(CDR(ccms_trunk)={trunk})"),
+            Step(f"Set(CDR(ccms_trunk)={trunk})", where=("Trunk", trunk, ())),
             Step("Set(CDR(ccms_did)=${EXTEN})"),
             Step("Set(CDR(ccms_call_id)=${CHANNEL(pjsip,call-id)})"),
-            Step(f"Set(CHANNEL(language)={asterisk_language(ivr.language)})"),
-            *(recording or {}).get(ivr.name, []),
-            Step(_goto(node_context(ivr.name, ivr.entry))),
+            Step(
+                f"Set(CHANNEL(language)={asterisk_language(ivr.language)})",
+                where=("IVR", ivr.name, ("language",)),
+            ),
+            *_at(("IVR", ivr.name, ("recording_class",)), (recording or {}).get(ivr.name, [])),
+            Step(_goto(node_context(ivr.name, ivr.entry)), where=("IVR", ivr.name, ("entry",))),
         )
         entries.append(
             Context(
@@ -142,7 +155,8 @@ def did_contexts(
             )
         )
     for numbers in sorted(ranges, key=lambda r: r.name):
-        enter = (Step(f"Goto({entry_context(trunk, numbers.ivr)},${{EXTEN}},1)"),)
+        where: Where = ("NumberRange", numbers.name, ("ivr",))
+        enter = (Step(f"Goto({entry_context(trunk, numbers.ivr)},${{EXTEN}},1)", where=where),)
         for first, last in numbers.spans():
             extensions += [Extension(p, enter) for p in range_patterns(first, last)]
     delivered = Context(
@@ -162,12 +176,18 @@ def ivr_contexts(
         prompts = f"{root}{PROMPTS}"
         extensions = _node_extensions(ivr, name, node, schedules, transfer_endpoint, prompts)
         visit = Step(f"Set(CDR(ccms_ivr_path)=${{CDR(ccms_ivr_path)}} {name})")
+        extensions = tuple(
+            Extension(e.name, _at(("IVR", ivr.name, ("nodes", name)), e.steps)) for e in extensions
+        )
         contexts.append(
             Context(
                 node_context(ivr.name, name),
                 f"IVR {ivr.name}, {node.type} node {name}",
                 tuple(
-                    Extension(e.name, (visit, *e.steps)) if e.name == "s" else e for e in extensions
+                    Extension(e.name, _at(("IVR", ivr.name, ("nodes", name)), (visit, *e.steps)))
+                    if e.name == "s"
+                    else e
+                    for e in extensions
                 ),
             )
         )
@@ -182,29 +202,38 @@ def _node_extensions(
     transfer_endpoint: str,
     prompts: str,
 ) -> tuple[Extension, ...]:
+    here = ("IVR", ivr.name, ("nodes", name))
     match node:
         case Menu() | LanguageSelect():
             return _prompting(ivr, name, node, prompts)
         case Play():
             steps = (
-                Step(f"Playback({prompts}/{node.prompt})"),
-                Step(_goto(node_context(ivr.name, node.next))),
+                Step(f"Playback({prompts}/{node.prompt})", where=_field(here, "prompt")),
+                Step(_goto(node_context(ivr.name, node.next)), where=_field(here, "next")),
             )
             return (Extension("s", steps),)
         case ScheduleBranch():
-            return (Extension("s", _schedule_steps(ivr, node, schedules[node.schedule])),)
+            return (Extension("s", _schedule_steps(ivr, name, node, schedules[node.schedule])),)
         case Queue():
-            return (Extension("s", (Step(_goto(queue_context(node.skill_group))),)),)
+            step = Step(_goto(queue_context(node.skill_group)), where=_field(here, "skill_group"))
+            return (Extension("s", (step,)),)
         case Transfer():
-            return (Extension("s", (Step(_dial(node.to, transfer_endpoint)), Step("Hangup()"))),)
+            dial = Step(_dial(node.to, transfer_endpoint), where=_field(here, "to"))
+            return (Extension("s", (dial, Step("Hangup()"))),)
         case Voicemail():
-            steps = (Step(f"VoiceMail({node.mailbox}@default,u)"), Step("Hangup()"))
-            return (Extension("s", steps),)
+            leave = Step(f"VoiceMail({node.mailbox}@default,u)", where=_field(here, "mailbox"))
+            return (Extension("s", (leave, Step("Hangup()"))),)
         case Hangup():
             return (Extension("s", (Step("Hangup()"),)),)
         case Collect():
-            return (Extension("s", _collect_steps(ivr, name, node, prompts)),)
+            return (Extension("s", _at(here, _collect_steps(ivr, name, node, prompts))),)
     raise AssertionError(f"unhandled node type {node.type}")  # pragma: no cover
+
+
+def _field(where: Where, *path: str | int) -> Where:
+    """The place `path` below `where`."""
+    kind, name, base = where
+    return (kind, name, (*base, *path))
 
 
 def _collect_steps(ivr: IVR, name: str, node: Collect, prompts: str) -> tuple[Step, ...]:
@@ -246,21 +275,25 @@ def _dial(to: str, transfer_endpoint: str) -> str:
 def _prompting(
     ivr: IVR, name: str, node: Menu | LanguageSelect, prompts: str
 ) -> tuple[Extension, ...]:
+    here = ("IVR", ivr.name, ("nodes", name))
     wait = _seconds(node.timeout) if node.timeout else 5
     start = Extension(
         "s",
         (
             Step("Set(TRIES=0)"),
-            Step(f"Background({prompts}/{node.prompt})", "prompt"),
-            Step(f"WaitExten({wait})"),
+            Step(f"Background({prompts}/{node.prompt})", "prompt", _field(here, "prompt")),
+            Step(f"WaitExten({wait})", where=_field(here, "timeout")),
         ),
     )
     options = []
-    for option in sorted(node.options, key=lambda o: o.digit):
-        steps = [Step(_goto(node_context(ivr.name, option.next)))]
+    for index, option in sorted(enumerate(node.options), key=lambda o: o[1].digit):
+        chosen = _field(here, "options", index)
+        steps = [Step(_goto(node_context(ivr.name, option.next)), where=chosen)]
         if isinstance(node, LanguageSelect):
-            language = next(o.language for o in node.options if o.digit == option.digit)
-            steps.insert(0, Step(f"Set(CHANNEL(language)={asterisk_language(language)})"))
+            language = node.options[index].language
+            steps.insert(
+                0, Step(f"Set(CHANNEL(language)={asterisk_language(language)})", where=chosen)
+            )
         options.append(Extension(option.digit, tuple(steps)))
     handlers = []
     for exten, target, what in (
@@ -269,41 +302,60 @@ def _prompting(
     ):
         # After the retries, go on; a handler that points back here would never end: hang up.
         final = _goto(node_context(ivr.name, target)) if target and target != name else "Hangup()"
+        handler = _field(here, f"on_{what}")
         handlers.append(
             Extension(
                 exten,
                 (
                     Step(f"Set(CDR(ccms_ivr_path)=${{CDR(ccms_ivr_path)}} {name}:{what})"),
-                    Step("Set(TRIES=$[${TRIES} + 1])"),
-                    Step(f"GotoIf($[${{TRIES}} <= {node.retries}]?s,prompt)"),
-                    Step(final),
+                    Step("Set(TRIES=$[${TRIES} + 1])", where=_field(here, "retries")),
+                    Step(
+                        f"GotoIf($[${{TRIES}} <= {node.retries}]?s,prompt)",
+                        where=_field(here, "retries"),
+                    ),
+                    Step(final, where=handler),
                 ),
             )
         )
     return (start, *options, *handlers)
 
 
-def _schedule_steps(ivr: IVR, node: ScheduleBranch, schedule: Schedule) -> tuple[Step, ...]:
-    zone = schedule.timezone
-    steps = [Step(f"Set(TODAY=${{STRFTIME(${{EPOCH}},{zone},%Y-%m-%d)}})")]
+def _schedule_steps(
+    ivr: IVR, name: str, node: ScheduleBranch, schedule: Schedule
+) -> tuple[Step, ...]:
+    """Holidays first (in date order), then each weekly rule, else closed. Each step names the
+    schedule's rule that decides it."""
+    zone, rules = schedule.timezone, ("Schedule", schedule.name, ())
+    steps = [
+        Step(
+            f"Set(TODAY=${{STRFTIME(${{EPOCH}},{zone},%Y-%m-%d)}})", where=_field(rules, "timezone")
+        )
+    ]
     holiday = node_context(ivr.name, node.holiday or node.closed)
-    for day in sorted(schedule.holidays, key=lambda h: h.date):
+    for index, day in sorted(enumerate(schedule.holidays), key=lambda h: h[1].date):
         until = day.until or day.date
         steps.append(
             Step(
                 f'GotoIf($["${{TODAY}}" >= "{day.date.isoformat()}" & '
-                f'"${{TODAY}}" <= "{until.isoformat()}"]?{holiday},s,1)'
+                f'"${{TODAY}}" <= "{until.isoformat()}"]?{holiday},s,1)',
+                where=_field(rules, "holidays", index),
             )
         )
     opening = node_context(ivr.name, node.open)
     steps.extend(
         Step(
             f"GotoIfTime({hours.open}-{_last_minute(hours.close)},{_weekdays(hours.days)},"
-            f"*,*,{zone}?{opening},s,1)"
+            f"*,*,{zone}?{opening},s,1)",
+            where=_field(rules, "weekly", index),
         )
-        for hours in schedule.weekly
+        for index, hours in enumerate(schedule.weekly)
     )
-    steps.append(Step(_goto(node_context(ivr.name, node.closed))))
+    steps.append(
+        Step(
+            _goto(node_context(ivr.name, node.closed)),
+            where=("IVR", ivr.name, ("nodes", name, "closed")),
+        )
+    )
     return tuple(steps)
 
 
@@ -368,22 +420,33 @@ def queue_context_for(
     """Record by the retention class of the PBX's site (unless the call is recorded already:
     its IVR records from the entry, or an earlier queue did), queue until max wait, then
     overflow. The call's record (CDR) names the skill group and the recording."""
+    group_at: Where = ("SkillGroup", group.name, ())
     steps: list[Step] = [Step(f"Set(CDR(ccms_skill_group)={group.name})")]
     if recording_class:
         steps.append(Step(f"GotoIf($[${{LEN({_RECORDING})}} > 0]?queue)"))
-        steps += recording_steps(recording_class, root=root, encrypt_to=encrypt_to)
-    steps.append(Step(f"Queue({group.name},t,,,{_seconds(group.max_wait)})", "queue"))
-    overflow = group.overflow
+        steps += _at(
+            _field(group_at, "recording_class"),
+            recording_steps(recording_class, root=root, encrypt_to=encrypt_to),
+        )
+    steps.append(
+        Step(
+            f"Queue({group.name},t,,,{_seconds(group.max_wait)})",
+            "queue",
+            _field(group_at, "max_wait"),
+        )
+    )
+    overflow, then = group.overflow, _field(group_at, "overflow")
     if overflow and overflow.skill_group:
-        steps.append(Step(_goto(queue_context(overflow.skill_group))))
+        steps.append(Step(_goto(queue_context(overflow.skill_group)), where=then))
     elif overflow and overflow.transfer:
-        steps += [Step(_dial(overflow.transfer, transfer_endpoint)), Step("Hangup()")]
+        steps += [Step(_dial(overflow.transfer, transfer_endpoint), where=then), Step("Hangup()")]
     elif overflow and overflow.voicemail:
-        steps += [Step(f"VoiceMail({overflow.voicemail}@default,u)"), Step("Hangup()")]
+        leave = Step(f"VoiceMail({overflow.voicemail}@default,u)", where=then)
+        steps += [leave, Step("Hangup()")]
     else:
         steps.append(Step("Hangup()"))
     comment = f"skill group {group.name}: queue, then overflow after {_seconds(group.max_wait)} s"
-    return Context(queue_context(group.name), comment, (Extension("s", tuple(steps)),))
+    return Context(queue_context(group.name), comment, (Extension("s", _at(group_at, steps)),))
 
 
 def edges_context() -> Context:

@@ -38,6 +38,13 @@ class DispatcherSet:
     name: str
     targets: tuple[Target, ...]
 
+    def tried(self) -> tuple[Target, ...]:
+        """The targets in the order the edge tries them (algorithm 8, then ds_next_dst on
+        failure): the highest priority first and, among equals, the one listed last first, as
+        Kamailio keeps a set (each entry after its equals, then the list reversed)."""
+        listed = sorted(enumerate(self.targets), key=lambda at: (-at[1].priority, -at[0]))
+        return tuple(target for _, target in listed)
+
 
 SCRAPERS = 3  # the ACL group of the Prometheus servers that may read an edge's /metrics
 
@@ -162,6 +169,17 @@ def _dispatcher_sets(
     if outbound is not None:
         sets.append(DispatcherSet(outbound, f"carriers of {site.name}", carrier_targets))
     return sets, outbound
+
+
+def inbound_set(estate: Estate, site: Site, numbers: NumberRange) -> DispatcherSet | None:
+    """The dispatcher set an edge of `site` sends calls to `numbers` to; None when its edges
+    do not carry them (their trunk does not reach the site)."""
+    trunks = site_trunks(estate, site)
+    if numbers.trunk not in {trunk.name for trunk in trunks}:
+        return None
+    sets, _ = _dispatcher_sets(estate, site, trunks, [numbers])
+    wanted = INBOUND_SET_BASE + _site_order(estate).get(numbers.site, -INBOUND_SET_BASE - 1)
+    return next((found for found in sets if found.id == wanted), None)
 
 
 def _did_blocks(estate: Estate, ranges: list[NumberRange]) -> list[DidBlock]:

@@ -229,6 +229,17 @@ def _parse_duration(value: Any) -> timedelta:
     return timedelta(seconds=total)
 
 
+def duration_text(duration: timedelta) -> str:
+    """A duration as the estate writes one: `730d`, `1h30m`, `45s` (`0s` for none)."""
+    seconds = int(duration.total_seconds())
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if seconds >= size:
+            parts.append(f"{seconds // size}{unit}")
+            seconds %= size
+    return "".join(parts) or "0s"
+
+
 def within(low: str, high: str) -> AfterValidator:
     """Bounds for a Duration field: `Annotated[Duration, within("1s", "1h")]`."""
     low_value, high_value = _parse_duration(low), _parse_duration(high)

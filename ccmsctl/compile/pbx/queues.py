@@ -12,6 +12,30 @@ def _penalty(agent: Agent, group: SkillGroup) -> int:
     return 10 - min(agent.skills[skill] for skill in group.skills)
 
 
+def queue_members(group: SkillGroup, by_skill: dict[str, list[Agent]]) -> list[tuple[int, Agent]]:
+    """The group's members (agents with every skill it needs; `by_skill`: the agents a PBX
+    registers, by skill) with their penalties, in the order queues.conf lists them: lowest
+    penalty first (rung first), then by extension."""
+    candidates = min((by_skill.get(skill, []) for skill in group.skills), key=len)
+    return sorted(
+        (
+            (_penalty(agent, group), agent)
+            for agent in candidates
+            if all(skill in agent.skills for skill in group.skills)
+        ),
+        key=lambda member: (member[0], member[1].extension, member[1].display_name),
+    )
+
+
+def agents_by_skill(agents: list[Agent]) -> dict[str, list[Agent]]:
+    """The agents, by each skill they have."""
+    by_skill: dict[str, list[Agent]] = {}
+    for agent in agents:
+        for skill in agent.skills:
+            by_skill.setdefault(skill, []).append(agent)
+    return by_skill
+
+
 def queue_section(group: SkillGroup, by_skill: dict[str, list[Agent]]) -> Section:
     keys = [
         ("strategy", group.strategy),
@@ -25,13 +49,10 @@ def queue_section(group: SkillGroup, by_skill: dict[str, list[Agent]]) -> Sectio
         ("ringinuse", "no"),
         ("announce-holdtime", "no"),
     ]
-    candidates = min((by_skill.get(skill, []) for skill in group.skills), key=len)
-    members = sorted(
-        (_penalty(agent, group), agent.extension, agent.display_name)
-        for agent in candidates
-        if all(skill in agent.skills for skill in group.skills)
-    )
-    keys += [("member", f"PJSIP/{ext},{penalty},{name}") for penalty, ext, name in members]
+    keys += [
+        ("member", f"PJSIP/{agent.extension},{penalty},{agent.display_name}")
+        for penalty, agent in queue_members(group, by_skill)
+    ]
     target = group.service_level
     comment = (
         f"{group.name}: {target.percent}% answered within {int(target.within.total_seconds())} s"

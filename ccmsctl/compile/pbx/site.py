@@ -55,7 +55,7 @@ from ccmsctl.compile.pbx.pjsip import (
     pbx_secrets,
     trunk_sections,
 )
-from ccmsctl.compile.pbx.queues import queue_section
+from ccmsctl.compile.pbx.queues import agents_by_skill, queue_section
 from ccmsctl.compile.pbx.retention import cron_jobs
 from ccmsctl.compile.pbx.routing import entry_recordings, ivr_prompt_files, site_calls
 from ccmsctl.compile.queuestats import compile_queue_stats
@@ -234,10 +234,7 @@ def _logging_files(scope: _Scope, renderer: Renderer) -> dict[str, bytes]:
 
 def _queue_files(scope: _Scope, renderer: Renderer) -> dict[str, bytes]:
     """queues.conf, the music callers hear in them, and the mailboxes the calls may end in."""
-    by_skill: dict[str, list[Agent]] = {}
-    for agent in scope.agents:
-        for skill in agent.skills:
-            by_skill.setdefault(skill, []).append(agent)
+    by_skill = agents_by_skill(scope.agents)
     own = list(scope.own)
     files = {
         "etc/asterisk/queues.conf": conf_file(
@@ -338,6 +335,24 @@ def _rooted_files(
             },
         ),
     }
+
+
+@dataclass(frozen=True)
+class PbxCalls:
+    """What the PBXs of a site (or a burst pool's nodes) do with calls, as installed on a
+    host (no install root): their dialplan, the agents registered to them, and the class
+    their call records are kept by (None: they keep none)."""
+
+    dialplan: tuple[Context, ...]
+    agents: tuple[Agent, ...]
+    cdr: RetentionClass | None
+
+
+def pbx_calls(estate: Estate, site: Site, burst: BurstPool | None = None) -> PbxCalls:
+    """The calls of `site`'s PBXs (or of `burst`'s nodes: `site` the first it serves), for the
+    simulator: the same scope and dialplan compile writes."""
+    scope = _scope(estate, site, burst)
+    return PbxCalls(_dialplan(scope, ""), tuple(scope.agents), _kept(scope)[0])
 
 
 def compile_pbx_site(
