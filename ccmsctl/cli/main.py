@@ -14,6 +14,7 @@ from ccmsctl.cli import (
     init,
     lab,
     report,
+    simulate,
 )
 from ccmsctl.cli.app import app
 
@@ -29,4 +30,5 @@ __all__ = [
     "init",
     "lab",
     "report",
+    "simulate",
 ]

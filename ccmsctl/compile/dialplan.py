@@ -344,7 +344,7 @@ def _schedule_steps(
     opening = node_context(ivr.name, node.open)
     steps.extend(
         Step(
-            f"GotoIfTime({hours.open}-{_last_minute(hours.close)},{_weekdays(hours.days)},"
+            f"GotoIfTime({hours.open}-{_last_minute(hours.close)},{weekday_range(hours.days)},"
             f"*,*,{zone}?{opening},s,1)",
             where=_field(rules, "weekly", index),
         )
@@ -366,7 +366,8 @@ def _last_minute(close: str) -> str:
     return f"{total // 60:02d}:{total % 60:02d}"
 
 
-def _weekdays(days: tuple[str, ...]) -> str:
+def weekday_range(days: tuple[str, ...]) -> str:
+    """Days as GotoIfTime takes them, and as people write them: `mon-fri`, `sat`, `mon&wed`."""
     indexes = sorted({_DAYS.index(day) for day in days})
     if indexes == list(range(indexes[0], indexes[-1] + 1)) and len(indexes) > 1:
         return f"{_DAYS[indexes[0]]}-{_DAYS[indexes[-1]]}"

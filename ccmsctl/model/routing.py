@@ -116,6 +116,13 @@ class NumberIndex:
             return self.intervals[at][2]
         return None
 
+    def neighbours(self, number: str) -> list[NumberRange]:
+        """The ranges just below and just above `number` (E.164), for a number in none."""
+        if not (number.startswith("+") and number[1:].isdigit()):
+            return []
+        at = bisect.bisect_right(self.starts, int(number[1:]))
+        return [self.intervals[i][2] for i in (at - 1, at) if 0 <= i < len(self.intervals)]
+
 
 def kept_of_a_call(estate: Estate, ivr: IVR) -> tuple[str, ...]:
     """The data classes a PBX holds of a call that enters `ivr`: its call record and log

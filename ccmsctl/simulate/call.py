@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from ccmsctl.compile.dialplan import ENCRYPTED, RECORDINGS
+from ccmsctl.compile.dialplan import ENCRYPTED, RECORDINGS, weekday_range
 from ccmsctl.compile.pbx.queues import agents_by_skill, queue_members
 from ccmsctl.model.ivr import IVR, Hangup, LanguageSelect, Menu, ScheduleBranch
 from ccmsctl.model.kinds import Estate
@@ -71,6 +71,17 @@ class Simulation:
     hops: tuple[Hop, ...]
     outcome: Outcome
 
+    def path(self) -> str:
+        """The IVR nodes in order, a schedule's with its decision: `choose-language →
+        hours (open) → services → queue-claims`."""
+        steps: list[str] = []
+        for hop in self.hops:
+            if hop.kind == "node":
+                steps.append(hop.facts["node"])
+            elif hop.kind == "schedule" and steps:
+                steps[-1] += f" ({hop.facts['state']})"
+        return " → ".join(steps) or "no IVR"
+
 
 class Answers:
     """What the caller does at each prompt: the next of `keys` (one key at a menu, digits at
@@ -105,9 +116,13 @@ def simulate_call(
     router: Router | None = None,
 ) -> Simulation:
     """The call to `number` at `at`; NoRouteError when it routes nowhere."""
-    numbers = NumberIndex.of(estate).answering(number)
+    index = NumberIndex.of(estate)
+    numbers = index.answering(number)
     if numbers is None:
-        raise NoRouteError(f"{number} is in no NumberRange of the estate")
+        near = index.neighbours(number)
+        nearest = "; nearest: " + ", ".join(r.name for r in near) if near else ""
+        where: Where | None = ("NumberRange", near[0].name, ()) if near else None
+        raise NoRouteError(f"{number} is in no NumberRange of the estate{nearest}", where)
     router = router or Router(estate)
     entry = router.entry(numbers)
     call = run_entry(entry, number, at, Answers(estate, keys, language))
@@ -281,7 +296,7 @@ class Narrator:
         hours = schedule.weekly[int(path[1])]
         text = (
             f"open: {self._local(executed, schedule)} is within "
-            f"{','.join(hours.days)} {hours.open}-{hours.close}"
+            f"{weekday_range(hours.days)} {hours.open}-{hours.close}"
         )
         return Hop("schedule", text, where, {"state": "open"})
 
@@ -377,7 +392,8 @@ def outcome_of(told: Sequence[Hop], call: Call) -> Outcome:
     kept = (recording.facts["class"], recording.facts["country"]) if recording else ("", "")
     ends = [hop for hop in told if hop.kind in ("queue", "voicemail", "transfer", "hangup")]
     if not ends:
-        return Outcome("dead end", _ended(call), (), *kept)
+        gave_up = any(hop.kind == "give up" for hop in told)
+        return Outcome("dead end", "retries used up" if gave_up else _ended(call), (), *kept)
     first = ends[0]
     then = tuple(f"{hop.kind} {_target(hop)}".strip() for hop in ends[1:])
     return Outcome(first.kind, _target(first), then, *kept)

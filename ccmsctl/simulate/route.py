@@ -88,7 +88,7 @@ class Router:
         raise NoRouteError(
             f"no way in for {numbers.name}: trunk {trunk.name} reaches "
             + (", ".join(trunk.sites) or "no site")
-            + (f", and {', '.join(sorted(self.down))} is down" if self.down else ""),
+            + (f"; out of service: {', '.join(sorted(self.down))}" if self.down else ""),
             ("Trunk", trunk.name, ("sites",)),
         )
 
