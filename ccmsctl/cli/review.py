@@ -96,4 +96,11 @@ def review_json(found: Review) -> list[str]:
         )
         for c in found.ivr
     ]
+    lines += [
+        json.dumps(
+            {"type": "call_change", "text": c.text, "file": c.where.file, "line": c.where.line},
+            ensure_ascii=False,
+        )
+        for c in found.calls
+    ]
     return lines

@@ -12,6 +12,7 @@ from ccmsctl.model.waiver import Waiver
 from ccmsctl.plan.diff import DeviceChange, Plan
 from ccmsctl.report.build import build_report
 from ccmsctl.report.model import Meta, Report, Status
+from ccmsctl.review.calls import CallChange, call_changes
 from ccmsctl.review.ivr import ivr_changes
 from ccmsctl.review.model import IvrChange, Risk, Side, Where
 from ccmsctl.review.numbers import did_risks
@@ -35,6 +36,7 @@ class Review:
     devices: tuple[DeviceChange, ...]  # the commands each device's change takes
     risks: tuple[Risk, ...]
     ivr: tuple[IvrChange, ...]
+    calls: tuple[CallChange, ...]  # callers whose path the change moves
     waivers: tuple[Waiver, ...]  # in the change, live or not
 
 
@@ -75,8 +77,10 @@ def review(
     ref: str,
     today: date,
 ) -> Review:
+    calls, call_risks = call_changes(base, change, today)
     risks = [
         *did_risks(base, change),
+        *call_risks,
         *retention_risks(base, change),
         *residency_risks(base, change),
         *trunk_risks(base, change),
@@ -91,5 +95,6 @@ def review(
         devices,
         tuple(risks),
         tuple(ivr_changes(base, change)),
+        tuple(calls),
         tuple(sorted(change.estate.of(Waiver), key=lambda w: w.name)),
     )

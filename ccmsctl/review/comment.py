@@ -27,6 +27,7 @@ def risk_lines(review: Review) -> list[str]:
         for risk in review.risks
     ]
     lines += [f"ivr: {visible(c.text)} ({visible(str(c.where))})" for c in review.ivr]
+    lines += [f"call: {visible(c.text)} ({visible(str(c.where))})" for c in review.calls]
     return lines
 
 
@@ -34,6 +35,8 @@ def _summary(review: Review) -> str:
     parts = [f"**{review.plan.summary()}**", f"{len(review.risks)} risk flag(s)"]
     if review.ivr:
         parts.append(f"{len(review.ivr)} IVR change(s)")
+    if review.calls:
+        parts.append(f"{len(review.calls)} call path change(s)")
     return " · ".join(parts)
 
 
@@ -67,6 +70,9 @@ def _blocks(review: Review) -> Iterator[str]:
     if review.ivr:
         lines = [f"- {markdown_code(c.text)} — {markdown_code(str(c.where))}" for c in review.ivr]
         yield "### IVR changes\n\n" + "\n".join(lines) + "\n"
+    if review.calls:
+        lines = [f"- {markdown_text(c.text)} — {markdown_code(str(c.where))}" for c in review.calls]
+        yield "### Call paths changed\n\n" + "\n".join(lines) + "\n"
     if review.waivers:
         rows = [
             f"| {markdown_text(w.name)} | {markdown_text(w.code)} | {markdown_text(w.target)} | "
@@ -130,4 +136,7 @@ def github_annotations(review: Review) -> list[str]:
         for r in review.risks
     ]
     lines += [_annotation("notice", c.where, "ccmsctl: IVR change", c.text) for c in review.ivr]
+    lines += [
+        _annotation("notice", c.where, "ccmsctl: call path changed", c.text) for c in review.calls
+    ]
     return lines

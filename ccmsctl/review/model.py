@@ -50,8 +50,10 @@ class Side:
 RISK_CODES = {
     "DID removed": "R0101",
     "DID rerouted": "R0102",
+    "call path lost": "R0103",
     "retention shortened": "R0201",
     "residency widened": "R0202",
+    "recording moved abroad": "R0203",
     "trunk channels cut": "R0301",
     "twin pair weakened": "R0302",
     "waiver added": "R0401",

@@ -222,6 +222,10 @@ class Narrator:
     def _tell(self, executed: Executed, paused: bool) -> Hop | None:
         where, app, data = executed.step.where, executed.app, executed.data
         place = where[2] if where else ()
+        if app == "Goto" and where and where[0] == "NumberRange":
+            ivr = data.split(",")[0]
+            name = self.entry.numbers.ivr if ivr.startswith("did-") else ivr
+            return Hop("ivr", f"range {where[1]} enters IVR {name}", where, {"ivr": name})
         if app == "Set" and data.startswith("CDR(ccms_ivr_path)="):
             return self._entered(data, where)
         if app == "WaitExten":

@@ -19,7 +19,15 @@ from ccmsctl.model.kinds import Estate
 from ccmsctl.model.numbers import NumberRange
 from ccmsctl.model.routing import Where
 from ccmsctl.model.schedule import Schedule
-from ccmsctl.simulate.call import Hop, Narrator, Outcome, dialplan_of, outcome_of
+from ccmsctl.simulate.call import (
+    Answers,
+    Hop,
+    Narrator,
+    Outcome,
+    dialplan_of,
+    outcome_of,
+    run_entry,
+)
 from ccmsctl.simulate.interpret import KEYS, Call, Dialplan
 from ccmsctl.simulate.route import Entry, NoRouteError, Router
 
@@ -207,6 +215,21 @@ class Explorer:
             if (name, node) not in reached
         )
         return Exploration(tuple(ranges), tuple(unreached))
+
+    def follow(self, name: str, at: datetime, answers: tuple[str, ...]) -> Outcome | None:
+        """Where a call to range `name` at `at` goes when the caller answers `answers` (keys
+        the call never asks for are not pressed); None when no such range routes."""
+        numbers = self.estate.index(NumberRange).get(name)
+        if numbers is None:
+            return None
+        try:
+            entry = self.router.entry(numbers)
+        except NoRouteError:
+            return None
+        keys = ["-" if answer == NO_KEY else answer for answer in answers]
+        number = numbers.first or numbers.numbers[0]
+        call = run_entry(entry, number, at, Answers(self.estate, keys, None))
+        return outcome_of(Narrator(self.estate, entry, at).hops(call), call)
 
     def _range(self, numbers: NumberRange) -> RangePaths:
         try:

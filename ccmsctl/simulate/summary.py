@@ -6,12 +6,13 @@ head). Plain data: the command line and the review print it."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from ccmsctl.model.kinds import Estate
 from ccmsctl.model.numbers import NumberRange
 from ccmsctl.model.routing import Where
+from ccmsctl.simulate.call import Outcome
 from ccmsctl.simulate.explore import Exploration, Explorer, KeyPath, RangePaths
 
 SHOWN_PATHS = 6  # key paths listed per outcome; the rest are counted
@@ -113,26 +114,29 @@ def findings(exploration: Exploration) -> list[Finding]:
 @dataclass(frozen=True)
 class PathChange:
     """Calls of one range whose outcome changed: in these time classes, along these key
-    paths, from `before` to `after` ("" where the range is new or gone)."""
+    paths, from `before` to `after` (None where the range is new, gone or routes nowhere);
+    `sample`: one such call (number, instant, answers) to show where it turns."""
 
     numbers: str
     range_text: str
     classes: tuple[str, ...]
     paths: tuple[str, ...]
-    before: str
-    after: str
-    where: Where | None
+    before: Outcome | None
+    after: Outcome | None
+    where: Where
+    sample: tuple[str, datetime, tuple[str, ...]] | None
 
 
-Calls = dict[tuple[datetime, str], tuple[str, str]]  # (instant, keys) -> (class, outcome)
+Calls = dict[tuple[datetime, tuple[str, ...]], tuple[str, KeyPath]]
+# (instant, answers) -> (time class, key path)
 
 
-def _outcomes(exploration: Exploration) -> dict[str, tuple[RangePaths, Calls]]:
+def _calls(exploration: Exploration) -> dict[str, tuple[RangePaths, Calls]]:
     return {
         r.numbers.name: (
             r,
             {
-                (moment.at, path.label()): (moment.label, path.outcome.text())
+                (moment.at, path.answers): (moment.label, path)
                 for moment, paths in r.classes
                 for path in paths
             },
@@ -142,39 +146,57 @@ def _outcomes(exploration: Exploration) -> dict[str, tuple[RangePaths, Calls]]:
 
 
 def compare(base: Estate, head: Estate, week_of: date) -> list[PathChange]:
-    """The calls whose outcome differs between two estates, each explored at the moments of
-    both (a change of opening hours shows at the hours either side names)."""
+    """The calls whose outcome differs between two estates: each explored at the moments of
+    both (a change of opening hours shows at the hours either side names), and each key
+    path of one side followed on the other (a caller pressing the same keys)."""
     first = Explorer(base, week_of).explore()
-    after = Explorer(head, week_of, also=first.moments()).explore()
-    before = Explorer(base, week_of, also=after.moments()).explore()
-    return path_changes(before, after)
+    after_side = Explorer(head, week_of, also=first.moments())
+    after = after_side.explore()
+    before_side = Explorer(base, week_of, also=after.moments())
+    before = before_side.explore()
+    return path_changes(before, after, before_side, after_side)
 
 
-def path_changes(base: Exploration, head: Exploration) -> list[PathChange]:
+def path_changes(
+    base: Exploration, head: Exploration, base_side: Explorer, head_side: Explorer
+) -> list[PathChange]:
     """Every call whose outcome differs between `base` and `head` (explored at the same
-    moments), grouped by range and by (before, after): "in these classes, along these key
-    paths, X now goes to Y"."""
-    old, new = _outcomes(base), _outcomes(head)
+    moments; a key path only one side has is followed on the other), grouped by range and
+    by (before, after): "in these classes, along these key paths, X now goes to Y"."""
+    old, new = _calls(base), _calls(head)
     changes: list[PathChange] = []
     for name in sorted(old.keys() | new.keys()):
         was = old.get(name, (None, {}))[1]
         now = new.get(name, (None, {}))[1]
         paths_of = (new.get(name) or old[name])[0]
-        moved: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
+        number = paths_of.numbers.first or paths_of.numbers.numbers[0]
+        moved: dict[tuple[str, str], PathChange] = {}
         for key in sorted(was.keys() | now.keys()):
-            label, before = was.get(key, ("", ""))
-            label, after = now.get(key, (label, ""))
-            if before != after:
-                classes, paths = moved.setdefault((before, after), ([], []))
-                if label not in classes:
-                    classes.append(label)
-                if key[1] not in paths:
-                    paths.append(key[1])
-        where: Where = ("NumberRange", name, ("ivr",))
-        changes += [
-            PathChange(
-                name, numbers_text(paths_of.numbers), tuple(c), tuple(p), before, after, where
+            chosen = now.get(key) or was.get(key)
+            assert chosen is not None  # the key came from one of them
+            label, path = chosen
+            before = was[key][1].outcome if key in was else base_side.follow(name, *key)
+            after = now[key][1].outcome if key in now else head_side.follow(name, *key)
+            told = (before.text() if before else "", after.text() if after else "")
+            if told[0] == told[1]:
+                continue
+            found = moved.get(told)
+            if found is None:
+                moved[told] = PathChange(
+                    name,
+                    numbers_text(paths_of.numbers),
+                    (label,),
+                    (path.label(),),
+                    before,
+                    after,
+                    ("NumberRange", name, ("ivr",)),
+                    (number, key[0], path.answers),
+                )
+                continue
+            moved[told] = replace(
+                found,
+                classes=found.classes + ((label,) if label not in found.classes else ()),
+                paths=found.paths + ((path.label(),) if path.label() not in found.paths else ()),
             )
-            for (before, after), (c, p) in moved.items()
-        ]
+        changes += moved.values()
     return changes

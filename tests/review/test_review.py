@@ -58,6 +58,21 @@ CHANGES: dict[str, list[tuple[str, str, str]]] = {
     ],
     "waiver-extended": [("compliance/waivers.yaml", "expires: 2027-10-31", "expires: 2027-11-01")],
     "network-devices": [("carriers/trunks.yaml", "  - address: 203.0.113.11\n", "")],
+    "call-path-lost": [
+        (
+            "ivr/schedules.yaml",
+            "  - name: New Year's Day\n    date: 2027-01-01\n",
+            "  - name: New Year's Day\n    date: 2027-01-01\n  - name: Company Day\n"
+            "    date: 2026-12-08\n",
+        )
+    ],
+    "recording-moved-abroad": [
+        (
+            "carriers/numbers.yaml",
+            "name: ct-sh-claims\ntrunk: ct-sh\nsite: sh-1\nivr: claims-cn",
+            "name: ct-sh-claims\ntrunk: hkt-hk\nsite: hk-1\nivr: main-hk",
+        )
+    ],
     "ivr-option-moved": [
         (
             "ivr/main-cn.yaml",
@@ -77,6 +92,8 @@ KINDS = {
     "control-newly-failing": ["control newly failing"],
     "waiver-added": ["waiver added"],
     "waiver-extended": ["waiver extended"],
+    "call-path-lost": ["call path lost"],
+    "recording-moved-abroad": ["DID rerouted", "call path lost", "recording moved abroad"],
     "ivr-option-moved": [],
     "network-devices": [],
 }
