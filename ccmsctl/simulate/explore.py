@@ -53,25 +53,23 @@ class KeyPath:
 
     answers: tuple[str, ...]
     invalid: tuple[bool, ...]  # which answers were keys the prompt had no option for
+    prompts: tuple[str, ...]  # the context that asked for each answer
     outcome: Outcome
     nodes: frozenset[tuple[str, str]]  # (IVR, node) entered
     unstaffed: tuple[tuple[str, Where | None], ...]  # queues reached with no agent
     gave_up: Where | None = None  # the prompt whose retries ended the call, if one did
 
     def label(self) -> str:
-        """`1 › 2`, `no key ×3 › 2`, `wrong key ×3` (repeats collapsed)."""
-        words = [
-            "no key" if answer == NO_KEY else "wrong key" if bad else answer
-            for answer, bad in zip(self.answers, self.invalid, strict=True)
-        ]
-        parts: list[str] = []
-        for word in words:
-            if parts and parts[-1].split(" ×")[0] == word and not word.isdigit():
-                count = int(parts[-1].split(" ×")[1]) + 1 if " ×" in parts[-1] else 2
-                parts[-1] = f"{word} ×{count}"
+        """`1 › 2`, `no key ×3 › 2`, `wrong key ×3` (a prompt's repeats collapsed)."""
+        parts: list[tuple[str, str, int]] = []  # (prompt, word, times)
+        for answer, bad, prompt in zip(self.answers, self.invalid, self.prompts, strict=True):
+            word = "no key" if answer == NO_KEY else "wrong key" if bad else answer
+            if parts and parts[-1][:2] == (prompt, word) and (bad or answer == NO_KEY):
+                parts[-1] = (prompt, word, parts[-1][2] + 1)
             else:
-                parts.append(word)
-        return " › ".join(parts) or "no prompt"
+                parts.append((prompt, word, 1))
+        words = [f"{word} ×{times}" if times > 1 else word for _, word, times in parts]
+        return " › ".join(words) or "(no prompt)"
 
 
 @dataclass(frozen=True)
@@ -262,19 +260,21 @@ class Explorer:
             dialplan = self._dialplans[id(entry.calls), entry.channels] = dialplan_of(entry)
         narrator = Narrator(self.estate, entry, at)
         start = dialplan.start(f"from-trunk-{entry.trunk.name}", number, at, "1")
-        stack: list[tuple[Call, tuple[str, ...], tuple[bool, ...]]] = [
-            (dialplan.run(start), (), ())
+        stack: list[tuple[Call, tuple[str, ...], tuple[bool, ...], tuple[str, ...]]] = [
+            (dialplan.run(start), (), (), ())
         ]
         walked = 0
         while stack and walked < PATH_LIMIT:
-            call, answers, invalid = stack.pop()
+            call, answers, invalid, prompts = stack.pop()
             if call.waiting is None or len(answers) >= WAIT_LIMIT:
                 walked += 1
-                yield _key_path(narrator.hops(call), call, answers, invalid)
+                yield _key_path(narrator.hops(call), call, answers, invalid, prompts)
                 continue
             for answer, bad in reversed(_choices(dialplan, call, answers, invalid)):
                 pressed = dialplan.run(dialplan.press(call, answer))
-                stack.append((pressed, (*answers, answer), (*invalid, bad)))
+                stack.append(
+                    (pressed, (*answers, answer), (*invalid, bad), (*prompts, call.context))
+                )
 
 
 def _choices(
@@ -300,7 +300,11 @@ def _choices(
 
 
 def _key_path(
-    hops: list[Hop], call: Call, answers: tuple[str, ...], invalid: tuple[bool, ...]
+    hops: list[Hop],
+    call: Call,
+    answers: tuple[str, ...],
+    invalid: tuple[bool, ...],
+    prompts: tuple[str, ...],
 ) -> KeyPath:
     nodes = frozenset((hop.facts["ivr"], hop.facts["node"]) for hop in hops if hop.kind == "node")
     unstaffed = tuple(
@@ -309,4 +313,4 @@ def _key_path(
         if hop.kind == "queue" and hop.facts.get("agents") == "0"
     )
     gave_up = next((hop.where for hop in hops if hop.kind == "give up"), None)
-    return KeyPath(answers, invalid, outcome_of(hops, call), nodes, unstaffed, gave_up)
+    return KeyPath(answers, invalid, prompts, outcome_of(hops, call), nodes, unstaffed, gave_up)
