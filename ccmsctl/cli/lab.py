@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -14,7 +15,7 @@ from ccmsctl.cli.app import (
     lab_app,
     validated,
 )
-from ccmsctl.lab.call import lab_call
+from ccmsctl.lab.call import lab_call, prediction_differences
 from ccmsctl.lab.lab import (
     devices_running,
     lab_down,
@@ -25,6 +26,8 @@ from ccmsctl.lab.lab import (
 )
 from ccmsctl.lab.prometheus import LISTEN as PROMETHEUS_LISTEN
 from ccmsctl.lab.prometheus import start_prometheus
+from ccmsctl.simulate.call import simulate_call
+from ccmsctl.simulate.request import instant
 
 
 @lab_app.command("up")
@@ -98,21 +101,33 @@ def lab_call_command(
     caller: Annotated[
         str, typer.Option(help="Who calls: the caller's number the carrier presents.")
     ] = "carrier",
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at", help="The instant the lab's PBXs live at for the call (ISO 8601, offset)."
+        ),
+    ] = None,
     lab_dir: LabDir = DEFAULT_FOLDER,
 ) -> None:
     """Call a DID through the lab as its carrier would, pressing keys (RFC 4733 events), and
-    say where the call went: the PBX, the IVR nodes, the queue, the recording, the record."""
+    say where the call went: the PBX, the IVR nodes, the queue, the recording, the record;
+    beside it, where the simulator says it goes (exit 1 where they differ)."""
     with guard():
         loaded = validated(directory)
         keys = tuple(key.strip() for key in digits.split(",") if key.strip())
+        moment = instant(at) if at is not None else None
+        predicted = simulate_call(
+            loaded.estate, did, moment or datetime.now(UTC), keys=keys, caller=caller
+        )
         result = lab_call(
-            open_lab(lab_dir), loaded.estate, did, digits=keys, hold=hold, caller=caller
+            open_lab(lab_dir), loaded.estate, did, digits=keys, hold=hold, caller=caller, at=moment
         )
         route = f"{result.did} from trunk {result.trunk} ({result.source}) via {result.edge}"
+        when = f" at {moment.isoformat()}" if moment else ""
         if not result.answered:
-            typer.echo(f"Call {route}: FAILED\n{result.detail}", err=True)
+            typer.echo(f"Call {route}{when}: FAILED\n{result.detail}", err=True)
             raise typer.Exit(1)
-        typer.echo(f"Call {route}: answered by {result.pbx or 'a PBX'} and hung up cleanly.")
+        typer.echo(f"Call {route}{when}: answered by {result.pbx or 'a PBX'} and hung up cleanly.")
         if result.record:
             record = result.record
             typer.echo(f"  IVR path: {' > '.join(result.ivr_path) or '(none)'}")
@@ -124,6 +139,13 @@ def lab_call_command(
                 f"  call record: {record.get('disposition')}, {record.get('billsec')} s billed,"
                 f" DID {record.get('ccms_did')}, trunk {record.get('ccms_trunk')}"
             )
+            typer.echo(f"  predicted: {predicted.path()}; ends {predicted.outcome.text()}")
+            differences = prediction_differences(predicted, result)
+            for difference in differences:
+                typer.echo(f"  DIFFERS from the simulation: {difference}")
+            if differences:
+                raise typer.Exit(1)
+            typer.echo("  as the simulator predicted")
         elif result.detail:
             typer.echo(f"  {result.detail}")
 

@@ -13,16 +13,21 @@ import os
 import re
 import secrets
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 
+from ccmsctl.compile.dialplan import RECORDINGS
 from ccmsctl.compile.pbx.layout import CDR_FOLDER, cdr_names
+from ccmsctl.lab.clock import held_at
 from ccmsctl.lab.dtmf import EVENTS, key_presses
 from ccmsctl.lab.lab import SCENARIOS, Lab, LabError
 from ccmsctl.model.kinds import Estate
-from ccmsctl.model.numbers import NumberRange
-from ccmsctl.model.trunk import Trunk
+from ccmsctl.model.routing import NumberIndex
 from ccmsctl.running import Ran, run
+from ccmsctl.simulate.call import Simulation
+from ccmsctl.simulate.route import NoRouteError, Router
 from ccmsctl.waiting import first, until
 
 CDR_NAMES = cdr_names()
@@ -61,36 +66,32 @@ def lab_call(
     timeout: float = 60,
     caller: str = "carrier",
     gap: float = 2.0,
+    at: datetime | None = None,
 ) -> CallResult:
     """Place one call to `did` as its carrier would: from the trunk's first peer to an edge of
     the owning site, with SIPp, pressing `digits` (RFC 4733) `gap` seconds apart once the call
     is answered, then staying `hold` seconds before hanging up (unless the PBX hangs up
     first); report where the call went. `caller`: who the call is from (the From user: a
-    caller's number, as a carrier presents it)."""
+    caller's number, as a carrier presents it). Each of `digits` is one prompt's answer: a
+    key, or keys pressed one after the other (a card number). `at`: the instant the lab's
+    Asterisk lives at for the call (libfaketime; None: real time)."""
     if not CALLER.match(caller):
         raise LabError(f"{caller!r} is no caller: a number (+ and digits) or a word")
     if digits and not lab.asterisk:
         raise LabError("the lab's PBXs are SIPp stand-ins (Asterisk is not installed): no IVR")
-    unknown = [digit for digit in digits if digit not in EVENTS]
-    if unknown:
-        raise LabError(f"{unknown[0]!r} is not a key of a phone (0-9, * or #)")
+    unknown = [key for answer in digits for key in answer if key not in EVENTS]
+    if unknown or any(not answer for answer in digits):
+        raise LabError(f"{(unknown or [''])[0]!r} is not a key of a phone (0-9, * or #)")
     moved = lab.estate(estate)
-    number = int(did.lstrip("+")) if did.lstrip("+").isdigit() else -1
-    owner = next(
-        (
-            r
-            for r in moved.of(NumberRange)
-            if any(first <= number <= last for first, last in r.spans())
-        ),
-        None,
-    )
+    owner = NumberIndex.of(moved).answering(did)
     if owner is None:
         raise LabError(f"{did} is in no NumberRange of the estate")
-    trunk = moved.index(Trunk)[owner.trunk]
-    edges = [h for site in (owner.site, *trunk.sites) for h in moved.edges(site)]
-    if not edges:
-        raise LabError(f"no edge host receives trunk {trunk.name}")
-    source, edge = str(trunk.peers[0].address), edges[0]
+    try:
+        entry = Router(moved).entry(owner)
+    except NoRouteError as error:
+        raise LabError(str(error)) from None
+    trunk, edge = entry.trunk, entry.edge  # where its carrier sends it
+    source = str(trunk.peers[0].address)
     if digits and trunk.srtp:
         raise LabError(
             f"trunk {trunk.name} asks for SRTP, and the lab's carrier (SIPp) sends keys as plain"
@@ -102,21 +103,23 @@ def lab_call(
         calls = lab.folder / "calls"
         calls.mkdir(exist_ok=True)
         presses = []
-        for n, recording in enumerate(key_presses(digits)):
+        pressed = tuple(key for answer in digits for key in answer)
+        for n, recording in enumerate(key_presses(pressed)):
             presses.append(calls / f"{call_id}-{n}.pcap")
             presses[-1].write_bytes(recording)
         scenario = calls / f"{call_id}.xml"
         scenario.write_text(
             ivr_scenario(presses, hold, srtp=trunk.srtp, caller=caller, gap=gap), encoding="utf-8"
         )
-    done = carrier_call(
-        source,
-        str(edge.address),
-        did,
-        timeout=timeout,
-        scenario=scenario,
-        extra=("-cid_str", f"{call_id}-%u-%p@%s"),
-    )
+    with held_at(lab, at) if lab.asterisk else nullcontext():
+        done = carrier_call(
+            source,
+            str(edge.address),
+            did,
+            timeout=timeout,
+            scenario=scenario,
+            extra=("-cid_str", f"{call_id}-%u-%p@%s"),
+        )
     answered = done.ok
     detail = "" if answered else "\n".join((done.stdout + done.stderr).splitlines()[-8:])
     result = CallResult(did, trunk.name, source, edge.name, answered, None, detail)
@@ -252,3 +255,31 @@ def _read(path: Path) -> str:
         return path.read_text(errors="replace")
     except OSError:
         return ""
+
+
+def recording_class(recording: Path | None) -> str:
+    """The retention class a recording was written into: the folder below the recordings'."""
+    if recording is None:
+        return ""
+    parts = recording.parts
+    below = RECORDINGS.strip("/").split("/")[-1]
+    return parts[parts.index(below) + 1] if below in parts[:-1] else ""
+
+
+def prediction_differences(predicted: Simulation, result: CallResult) -> list[str]:
+    """Where the real call went otherwise than the simulator said: the PBX that answered,
+    the IVR nodes in order, the queue it waited in, the class of its recording."""
+    nodes = tuple(hop.facts["node"] for hop in predicted.hops if hop.kind == "node")
+    queue = predicted.outcome.target if predicted.outcome.kind == "queue" else ""
+    recorded = next((hop.facts["class"] for hop in predicted.hops if hop.kind == "record"), "")
+    pbx = next((hop.facts["pbx"] for hop in predicted.hops if hop.kind == "pbx"), "")
+    real_nodes = tuple(node for node in result.ivr_path if ":" not in node)
+    pairs = [
+        ("PBX", pbx, result.pbx or ""),
+        ("IVR path", " > ".join(nodes), " > ".join(real_nodes)),
+        ("queue", queue, result.record.get("ccms_skill_group", "")),
+        ("recording class", recorded, recording_class(result.recording)),
+    ]
+    return [
+        f"{what}: predicted {a or '(none)'}, was {b or '(none)'}" for what, a, b in pairs if a != b
+    ]

@@ -70,6 +70,7 @@ class Simulation:
     numbers: str  # the NumberRange
     hops: tuple[Hop, ...]
     outcome: Outcome
+    waited: float = 0.0  # seconds the caller spent waiting out prompts (timeouts)
 
     def path(self) -> str:
         """The IVR nodes in order, a schedule's with its decision: `choose-language →
@@ -128,7 +129,8 @@ def simulate_call(
     call = run_entry(entry, number, at, Answers(estate, keys, language))
     told = Narrator(estate, entry, at).hops(call)
     hops = (*entry_hops(entry), *told)
-    return Simulation(number, at, caller, numbers.name, hops, outcome_of(told, call))
+    outcome = outcome_of(told, call)
+    return Simulation(number, at, caller, numbers.name, hops, outcome, call.elapsed)
 
 
 def dialplan_of(entry: Entry) -> Dialplan:
