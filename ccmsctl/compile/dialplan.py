@@ -130,13 +130,17 @@ def did_contexts(
     (`did-<trunk>-<ivr>`, one line per pattern however many DIDs), which sets the IVR's
     language and starts the call's record (CDR): the trunk, the DID and the SIP Call-ID (the
     carrier's, kept by the edge); and, for an IVR that records from its entry, the
-    recording (`recording`: the steps that start it, by IVR)."""
+    recording (`recording`: the steps that start it, by IVR). A call past the channel limit
+    is refused unanswered; any other is answered at once."""
     extensions = []
     entries = []
     for ivr_name in sorted({numbers.ivr for numbers in ranges}):
         ivr = ivrs[ivr_name]
         steps = (
             *CHANNEL_LIMIT,
+            # answered before anything else: a queue reached with no prompt first would
+            # leave the carrier ringing until the group's wait ran out
+            Step("Answer()"),
             Step(f"Set(CDR(ccms_trunk)={trunk})", where=("Trunk", trunk, ())),
             Step("Set(CDR(ccms_did)=${EXTEN})"),
             Step("Set(CDR(ccms_call_id)=${CHANNEL(pjsip,call-id)})"),

@@ -13,6 +13,7 @@ from ccmsctl.model.trunk import Trunk
 
 # The module that provides each application and function the dialplan uses (None: the core)
 PROVIDERS: dict[str, str | None] = {
+    "Answer": None,
     "Background": None,
     "Dial": "app_dial",
     "ExecIf": "app_exec",
