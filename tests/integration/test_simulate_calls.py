@@ -69,7 +69,14 @@ def cases() -> list[tuple[str, str, datetime, tuple[str, ...]]]:
     )
     moment, _ = service.classes[0]
     assert moment.label.startswith("open")
-    menu = [("1", "1"), ("1", "3"), ("1", "9"), ("1", "0"), ("2", "1"), ("3", "1")]
+    menu: list[tuple[str, ...]] = [
+        ("1", "1"),
+        ("1", "3"),
+        ("1", "9"),
+        ("1", "0"),
+        ("2", "1"),
+        ("3", "1"),
+    ]
     menu += [("1", "4", "4", "4", "4"), ("1",)]  # a wrong key until the retries end; silence
     found += [
         (f"ct-sh-service {moment.label} keys {','.join(keys)}", "+862161230005", moment.at, keys)
@@ -102,15 +109,16 @@ def test_real_asterisk_takes_the_predicted_path(
     estate = load_estate(EXAMPLE).estate
     predicted = simulate_call(estate, number, at, keys=keys)
     nodes = sum(hop.kind == "node" for hop in predicted.hops)
-    hold = predicted.waited + 0.75 * nodes + 2
+    hold = predicted.waited + 0.75 * nodes + 1.5
     result = lab_call(
         open_lab(lab / ".ccmsctl/lab"),
         estate,
         number,
         digits=keys,
         hold=hold,
+        gap=1.0,
         at=at,
-        timeout=hold + 2.5 * len("".join(keys)) + 30,
+        timeout=hold + 1.5 * len("".join(keys)) + 30,
     )
     assert result.answered, result.detail
     assert result.record, result.detail
