@@ -182,7 +182,8 @@ def _print_call(simulation: Simulation, sources: SourceMap, output: Format) -> N
 
 def _print_all(exploration: Exploration, sources: SourceMap, output: Format, week: date) -> None:
     if output is Format.json:
-        typer.echo(json.dumps(_all_json(exploration, sources, week), indent=2, ensure_ascii=False))
+        # one line: the paths of a large estate are many (json's fast encoder takes no indent)
+        typer.echo(json.dumps(_all_json(exploration, sources, week), ensure_ascii=False))
         return
     markdown = output is Format.markdown
     say = markdown_text if markdown else visible

@@ -1,8 +1,8 @@
 """The lab's clock: the instant its PBXs' Asterisk lives at. Where Debian's faketime is
 installed, the lab's Asterisk runs with libfaketime (roles/asterisk/files/asterisk-lab starts
 it so), shifted by the offset in seconds this module writes into the lab folder's `clock`
-file, which libfaketime reads at every reading of the time. A call at an instant holds the clock (a lock,
-so two calls never share it) from before it is placed until it ends."""
+file, which libfaketime reads at every reading of the time. A call at an instant holds the
+clock (a lock, so two calls never share it) from before it is placed until it ends."""
 
 from __future__ import annotations
 

@@ -27,6 +27,8 @@ Functions = Mapping[str, Callable[[list[str]], str]]
 def substitute(text: str, variables: Mapping[str, str], functions: Functions) -> str:
     """`text` with every `${NAME}`, `${NAME:offset:length}`, `${FUNCTION(args)}` and `$[expr]`
     replaced, innermost first, as Asterisk substitutes an application's data."""
+    if "$" not in text:
+        return text
     out: list[str] = []
     at = 0
     while at < len(text):

@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 
 from ccmsctl.compile.dialplan import ENCRYPTED, RECORDINGS, weekday_range
 from ccmsctl.compile.pbx.queues import agents_by_skill, queue_members
+from ccmsctl.compile.pbx.site import PbxCalls
+from ccmsctl.model.agent import Agent
 from ccmsctl.model.ivr import IVR, Hangup, LanguageSelect, Menu, ScheduleBranch
 from ccmsctl.model.kinds import Estate
 from ccmsctl.model.names import trunk_context
@@ -84,13 +86,31 @@ class Simulation:
         return " → ".join(steps) or "no IVR"
 
 
+class Indexes:
+    """The estate's documents the narration looks up, indexed once; and each PBX's agents
+    by skill (its queues' members)."""
+
+    def __init__(self, estate: Estate) -> None:
+        self.estate = estate
+        self.ivrs = estate.index(IVR)
+        self.groups = estate.index(SkillGroup)
+        self.schedules = estate.index(Schedule)
+        self._skills: dict[int, tuple[PbxCalls, dict[str, list[Agent]]]] = {}
+
+    def by_skill(self, calls: PbxCalls) -> dict[str, list[Agent]]:
+        found = self._skills.get(id(calls))
+        if found is None or found[0] is not calls:
+            found = self._skills[id(calls)] = (calls, agents_by_skill(list(calls.agents)))
+        return found[1]
+
+
 class Answers:
     """What the caller does at each prompt: the next of `keys` (one key at a menu, digits at
     a collect; "-" for nothing), or the language's key at a language menu when `language`
     is given; silence once the keys run out."""
 
-    def __init__(self, estate: Estate, keys: Sequence[str], language: str | None) -> None:
-        self.ivrs = estate.index(IVR)
+    def __init__(self, ivrs: dict[str, IVR], keys: Sequence[str], language: str | None) -> None:
+        self.ivrs = ivrs
         self.keys = list(keys)
         self.language = language
 
@@ -126,8 +146,9 @@ def simulate_call(
         raise NoRouteError(f"{number} is in no NumberRange of the estate{nearest}", where)
     router = router or Router(estate)
     entry = router.entry(numbers)
-    call = run_entry(entry, number, at, Answers(estate, keys, language))
-    told = Narrator(estate, entry, at).hops(call)
+    indexes = Indexes(estate)
+    call = run_entry(entry, number, at, Answers(indexes.ivrs, keys, language))
+    told = Narrator(indexes, entry, at).hops(call)
     hops = (*entry_hops(entry), *told)
     outcome = outcome_of(told, call)
     return Simulation(number, at, caller, numbers.name, hops, outcome, call.elapsed)
@@ -189,20 +210,27 @@ def _node_of(ivrs: dict[str, IVR], where: Where | None) -> object:
 class Narrator:
     """The call's trace told in the estate's words."""
 
-    def __init__(self, estate: Estate, entry: Entry, started: datetime) -> None:
-        self.estate = estate
+    def __init__(self, indexes: Indexes, entry: Entry, started: datetime) -> None:
+        self.estate = indexes.estate
         self.started = started
         self.entry = entry
-        self.ivrs = estate.index(IVR)
-        self.groups = estate.index(SkillGroup)
-        self.schedules = estate.index(Schedule)
-        self.by_skill = agents_by_skill(list(entry.calls.agents))
+        self.ivrs = indexes.ivrs
+        self.groups = indexes.groups
+        self.schedules = indexes.schedules
+        self.by_skill = indexes.by_skill(entry.calls)
+        # what each step of a trace told: the paths of an exploration share their first steps
+        self._told: dict[tuple[int, bool], tuple[Executed, Hop | None]] = {}
 
     def hops(self, call: Call) -> list[Hop]:
         hops: list[Hop] = []
         paused = False
         for executed in call.trace:
-            told = self._tell(executed, paused)
+            key = (id(executed), paused)
+            if key in self._told and self._told[key][0] is executed:
+                told = self._told[key][1]
+            else:
+                told = self._tell(executed, paused)
+                self._told[key] = (executed, told)
             if told is not None:
                 paused = {"pause": True, "resume": False}.get(told.kind, paused)
                 hops.append(told)

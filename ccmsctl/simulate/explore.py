@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from ccmsctl.compile.dialplan import weekday_range
-from ccmsctl.model.ivr import IVR, ScheduleBranch
+from ccmsctl.model.ivr import ScheduleBranch
 from ccmsctl.model.kinds import Estate
 from ccmsctl.model.numbers import NumberRange
 from ccmsctl.model.routing import Where
@@ -22,6 +22,7 @@ from ccmsctl.model.schedule import Schedule
 from ccmsctl.simulate.call import (
     Answers,
     Hop,
+    Indexes,
     Narrator,
     Outcome,
     dialplan_of,
@@ -191,8 +192,10 @@ class Explorer:
         self.also = also or {}
         self.week_of = week_of
         self.router = router or Router(estate)
-        self.ivrs = estate.index(IVR)
-        self.schedules = estate.index(Schedule)
+        self.indexes = Indexes(estate)
+        self.ivrs = self.indexes.ivrs
+        self.schedules = self.indexes.schedules
+        self._moments: dict[tuple[str, ...], list[TimeClass]] = {}
         self._paths: dict[tuple[str, str, str, datetime], tuple[KeyPath, ...]] = {}
         self._dialplans: dict[tuple[int, int], Dialplan] = {}
 
@@ -226,8 +229,8 @@ class Explorer:
             return None
         keys = ["-" if answer == NO_KEY else answer for answer in answers]
         number = numbers.first or numbers.numbers[0]
-        call = run_entry(entry, number, at, Answers(self.estate, keys, None))
-        return outcome_of(Narrator(self.estate, entry, at).hops(call), call)
+        call = run_entry(entry, number, at, Answers(self.indexes.ivrs, keys, None))
+        return outcome_of(Narrator(self.indexes, entry, at).hops(call), call)
 
     def _range(self, numbers: NumberRange) -> RangePaths:
         try:
@@ -242,7 +245,10 @@ class Explorer:
         )
         schedules = [self.schedules[name] for name in consulted if name in self.schedules]
         number = numbers.first or numbers.numbers[0]
-        moments = time_classes(schedules, self.week_of)
+        key = tuple(schedule.name for schedule in schedules)
+        if key not in self._moments:
+            self._moments[key] = time_classes(schedules, self.week_of)
+        moments = list(self._moments[key])
         seen = {moment.at for moment in moments}
         moments += [m for m in self.also.get(numbers.name, ()) if m.at not in seen]
         classes = tuple((moment, self._paths_at(entry, number, moment.at)) for moment in moments)
@@ -258,7 +264,7 @@ class Explorer:
         dialplan = self._dialplans.get((id(entry.calls), entry.channels))
         if dialplan is None:
             dialplan = self._dialplans[id(entry.calls), entry.channels] = dialplan_of(entry)
-        narrator = Narrator(self.estate, entry, at)
+        narrator = Narrator(self.indexes, entry, at)
         start = dialplan.start(f"from-trunk-{entry.trunk.name}", number, at, "1")
         stack: list[tuple[Call, tuple[str, ...], tuple[bool, ...], tuple[str, ...]]] = [
             (dialplan.run(start), (), (), ())

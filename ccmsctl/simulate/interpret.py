@@ -166,7 +166,7 @@ class Dialplan:
         last = call.trace.pop()
         call.trace.append(replace(last, keys=keys))
         if wait.kind == "read":
-            call.variables[wait.variable] = keys.split("#")[0][: wait.max_digits]
+            call.variables[wait.variable] = keys.split("#", maxsplit=1)[0][: wait.max_digits]
             if not keys:
                 call.elapsed += wait.seconds
             call.index += 1
