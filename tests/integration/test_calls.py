@@ -7,7 +7,9 @@ the example again.
 Covered: every option of the example's main IVR reaching its queue, a wrong key handled,
 routing by the schedule (open hours and a holiday), overflow to the twin site's PBXs when
 the site's own are down (and the plan then starting them again), an agent's phone refusing
-an INVITE without credentials, and the retention jobs."""
+an INVITE without credentials, and the retention jobs. Every call is placed at an instant of
+its own (the lab's clock, libfaketime), so none depends on the time of day the tests run
+at."""
 
 from __future__ import annotations
 
@@ -15,10 +17,10 @@ import csv
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -29,6 +31,7 @@ from ccmsctl.apply.health import sip_status
 from ccmsctl.compile.monitoring.names import TEXTFILE_DIR
 from ccmsctl.compile.queuestats import SCRIPT as QUEUE_STATS
 from ccmsctl.lab.call import CDR_NAMES, CallResult, lab_call
+from ccmsctl.lab.clock import faketime_installed, held_at
 from ccmsctl.lab.lab import open_lab
 from ccmsctl.load.estate import load_estate
 from tests.conftest import EXAMPLE, ccmsctl
@@ -36,7 +39,8 @@ from tests.unit.test_metrics import samples
 
 pytestmark = pytest.mark.slow
 DID = "+862161230005"  # main-cn, owned by sh-1, delivered by trunk ct-sh
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+OPEN = datetime(2026, 12, 7, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))  # a Monday, open
+NATIONAL_DAY = datetime(2026, 10, 2, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
 @pytest.fixture(scope="module")
@@ -48,9 +52,15 @@ def lab(example_lab: Path) -> Path:
 
 
 def call(
-    lab: Path, estate: Path, did: str, keys: str = "", hold: float = 1, caller: str = "carrier"
+    lab: Path,
+    estate: Path,
+    did: str,
+    keys: str = "",
+    hold: float = 1,
+    caller: str = "carrier",
+    at: datetime = OPEN,
 ) -> CallResult:
-    """A call to `did` pressing `keys`; it must be answered and recorded."""
+    """A call to `did` at `at` pressing `keys`; it must be answered and recorded."""
     result = lab_call(
         open_lab(lab / ".ccmsctl/lab"),
         load_estate(estate).estate,
@@ -58,18 +68,11 @@ def call(
         digits=tuple(keys),
         hold=hold,
         caller=caller,
+        at=at,
     )
     assert result.answered, result.detail
     assert result.record, result.detail
     return result
-
-
-def variant(tmp_path: Path, schedules: str) -> Path:
-    """The example with its schedules replaced."""
-    estate = tmp_path / "estate"
-    shutil.copytree(EXAMPLE, estate)
-    (estate / "ivr/schedules.yaml").write_text(schedules)
-    return estate
 
 
 def apply(lab: Path, estate: Path) -> None:
@@ -77,30 +80,15 @@ def apply(lab: Path, estate: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def always_open(holidays: str = "") -> str:
-    """Both schedules open every day, all day; `holidays` added to Shanghai's."""
-    every_day = '  - {days: [mon, tue, wed, thu, fri, sat, sun], open: "00:00", close: "23:59"}\n'
-    return (
-        f"kind: Schedule\nname: cn-business\ntimezone: Asia/Shanghai\nweekly:\n{every_day}"
-        f"{holidays}---\n"
-        f"kind: Schedule\nname: hk-business\ntimezone: Asia/Hong_Kong\nweekly:\n{every_day}"
-    )
-
-
-def _not_in_the_last_minutes() -> None:
-    """always_open() closes at 23:58 (the last minute is 23:58-23:59): wait (bounded) for the
-    next day in Shanghai rather than call in the closed minutes."""
-    deadline = time.monotonic() + 180
-    while datetime.now(SHANGHAI).strftime("%H:%M") >= "23:57" and time.monotonic() < deadline:
-        time.sleep(5)
-
-
 @pytest.fixture(scope="module")
-def open_hours(lab: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    estate = variant(tmp_path_factory.mktemp("open"), always_open())
-    apply(lab, estate)
-    _not_in_the_last_minutes()
-    return estate
+def applied(lab: Path) -> Iterator[Path]:
+    """The example, applied to the lab; the lab's clock back at real time after the calls."""
+    if not faketime_installed():
+        pytest.skip("faketime is not installed: the lab's PBXs cannot live at an instant")
+    apply(lab, EXAMPLE)
+    yield EXAMPLE
+    with held_at(open_lab(lab / ".ccmsctl/lab"), None):
+        pass
 
 
 @pytest.mark.parametrize(
@@ -115,9 +103,9 @@ def open_hours(lab: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     ],
 )
 def test_each_option_reaches_its_queue(
-    lab: Path, open_hours: Path, keys: str, path: str, queue: str
+    lab: Path, applied: Path, keys: str, path: str, queue: str
 ) -> None:
-    result = call(lab, open_hours, DID, keys)
+    result = call(lab, applied, DID, keys)
     assert result.ivr_path == ("choose-language", "hours", "services", path)
     assert result.pbx in ("sh1-pbx-1", "sh1-pbx-2")  # the owning site's PBXs
     assert result.record["ccms_skill_group"] == queue
@@ -134,7 +122,7 @@ def test_each_option_reaches_its_queue(
     assert _decrypted(lab, result.recording)[:4] == b"RIFF"
 
 
-def test_the_queue_calls_are_counted_for_prometheus(lab: Path, open_hours: Path) -> None:
+def test_the_queue_calls_are_counted_for_prometheus(lab: Path, applied: Path) -> None:
     """Each PBX's queue-stats job (cron runs it every minute in production) reads the
     queue_log Asterisk wrote for the calls above: the three that waited in sales-zh and hung
     up are counted, over the site's two PBXs, as calls the queue lost."""
@@ -154,8 +142,8 @@ def test_the_queue_calls_are_counted_for_prometheus(lab: Path, open_hours: Path)
     assert lost >= 3
 
 
-def test_a_wrong_key_is_handled_and_the_menu_offered_again(lab: Path, open_hours: Path) -> None:
-    result = call(lab, open_hours, DID, "171")  # 7 is no option of the services menu
+def test_a_wrong_key_is_handled_and_the_menu_offered_again(lab: Path, applied: Path) -> None:
+    result = call(lab, applied, DID, "171")  # 7 is no option of the services menu
     assert result.ivr_path == (
         "choose-language",
         "hours",
@@ -165,24 +153,27 @@ def test_a_wrong_key_is_handled_and_the_menu_offered_again(lab: Path, open_hours
     )
 
 
-def test_the_operator_option_dials_out(lab: Path, open_hours: Path) -> None:
-    result = call(lab, open_hours, DID, "10")
+def test_the_operator_option_dials_out(lab: Path, applied: Path) -> None:
+    result = call(lab, applied, DID, "10")
     assert result.ivr_path == ("choose-language", "hours", "services", "operator")
     assert result.record["ccms_skill_group"] == ""
 
 
-def test_a_call_on_the_srtp_trunk_is_answered(lab: Path, open_hours: Path) -> None:
+def test_a_call_on_the_srtp_trunk_is_answered(lab: Path, applied: Path) -> None:
     """The Hong Kong trunk asks for SRTP: the carrier offers SDES-SRTP, the PBX takes it."""
-    result = call(lab, open_hours, "+85230011234", hold=1)
+    result = call(lab, applied, "+85230011234", hold=1)
     assert result.pbx == "hk1-pbx-1"
     assert result.record["ccms_trunk"] == "hkt-hk"
     assert result.ivr_path[:1] == ("choose-language",)
 
 
-def test_a_call_report_cut_short_by_its_reader_ends_quietly(lab: Path, open_hours: Path) -> None:
+def test_a_call_report_cut_short_by_its_reader_ends_quietly(lab: Path, applied: Path) -> None:
     """A reader that has gone before the report is written (`| true` exits at once; the call
     takes seconds): the writer ends as a writer to a closed pipe does, with no trace."""
-    command = f"{sys.executable} -m ccmsctl lab call {open_hours} {DID} --digits 1,1 | true"
+    command = (
+        f"{sys.executable} -m ccmsctl lab call {applied} {DID} --digits 1,1 "
+        f"--at {OPEN.isoformat()} | true"
+    )
     done = subprocess.run(
         ["bash", "-o", "pipefail", "-c", command],
         cwd=lab,
@@ -195,17 +186,18 @@ def test_a_call_report_cut_short_by_its_reader_ends_quietly(lab: Path, open_hour
     assert "Traceback" not in done.stderr
 
 
-def test_card_entry_is_left_out_of_the_recording(lab: Path, open_hours: Path) -> None:
+def test_card_entry_is_left_out_of_the_recording(lab: Path, applied: Path) -> None:
     """The payment line records from its first word, but not while the caller keys in the
     card number and the expiry date: the recording comes in parts that together are shorter
     than the call by at least the time the keys took, and no digit is kept anywhere."""
     result = lab_call(
         open_lab(lab / ".ccmsctl/lab"),
-        load_estate(open_hours).estate,
+        load_estate(applied).estate,
         "+862161232005",
         digits=(*"4111#", *"12#"),
         hold=3,
         gap=0.5,
+        at=OPEN,
     )
     assert result.answered and result.record, result.detail
     assert result.ivr_path == ("welcome", "card-number", "expiry", "queue-billing")
@@ -234,27 +226,27 @@ def _rows_from(lab: Path, caller: str) -> list[dict[str, str]]:
 
 
 def test_an_erasure_request_erases_the_callers_data_but_what_is_held(
-    lab: Path, open_hours: Path, tmp_path: Path
+    lab: Path, applied: Path, tmp_path: Path
 ) -> None:
     caller = "+8613800138000"
-    sales = call(lab, open_hours, DID, "11", caller=caller)  # recorded into rec-cn-standard
-    claims = call(lab, open_hours, DID, "12", caller=caller)  # rec-cn-claims: legal hold
-    other = call(lab, open_hours, DID, "11")  # someone else
+    sales = call(lab, applied, DID, "11", caller=caller)  # recorded into rec-cn-standard
+    claims = call(lab, applied, DID, "12", caller=caller)  # rec-cn-claims: legal hold
+    other = call(lab, applied, DID, "11")  # someone else
     assert sales.record["src"] == caller and len(_rows_from(lab, caller)) == 2
     assert sales.recording and claims.recording and other.recording
     out = tmp_path / "erasure"
     # a dry run counts, per PBX, what would go and what is held, and changes nothing
     args = ["--caller", caller, "--request", "DSR-1", "--out", str(out), "--lab"]
-    dry = ccmsctl("erase", str(open_hours), *args, "--dry-run", cwd=lab)
+    dry = ccmsctl("erase", str(applied), *args, "--dry-run", cwd=lab)
     assert dry.returncode == 0, dry.stdout + dry.stderr
     assert "1 records would erase, 1 held; 1 recordings would erase, 1 held" in dry.stdout
     assert sales.recording.exists() and len(_rows_from(lab, caller)) == 2 and not out.exists()
     # a number no PBX has seen: nothing matched, said so, exit 1, and the audit says it too
     nobody = ["--caller", "+8613800000001", "--request", "DSR-0", "--out", str(tmp_path / "none")]
-    empty = ccmsctl("erase", str(open_hours), *nobody, "--lab", "--run", cwd=lab)
+    empty = ccmsctl("erase", str(applied), *nobody, "--lab", "--run", cwd=lab)
     assert empty.returncode == 1 and "nothing was erased" in empty.stderr, empty.stdout
     assert json.loads((tmp_path / "none/audit.json").read_text())["outcome"] == "nothing matched"
-    done = ccmsctl("erase", str(open_hours), *args, "--run", cwd=lab)
+    done = ccmsctl("erase", str(applied), *args, "--run", cwd=lab)
     assert done.returncode == 0, done.stdout + done.stderr
     assert not sales.recording.exists()
     assert claims.recording.exists() and other.recording.exists()
@@ -271,7 +263,7 @@ def test_an_erasure_request_erases_the_callers_data_but_what_is_held(
 
 
 def test_calls_overflow_to_the_twin_sites_pbxs_when_the_sites_own_are_down(
-    lab: Path, open_hours: Path
+    lab: Path, applied: Path
 ) -> None:
     roots = [lab / ".ccmsctl/lab" / host for host in ("sh1-pbx-1", "sh1-pbx-2")]
     program = open_lab(lab / ".ccmsctl/lab").asterisk
@@ -283,26 +275,23 @@ def test_calls_overflow_to_the_twin_sites_pbxs_when_the_sites_own_are_down(
             timeout=30,
             check=True,
         )
-    result = call(lab, open_hours, DID, "11")
+    result = call(lab, applied, DID, "11")
     assert result.pbx in ("sh2-pbx-1", "sh2-pbx-2")
     assert result.ivr_path == ("choose-language", "hours", "services", "queue-sales")
     # the plan sees the stopped PBXs, and apply starts them again
-    planned = ccmsctl("plan", str(open_hours), cwd=lab)
+    planned = ccmsctl("plan", str(applied), cwd=lab)
     assert planned.stdout.count("  * start asterisk\n") == 2, planned.stdout
-    apply(lab, open_hours)
-    assert ccmsctl("plan", str(open_hours), cwd=lab).stdout.strip() == "No changes."
-    assert call(lab, open_hours, DID, "11").pbx in ("sh1-pbx-1", "sh1-pbx-2")
+    apply(lab, applied)
+    assert ccmsctl("plan", str(applied), cwd=lab).stdout.strip() == "No changes."
+    assert call(lab, applied, DID, "11").pbx in ("sh1-pbx-1", "sh1-pbx-2")
 
 
-def test_a_holiday_sends_callers_to_the_holiday_message(lab: Path, tmp_path: Path) -> None:
-    today = datetime.now(SHANGHAI).date()
-    first, last = today - timedelta(days=1), today + timedelta(days=1)
-    estate = variant(
-        tmp_path, always_open(f"holidays:\n  - {{name: Test day, date: {first}, until: {last}}}\n")
-    )
-    apply(lab, estate)
+def test_a_holiday_sends_callers_to_the_holiday_message(
+    lab: Path, applied: Path, tmp_path: Path
+) -> None:
+    estate = applied
     caller = "+8613700137000"
-    result = call(lab, estate, DID, "1", hold=12, caller=caller)
+    result = call(lab, estate, DID, "1", hold=12, caller=caller, at=NATIONAL_DAY)
     assert result.ivr_path == ("choose-language", "hours", "holiday-message", "leave-message")
     # the caller's message, left with real Asterisk's voicemail, goes on their erasure
     # request; it would go after vm-cn's 30 days anyway
