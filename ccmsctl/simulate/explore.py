@@ -87,6 +87,7 @@ class RangePaths:
 class Exploration:
     ranges: tuple[RangePaths, ...]
     unreached: tuple[tuple[str, str], ...]  # (IVR, node) no path enters, of IVRs entered
+    cut: tuple[str, ...] = ()  # IVRs with more key paths at an instant than PATH_LIMIT
 
     def moments(self) -> dict[str, list[TimeClass]]:
         """The time classes tried, by range name."""
@@ -196,6 +197,7 @@ class Explorer:
         self.ivrs = self.indexes.ivrs
         self.schedules = self.indexes.schedules
         self._moments: dict[tuple[str, ...], list[TimeClass]] = {}
+        self._cut: set[str] = set()
         self._paths: dict[tuple[str, str, str, datetime], tuple[KeyPath, ...]] = {}
         self._dialplans: dict[tuple[int, int], Dialplan] = {}
 
@@ -215,7 +217,7 @@ class Explorer:
             for node in self.ivrs[name].nodes
             if (name, node) not in reached
         )
-        return Exploration(tuple(ranges), tuple(unreached))
+        return Exploration(tuple(ranges), tuple(unreached), tuple(sorted(self._cut)))
 
     def follow(self, name: str, at: datetime, answers: tuple[str, ...]) -> Outcome | None:
         """Where a call to range `name` at `at` goes when the caller answers `answers` (keys
@@ -281,6 +283,8 @@ class Explorer:
                 stack.append(
                     (pressed, (*answers, answer), (*invalid, bad), (*prompts, call.context))
                 )
+        if stack:
+            self._cut.add(entry.numbers.ivr)
 
 
 def _choices(

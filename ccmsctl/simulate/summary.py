@@ -13,7 +13,7 @@ from ccmsctl.model.kinds import Estate
 from ccmsctl.model.numbers import NumberRange
 from ccmsctl.model.routing import Where
 from ccmsctl.simulate.call import Outcome
-from ccmsctl.simulate.explore import Exploration, Explorer, KeyPath, RangePaths
+from ccmsctl.simulate.explore import PATH_LIMIT, Exploration, Explorer, KeyPath, RangePaths
 
 SHOWN_PATHS = 6  # key paths listed per outcome; the rest are counted
 
@@ -105,6 +105,9 @@ def findings(exploration: Exploration) -> list[Finding]:
         text = f"{name}: the call ends unserved ({why}): keys {shown[0]}{more}"
         place = where_ended or ("NumberRange", name, ("ivr",))
         found[("dead", text)] = Finding("dead end", text, place)
+    for ivr in exploration.cut:
+        text = f"IVR {ivr}: more than {PATH_LIMIT} key paths at one instant; the rest unexplored"
+        found[("cut", text)] = Finding("too many paths", text, ("IVR", ivr, ("nodes",)))
     for ivr, node in exploration.unreached:
         text = f"IVR {ivr}: no call reaches node {node}"
         found[("node", text)] = Finding("unreached", text, ("IVR", ivr, ("nodes", node)))

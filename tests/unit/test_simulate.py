@@ -322,3 +322,14 @@ def test_all_finds_unstaffed_queues_and_unreached_nodes(tmp_path: Path) -> None:
         name for r in found.ranges for _, p in r.classes for k in p for name, _ in k.unstaffed
     }
     assert "claims-zh" in unstaffed
+
+
+def test_an_exploration_cut_short_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ccmsctl.simulate import explore, summary  # noqa: PLC0415
+
+    monkeypatch.setattr(explore, "PATH_LIMIT", 3)
+    monkeypatch.setattr(summary, "PATH_LIMIT", 3)
+    found = Explorer(load_estate(EXAMPLE).estate, date(2026, 12, 7)).explore()
+    assert "main-cn" in found.cut
+    texts = [f.text for f in summary.findings(found) if f.kind == "too many paths"]
+    assert "IVR main-cn: more than 3 key paths at one instant; the rest unexplored" in texts
