@@ -145,7 +145,16 @@ def lab_call_command(
                 typer.echo(f"  DIFFERS from the simulation: {difference}")
             if differences:
                 raise typer.Exit(1)
-            typer.echo("  as the simulator predicted")
+            went = [node for node in result.ivr_path if ":" not in node]
+            predicted_nodes = [h.facts["node"] for h in predicted.hops if h.kind == "node"]
+            if len(went) < len(predicted_nodes):
+                left = went[-1] if went else "the entry"
+                typer.echo(
+                    f"  as the simulator predicted, as far as the call went (the caller hung "
+                    f"up at {left}; --hold keeps it on the line longer)"
+                )
+            else:
+                typer.echo("  as the simulator predicted")
         elif result.detail:
             typer.echo(f"  {result.detail}")
 

@@ -35,6 +35,7 @@ CALLER = re.compile(r"^(\+?[0-9]{3,15}|[a-z][a-z0-9-]{0,31})$")
 
 
 RECORD_WAIT = 10  # seconds a call's record and recording may take to appear
+SETTLE = 1.5  # seconds after the answer before the first key
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,13 @@ class CallResult:
     detail: str
     record: dict[str, str] = field(default_factory=dict)  # the CDR row (Asterisk PBXs)
     recording: Path | None = None  # the recording the PBX wrote, in the lab's folder
+    stay: float = 0.0  # seconds the carrier meant to stay after the answer (keys and hold)
+
+    def caller_left(self) -> bool:
+        """Whether the carrier hung up (it stayed as long as it meant to) rather than the
+        PBX (the call ended sooner)."""
+        billed = self.record.get("billsec", "")
+        return billed.isdigit() and int(billed) + 1 >= int(self.stay)
 
     @property
     def ivr_path(self) -> tuple[str, ...]:
@@ -82,6 +90,7 @@ def lab_call(
     unknown = [key for answer in digits for key in answer if key not in EVENTS]
     if unknown or any(not answer for answer in digits):
         raise LabError(f"{(unknown or [''])[0]!r} is not a key of a phone (0-9, * or #)")
+    pressed = tuple(key for answer in digits for key in answer)
     moved = lab.estate(estate)
     owner = NumberIndex.of(moved).answering(did)
     if owner is None:
@@ -103,7 +112,6 @@ def lab_call(
         calls = lab.folder / "calls"
         calls.mkdir(exist_ok=True)
         presses = []
-        pressed = tuple(key for answer in digits for key in answer)
         for n, recording in enumerate(key_presses(pressed)):
             presses.append(calls / f"{call_id}-{n}.pcap")
             presses[-1].write_bytes(recording)
@@ -111,7 +119,8 @@ def lab_call(
         scenario.write_text(
             ivr_scenario(presses, hold, srtp=trunk.srtp, caller=caller, gap=gap), encoding="utf-8"
         )
-    with held_at(lab, at) if lab.asterisk else nullcontext():
+    pbxs = {target.name for target in entry.set.targets} & {h.name for h in lab.hosts}
+    with held_at(lab, at, pbxs) if lab.asterisk else nullcontext():
         done = carrier_call(
             source,
             str(edge.address),
@@ -122,7 +131,8 @@ def lab_call(
         )
     answered = done.ok
     detail = "" if answered else "\n".join((done.stdout + done.stderr).splitlines()[-8:])
-    result = CallResult(did, trunk.name, source, edge.name, answered, None, detail)
+    stay = SETTLE + len(pressed if lab.asterisk else ()) * gap + hold
+    result = CallResult(did, trunk.name, source, edge.name, answered, None, detail, stay=stay)
     if lab.asterisk:
         return _with_record(lab, result, call_id) if answered else result
     return _with_stand_in(lab, result, call_id) if answered else result
@@ -183,7 +193,7 @@ def ivr_scenario(
     hold: float,
     *,
     srtp: bool = False,
-    settle: float = 1.5,
+    settle: float = SETTLE,
     gap: float = 2.0,
     caller: str = "carrier",
 ) -> str:
@@ -268,17 +278,25 @@ def recording_class(recording: Path | None) -> str:
 
 def prediction_differences(predicted: Simulation, result: CallResult) -> list[str]:
     """Where the real call went otherwise than the simulator said: the PBX that answered,
-    the IVR nodes in order, the queue it waited in, the class of its recording."""
+    the IVR nodes in order, the queue it waited in, the class of its recording. A call the
+    carrier hung up before its end is compared as far as it went: its nodes must begin the
+    predicted ones, and the queue and recording count only where it reached them."""
     nodes = tuple(hop.facts["node"] for hop in predicted.hops if hop.kind == "node")
     queue = predicted.outcome.target if predicted.outcome.kind == "queue" else ""
     recorded = next((hop.facts["class"] for hop in predicted.hops if hop.kind == "record"), "")
     pbx = next((hop.facts["pbx"] for hop in predicted.hops if hop.kind == "pbx"), "")
     real_nodes = tuple(node for node in result.ivr_path if ":" not in node)
+    real_queue = result.record.get("ccms_skill_group", "")
+    real_recording = recording_class(result.recording)
+    if result.caller_left() and real_nodes == nodes[: len(real_nodes)]:
+        nodes = real_nodes  # the caller left at the last node it reached
+        queue = queue if real_queue else ""
+        recorded = recorded if real_recording else ""
     pairs = [
         ("PBX", pbx, result.pbx or ""),
         ("IVR path", " > ".join(nodes), " > ".join(real_nodes)),
-        ("queue", queue, result.record.get("ccms_skill_group", "")),
-        ("recording class", recorded, recording_class(result.recording)),
+        ("queue", queue, real_queue),
+        ("recording class", recorded, real_recording),
     ]
     return [
         f"{what}: predicted {a or '(none)'}, was {b or '(none)'}" for what, a, b in pairs if a != b
