@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from ccmsctl.review.model import Risk, Side, Where
-from ccmsctl.simulate.call import Hop, Outcome, simulate_call
+from ccmsctl.simulate.call import simulate_call
 from ccmsctl.simulate.explore import NO_KEY
+from ccmsctl.simulate.narrate import Hop, Outcome
 from ccmsctl.simulate.route import NoRouteError
 from ccmsctl.simulate.summary import PathChange, compare
 

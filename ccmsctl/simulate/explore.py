@@ -19,17 +19,9 @@ from ccmsctl.model.kinds import Estate
 from ccmsctl.model.numbers import NumberRange
 from ccmsctl.model.routing import Where
 from ccmsctl.model.schedule import Schedule
-from ccmsctl.simulate.call import (
-    Answers,
-    Hop,
-    Indexes,
-    Narrator,
-    Outcome,
-    dialplan_of,
-    outcome_of,
-    run_entry,
-)
+from ccmsctl.simulate.call import Answers, dialplan_of, run_entry
 from ccmsctl.simulate.interpret import KEYS, Call, Dialplan
+from ccmsctl.simulate.narrate import Hop, Indexes, Narrator, Outcome, outcome_of
 from ccmsctl.simulate.route import Entry, NoRouteError, Router
 
 PATH_LIMIT = 5_000  # key paths explored from one IVR at one instant

@@ -12,8 +12,8 @@ from datetime import date, datetime
 from ccmsctl.model.kinds import Estate
 from ccmsctl.model.numbers import NumberRange
 from ccmsctl.model.routing import Where
-from ccmsctl.simulate.call import Outcome
 from ccmsctl.simulate.explore import PATH_LIMIT, Exploration, Explorer, KeyPath, RangePaths
+from ccmsctl.simulate.narrate import Outcome
 
 SHOWN_PATHS = 6  # key paths listed per outcome; the rest are counted
 
