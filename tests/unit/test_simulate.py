@@ -333,3 +333,35 @@ def test_an_exploration_cut_short_says_so(monkeypatch: pytest.MonkeyPatch) -> No
     assert "main-cn" in found.cut
     texts = [f.text for f in summary.findings(found) if f.kind == "too many paths"]
     assert "IVR main-cn: more than 3 key paths at one instant; the rest unexplored" in texts
+
+
+def test_a_real_call_is_compared_with_its_prediction_as_far_as_it_went() -> None:
+    from ccmsctl.lab.call import CallResult, prediction_differences  # noqa: PLC0415
+
+    estate = load_estate(EXAMPLE).estate
+    predicted = simulate_call(
+        estate, "+862161230005", datetime.fromisoformat(MONDAY_10), keys=("1", "2")
+    )
+    recording = Path("/lab/sh1-pbx-2/var/spool/asterisk/recording/rec-cn-claims/2026/x.wav")
+    path = "choose-language hours services queue-claims"
+    whole = CallResult(
+        "+862161230005", "ct-sh", "127.1.1.1", "sh1-edge-1", True, "sh1-pbx-2", "",
+        {"ccms_ivr_path": path, "ccms_skill_group": "claims-zh", "billsec": "9"},
+        recording, stay=6.5,
+    )  # fmt: skip
+    assert prediction_differences(predicted, whole) == []
+    wrong = CallResult(**{**whole.__dict__, "record": {**whole.record, "ccms_skill_group": "x"}})
+    assert prediction_differences(predicted, wrong) == ["queue: predicted claims-zh, was x"]
+    # the carrier left at the language menu: compared as far as it went
+    left = CallResult(
+        **{
+            **whole.__dict__,
+            "record": {"ccms_ivr_path": "choose-language", "billsec": "3"},
+            "recording": None,
+            "stay": 3.5,
+        }
+    )
+    assert prediction_differences(predicted, left) == []
+    # ...but a call the PBX ended early is not excused
+    cut = CallResult(**{**left.__dict__, "stay": 30.0})
+    assert prediction_differences(predicted, cut)[0].startswith("IVR path: predicted")
