@@ -1,8 +1,9 @@
 """The apply lock: one apply at a time per target, with who holds it and since when.
 
-The lock is a file created with O_EXCL (atomic on one filesystem). A second apply waits up
-to --lock-timeout and is then refused, naming the holder; `ccmsctl force-unlock LOCK_ID`
-breaks a lock left by a killed apply.
+A folder's lock (the lab's) is a file created with O_EXCL (atomic on one filesystem); an
+inventory's is kept on its hosts (ssh/lock.py). A second apply waits up to --lock-timeout
+and is then refused, naming the holder; `ccmsctl force-unlock LOCK_ID` breaks a lock left
+by a killed apply.
 """
 
 from __future__ import annotations
@@ -58,16 +59,21 @@ def read_lock(folder: Path) -> LockInfo | None:
         return None
 
 
-@contextmanager
-def locked(folder: Path, operation: str, version: str, *, timeout: float = 0) -> Iterator[LockInfo]:
-    """Hold the lock of `folder` for the duration; wait up to `timeout` seconds for it."""
-    info = LockInfo(
+def new_lock(operation: str, version: str) -> LockInfo:
+    """A lock for this process to take: a new id, who (user@machine, pid), since now."""
+    return LockInfo(
         id=str(uuid.uuid4()),
         operation=operation,
         who=f"{getpass.getuser()}@{socket.gethostname()} (pid {os.getpid()})",
         version=version,
         when=datetime.now(UTC).isoformat(timespec="seconds"),
     )
+
+
+@contextmanager
+def locked(folder: Path, operation: str, version: str, *, timeout: float = 0) -> Iterator[LockInfo]:
+    """Hold the lock of `folder` for the duration; wait up to `timeout` seconds for it."""
+    info = new_lock(operation, version)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / LOCK_FILE
     handle = first(lambda: _create(path), timeout, 0.2)

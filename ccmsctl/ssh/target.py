@@ -15,6 +15,7 @@ import re
 import shlex
 import tarfile
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from ccmsctl.apply.secrets import resolve
 from ccmsctl.artifacts import DeviceIntent, Placement, Secret
 from ccmsctl.errors import UserError
 from ccmsctl.plan.diff import Plan
+from ccmsctl.plan.lock import LockInfo
 from ccmsctl.plan.secrets import SecretError
 from ccmsctl.plan.state import RECORD, HostState, Wanted, parse_record, upkeep
 from ccmsctl.plan.target import (
@@ -34,8 +36,9 @@ from ccmsctl.plan.target import (
     RetireError,
     TargetHost,
 )
-from ccmsctl.running import CommandError, TimedOutError, run
 from ccmsctl.ssh.inventory import SshHost, read_inventory
+from ccmsctl.ssh.lock import break_lock, hosts_locked
+from ccmsctl.ssh.remote import run_script, where
 
 TIMEOUT = 60
 PERSIST = 60  # seconds a master connection outlives its last session
@@ -138,23 +141,19 @@ def _ask(
 ) -> _Answer:
     """The host's answer to _READ for `paths` and the upkeep `asks` (`made`: a recording
     folder's stat); SshError naming it."""
-    remote = shlex.join(["sh", "-c", _READ, "sh", made, *asks])
-    if host.become:
-        remote = "sudo -n " + remote
-    where = f"{host.name} ({host.address}:{host.port})"
     asked = b"".join(path.encode() + b"\0" for path in paths)
-    try:
-        done = run(ssh_command(host, remote, control), timeout=TIMEOUT, stdin=asked)
-    except TimedOutError:
-        raise SshError(f"{where}: no answer within {TIMEOUT} s") from None
-    except CommandError as error:
-        raise SshError(f"{where}: {error}") from None
-    if not done.ok:
-        lines = [line for line in done.stderr.splitlines() if line]
-        raise SshError(f"{where}: {lines[-1] if lines else f'ssh exited {done.status}'}")
+    done = run_script(
+        host,
+        _READ,
+        [made, *asks],
+        lambda host, remote: ssh_command(host, remote, control),
+        failure=SshError,
+        timeout=TIMEOUT,
+        stdin=asked,
+    )
     end = _END_OF_FACTS.search(done.out)
     if end is None:
-        raise SshError(f"{where}: the host's answer is not what ccmsctl asked for")
+        raise SshError(f"{where(host)}: the host's answer is not what ccmsctl asked for")
     facts = tuple(done.out[: end.start()].decode(errors="replace").splitlines())
     files: dict[str, bytes] = {}
     wanted = set(paths)
@@ -165,7 +164,7 @@ def _ask(
                 if stream is not None:
                     files[member.name] = stream.read()
     except tarfile.TarError:
-        raise SshError(f"{where}: the host's answer is not what ccmsctl asked for") from None
+        raise SshError(f"{where(host)}: the host's answer is not what ccmsctl asked for") from None
     return _Answer(facts, files)
 
 
@@ -227,6 +226,18 @@ class SshTarget(PlaybookTarget):
             ),
             pins={name: host.pins() for name, host in self.hosts.items() if host.pins()},
         )
+
+    def lock(
+        self, operation: str, version: str, *, timeout: float
+    ) -> AbstractContextManager[LockInfo]:
+        """The team's lock, on every host of the inventory (ssh/lock.py)."""
+        return hosts_locked(self.hosts, self._command, operation, version, timeout=timeout)
+
+    def unlock(self, lock_id: str) -> LockInfo:
+        return break_lock(self.hosts, self._command, lock_id)
+
+    def _command(self, host: SshHost, remote: str) -> list[str]:
+        return ssh_command(host, remote, self.control)
 
     def _connection(self, host: SshHost) -> dict[str, Any]:
         found = host.connection()

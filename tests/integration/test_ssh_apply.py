@@ -5,6 +5,7 @@ answering the health gate, and pytest-testinfra checking the hosts over the same
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
 import shutil
@@ -23,6 +24,7 @@ from ansible.parsing.vault import VaultLib, VaultSecret
 from ccmsctl.apply.health import answers_options
 from ccmsctl.lab.fakedevice.seed import seed_config
 from ccmsctl.lab.fakedevice.server import known_hosts_line, load_host_key
+from ccmsctl.ssh.lock import LOCK_DIR
 from tests.conftest import BASE, ccmsctl, wait_for_line
 from tests.integration.realworld import served_subject
 from tests.integration.sshd import ASTERISK_STAND_IN, PORT, Fleet, start_fleet
@@ -312,6 +314,107 @@ def test_a_saved_plan_puts_a_hand_edit_back_and_is_stale_after_another(
     assert hosts.read("b-edge", "/etc/kamailio/dispatcher.list") == dispatcher
     assert "b-edge: Run Kamailio: reloaded" in out
     assert pid and hosts.read("b-edge", "/var/lib/ccmsctl-test-services/kamailio.pid") == pid
+
+
+# Takes the team's lock on every host of the inventory (argv 1) with a lease of argv 2
+# seconds, says "held", and keeps it (until the test kills it, as an operator's apply dies)
+HOLDER = """
+import sys, time
+from pathlib import Path
+from ccmsctl.ssh import lock
+from ccmsctl.ssh.inventory import read_inventory
+from ccmsctl.ssh.target import ssh_command
+lock.LEASE = int(sys.argv[2])
+hosts = read_inventory(Path(sys.argv[1])).hosts
+with lock.hosts_locked(hosts, ssh_command, "apply", "test", timeout=30):
+    print("held", flush=True)
+    time.sleep(600)
+"""
+
+
+@contextmanager
+def dead_holder(hosts: Fleet, lease: int) -> Iterator[str]:
+    """An apply that took the lock on every host, then was killed: its lock id."""
+    command = [sys.executable, "-c", HOLDER, str(hosts.inventory), str(lease)]
+    holder = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_for_line(holder, "held", timeout=60)
+    finally:
+        holder.kill()
+        holder.wait(timeout=30)
+    record = hosts.read("a-edge", f"{LOCK_DIR}/holder.json")
+    assert record is not None
+    yield json.loads(record)["id"]
+
+
+def _apply(
+    hosts: Fleet, estate: Path, *args: str, cwd: Path | None = None, home: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "ccmsctl", "apply", str(estate), "--target"]
+    command += [str(hosts.inventory), "--auto-approve", *args]
+    environment = {**os.environ, **({"HOME": str(home)} if home else {})}
+    return subprocess.run(
+        command,
+        cwd=cwd or hosts.key.parent,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_two_operators_applying_at_once_never_interleave(
+    fleet: tuple[Fleet, Path, Path], tmp_path: Path
+) -> None:
+    """A second operator (another machine: its own home, folder and checkout) applies while
+    the first one's apply runs: the lock on the hosts stops it, naming the first."""
+    hosts, estate, _ = fleet
+    path = "/etc/asterisk/queues.conf"
+    content = hosts.read("b-pbx", path)
+    assert content is not None
+    hosts.put("b-pbx", path, content + b"# by hand\n")  # the first apply has a wave to run
+    other = tmp_path / "second-operator"
+    other.mkdir()
+    shutil.copytree(estate, other / "estate")
+    refused: list[subprocess.CompletedProcess[str]] = []
+
+    def second() -> None:
+        refused.append(
+            _apply(hosts, other / "estate", "--lock-timeout", "0", cwd=other, home=other)
+        )
+
+    code, out, err = apply_meanwhile(hosts, estate, "wave 1 (site-b): applying", second)
+    assert code == 0, out + err
+    assert refused[0].returncode == 1, refused[0].stdout
+    assert "error[E1205]: lock " in refused[0].stderr
+    assert f"held by {getpass.getuser()}@" in refused[0].stderr and "for apply" in refused[0].stderr
+    assert hosts.read("b-pbx", path) == content  # the first apply's work, whole
+    for name in hosts.hosts:  # and no lock left behind
+        assert hosts.read(name, f"{LOCK_DIR}/holder.json") is None
+
+
+def test_a_dead_holders_lease_runs_out_and_force_unlock_breaks_its_lock(
+    fleet: tuple[Fleet, Path, Path],
+) -> None:
+    hosts, estate, _ = fleet
+    with dead_holder(hosts, lease=3) as lock_id:
+        refused = _apply(hosts, estate, "--lock-timeout", "0")
+        assert refused.returncode == 1 and f"lock {lock_id} held by" in refused.stderr
+        time.sleep(4)  # its lease runs out: the next apply takes the lock over
+        done = _apply(hosts, estate)
+        assert done.returncode == 0, done.stdout + done.stderr
+    with dead_holder(hosts, lease=600) as lock_id:
+        refused = _apply(hosts, estate, "--lock-timeout", "0")
+        assert refused.returncode == 1 and f"lock {lock_id} held by" in refused.stderr
+        unlock = ["force-unlock", "--target", str(hosts.inventory)]
+        wrong = ccmsctl(*unlock[:1], "not-the-id", *unlock[1:], cwd=hosts.key.parent)
+        assert wrong.returncode == 1 and f"the hosts hold lock {lock_id}" in wrong.stderr
+        broken = ccmsctl(*unlock[:1], lock_id, *unlock[1:], cwd=hosts.key.parent)
+        assert broken.returncode == 0, broken.stdout + broken.stderr
+        assert f"Removed lock {lock_id}" in broken.stdout
+        done = _apply(hosts, estate)
+        assert done.returncode == 0, done.stdout + done.stderr
 
 
 def apply_meanwhile(

@@ -13,7 +13,7 @@ from ccmsctl.compile.inventory import NODE_EXPORTER
 from ccmsctl.load.estate import load_estate
 from ccmsctl.plan.make import wanted
 from ccmsctl.ssh.target import inventory_target
-from tests.conftest import EXAMPLE, ccmsctl
+from tests.conftest import EXAMPLE
 
 
 def inventory_vars(placement: Placement) -> dict:
@@ -73,17 +73,3 @@ def test_an_inventorys_package_settings_are_compiled_into_the_plan(tmp_path: Pat
     # the connection carries no setting of the roles: compile's inventory holds them
     host = inventory_target(inventory, EXAMPLE).host("sh1-pbx-1")
     assert host is not None and "ccms_package_versions" not in host.connection
-
-
-def test_force_unlock_breaks_an_inventory_targets_lock(in_tmp: Path) -> None:
-    inventory = in_tmp / "hosts.yml"
-    inventory.write_text("all:\n  hosts:\n    sh1-edge-1: {ansible_host: 127.0.0.1}\n")
-    target = inventory_target(inventory, EXAMPLE)
-    with target.lock("apply", "test", timeout=0) as held:
-        lock = in_tmp / ".ccmsctl" / "lock.json"
-        assert lock.is_file() and target.folder == lock.parent
-        wrong = ccmsctl("force-unlock", "not-the-id", "--target", str(inventory), cwd=in_tmp)
-        assert wrong.returncode != 0 and held.id in wrong.stderr
-        done = ccmsctl("force-unlock", held.id, "--target", str(inventory), cwd=in_tmp)
-        assert done.returncode == 0, done.stderr
-        assert not lock.exists()
