@@ -368,27 +368,38 @@ def test_two_operators_applying_at_once_never_interleave(
     fleet: tuple[Fleet, Path, Path], tmp_path: Path
 ) -> None:
     """A second operator (another machine: its own home, folder and checkout) applies while
-    the first one's apply runs: the lock on the hosts stops it, naming the first."""
+    the first one's apply holds the lock (it waits for its operator's answer): the lock on
+    the hosts stops it, naming the first; the first then applies, whole."""
     hosts, estate, _ = fleet
     path = "/etc/asterisk/queues.conf"
     content = hosts.read("b-pbx", path)
     assert content is not None
-    hosts.put("b-pbx", path, content + b"# by hand\n")  # the first apply has a wave to run
+    hosts.put("b-pbx", path, content + b"# by hand\n")  # the first apply has a change to ask about
     other = tmp_path / "second-operator"
     other.mkdir()
     shutil.copytree(estate, other / "estate")
-    refused: list[subprocess.CompletedProcess[str]] = []
-
-    def second() -> None:
-        refused.append(
-            _apply(hosts, other / "estate", "--lock-timeout", "0", cwd=other, home=other)
-        )
-
-    code, out, err = apply_meanwhile(hosts, estate, "wave 1 (site-b): applying", second)
-    assert code == 0, out + err
-    assert refused[0].returncode == 1, refused[0].stdout
-    assert "error[E1205]: lock " in refused[0].stderr
-    assert f"held by {getpass.getuser()}@" in refused[0].stderr and "for apply" in refused[0].stderr
+    command = [sys.executable, "-m", "ccmsctl", "apply", str(estate)]
+    command += ["--target", str(hosts.inventory)]  # it asks before it applies
+    first = subprocess.Popen(
+        command,
+        cwd=hosts.key.parent,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_for_line(first, "Plan: ")
+        refused = _apply(hosts, other / "estate", "--lock-timeout", "0", cwd=other, home=other)
+        out, err = first.communicate("y\n", timeout=300)
+    finally:
+        if first.poll() is None:
+            first.kill()
+            first.wait(timeout=30)
+    assert first.returncode == 0, out + err
+    assert refused.returncode == 1, refused.stdout
+    assert "error[E1205]: lock " in refused.stderr
+    assert f"held by {getpass.getuser()}@" in refused.stderr and "for apply" in refused.stderr
     assert hosts.read("b-pbx", path) == content  # the first apply's work, whole
     for name in hosts.hosts:  # and no lock left behind
         assert hosts.read(name, f"{LOCK_DIR}/holder.json") is None
