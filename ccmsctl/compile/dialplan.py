@@ -392,6 +392,13 @@ def encrypt_command(source: str, certificate: str) -> str:
 _RECORDING = "${CCMS_RECORDING}"
 
 
+def recording_class_of(path: str) -> str:
+    """The retention class a recording at `path` is kept by: the folder below RECORDINGS
+    (under any install root); "" for a path that is not a recording's."""
+    _, found, rest = path.partition(f"{RECORDINGS}/")
+    return rest.split("/", 1)[0] if found and "/" in rest else ""
+
+
 def recording_steps(recording_class: str, *, root: str, encrypt_to: str | None) -> list[Step]:
     """Start recording the call into the class's folder under `root` (the call's record
     names the file); with `encrypt_to`, the recording is encrypted to that certificate when

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-from ccmsctl.compile.dialplan import RECORDINGS
+from ccmsctl.compile.dialplan import recording_class_of
 from ccmsctl.compile.pbx.layout import CDR_FOLDER, cdr_names
 from ccmsctl.lab.clock import held_at
 from ccmsctl.lab.dtmf import EVENTS, key_presses
@@ -267,15 +267,6 @@ def _read(path: Path) -> str:
         return ""
 
 
-def recording_class(recording: Path | None) -> str:
-    """The retention class a recording was written into: the folder below the recordings'."""
-    if recording is None:
-        return ""
-    parts = recording.parts
-    below = RECORDINGS.strip("/").split("/")[-1]
-    return parts[parts.index(below) + 1] if below in parts[:-1] else ""
-
-
 def prediction_differences(predicted: Simulation, result: CallResult) -> list[str]:
     """Where the real call went otherwise than the simulator said: the PBX that answered,
     the IVR nodes in order, the queue it waited in, the class of its recording. A call the
@@ -287,7 +278,7 @@ def prediction_differences(predicted: Simulation, result: CallResult) -> list[st
     pbx = next((hop.facts["pbx"] for hop in predicted.hops if hop.kind == "pbx"), "")
     real_nodes = tuple(node for node in result.ivr_path if ":" not in node)
     real_queue = result.record.get("ccms_skill_group", "")
-    real_recording = recording_class(result.recording)
+    real_recording = recording_class_of(str(result.recording)) if result.recording else ""
     if result.caller_left() and real_nodes == nodes[: len(real_nodes)]:
         nodes = real_nodes  # the caller left at the last node it reached
         queue = queue if real_queue else ""

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ccmsctl.lab.lab import Lab, LabError
+from ccmsctl.waiting import first
 
 CLOCKS = "clocks"  # in the lab folder, a file per PBX; the folder asterisk-lab reads
 LIBRARY = "*/faketime/libfaketime.so.1"  # under /usr/lib
@@ -27,17 +28,17 @@ def faketime_installed() -> bool:
     return any(Path("/usr/lib").glob(LIBRARY))
 
 
+def _locked(fileno: int) -> bool | None:
+    try:
+        fcntl.flock(fileno, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return None
+    return True
+
+
 def _lock(fileno: int) -> None:
-    deadline = time.monotonic() + LOCK_WAIT
-    while True:
-        try:
-            fcntl.flock(fileno, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            if time.monotonic() > deadline:
-                raise LabError(f"another call held a PBX's clock for {LOCK_WAIT} s") from None
-            time.sleep(0.2)
-        else:
-            return
+    if first(lambda: _locked(fileno), LOCK_WAIT, 0.2) is None:
+        raise LabError(f"another call held a PBX's clock for {LOCK_WAIT} s")
 
 
 @contextmanager

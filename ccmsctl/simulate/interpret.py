@@ -107,9 +107,6 @@ class Dialplan:
                 context, exact, {k: tuple(v) for k, v in patterns.items()}
             )
 
-    def has(self, context: str) -> bool:
-        return context in self._contexts
-
     def extension(self, context: str, exten: str) -> Extension | None:
         """The extension a call to `exten` in `context` runs: the same name, else the
         matching pattern with the longest literal prefix (Asterisk's most specific)."""
@@ -140,8 +137,8 @@ class Dialplan:
         return Call(context, exten, 0, at, variables, {})
 
     def run(self, call: Call) -> Call:
-        """Run `call` (a copy of it) until it waits for the caller or ends."""
-        call = call.copy()
+        """Run `call` until it waits for the caller or ends (`start` and `press` give each
+        run a call of its own)."""
         while not call.ended and call.waiting is None:
             if len(call.trace) >= STEP_LIMIT:
                 call.ended = f"ran {STEP_LIMIT} priorities: the dialplan loops"
@@ -186,7 +183,7 @@ class Dialplan:
         app, _, rest = step.app.partition("(")
         raw = rest[:-1] if rest.endswith(")") else rest
         call.variables["EPOCH"] = str(int(call.now.timestamp()))
-        data = substitute(raw, call.variables, _functions(call))
+        data = substitute(raw, call.variables, _functions(call)) if "$" in raw else raw
         executed = Executed(
             call.context, call.exten, call.index + 1, app, data, step, elapsed=call.elapsed
         )

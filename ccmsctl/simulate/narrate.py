@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from ccmsctl.compile.dialplan import ENCRYPTED, RECORDINGS, weekday_range
+from ccmsctl.compile.dialplan import ENCRYPTED, recording_class_of, weekday_range
 from ccmsctl.compile.pbx.queues import agents_by_skill, queue_members
 from ccmsctl.compile.pbx.site import PbxCalls
 from ccmsctl.model.agent import Agent
@@ -264,7 +264,7 @@ class Narrator:
 
     def _recorded(self, data: str, where: Where | None, paused: bool) -> Hop:
         path = data.split(",", maxsplit=1)[0]
-        retention = path.removeprefix(f"{RECORDINGS}/").split("/")[0]
+        retention = recording_class_of(path)
         sealed = " encrypted at rest" if ENCRYPTED in data else ""
         if paused:
             return Hop("resume", "recording goes on after the card", where)

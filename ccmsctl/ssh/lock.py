@@ -15,7 +15,6 @@ from __future__ import annotations
 import base64
 import json
 import threading
-import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, fields
@@ -23,6 +22,7 @@ from dataclasses import asdict, fields
 from ccmsctl.plan.lock import LockedError, LockError, LockInfo, new_lock
 from ccmsctl.ssh.inventory import SshHost
 from ccmsctl.ssh.remote import CommandFor, run_script
+from ccmsctl.waiting import first
 
 LOCK_DIR = "/var/lib/ccmsctl/apply.lock"
 LEASE = 120  # seconds a lock outlives its holder's last renewal
@@ -114,14 +114,17 @@ def hosts_locked(
     holder, past `timeout` seconds of waiting)."""
     info = new_lock(operation, version)
     order = [hosts[name] for name in sorted(hosts)]
-    deadline = time.monotonic() + timeout
-    while True:
+    holders: list[LockInfo | str] = []
+
+    def taken() -> bool | None:
         holder = _take_all(order, info, command)
         if holder is None:
-            break
-        if time.monotonic() >= deadline:
-            raise LockedError(holder if isinstance(holder, LockInfo) else None)
-        time.sleep(min(1.0, max(0.0, deadline - time.monotonic())))
+            return True
+        holders.append(holder)
+        return None
+
+    if first(taken, timeout, 1.0) is None:
+        raise LockedError(holders[-1] if isinstance(holders[-1], LockInfo) else None)
     stop = threading.Event()
     renewer = threading.Thread(target=_renew, args=(order, info.id, command, stop), daemon=True)
     renewer.start()

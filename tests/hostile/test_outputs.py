@@ -2,10 +2,11 @@
 
 A waiver whose `approved_by` holds Markdown, HTML, a mention, a link and workflow-command
 syntax, in a file whose name holds a line break and a workflow command, is changed in a pull
-request. Each writer's output is parsed back by a real parser — CommonMark with GitHub's
-tables and autolinks (markdown-it-py), Python's HTML and XML parsers, JSON, the workflow
-command grammar — and must hold no link, image, mention, element, heading, table cell or
-command that the clean estate's output does not."""
+request; a holiday (which `simulate` tells of) bears the same name. Each writer's output is
+parsed back by a real parser — CommonMark with GitHub's tables and autolinks
+(markdown-it-py), Python's HTML and XML parsers, JSON, the workflow command grammar — and
+must hold no link, image, mention, element, heading, table cell or command that the clean
+estate's output does not."""
 
 from __future__ import annotations
 
@@ -44,6 +45,15 @@ def _estate(repo: Path, approver: str, name: str) -> None:
         f"approved_by: {json.dumps(approver)}",
     )
     waiver.unlink()
+    schedules = estate / "ivr" / "schedules.yaml"
+    holiday = "  - name: National Day\n"
+    assert holiday in schedules.read_text(encoding="utf-8")
+    schedules.write_text(
+        schedules.read_text(encoding="utf-8").replace(
+            holiday, f"  - name: {json.dumps(approver)}\n"
+        ),
+        encoding="utf-8",
+    )
     moved = estate / "compliance" / name
     moved.write_text(text, encoding="utf-8")
     git(repo, "init", "-q")
@@ -75,6 +85,21 @@ def outputs(repo: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
         "report-json": ["report", "estate", "--format", "json"],
         "report-sarif": ["report", "estate", "--format", "sarif"],
         "report-junit": ["report", "estate", "--format", "junit"],
+        "simulate-text": [
+            *("simulate", "estate", "+862161230005", "--digits", "1"),
+            *("--at", "2026-10-02T10:00:00+08:00"),
+        ],
+        "simulate-json": [
+            *("simulate", "estate", "+862161230005", "--digits", "1"),
+            *("--at", "2026-10-02T10:00:00+08:00", "--format", "json"),
+        ],
+        "simulate-all": ["simulate", "estate", "--all", "--week-of", "2026-12-07"],
+        "simulate-all-markdown": [
+            *("simulate", "estate", "--all", "--week-of", "2026-12-07", "--format", "markdown"),
+        ],
+        "simulate-all-json": [
+            *("simulate", "estate", "--all", "--week-of", "2026-12-07", "--format", "json"),
+        ],
         "erase": [
             *("erase", "estate", "--caller", "+8613812345678", "--request", "R-1"),
             *("--requested", "2026-11-20", "--out", f"erasure {FILE_NAME}"),
@@ -125,7 +150,7 @@ def _markdown_shape(text: str) -> Counter[str]:
     return shape
 
 
-@pytest.mark.parametrize("output", ["plan-markdown", "report-md"])
+@pytest.mark.parametrize("output", ["plan-markdown", "report-md", "simulate-all-markdown"])
 def test_markdown_keeps_hostile_strings_as_text(
     clean: dict[str, str], hostile: dict[str, str], output: str
 ) -> None:
@@ -178,7 +203,11 @@ def test_workflow_commands_are_only_ccmsctls_own(
 
 
 @pytest.mark.parametrize(
-    "output", ["plan-text", "validate-text", "fmt-diff", "capacity", "report-md", "erase"]
+    "output",
+    [
+        *("plan-text", "validate-text", "fmt-diff", "capacity", "report-md", "erase"),
+        *("simulate-text", "simulate-all"),
+    ],
 )
 def test_text_outputs_start_no_workflow_command(hostile: dict[str, str], output: str) -> None:
     for text in (hostile[output], hostile[output + " (stderr)"]):
@@ -192,14 +221,17 @@ def test_fmt_names_the_hostile_file_on_one_line(hostile: dict[str, str]) -> None
     assert re.search(r"^\+code: W0901$", diff, re.MULTILINE), diff
 
 
-@pytest.mark.parametrize("output", ["report-json", "report-sarif", "validate-json"])
+@pytest.mark.parametrize(
+    "output",
+    ["report-json", "report-sarif", "validate-json", "simulate-json", "simulate-all-json"],
+)
 def test_machine_outputs_parse_and_hold_the_strings_whole(
     hostile: dict[str, str], output: str
 ) -> None:
     text = hostile[output]
     document = json.loads(text)
     assert document
-    if output == "report-json":
+    if output in ("report-json", "simulate-json", "simulate-all-json"):
         assert APPROVER in json.dumps(document, ensure_ascii=False)
 
 
