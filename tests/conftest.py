@@ -53,8 +53,8 @@ def fixture_estate(name: str, into: Path) -> Path:
     return estate
 
 
-def findings_of(directory: Path, today: date = TODAY) -> list[Finding]:
-    loaded = load_estate(directory)
+def findings_of(directory: Path, today: date = TODAY, env: str | None = None) -> list[Finding]:
+    loaded = load_estate(directory, env)
     outcome = validate_estate(loaded.estate, loaded.sources, today=today, loaded=loaded.findings)
     return list(outcome.findings)
 

@@ -85,6 +85,15 @@ def main(
     """ccmsctl: validate, compile, plan and apply a contact-center estate."""
 
 
+EnvOption = Annotated[
+    str | None,
+    typer.Option(
+        "--env",
+        metavar="NAME",
+        help="The environment: the base with environments/NAME/'s overlay applied.",
+    ),
+]
+
 TargetOption = Annotated[
     str,
     typer.Option(
@@ -94,15 +103,16 @@ TargetOption = Annotated[
 ]
 
 
-def validated(directory: Path) -> Loaded:
-    """The loaded estate, or exit 1 after printing its errors."""
-    loaded = load_estate(directory)
+def validated(directory: Path, env: str | None = None) -> Loaded:
+    """The loaded estate (environment `env` of it), or exit 1 after printing its errors."""
+    loaded = load_estate(directory, env)
     outcome = validate_estate(
         loaded.estate, loaded.sources, today=date.today(), loaded=loaded.findings
     )
     for finding in outcome.findings:
         typer.echo(finding_text(finding), err=True)
     if outcome.failed():
-        typer.echo(f"{directory}: fix the errors above first", err=True)
+        shown = f"{directory} (environment {env})" if env else str(directory)
+        typer.echo(f"{shown}: fix the errors above first", err=True)
         raise typer.Exit(1)
     return loaded

@@ -14,15 +14,16 @@ from typing import Annotated
 
 import typer
 
-from ccmsctl.cli.app import app, guard, validated
+from ccmsctl.cli.app import EnvOption, app, guard, validated
 from ccmsctl.compile.monitoring.trigger import trigger_query
 from ccmsctl.compile.pbx.routing import burst_numbers
 from ccmsctl.errors import Severity, UserError
 from ccmsctl.load.edit import EditError, set_field
-from ccmsctl.load.estate import load_estate
+from ccmsctl.load.estate import Loaded, load_estate
 from ccmsctl.load.fmt import replace_file
 from ccmsctl.metrics.api import instant
 from ccmsctl.model.burstpool import BurstPool
+from ccmsctl.model.environment import ENVIRONMENTS
 from ccmsctl.model.kinds import Estate
 from ccmsctl.model.types import shown
 from ccmsctl.validate.run import validate_estate
@@ -86,6 +87,26 @@ def _measured(url: str, estate: Estate, pool: BurstPool) -> float | None:
     return None
 
 
+def _home_of_nodes(loaded: Loaded, directory: Path, pool: str, env: str | None) -> Path:
+    """The file to set the pool's `nodes` in: where the estate sets them, else the pool's
+    own file; for an environment, a file of its overlay that patches the pool (scaling
+    staging leaves production as it is)."""
+    spans = loaded.sources.documents[("BurstPool", pool)][0]
+    given = spans.keys.get(("nodes",))
+    if env is None:
+        return Path(given.file if given else spans.root.file)
+    overlay = (directory / ENVIRONMENTS / env).resolve()
+    files = [given.file] if given else []
+    files += sorted({span.file for span in spans.keys.values()})
+    for file in files:
+        if Path(file).resolve().is_relative_to(overlay):
+            return Path(file)
+    raise BurstError(
+        f"environment {env} does not patch BurstPool {pool!r}: add a patch of it "
+        f"(overlay: patch) in {overlay} to scale it there alone"
+    )
+
+
 @burst_app.command("scale")
 def scale(
     pool_name: Annotated[str, typer.Argument(metavar="POOL", help="The burst pool.")],
@@ -107,15 +128,17 @@ def scale(
             "stayed below half of it.",
         ),
     ] = None,
+    env: EnvOption = None,
 ) -> None:
-    """Set the nodes POOL runs, in its YAML file; `plan` shows what that changes and
+    """Set the nodes POOL runs, in its YAML file (with --env, in the environment's patch of
+    the pool); `plan` shows what that changes and
     `apply` makes it so. Give --nodes, or --metric (or --prometheus) for one step of the
     pool's trigger."""
     if sum(given is not None for given in (nodes, metric, prometheus)) != 1:
         typer.echo("error: give one of --nodes N, --metric VALUE, --prometheus URL", err=True)
         raise typer.Exit(2)
     with guard():
-        loaded = validated(directory)
+        loaded = validated(directory, env)
         pool = loaded.estate.index(BurstPool).get(pool_name)
         if pool is None:
             known = ", ".join(sorted(loaded.estate.index(BurstPool))) or "none"
@@ -131,14 +154,14 @@ def scale(
         if target == pool.running:
             typer.echo(f"{pool_name}: stays at {target} node(s)")
             return
-        path = Path(loaded.sources.at("BurstPool", pool_name).file)
+        path = _home_of_nodes(loaded, directory, pool_name, env)
         before = path.read_text(encoding="utf-8-sig")
         try:
             text = set_field(path, "BurstPool", pool_name, "nodes", target, after="max")
         except EditError as error:
             raise BurstError(str(error)) from None
         replace_file(path, text)
-        again = load_estate(directory)
+        again = load_estate(directory, env)
         outcome = validate_estate(
             again.estate, again.sources, today=date.today(), loaded=again.findings
         )

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from ccmsctl.cli.app import app, guard, validated
+from ccmsctl.cli.app import EnvOption, app, guard, validated
 from ccmsctl.validate.capacity import SEARCH_LIMIT, figure
 from ccmsctl.validate.sizing import Sizing, size_estate
 
@@ -70,11 +70,12 @@ def capacity(
         Format, typer.Option("--format", help="text (the default) or json.")
     ] = Format.text,
     as_json: Annotated[bool, typer.Option("--json", help="The same as --format json.")] = False,
+    env: EnvOption = None,
 ) -> None:
     """Busy-hour capacity: trunk channels (Erlang B), agents per skill group (Erlang C), PBX
     channels per site, and whether each twin pair's survivor carries both sides."""
     with guard():
-        sizing = size_estate(validated(directory).estate)
+        sizing = size_estate(validated(directory, env).estate)
         if as_json or output is Format.json:
             document = {"version": 1, "search_limit": SEARCH_LIMIT, **asdict(sizing)}
             typer.echo(json.dumps(document, indent=2, sort_keys=True))

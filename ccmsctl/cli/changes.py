@@ -16,6 +16,7 @@ import typer
 from ccmsctl.apply.steps import apply_planned, apply_saved
 from ccmsctl.cli.app import (
     DEFAULT_FOLDER,
+    EnvOption,
     LabDir,
     TargetOption,
     app,
@@ -71,15 +72,26 @@ class ApplyFailedError(UserError):
     code = "E1305"
 
 
+class PlanEnvironmentError(UserError):
+    """A saved plan is applied as another environment's."""
+
+    code = "E1208"
+
+
+def _environment(env: str | None) -> str:
+    return f"environment {env}" if env else "the base estate"
+
+
 class TargetHostsError(UserError):
     """The target lacks hosts of the estate."""
 
     code = "E1207"
 
 
-def plan_estate(directory: Path, where: Target) -> tuple[Loaded, Planned]:
-    """The estate, and its plan against `where`, placed as it places it."""
-    loaded = validated(directory)
+def plan_estate(directory: Path, where: Target, env: str | None) -> tuple[Loaded, Planned]:
+    """The estate (environment `env` of it), and its plan against `where`, placed as it
+    places it."""
+    loaded = validated(directory, env)
     desired = compile_estate(
         loaded.estate, placement=where.placement(), workers=workers_available()
     )
@@ -91,6 +103,7 @@ def plan_estate(directory: Path, where: Target) -> tuple[Loaded, Planned]:
         desired,
         estate_dir=str(directory.resolve()),
         origin=provenance(directory, loaded.estate.digest()),
+        environment=env,
     )
     return loaded, planned
 
@@ -212,6 +225,7 @@ def plan(
         ),
     ] = None,
     metrics_dir: MetricsDir = None,
+    env: EnvOption = None,
 ) -> None:
     """Show what apply would change on each host, file by file; with --base, also the risk
     flags and IVR changes a reviewer must see."""
@@ -219,7 +233,7 @@ def plan(
         raise typer.BadParameter("--format markdown and github review a change: add --base")
     with guard():
         if base is not None:
-            found = review_of(directory, base)
+            found = review_of(directory, base, env)
             if as_json:
                 _plan_json(found.plan, review_json(found))
             elif output is PlanFormat.text:
@@ -230,7 +244,7 @@ def plan(
                 raise typer.Exit(2)
             return
         with recorded(metrics_dir, "plan") as record:
-            loaded, planned = plan_estate(directory, target_of(target, lab_dir, directory))
+            loaded, planned = plan_estate(directory, target_of(target, lab_dir, directory), env)
             saved = planned.saved
             record.plan = saved.plan
             if metrics_dir is not None:
@@ -259,6 +273,7 @@ def apply(
         float, typer.Option("--lock-timeout", help="Seconds to wait for the lock.")
     ] = 0,
     metrics_dir: MetricsDir = None,
+    env: EnvOption = None,
 ) -> None:
     """Apply a saved plan exactly, or plan and apply an estate directory under the apply's
     lock (it asks first, unless --auto-approve)."""
@@ -270,7 +285,7 @@ def apply(
             # ccmsctl's changes the hosts between what is shown and what is applied, so
             # they are read once
             with into.lock("apply", version, timeout=lock_timeout):
-                loaded, planned = plan_estate(source, into)
+                loaded, planned = plan_estate(source, into, env)
                 saved = planned.saved
                 _print_plan(saved.plan, diff=False)
                 if not auto_approve and not typer.confirm("Apply these changes?", default=False):
@@ -285,7 +300,12 @@ def apply(
         else:
             saved = load_plan(source.read_bytes(), str(source))
             directory = Path(saved.estate_dir)
-            loaded = validated(directory)
+            if env is not None and env != saved.environment:
+                raise PlanEnvironmentError(
+                    f"{source} is a plan of {_environment(saved.environment)}, not of "
+                    f"environment {env}"
+                )
+            loaded = validated(directory, saved.environment)
             record.plan = saved.plan
             into = target_of(saved.target, lab_dir, directory)
             with into.lock("apply", version, timeout=lock_timeout):

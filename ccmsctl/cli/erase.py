@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ccmsctl.cli.app import DEFAULT_FOLDER, LabDir, app, guard, validated
+from ccmsctl.cli.app import DEFAULT_FOLDER, EnvOption, LabDir, app, guard, validated
 from ccmsctl.cli.report import now
 from ccmsctl.erasure.order import SCRIPT, audit_record, masked, order_bytes, orders, script
 from ccmsctl.errors import UserError
@@ -138,13 +138,14 @@ def erase(
             "--dry-run", help="With --lab: count what each PBX would erase; change nothing."
         ),
     ] = False,
+    env: EnvOption = None,
 ) -> None:
     """Write each PBX's order to erase the call records and recordings of the caller, and the
     audit record: the request, the subject (masked), each class's deadline or legal hold,
     and (with --run) what each PBX erased."""
     asked = _checked(caller, request, requested, lab=lab, run=run, dry_run=dry_run)
     with guard():
-        estate = validated(directory).estate
+        estate = validated(directory, env).estate
         roots = open_lab(lab_dir).roots() if lab else {}
         if dry_run:
             typer.echo(f"erasure {request} for {masked(caller)}, dry run (nothing changed):")

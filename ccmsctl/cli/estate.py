@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from ccmsctl.cli.app import (
+    EnvOption,
     Format,
     app,
     guard,
@@ -50,8 +51,10 @@ def _summary(directory: Path, loaded: Loaded, outcome: Outcome) -> str:
     warnings = len(outcome.findings) - errors
     waived = f", {len(outcome.waived)} waived" if outcome.waived else ""
     verdict = "valid" if not errors else "invalid"
+    env = f" (environment {loaded.environment})" if loaded.environment else ""
     return (
-        f"{visible(str(directory))}: {verdict}: {errors} error(s), {warnings} warning(s){waived}\n"
+        f"{visible(str(directory))}{env}: {verdict}: "
+        f"{errors} error(s), {warnings} warning(s){waived}\n"
         f"  {documents} documents in {len(loaded.files)} files: {counts or 'none'}"
     )
 
@@ -61,10 +64,11 @@ def validate(
     directory: Annotated[Path, typer.Argument(help="The estate directory.")],
     strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")] = False,
     output: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text,
+    env: EnvOption = None,
 ) -> None:
     """Check an estate: YAML, schema and cross-document rules. Exit 1 on findings."""
     with guard():
-        loaded = load_estate(directory)
+        loaded = load_estate(directory, env)
         outcome = validate_estate(
             loaded.estate, loaded.sources, today=date.today(), loaded=loaded.findings
         )
@@ -77,6 +81,7 @@ def validate(
                 "waived": [finding_json(f) for f in outcome.waived],
                 "counts": dict(count_by_kind(loaded.estate)),
                 "files": len(loaded.files),
+                "environment": loaded.environment,
             }
             typer.echo(json.dumps(document, indent=2, sort_keys=True))
         else:
@@ -96,15 +101,18 @@ def validate(
 def compile_command(
     directory: Annotated[Path, typer.Argument(help="The estate directory.")],
     out: Annotated[Path, typer.Option("--out", help="Build folder to write.")] = Path("build"),
+    env: EnvOption = None,
 ) -> None:
     """Validate, then write every host's generated files and a manifest to the build folder."""
     with guard():
         check_build_folder(out, directory)
-        loaded = validated(directory)
+        loaded = validated(directory, env)
         artifacts = compile_estate(loaded.estate, workers=workers_available())
         count = write_build(artifacts, out, directory)
+        env_note = f" (environment {env})" if env else ""
         typer.echo(
-            f"{directory}: compiled {count} files for {len(artifacts.hosts)} hosts into {out}"
+            f"{directory}{env_note}: compiled {count} files "
+            f"for {len(artifacts.hosts)} hosts into {out}"
         )
 
 

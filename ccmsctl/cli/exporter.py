@@ -12,7 +12,15 @@ from typing import Annotated
 
 import typer
 
-from ccmsctl.cli.app import DEFAULT_FOLDER, LabDir, TargetOption, app, guard, validated
+from ccmsctl.cli.app import (
+    DEFAULT_FOLDER,
+    EnvOption,
+    LabDir,
+    TargetOption,
+    app,
+    guard,
+    validated,
+)
 from ccmsctl.cli.changes import plan_estate, target_of
 from ccmsctl.cli.metrics import controls_of, drift_of, headroom_of
 from ccmsctl.compile.monitoring.names import CCMSCTL_EXPORTER
@@ -21,13 +29,13 @@ from ccmsctl.metrics.exporter import Check, listen_address, serve
 from ccmsctl.metrics.runs import PlanRun
 
 
-def _check(directory: Path, target: str, lab_dir: Path) -> Check:
+def _check(directory: Path, target: str, lab_dir: Path, env: str | None) -> Check:
     """One round: the estate as it is now on disk, its drift on the target's hosts (a host
     that cannot be read fails the drift check, not the exporter)."""
-    loaded = validated(directory)
+    loaded = validated(directory, env)
     started = time.monotonic()
     try:
-        planned = plan_estate(directory, target_of(target, lab_dir, directory))[1]
+        planned = plan_estate(directory, target_of(target, lab_dir, directory), env)[1]
         plan = planned.saved.plan
         drift = PlanRun(time.time(), time.monotonic() - started, True, 0, drift_of(plan))
     except Exception as error:  # reported; the next round tries again
@@ -48,6 +56,7 @@ def exporter(
     interval: Annotated[
         float, typer.Option("--interval", min=1, help="Seconds between checks.")
     ] = 60,
+    env: EnvOption = None,
 ) -> None:
     """Serve drift per host, failing compliance controls and capacity headroom on
     /metrics, checked every --interval seconds, until stopped (Ctrl-C or SIGTERM)."""
@@ -63,7 +72,7 @@ def exporter(
         listen_address(listen)  # a wrong --listen is said before the first check
         serve(
             listen,
-            lambda: _check(directory, target, lab_dir),
+            lambda: _check(directory, target, lab_dir, env),
             interval,
             stop,
             say=lambda line: typer.echo(line, err=True),

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from ccmsctl.cli.app import app, guard, validated
+from ccmsctl.cli.app import EnvOption, app, guard, validated
 from ccmsctl.lab.drill import plan_drill, run_drill
 from ccmsctl.lab.drillcalls import DrillResult, Kill, Phase
 
@@ -61,6 +61,7 @@ def drill(
         typer.Option("--folder", help="Where the drill keeps its files and logs (kept)."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+    env: EnvOption = None,
 ) -> None:
     """Build the pair's edges, PBXs and carrier in network namespaces (needs root), place
     calls through the carrier, kill the active edge or site, restore it, and report the
@@ -70,7 +71,7 @@ def drill(
         raise typer.Exit(2)
     chosen: Kill = "edge" if kill == "edge" else "site"
     with guard():
-        estate = validated(directory).estate
+        estate = validated(directory, env).estate
         with tempfile.TemporaryDirectory(prefix="ccmsctl-drill-") as scratch:
             where = folder.resolve() if folder else Path(scratch)
             plan = plan_drill(estate, pair, where)

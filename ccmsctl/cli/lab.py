@@ -10,6 +10,7 @@ import typer
 
 from ccmsctl.cli.app import (
     DEFAULT_FOLDER,
+    EnvOption,
     LabDir,
     guard,
     lab_app,
@@ -42,11 +43,12 @@ def lab_up_command(
             f"(on {PROMETHEUS_LISTEN}, scraping every 2 s).",
         ),
     ] = False,
+    env: EnvOption = None,
 ) -> None:
     """Create a folder per host, start the PBX stand-ins and a fake device per network
     device (and with --prometheus, Prometheus watching them)."""
     with guard():
-        loaded = validated(directory)
+        loaded = validated(directory, env)
         lab = plan_lab(loaded.estate, directory, lab_dir)
         for line in lab_up(lab, loaded.estate):
             typer.echo(line)
@@ -108,12 +110,13 @@ def lab_call_command(
         ),
     ] = None,
     lab_dir: LabDir = DEFAULT_FOLDER,
+    env: EnvOption = None,
 ) -> None:
     """Call a DID through the lab as its carrier would, pressing keys (RFC 4733 events), and
     say where the call went: the PBX, the IVR nodes, the queue, the recording, the record;
     beside it, where the simulator says it goes (exit 1 where they differ)."""
     with guard():
-        loaded = validated(directory)
+        loaded = validated(directory, env)
         keys = tuple(key.strip() for key in digits.split(",") if key.strip())
         moment = instant(at) if at is not None else None
         predicted = simulate_call(

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from ccmsctl.cli.app import app, guard
+from ccmsctl.cli.app import EnvOption, app, guard
 from ccmsctl.cli.estate import write_atomically
 from ccmsctl.cli.formats import finding_text
 from ccmsctl.compile.estate import compile_estate
@@ -71,10 +71,10 @@ def _written(moment: datetime) -> str:
     return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def _meta(directory: Path) -> Meta:
+def _meta(directory: Path, env: str | None) -> Meta:
     commit = git_commit(directory)
     return Meta(
-        str(directory),
+        f"{directory} (environment {env})" if env else str(directory),
         commit.removesuffix("+dirty"),
         commit.endswith("+dirty"),
         package_version("ccmsctl"),
@@ -91,13 +91,14 @@ def report(
     out: Annotated[
         Path | None, typer.Option("--out", help="File to write (default: standard output).")
     ] = None,
+    env: EnvOption = None,
 ) -> None:
     """Write the compliance report: controls with evidence, data flows, retention,
     encryption, exposure and waivers. Exit 0 when every control passes (waived results
     included), 1 on error, 2 when a control fails."""
     with guard():
         today = date.today()
-        loaded = load_estate(directory)
+        loaded = load_estate(directory, env)
         outcome = validate_estate(
             loaded.estate, loaded.sources, today=today, loaded=loaded.findings
         )
@@ -115,7 +116,7 @@ def report(
             loaded.sources,
             outcome,
             compile_estate(loaded.estate),
-            _meta(directory),
+            _meta(directory, env),
             today=today,
         )
         text = _RENDER[output](built)

@@ -31,12 +31,13 @@ class PlanFormat(StrEnum):
     github = "github"
 
 
-def review_of(directory: Path, ref: str) -> Review:
-    """The estate against its state at Git revision `ref`: compiled files, models, controls."""
-    loaded = validated(directory)
+def review_of(directory: Path, ref: str, env: str | None = None) -> Review:
+    """The estate (environment `env` of it) against its state at Git revision `ref`:
+    compiled files, models, controls."""
+    loaded = validated(directory, env)
     with tempfile.TemporaryDirectory(prefix="ccmsctl-base-") as folder:
         old_dir = checkout_estate(directory, ref, Path(folder))
-        old = load_estate(old_dir)
+        old = load_estate(old_dir, env)
         if any(f.severity is Severity.ERROR for f in old.findings):
             raise RevisionError(f"the estate at {ref} does not load; compare with another base")
         before = compile_estate(old.estate, workers=workers_available())

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from ccmsctl.cli.app import app, guard, validated
+from ccmsctl.cli.app import EnvOption, app, guard, validated
 from ccmsctl.errors import SourceMap, Span
 from ccmsctl.escape import markdown_code, markdown_text, visible
 from ccmsctl.model.kinds import Estate
@@ -73,13 +73,14 @@ def simulate(
     output: Annotated[
         Format, typer.Option("--format", help="text, json, or markdown (--all).")
     ] = Format.text,
+    env: EnvOption = None,
 ) -> None:
     """Where a call goes: the trunk and edge it enters, the PBX that answers, each IVR node
     and its decision, the queue and the agents who would ring, overflows, voicemail,
     recording (class, host, country), the call record; each step with its estate line.
     Exit 0 when the call ends somewhere, 1 when the number routes nowhere, 2 on bad input."""
     with guard():
-        loaded = validated(directory)
+        loaded = validated(directory, env)
         try:
             if every:
                 week = _all_request(number, at, digits, week_of)

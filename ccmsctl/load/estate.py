@@ -14,16 +14,18 @@ import stat
 import struct
 import wave
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
 from pydantic import ValidationError
 
 from ccmsctl.errors import DocumentSpans, Finding, Severity, SourceMap, Span
+from ccmsctl.load.overlay import OVERLAY_CODES, apply_overlay
 from ccmsctl.load.schema_errors import findings_from
 from ccmsctl.load.yamlread import RawDocument, read_documents
 from ccmsctl.model.base import Document
+from ccmsctl.model.environment import ENVIRONMENTS, Environment
 from ccmsctl.model.kinds import KINDS, Estate
 
 NOT_A_DOCUMENT = "E0002"
@@ -34,6 +36,8 @@ VAULT_HEADER = "$ANSIBLE_VAULT;"
 OUTSIDE = "E0007"
 ESTATE_COUNT = "E0008"
 BAD_PROMPT = "E0009"
+NO_ENVIRONMENT = "E0013"
+ENVIRONMENT_KIND = "Environment"
 PROMPTS = "prompts"  # the estate's folder of IVR recordings: prompts/LANGUAGE/PROMPT.wav
 MAX_PROMPT_BYTES = 16 * 2**20  # about 17 minutes of 8 kHz 16-bit audio
 MAX_FILE_BYTES = 64 * 2**20  # an estate file is text written by people; 64 MiB is plenty
@@ -50,6 +54,9 @@ LOAD_CODES: Mapping[str, str] = MappingProxyType(
         "E0007": "A link leads outside the estate, nowhere, or round in a loop.",
         "E0008": "The estate has no Estate document, or more than one.",
         "E0009": "A prompt recording is not a WAV file Asterisk plays (8 kHz, 16-bit, mono).",
+        **OVERLAY_CODES,
+        NO_ENVIRONMENT: "An environment is named that the estate does not have, or its folder "
+        "lacks its Environment document.",
         "E0101": "A required field is missing.",
         "E0102": "A field is not part of the kind.",
         "E0103": "A value has the wrong type.",
@@ -68,14 +75,18 @@ class Loaded:
     sources: SourceMap
     findings: tuple[Finding, ...]
     files: tuple[str, ...]
+    environment: str | None = None
 
 
 def estate_files(
-    directory: Path, suffixes: tuple[str, ...] = (".yaml", ".yml"), root: Path | None = None
+    directory: Path,
+    suffixes: tuple[str, ...] = (".yaml", ".yml"),
+    root: Path | None = None,
+    skip: Path | None = None,
 ) -> tuple[list[Path], list[Finding]]:
     """Files with `suffixes` (YAML) under `directory`, sorted, skipping hidden files and
-    folders; and what could not be walked: unreadable folders, links that leave the estate
-    (`root`, by default `directory`) or loop."""
+    folders and the folder `skip`; and what could not be walked: unreadable folders, links
+    that leave the estate (`root`, by default `directory`) or loop."""
     root = (root or directory).resolve()
     found: list[Path] = []
     problems: list[Finding] = []
@@ -93,6 +104,8 @@ def estate_files(
             if entry.name.startswith("."):
                 continue
             path = Path(entry.path)
+            if skip is not None and path == skip:
+                continue
             try:
                 if entry.is_symlink() and not _inside(path, root):
                     problems.append(_walk_problem(OUTSIDE, path, "link leads outside the estate"))
@@ -131,46 +144,43 @@ def _walk_problem(code: str, path: Path, reason: str) -> Finding:
     return Finding(code, Severity.ERROR, Span(path.as_posix(), 1, 1), reason, hint)
 
 
-def load_estate(directory: Path) -> Loaded:
-    """Read every YAML file under `directory` into an Estate, with all findings. Ansible
-    Vault files (the estate's `vault:` secrets) are left for apply."""
+def load_estate(directory: Path, env: str | None = None) -> Loaded:
+    """Read every YAML file under `directory` into an Estate, with all findings: the base
+    (everything outside environments/), with environment `env`'s overlay applied when one
+    is named. Ansible Vault files (the estate's `vault:` secrets) are left for apply."""
     findings: list[Finding] = []
-    documents: dict[str, list[Document]] = {kind: [] for kind in KINDS}
-    spans: dict[tuple[str, str], list[DocumentSpans]] = {}
-    broken: set[tuple[str, str]] = set()
     files: list[Path] = []
     if directory.is_dir():
-        files, problems = estate_files(directory)
+        files, problems = estate_files(directory, skip=directory / ENVIRONMENTS)
         findings.extend(problems)
     if not files:
         message = "no YAML files found" if directory.is_dir() else "no such directory"
         findings.append(Finding(EMPTY_ESTATE, Severity.ERROR, Span(str(directory), 1, 1), message))
-    read: list[Path] = []
-    for path in files:
-        shown = path.as_posix()
-        text, problem = read_text(path, shown)
-        if problem is not None:
-            findings.append(problem)
+    base = _read_files(files)
+    findings.extend(base.findings)
+    raws, lost, read = base.documents, base.lost, base.read
+    if env is not None and files:
+        overlay = _environment(directory, env)
+        findings.extend(overlay.findings)
+        overlaid = apply_overlay(raws, overlay.documents, KINDS)
+        findings.extend(overlaid.findings)
+        raws, lost, read = overlaid.documents, [*lost, *overlay.lost], [*read, *overlay.read]
+    documents: dict[str, list[Document]] = {kind: [] for kind in KINDS}
+    spans: dict[tuple[str, str], list[DocumentSpans]] = {}
+    broken: set[tuple[str, str]] = set()
+    for lost_kind, lost_name, span in lost:
+        spans.setdefault((lost_kind, lost_name), []).append(DocumentSpans(span))
+        broken.add((lost_kind, lost_name))
+    for raw in raws:
+        kind, name, doc, problems = _build(raw)
+        findings.extend(problems)
+        if kind is None:
             continue
-        if text.startswith(VAULT_HEADER):
-            continue  # an Ansible Vault of the estate's secrets, read only at apply time
-        read.append(path)
-        raws, syntax = read_documents(text, shown)
-        findings.extend(syntax)
-        if syntax:
-            for lost_kind, lost_name, span in _lost_documents(text, shown, raws):
-                spans.setdefault((lost_kind, lost_name), []).append(DocumentSpans(span))
-                broken.add((lost_kind, lost_name))
-        for raw in raws:
-            kind, name, doc, problems = _build(raw)
-            findings.extend(problems)
-            if kind is None:
-                continue
-            spans.setdefault((kind, name), []).append(raw.spans)
-            if doc is None:
-                broken.add((kind, name))
-            else:
-                documents[kind].append(doc)
+        spans.setdefault((kind, name), []).append(raw.spans)
+        if doc is None:
+            broken.add((kind, name))
+        else:
+            documents[kind].append(doc)
     prompts, problems = read_prompts(directory) if directory.is_dir() else ({}, [])
     findings.extend(problems)
     estate = Estate(
@@ -181,7 +191,123 @@ def load_estate(directory: Path) -> Loaded:
     sources = SourceMap({key: tuple(value) for key, value in spans.items()})
     if files and not any(kind == "Estate" for kind, _ in broken):
         findings.extend(_estate_count(estate, sources, directory, (read or files)[0]))
-    return Loaded(estate, sources, tuple(findings), tuple(path.as_posix() for path in read))
+    return Loaded(estate, sources, tuple(findings), tuple(path.as_posix() for path in read), env)
+
+
+@dataclass
+class _Read:
+    """The documents of some files, the documents a syntax error lost (by their kind: and
+    name: lines), the files read and what was wrong."""
+
+    documents: list[RawDocument] = field(default_factory=list)
+    lost: list[tuple[str, str, Span]] = field(default_factory=list)
+    read: list[Path] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+
+def _read_files(files: Iterable[Path]) -> _Read:
+    found = _Read()
+    for path in files:
+        shown = path.as_posix()
+        text, problem = read_text(path, shown)
+        if problem is not None:
+            found.findings.append(problem)
+            continue
+        if text.startswith(VAULT_HEADER):
+            continue  # an Ansible Vault of the estate's secrets, read only at apply time
+        found.read.append(path)
+        raws, syntax = read_documents(text, shown)
+        found.findings.extend(syntax)
+        if syntax:
+            found.lost.extend(_lost_documents(text, shown, raws))
+        found.documents.extend(raws)
+    return found
+
+
+def environment_names(directory: Path) -> list[str]:
+    """The estate's environments: the folders of its environments/ folder, sorted."""
+    folder = directory / ENVIRONMENTS
+    if not folder.is_dir():
+        return []
+    return sorted(
+        entry.name
+        for entry in folder.iterdir()
+        if entry.is_dir() and not entry.name.startswith(".")
+    )
+
+
+def _environment(directory: Path, env: str) -> _Read:
+    """Environment `env`'s overlay documents (its Environment document checked and left
+    out), or a finding that there is no such environment."""
+    folder = directory / ENVIRONMENTS / env
+    known = environment_names(directory)
+    if env not in known:
+        close = difflib.get_close_matches(env, known, n=1, cutoff=0.5)
+        hint = (
+            f"did you mean '{close[0]}'?"
+            if close
+            else (
+                f"one of: {', '.join(known)}"
+                if known
+                else f"make {folder}/ with an Environment document"
+            )
+        )
+        where = Span((directory / ENVIRONMENTS).as_posix(), 1, 1)
+        return _Read(
+            findings=[
+                Finding(NO_ENVIRONMENT, Severity.ERROR, where, f"no environment '{env}'", hint)
+            ]
+        )
+    files, problems = estate_files(folder, root=directory)
+    found = _read_files(files)
+    found.findings[:0] = problems
+    overlay: list[RawDocument] = []
+    named = 0
+    for raw in found.documents:
+        if not isinstance(raw.data, dict) or raw.data.get("kind") != ENVIRONMENT_KIND:
+            kind, _, _, problems = _build(raw, overlay=True)
+            found.findings.extend(problems)
+            if kind is not None:
+                overlay.append(raw)
+            continue
+        named += 1
+        _, name, _, problems = _build(raw, model=Environment)
+        found.findings.extend(problems)
+        if named > 1:
+            found.findings.append(
+                Finding(
+                    NO_ENVIRONMENT,
+                    Severity.ERROR,
+                    raw.spans.at(("kind",)),
+                    "a second Environment document: an environment has one",
+                    "keep one",
+                    f"Environment/{name}",
+                )
+            )
+        elif name != env and not name.startswith("<"):
+            found.findings.append(
+                Finding(
+                    NO_ENVIRONMENT,
+                    Severity.ERROR,
+                    raw.spans.at(("name",)),
+                    f"the Environment in {folder.as_posix()}/ is named '{name}'",
+                    f"name it '{env}', as its folder",
+                    f"Environment/{name}",
+                )
+            )
+    if not named:
+        where = Span(((found.read or files or [folder])[0]).as_posix(), 1, 1)
+        found.findings.append(
+            Finding(
+                NO_ENVIRONMENT,
+                Severity.ERROR,
+                where,
+                f"{folder.as_posix()}/ has no Environment document",
+                f"add one: kind: Environment, name: {env}",
+            )
+        )
+    found.documents = overlay
+    return found
 
 
 def read_prompts(directory: Path) -> tuple[dict[str, bytes], list[Finding]]:
@@ -300,27 +426,29 @@ def read_text(path: Path, shown: str) -> tuple[str, Finding | None]:
         )
 
 
-def _build(raw: RawDocument) -> tuple[str | None, str, Document | None, list[Finding]]:
-    """(kind, name, document or None, findings) for one raw document."""
+def _kind_of(raw: RawDocument) -> tuple[str | None, str, list[Finding]]:
+    """(kind, name, findings): the document's kind if it is a mapping of a known kind."""
     data = raw.data
     if not isinstance(data, dict):
         message = "a document must be a mapping with 'kind:' and 'name:'"
-        return None, "", None, [Finding(NOT_A_DOCUMENT, Severity.ERROR, raw.spans.root, message)]
+        return None, "", [Finding(NOT_A_DOCUMENT, Severity.ERROR, raw.spans.root, message)]
     kind = data.get("kind")
     if kind is None:
+        hint = f"one of: {', '.join(KINDS)}"
+        problem = Finding(
+            NOT_A_DOCUMENT, Severity.ERROR, raw.spans.root, "document has no 'kind:'", hint
+        )
+        return None, "", [problem]
+    name = data.get("name")
+    if not isinstance(name, str):
+        name = f"<{raw.spans.root}>"
+    if kind == ENVIRONMENT_KIND:
+        message = "an Environment document belongs in its environment's folder"
+        hint = f"move it to {ENVIRONMENTS}/{name}/"
         return (
             None,
             "",
-            None,
-            [
-                Finding(
-                    NOT_A_DOCUMENT,
-                    Severity.ERROR,
-                    raw.spans.root,
-                    "document has no 'kind:'",
-                    f"one of: {', '.join(KINDS)}",
-                )
-            ],
+            [Finding(NO_ENVIRONMENT, Severity.ERROR, raw.spans.at(("kind",)), message, hint)],
         )
     if not isinstance(kind, str) or kind not in KINDS:
         close = difflib.get_close_matches(str(kind), list(KINDS), n=1, cutoff=0.5)
@@ -329,15 +457,30 @@ def _build(raw: RawDocument) -> tuple[str | None, str, Document | None, list[Fin
         return (
             None,
             "",
-            None,
             [Finding(UNKNOWN_KIND, Severity.ERROR, span, f"unknown kind '{kind}'", hint)],
         )
-    name = data.get("name")
-    if not isinstance(name, str):
-        name = f"<{raw.spans.root}>"
+    return kind, name, []
+
+
+def _build(
+    raw: RawDocument, *, overlay: bool = False, model: type[Document] | None = None
+) -> tuple[str | None, str, Document | None, list[Finding]]:
+    """(kind, name, document or None, findings) for one raw document; an `overlay`'s
+    document is only checked for its kind (its fields are checked once merged); `model`
+    reads the document as that model whatever its kind."""
+    if model is not None:
+        name = raw.data.get("name") if isinstance(raw.data, dict) else None
+        name = name if isinstance(name, str) else f"<{raw.spans.root}>"
+        try:
+            return None, name, model.model_validate(raw.data), []
+        except ValidationError as error:
+            return None, name, None, findings_from(error, raw, model)
+    kind, name, problems = _kind_of(raw)
+    if kind is None or overlay:
+        return kind, name, None, problems
     model = KINDS[kind]
     try:
-        return kind, name, model.model_validate(data), []
+        return kind, name, model.model_validate(raw.data), []
     except ValidationError as error:
         return kind, name, None, findings_from(error, raw, model)
 

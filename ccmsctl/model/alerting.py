@@ -11,6 +11,8 @@ from ccmsctl.model.types import Duration, Name, Network, Text, within
 
 
 class Threshold(Model):
+    MERGE_KEY = "name"
+
     name: Name
     metric: StrictStr = Field(pattern=r"^[a-zA-Z_:][a-zA-Z0-9_:]{0,199}$")
     above: float | None = Field(default=None, allow_inf_nan=False)

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from ccmsctl.model.base import Document, Model
+from ccmsctl.model.base import BINDING, Document, Model
 from ccmsctl.model.retention import DataClass
 from ccmsctl.model.types import Country, Duration, Name, Network, Token, within
 
@@ -39,10 +39,14 @@ class BurstPool(Document):
     region: Token = Field(description="the provider's region id, e.g. cn-shanghai")
     country: Country
     node_template: Token
-    min: int = Field(ge=0, le=1000, strict=True)
-    max: int = Field(ge=1, le=1000, strict=True)
+    min: int = Field(ge=0, le=1000, strict=True, json_schema_extra=BINDING)
+    max: int = Field(ge=1, le=1000, strict=True, json_schema_extra=BINDING)
     node_channels: int = Field(
-        ge=1, le=100_000, strict=True, description="media channels one node carries"
+        ge=1,
+        le=100_000,
+        strict=True,
+        description="media channels one node carries",
+        json_schema_extra=BINDING,
     )
     serves: tuple[Name, ...] = Field(min_length=1, description="sites whose calls it may take")
     data_classes: tuple[DataClass, ...] = Field(description="data the nodes process or keep")
@@ -55,6 +59,7 @@ class BurstPool(Document):
         ge=0,
         le=1000,
         strict=True,
+        json_schema_extra=BINDING,
         description="nodes running now, `min` if not given (`ccmsctl burst scale` sets it)",
     )
 

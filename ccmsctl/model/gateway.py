@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from ccmsctl.model.base import Document
+from ccmsctl.model.base import BINDING, Document
 from ccmsctl.model.secret import SecretRef
 from ccmsctl.model.types import Address, Name, Text
 
@@ -20,5 +20,5 @@ class Gateway(Document):
     model: Text = ""
     address: Address
     interface: Literal["e1", "t1", "fxo", "fxs"] = "e1"
-    spans: int = Field(default=1, ge=1, le=64, strict=True)
+    spans: int = Field(default=1, ge=1, le=64, strict=True, json_schema_extra=BINDING)
     secret: SecretRef | None = None

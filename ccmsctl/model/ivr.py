@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StrictBool, StrictStr
 
-from ccmsctl.model.base import Document, Model
+from ccmsctl.model.base import BINDING, Document, Model
 from ccmsctl.model.types import E164, Duration, Extension, Language, Name, within
 
 Digit = Annotated[StrictStr, Field(pattern=r"^[0-9*#]$", description="one key: 0-9, * or #")]
@@ -18,6 +18,8 @@ Prompt = Annotated[StrictStr, Field(pattern=r"^[A-Za-z0-9_/-]{1,128}$", descript
 
 
 class MenuOption(Model):
+    MERGE_KEY = "digit"
+
     digit: Digit
     next: Name
 
@@ -67,7 +69,7 @@ class Queue(Model):
 
 class Transfer(Model):
     type: Literal["transfer"]
-    to: E164 | Extension
+    to: E164 | Extension = Field(json_schema_extra=BINDING)
 
 
 class Voicemail(Model):

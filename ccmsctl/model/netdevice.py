@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field
 
 from ccmsctl import tooling
-from ccmsctl.model.base import Document, Model
+from ccmsctl.model.base import BINDING, Document, Model
 from ccmsctl.model.secret import SecretRef
 from ccmsctl.model.types import Address, InterfaceName, LoginName, Name, Network
 
@@ -42,7 +42,7 @@ class NetworkDevice(Document):
     site: Name
     platform: Platform
     management: Address
-    port: int = Field(default=22, ge=1, le=65535, strict=True)
+    port: int = Field(default=22, ge=1, le=65535, strict=True, json_schema_extra=BINDING)
     credentials: Credentials
     voice_vlan: Vlan
     access_ports: tuple[InterfaceName, ...] = ()

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from ccmsctl.model.base import Document
+from ccmsctl.model.base import BINDING, Document
 from ccmsctl.model.types import E164, Name
 
 
@@ -17,9 +17,9 @@ class NumberRange(Document):
     trunk: Name
     site: Name = Field(description="the site whose PBX owns these numbers")
     ivr: Name = Field(description="the IVR a call to these numbers enters")
-    first: E164 | None = None
-    last: E164 | None = None
-    numbers: tuple[E164, ...] = ()
+    first: E164 | None = Field(default=None, json_schema_extra=BINDING)
+    last: E164 | None = Field(default=None, json_schema_extra=BINDING)
+    numbers: tuple[E164, ...] = Field(default=(), json_schema_extra=BINDING)
 
     @model_validator(mode="after")
     def _one_form(self) -> NumberRange:

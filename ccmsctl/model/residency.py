@@ -22,6 +22,8 @@ Mechanism = Literal[
 
 
 class ResidencyRule(Model):
+    MERGE_KEY = "data_class"
+
     data_class: DataClass
     allowed_countries: tuple[Country, ...] = Field(min_length=1)
     cross_border: Literal["forbidden", "allowed"] = "forbidden"

@@ -25,6 +25,8 @@ PERSONAL: tuple[DataClass, ...] = ("recording", "cdr", "transcript", "voicemail"
 
 
 class RetentionClass(Model):
+    MERGE_KEY = "name"
+
     name: Name
     data_class: DataClass
     keep: Duration

@@ -28,6 +28,8 @@ class OpeningHours(Model):
 class Holiday(Model):
     """A closed day, or an inclusive run of days from `date` to `until`."""
 
+    MERGE_KEY = "date"
+
     name: Text
     date: datetime.date
     until: datetime.date | None = None

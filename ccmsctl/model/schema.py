@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
+from ccmsctl.model.environment import OVERLAY, Environment, Overlay
 from ccmsctl.model.kinds import KINDS, AnyDocument
 
 SCHEMA_URL = "https://json-schema.org/draft/2020-12/schema"
@@ -32,4 +33,30 @@ def json_schemas() -> dict[str, str]:
     combined["$id"] = "ccmsctl.json"
     combined["title"] = "ccmsctl estate document"
     files["ccmsctl.json"] = _dump(combined)
+    files["environment.json"] = _dump(_environment_schema())
     return files
+
+
+def _environment_schema() -> dict[str, Any]:
+    """For the files of environments/<name>/: the Environment document, or an overlay
+    document (its kind's fields are checked once merged with the base, with their places)."""
+    environment = Environment.model_json_schema(by_alias=True)
+    overlay = {
+        "type": "object",
+        "title": "Overlay document",
+        "description": "add a document the base lacks, patch one it has (mappings merged, "
+        "lists of named items merged by their key, null back to the default), or remove one",
+        "required": ["kind", "name", OVERLAY],
+        "properties": {
+            "kind": {"enum": list(KINDS)},
+            "name": environment["properties"]["name"],
+            OVERLAY: {"enum": [operation.value for operation in Overlay]},
+        },
+        "additionalProperties": True,
+    }
+    return {
+        "$schema": SCHEMA_URL,
+        "$id": "environment.json",
+        "title": "ccmsctl environment document",
+        "oneOf": [environment, overlay],
+    }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field, StrictStr, model_validator
+from pydantic import ConfigDict, Field, StrictStr, model_validator
 from pydantic_core import PydanticCustomError
 
 from ccmsctl.model.base import Model
@@ -12,6 +12,13 @@ from ccmsctl.model.base import Model
 
 class SecretRef(Model):
     """`{secret: env:NAME}` or `{secret: vault:PATH#KEY}`; resolved only at apply time."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        hide_input_in_errors=True,
+        json_schema_extra={"x-binding": True},
+    )
 
     # a vault's path is relative and stays in the estate: no segment starts with a dot
     # (neither '..' nor '.'), and none is empty (no leading '/')

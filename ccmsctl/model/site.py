@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, StrictStr
 
-from ccmsctl.model.base import Document, Model
+from ccmsctl.model.base import BINDING, Document, Model
 from ccmsctl.model.secret import SecretRef
 from ccmsctl.model.types import Address, Country, Name, Text, TimeZone
 
@@ -15,6 +15,8 @@ HostRole = Literal["edge", "pbx"]
 
 class Host(Model):
     """A server of the site; its roles decide which artifacts it gets."""
+
+    MERGE_KEY = "name"
 
     name: Name
     roles: tuple[HostRole, ...] = Field(min_length=1)
@@ -27,6 +29,7 @@ class Host(Model):
         ge=0,
         le=100_000,
         strict=True,
+        json_schema_extra=BINDING,
         description="calls from trunks a PBX takes at once (pbx); 0 sets no limit, and the "
         "capacity checks count it as none",
     )

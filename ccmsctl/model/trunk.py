@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, StrictBool
 
-from ccmsctl.model.base import Document, Model
+from ccmsctl.model.base import BINDING, Document, Model
 from ccmsctl.model.secret import SecretRef
 from ccmsctl.model.types import Address, Name, SipUser, Text
 
@@ -16,8 +16,10 @@ Codec = Literal["PCMA", "PCMU", "G722", "G729", "opus"]
 class Peer(Model):
     """A carrier signalling address: it is admitted by the edge ACL."""
 
+    MERGE_KEY = "address"
+
     address: Address
-    port: int = Field(default=5060, ge=1, le=65535, strict=True)
+    port: int = Field(default=5060, ge=1, le=65535, strict=True, json_schema_extra=BINDING)
 
 
 class TrunkAuth(Model):
@@ -34,7 +36,13 @@ class Trunk(Document):
     transport: Literal["udp", "tcp", "tls"] = "udp"
     peers: tuple[Peer, ...] = Field(min_length=1)
     codecs: tuple[Codec, ...] = Field(default=("PCMA",), min_length=1)
-    channels: int = Field(ge=1, le=100_000, strict=True, description="concurrent call limit")
+    channels: int = Field(
+        ge=1,
+        le=100_000,
+        strict=True,
+        description="concurrent call limit",
+        json_schema_extra=BINDING,
+    )
     srtp: StrictBool = False
     registration: StrictBool = Field(default=False, description="register to the carrier")
     auth: TrunkAuth | None = None

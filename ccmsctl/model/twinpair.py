@@ -13,6 +13,8 @@ from ccmsctl.model.types import Address, Duration, Name, within
 class Vip(Model):
     """The virtual address a site's edge pair holds with VRRP."""
 
+    MERGE_KEY = "site"
+
     site: Name
     address: Address
 

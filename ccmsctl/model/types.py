@@ -297,7 +297,14 @@ Address = Annotated[
     IPv4Address,
     BeforeValidator(_ipv4_only),
     AfterValidator(_unicast),
-    WithJsonSchema({"type": "string", "format": "ipv4", "description": "an IPv4 unicast address"}),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "ipv4",
+            "description": "an IPv4 unicast address",
+            "x-binding": True,
+        }
+    ),
 ]
 """A unicast IPv4 address (IPv6 is refused with a located error: not every generator speaks
 it)."""
@@ -305,7 +312,9 @@ it)."""
 Network = Annotated[
     IPv4Network,
     BeforeValidator(_ipv4_only),
-    WithJsonSchema({"type": "string", "description": "an IPv4 network, e.g. 10.20.0.0/24"}),
+    WithJsonSchema(
+        {"type": "string", "description": "an IPv4 network, e.g. 10.20.0.0/24", "x-binding": True}
+    ),
 ]
 
 _CLOCK = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")

@@ -33,7 +33,14 @@ class Planned:
     secrets: dict[str, dict[str, bytes]]
 
 
-def plan_for(target: Target, desired: Artifacts, *, estate_dir: str, origin: Provenance) -> Planned:
+def plan_for(
+    target: Target,
+    desired: Artifacts,
+    *,
+    estate_dir: str,
+    origin: Provenance,
+    environment: str | None = None,
+) -> Planned:
     """What applying `desired` would change on `target`, with the fingerprints a saved plan
     is checked against. Secrets first: one that cannot be had stops the plan before any
     host is read."""
@@ -48,6 +55,7 @@ def plan_for(target: Target, desired: Artifacts, *, estate_dir: str, origin: Pro
         fingerprints(states, running, desired),
         plan,
         secrets_digest(secrets, states),
+        environment,
     )
     return Planned(saved, states, secrets)
 

@@ -22,7 +22,7 @@ from ccmsctl.plan.diff import Plan
 from ccmsctl.plan.provenance import Provenance
 
 FORMAT = "ccmsctl-plan"
-VERSION = 5
+VERSION = 6
 
 
 class PlanFileError(UserError):
@@ -41,6 +41,7 @@ class SavedPlan:
     fingerprints: Mapping[str, str]
     plan: Plan
     secrets_digest: str = ""  # secret_digest() of the secret files, desired and on the hosts
+    environment: str | None = None  # the estate's environment planned (None: the base)
 
 
 # The file is JSON; pydantic turns the plan's dataclasses into it and back, bytes as base64

@@ -54,7 +54,7 @@ def test_the_layout_is_canonical_and_idempotent() -> None:
 
 
 def test_the_example_and_the_fixtures_base_are_canonical() -> None:
-    assert fmt(str(EXAMPLE), "--check") == (0, f"{EXAMPLE}: 0 of 19 file(s) to reformat\n")
+    assert fmt(str(EXAMPLE), "--check") == (0, f"{EXAMPLE}: 0 of 25 file(s) to reformat\n")
     assert fmt(str(BASE), "--check")[0] == 0
 
 
