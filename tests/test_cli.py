@@ -143,11 +143,16 @@ def test_init_starts_an_estate_repository_that_validates_and_compiles(tmp_path: 
     assert hook["repos"][0]["hooks"][0]["entry"] == "ccmsctl validate ."
     workflow = yaml.load((repository / ".github" / "workflows" / "ccmsctl.yml").read_text())
     steps = " ".join(step.get("run", "") for step in workflow["jobs"]["review"]["steps"])
-    assert "ccmsctl validate . --format github" in steps and "ccmsctl plan . --base" in steps
+    assert 'ccmsctl validate . --env "$CCMSCTL_ENV" --format github' in steps
+    assert 'ccmsctl plan . --env "$CCMSCTL_ENV" --base' in steps
     # GitHub's hardening guide: expressions reach a script through env, never as its text
     assert "${{" not in steps
     gitlab = yaml.load((repository / ".gitlab-ci.yml").read_text())
-    assert any("ccmsctl plan . --base" in line for line in gitlab["ccmsctl-review"]["script"])
+    review = gitlab["ccmsctl-review"]["script"]
+    assert any('ccmsctl plan . --env "$CCMSCTL_ENV" --base' in line for line in review)
+    for env in ("staging", "production"):  # each environment validates on its own
+        code, output = invoke("validate", str(repository), "--env", env, "--strict")
+        assert code == 0, output
     assert "build/" in (repository / ".gitignore").read_text().split()
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import shutil
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -62,15 +62,15 @@ def _host_work(
     plan: Plan,
     state: HostState,
     secrets: Mapping[str, bytes],
-    where: tuple[Path, str, str],
+    where: tuple[Path, Stamp, str],
 ) -> tuple[HostWork, HostWork]:
     """The work that applies the host's changes, and the one that would undo them; `where`
-    is the run's folder, the commit and the time.
+    is the run's folder, what the records say and the time.
 
     Only changed files are sent (a host with upkeep only gets none), with the host's new
     record, which lists every file; the undo puts back the changed files and the old
     record. The files of `secrets` get their own mode and group."""
-    run_dir, commit, applied_at = where
+    run_dir, stamp, applied_at = where
     desired = {**plan.desired.hosts.get(host, {}), **secrets}
     changes = [c for c in plan.changes if c.host == host]
     roles = plan.desired.host_vars[host].roles
@@ -81,7 +81,12 @@ def _host_work(
     secret_files = plan.desired.secrets.get(host, {})
     access = {path: (f.mode, f.group) for path, f in secret_files.items()}
     record = Record(
-        commit, applied_at, {p: sha256(c) for p, c in desired.items()}, tuple(sorted(secrets))
+        stamp.commit,
+        applied_at,
+        {p: sha256(c) for p, c in desired.items()},
+        tuple(sorted(secrets)),
+        stamp.applied_by,
+        stamp.stepped_back.get(host, ""),
     )
     sent = {c.path: desired[c.path] for c in changes if c.action != "delete"}
     sent[RECORD] = record.to_json().encode()
@@ -112,11 +117,21 @@ def _host_work(
     return forward, back
 
 
+@dataclass(frozen=True)
+class Stamp:
+    """What each host's new record says of this apply: its commit, who applied it, and for
+    the hosts it was allowed to step back, the newer commit each stepped back from."""
+
+    commit: str
+    applied_by: str = ""
+    stepped_back: Mapping[str, str] = field(default_factory=dict)
+
+
 def apply_plan(
     target: Target,
     plan: Plan,
     states: dict[str, HostState],
-    commit: str,
+    stamp: Stamp,
     secrets: Mapping[str, Mapping[str, bytes]],
     *,
     progress: Callable[[str], None],
@@ -131,7 +146,7 @@ def apply_plan(
         / (datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8])
     )
     try:
-        return _apply_waves(target, plan, states, secrets, (run_dir, commit), progress, cancel)
+        return _apply_waves(target, plan, states, secrets, (run_dir, stamp), progress, cancel)
     finally:
         for staged in ("stage", "snapshot"):
             shutil.rmtree(run_dir / staged, ignore_errors=True)
@@ -145,11 +160,11 @@ def _apply_waves(
     plan: Plan,
     states: dict[str, HostState],
     secrets: Mapping[str, Mapping[str, bytes]],
-    run: tuple[Path, str],
+    run: tuple[Path, Stamp],
     progress: Callable[[str], None],
     cancel: Callable[[], bool],
 ) -> Outcome:
-    run_dir, commit = run
+    run_dir, stamp = run
     applied_at = datetime.now(UTC).isoformat(timespec="seconds")
     host_vars = plan.desired.host_vars
     inventory = plan.desired.estate[INVENTORY]
@@ -180,7 +195,7 @@ def _apply_waves(
                 plan,
                 states[host.name],
                 secrets.get(host.name, {}),
-                (run_dir, commit, applied_at),
+                (run_dir, stamp, applied_at),
             )
             runs.append(forward)
             rollbacks.append(back)

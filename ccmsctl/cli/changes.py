@@ -30,6 +30,7 @@ from ccmsctl.compile.fanout import workers_available
 from ccmsctl.errors import UserError
 from ccmsctl.lab.target import lab_target
 from ccmsctl.load.estate import Loaded
+from ccmsctl.plan.ancestry import refuse_steps_back
 from ccmsctl.plan.diff import (
     SENSITIVE,
     SYMBOL,
@@ -37,8 +38,8 @@ from ccmsctl.plan.diff import (
     unified_diff,
 )
 from ccmsctl.plan.make import Planned, plan_for
+from ccmsctl.plan.planfile import SavedPlan, write_plan_file
 from ccmsctl.plan.planfile import load as load_plan
-from ccmsctl.plan.planfile import write_plan_file
 from ccmsctl.plan.provenance import provenance
 from ccmsctl.plan.target import Target
 from ccmsctl.review.comment import risk_lines
@@ -117,7 +118,8 @@ def target_of(target: str, lab_dir: Path, directory: Path) -> Target:
 
 
 def _print_plan(plan: Plan, *, diff: bool, notes: list[str] | None = None) -> None:
-    """The plan per host, then `notes` (a review's risk flags), then the summary line."""
+    """The plan per host, then `notes` (a review's risk flags or the hosts it would step
+    back), then the summary line."""
     for host in plan.hosts():
         typer.echo(host)
         for change in (c for c in plan.changes if c.host == host):
@@ -136,6 +138,15 @@ def _print_plan(plan: Plan, *, diff: bool, notes: list[str] | None = None) -> No
     for note in notes or ():
         typer.echo(note)
     typer.echo(plan.summary())
+
+
+def _back_notes(saved: SavedPlan) -> list[str]:
+    """A line per host the plan would step back to an older commit."""
+    ours = saved.provenance.commit
+    return [
+        f"! {step.describe(ours)}: apply refuses without --allow-rollback"
+        for step in saved.steps_back
+    ]
 
 
 def _plan_json(plan: Plan, notes: list[str] | None = None) -> None:
@@ -252,7 +263,7 @@ def plan(
         if as_json:
             _plan_json(saved.plan)
         else:
-            _print_plan(saved.plan, diff=diff)
+            _print_plan(saved.plan, diff=diff, notes=_back_notes(saved))
         if out is not None:
             write_plan_file(out, saved)
             if not as_json:
@@ -274,6 +285,14 @@ def apply(
     ] = 0,
     metrics_dir: MetricsDir = None,
     env: EnvOption = None,
+    allow_rollback: Annotated[
+        bool,
+        typer.Option(
+            "--allow-rollback",
+            help="Apply though a host runs a newer commit this checkout does not contain "
+            "(the step back is meant; each host's record keeps it).",
+        ),
+    ] = False,
 ) -> None:
     """Apply a saved plan exactly, or plan and apply an estate directory under the apply's
     lock (it asks first, unless --auto-approve)."""
@@ -287,7 +306,9 @@ def apply(
             with into.lock("apply", version, timeout=lock_timeout):
                 loaded, planned = plan_estate(source, into, env)
                 saved = planned.saved
-                _print_plan(saved.plan, diff=False)
+                _print_plan(saved.plan, diff=False, notes=_back_notes(saved))
+                if not allow_rollback:
+                    refuse_steps_back(saved.steps_back, saved.provenance.commit)
                 if not auto_approve and not typer.confirm("Apply these changes?", default=False):
                     record.cancelled = True
                     typer.echo("Apply cancelled.")
@@ -295,7 +316,11 @@ def apply(
                 record.plan = saved.plan
                 with _interruptible() as cancelled:
                     outcome = apply_planned(
-                        planned, into, progress=typer.echo, cancel=cancelled.is_set
+                        planned,
+                        into,
+                        allow_rollback=allow_rollback,
+                        progress=typer.echo,
+                        cancel=cancelled.is_set,
                     )
         else:
             saved = load_plan(source.read_bytes(), str(source))
@@ -312,7 +337,12 @@ def apply(
                 now = provenance(directory, loaded.estate.digest())
                 with _interruptible() as cancelled:
                     outcome = apply_saved(
-                        saved, into, now, progress=typer.echo, cancel=cancelled.is_set
+                        saved,
+                        into,
+                        now,
+                        allow_rollback=allow_rollback,
+                        progress=typer.echo,
+                        cancel=cancelled.is_set,
                     )
         record.outcome = outcome
         if metrics_dir is not None:

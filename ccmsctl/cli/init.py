@@ -1,6 +1,8 @@
 """`ccmsctl init DIR`: a new estate repository that validates, with what a team needs
-around it (a .gitignore, a pre-commit hook running validate, CI examples that validate and
-post `plan --base` on every pull request)."""
+around it: a staging and a production environment, a .gitignore, a pre-commit hook running
+validate, and CI for GitHub and GitLab that reviews every pull request per environment,
+deploys what is merged to an environment's branch (plan kept, approval, apply of exactly
+that plan) and checks the servers for drift on a schedule."""
 
 from __future__ import annotations
 
@@ -26,7 +28,11 @@ FILES = MappingProxyType(
         "compliance.yaml": "compliance.yaml",
         "gitignore": ".gitignore",
         "pre-commit-config.yaml": ".pre-commit-config.yaml",
+        "env-production.yaml": "environments/production/environment.yaml",
+        "env-staging.yaml": "environments/staging/environment.yaml",
         "github-workflow.yml": ".github/workflows/ccmsctl.yml",
+        "github-deploy.yml": ".github/workflows/ccmsctl-deploy.yml",
+        "github-drift.yml": ".github/workflows/ccmsctl-drift.yml",
         "gitlab-ci.yml": ".gitlab-ci.yml",
         "welcome.wav": "prompts/en-US/welcome.wav",  # a tone standing in for a recording
     }

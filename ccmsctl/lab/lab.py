@@ -106,6 +106,23 @@ class Lab:
         return self.folder / "known_hosts"
 
 
+SOCKET_PATH_MAX = 107  # bytes of a Unix socket's path (sun_path), its final NUL aside
+SOCKETS = {"edge": "run/kamailio/kamailio_ctl", "pbx": "run/asterisk/asterisk.ctl"}
+
+
+def _check_socket_room(host: LabHost) -> None:
+    """LabError if the control socket of a program of `host` would not fit a Unix socket's
+    path: Kamailio and Asterisk would fail to start, saying less."""
+    for role in host.roles:
+        path = str(host.root / SOCKETS[role])
+        if len(path.encode()) > SOCKET_PATH_MAX:
+            raise LabError(
+                f"{host.name}: its control socket {path} would be {len(path.encode())} bytes "
+                f"long, and a Unix socket's path holds {SOCKET_PATH_MAX}: give the lab a "
+                "shorter folder (--lab-dir)"
+            )
+
+
 def plan_lab(estate: Estate, estate_dir: Path, folder: Path) -> Lab:
     """The lab for `estate` in `folder`, keeping every address a lab already there handed
     out (nothing is created)."""
@@ -125,6 +142,8 @@ def plan_lab(estate: Estate, estate_dir: Path, folder: Path) -> Lab:
         LabHost(host.name, site.name, tuple(host.roles), str(host.address), folder / host.name)
         for site, host in placed
     )
+    for host in hosts:
+        _check_socket_room(host)
     devices = tuple(
         LabDevice(
             d.name,

@@ -59,12 +59,21 @@ def read_lock(folder: Path) -> LockInfo | None:
         return None
 
 
+OPERATOR = "CCMSCTL_OPERATOR"  # who runs ccmsctl, where user@machine does not say (CI)
+
+
+def operator() -> str:
+    """Who is applying: $CCMSCTL_OPERATOR (a CI job sets the person who merged), else
+    user@machine. It names a lock's holder and goes into each host's record."""
+    return os.environ.get(OPERATOR) or f"{getpass.getuser()}@{socket.gethostname()}"
+
+
 def new_lock(operation: str, version: str) -> LockInfo:
-    """A lock for this process to take: a new id, who (user@machine, pid), since now."""
+    """A lock for this process to take: a new id, who (operator(), pid), since now."""
     return LockInfo(
         id=str(uuid.uuid4()),
         operation=operation,
-        who=f"{getpass.getuser()}@{socket.gethostname()} (pid {os.getpid()})",
+        who=f"{operator()} (pid {os.getpid()})",
         version=version,
         when=datetime.now(UTC).isoformat(timespec="seconds"),
     )

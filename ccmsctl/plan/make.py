@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from ccmsctl.artifacts import Artifacts
 from ccmsctl.errors import UserError
+from ccmsctl.plan.ancestry import steps_back
 from ccmsctl.plan.diff import make_plan
 from ccmsctl.plan.network import device_changes
 from ccmsctl.plan.planfile import SavedPlan
@@ -56,6 +58,7 @@ def plan_for(
         plan,
         secrets_digest(secrets, states),
         environment,
+        steps_back(Path(estate_dir), origin.commit, states),
     )
     return Planned(saved, states, secrets)
 

@@ -18,6 +18,7 @@ from pydantic import ConfigDict, TypeAdapter, ValidationError
 
 from ccmsctl.errors import Span, UserError
 from ccmsctl.files import write_private
+from ccmsctl.plan.ancestry import StepBack
 from ccmsctl.plan.diff import Plan
 from ccmsctl.plan.provenance import Provenance
 
@@ -42,6 +43,7 @@ class SavedPlan:
     plan: Plan
     secrets_digest: str = ""  # secret_digest() of the secret files, desired and on the hosts
     environment: str | None = None  # the estate's environment planned (None: the base)
+    steps_back: tuple[StepBack, ...] = ()  # hosts whose newer commit this plan would undo
 
 
 # The file is JSON; pydantic turns the plan's dataclasses into it and back, bytes as base64

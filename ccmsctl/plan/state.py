@@ -21,20 +21,27 @@ RECORD = "var/lib/ccmsctl/record.json"
 @dataclass(frozen=True)
 class Record:
     """What the last apply installed: the commit, when, each file's sha256, and which of
-    the files hold secrets (the record is readable by root only)."""
+    the files hold secrets (the record is readable by root only); who applied it, and the
+    newer commit it stepped back from where an apply was allowed to roll back."""
 
     commit: str
     applied_at: str
     files: Mapping[str, str]
     sensitive: tuple[str, ...] = ()
+    applied_by: str = ""
+    stepped_back_from: str = ""
 
     def to_json(self) -> str:
-        body = {
+        body: dict[str, object] = {
             "commit": self.commit,
             "applied_at": self.applied_at,
             "files": dict(self.files),
             "sensitive": sorted(self.sensitive),
         }
+        if self.applied_by:
+            body["applied_by"] = self.applied_by
+        if self.stepped_back_from:
+            body["stepped_back_from"] = self.stepped_back_from
         return json.dumps(body, indent=2, sort_keys=True) + "\n"
 
 
@@ -130,7 +137,14 @@ def parse_record(text: str) -> Record | None:
         data = json.loads(text)
         files = {str(path): str(digest) for path, digest in data["files"].items()}
         sensitive = tuple(str(path) for path in data.get("sensitive", []))
-        return Record(str(data["commit"]), str(data["applied_at"]), files, sensitive)
+        return Record(
+            str(data["commit"]),
+            str(data["applied_at"]),
+            files,
+            sensitive,
+            str(data.get("applied_by", "")),
+            str(data.get("stepped_back_from", "")),
+        )
     except (ValueError, KeyError, TypeError, AttributeError):
         return None
 

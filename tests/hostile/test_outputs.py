@@ -56,6 +56,10 @@ def _estate(repo: Path, approver: str, name: str) -> None:
     )
     moved = estate / "compliance" / name
     moved.write_text(text, encoding="utf-8")
+    staging = estate / "environments" / "staging" / name  # a difference beyond the bindings
+    holiday = {"date": "2026-10-01", "name": f"{approver} (staging)"}
+    patch = {"kind": "Schedule", "name": "cn-business", "overlay": "patch", "holidays": [holiday]}
+    staging.write_text(json.dumps(patch), encoding="utf-8")
     git(repo, "init", "-q")
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "base")
@@ -100,6 +104,8 @@ def outputs(repo: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
         "simulate-all-json": [
             *("simulate", "estate", "--all", "--week-of", "2026-12-07", "--format", "json"),
         ],
+        "env-diff": ["env", "diff", "estate", "production", "staging", "--bindings"],
+        "env-diff-json": ["env", "diff", "estate", "production", "staging", "--format", "json"],
         "erase": [
             *("erase", "estate", "--caller", "+8613812345678", "--request", "R-1"),
             *("--requested", "2026-11-20", "--out", f"erasure {FILE_NAME}"),
@@ -206,7 +212,7 @@ def test_workflow_commands_are_only_ccmsctls_own(
     "output",
     [
         *("plan-text", "validate-text", "fmt-diff", "capacity", "report-md", "erase"),
-        *("simulate-text", "simulate-all"),
+        *("simulate-text", "simulate-all", "env-diff"),
     ],
 )
 def test_text_outputs_start_no_workflow_command(hostile: dict[str, str], output: str) -> None:
@@ -223,7 +229,10 @@ def test_fmt_names_the_hostile_file_on_one_line(hostile: dict[str, str]) -> None
 
 @pytest.mark.parametrize(
     "output",
-    ["report-json", "report-sarif", "validate-json", "simulate-json", "simulate-all-json"],
+    [
+        *("report-json", "report-sarif", "validate-json", "simulate-json", "simulate-all-json"),
+        "env-diff-json",
+    ],
 )
 def test_machine_outputs_parse_and_hold_the_strings_whole(
     hostile: dict[str, str], output: str
@@ -231,7 +240,7 @@ def test_machine_outputs_parse_and_hold_the_strings_whole(
     text = hostile[output]
     document = json.loads(text)
     assert document
-    if output in ("report-json", "simulate-json", "simulate-all-json"):
+    if output in ("report-json", "simulate-json", "simulate-all-json", "env-diff-json"):
         assert APPROVER in json.dumps(document, ensure_ascii=False)
 
 
@@ -249,3 +258,12 @@ def test_erase_names_its_folder_on_one_line(hostile: dict[str, str]) -> None:
 def test_junit_parses_and_holds_the_strings_whole(hostile: dict[str, str]) -> None:
     root = ElementTree.fromstring(hostile["report-junit"])
     assert root.tag in ("testsuites", "testsuite")
+
+
+def test_env_diff_names_the_hostile_holiday_and_file_on_their_lines(
+    hostile: dict[str, str],
+) -> None:
+    lines = hostile["env-diff"].splitlines()
+    changed = [line for line in lines if "holidays[2026-10-01].name" in line]
+    assert len(changed) == 1 and "(staging)" in changed[0]
+    assert any("waivers\\n::warning file=x::pwned" in line for line in lines)

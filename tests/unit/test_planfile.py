@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ccmsctl.compile.estate import compile_estate
 from ccmsctl.load.estate import load_estate
+from ccmsctl.plan.ancestry import StepBack
 from ccmsctl.plan.diff import make_plan
 from ccmsctl.plan.planfile import SavedPlan, dump, load
 from ccmsctl.plan.provenance import Provenance
@@ -21,9 +22,12 @@ def test_a_saved_plan_reads_back_as_the_same_plan() -> None:
         Provenance("abc", estate.digest(), "def"),
         {"sh1-edge-1": "0" * 64},
         make_plan(desired, {"sh1-edge-1": HostState(None, {}, (Step("start", "kamailio"),))}),
+        environment="staging",
+        steps_back=(StepBack("sh1-pbx-1", "f" * 40, "alice", "2026-12-01T10:00:00+00:00", True),),
     )
     back = load(dump(saved))
     assert back == saved
+    assert back.environment == "staging" and back.steps_back[0].applied_by == "alice"
     assert back.plan.upkeep == {"sh1-edge-1": (Step("start", "kamailio"),)}
     assert back.plan.summary().endswith("; 1 upkeep step.")
     services = ("kamailio", "prometheus-node-exporter")
