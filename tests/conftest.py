@@ -85,6 +85,7 @@ ORDER = [
     "test_netdev.py",
     "test_edge.py",
     "test_asterisk.py",
+    "test_gitops.py",  # a lab of its own on the loopback addresses the shared lab takes next
     "test_apply.py",
     "test_alerts.py",
     "test_lab_network.py",
