@@ -90,6 +90,7 @@ ORDER = [
     "test_alerts.py",
     "test_lab_network.py",
     "test_lab_hosts.py",
+    "test_report_target.py",
     "test_calls.py",
     "test_simulate_calls.py",
     "test_burst.py",

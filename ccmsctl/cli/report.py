@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from importlib.metadata import version as package_version
@@ -11,17 +12,23 @@ from typing import Annotated
 
 import typer
 
-from ccmsctl.cli.app import EnvOption, app, guard
+from ccmsctl.artifacts import PRODUCTION
+from ccmsctl.cli.app import DEFAULT_FOLDER, EnvOption, LabDir, app, guard
+from ccmsctl.cli.changes import target_of
 from ccmsctl.cli.estate import write_atomically
 from ccmsctl.cli.formats import finding_text
-from ccmsctl.compile.estate import compile_estate
+from ccmsctl.compile.estate import compile_estate, placed
 from ccmsctl.errors import Severity, UserError
 from ccmsctl.escape import visible
 from ccmsctl.load.estate import load_estate
+from ccmsctl.plan.lock import operator
 from ccmsctl.plan.provenance import git_commit
+from ccmsctl.report.attest import attest, observe
 from ccmsctl.report.build import all_controls, build_report
+from ccmsctl.report.compare import changes, read_previous
 from ccmsctl.report.formats import to_json, to_junit, to_sarif
 from ccmsctl.report.html import to_html
+from ccmsctl.report.integrity import DIGEST, digest_text, sidecar, sign, verify
 from ccmsctl.report.markdown import ICON, to_markdown
 from ccmsctl.report.model import Meta, Report
 from ccmsctl.validate.run import validate_estate
@@ -79,6 +86,7 @@ def _meta(directory: Path, env: str | None) -> Meta:
         commit.endswith("+dirty"),
         package_version("ccmsctl"),
         now(),
+        generated_by=operator(),
     )
 
 
@@ -92,11 +100,42 @@ def report(
         Path | None, typer.Option("--out", help="File to write (default: standard output).")
     ] = None,
     env: EnvOption = None,
+    target: Annotated[
+        str | None,
+        typer.Option(
+            "--target",
+            help="Check each generated file the report cites on its host: lab, or an "
+            "Ansible inventory (without it, the report covers the design only).",
+        ),
+    ] = None,
+    lab_dir: LabDir = DEFAULT_FOLDER,
+    compare: Annotated[
+        Path | None,
+        typer.Option(
+            "--compare",
+            metavar="PREVIOUS.json",
+            help="Add what changed since this earlier JSON report (results, controls, "
+            "waivers) as the report's first section.",
+        ),
+    ] = None,
+    key: Annotated[
+        Path | None,
+        typer.Option(
+            "--sign",
+            metavar="KEY",
+            help="With --out: sign the report with this SSH private key (ssh-keygen -Y "
+            "sign): OUT.sig beside OUT and its OUT.sha256.",
+        ),
+    ] = None,
 ) -> None:
     """Write the compliance report: controls with evidence, data flows, retention,
-    encryption, exposure and waivers. Exit 0 when every control passes (waived results
-    included), 1 on error, 2 when a control fails."""
+    encryption, exposure and waivers; with --target, each piece of evidence checked on its
+    host (deployed, drifted, missing, unverified). Exit 0 when every control passes (waived
+    results included), 1 on error, 2 when a control fails or cannot be verified."""
+    if key is not None and out is None:
+        raise typer.BadParameter("--sign signs a file: add --out")
     with guard():
+        previous = read_previous(compare) if compare is not None else None
         today = date.today()
         loaded = load_estate(directory, env)
         outcome = validate_estate(
@@ -111,19 +150,29 @@ def report(
         if blocking:
             typer.echo(f"{directory}: fix the errors above first: no report written", err=True)
             raise typer.Exit(1)
+        where = target_of(target, lab_dir, directory) if target is not None else None
+        placement = where.placement() if where is not None else PRODUCTION
+        artifacts = compile_estate(loaded.estate, placement=placement)
         built: Report = build_report(
-            loaded.estate,
+            placed(loaded.estate, placement),
             loaded.sources,
             outcome,
-            compile_estate(loaded.estate),
+            artifacts,
             _meta(directory, env),
             today=today,
         )
+        if where is not None:
+            built = attest(built, observe(where, artifacts, now), where.name)
+        if previous is not None:
+            built = replace(built, sections=(changes(built, previous), *built.sections))
         text = _RENDER[output](built)
         if out is None:
             typer.echo(text, nl=False)
         else:
             write_atomically(out, text)
+            write_atomically(sidecar(out, DIGEST), digest_text(text.encode(), out.name))
+            if key is not None:
+                typer.echo(f"{sign(out, key)}: signed with {key}", err=True)
             failing = [c.id for c in built.controls if c.status.value in ("error", "failed")]
             typer.echo(
                 f"{out}: {len(built.controls)} controls, {ICON[built.status]}"
@@ -133,3 +182,29 @@ def report(
     code = built.exit_code()
     if code:
         raise typer.Exit(code)
+
+
+@app.command("verify-report")
+def verify_report(
+    path: Annotated[Path, typer.Argument(help="A report ccmsctl wrote (--out).")],
+    signers: Annotated[
+        Path | None,
+        typer.Option(
+            "--signers",
+            help="An allowed_signers file (ssh-keygen's) with the signer's public key: "
+            "checks REPORT.sig too.",
+        ),
+    ] = None,
+    identity: Annotated[
+        str, typer.Option("--identity", help="The signer, as allowed_signers names them.")
+    ] = "",
+) -> None:
+    """Check a written report: its sha256 against REPORT.sha256, a JSON report's own
+    content_sha256, and with --signers its signature. Exit 0 when every check holds."""
+    with guard():
+        verdict = verify(path, signers, identity)
+        for check, held in verdict.checks:
+            typer.echo(f"{'ok' if held else 'FAILED'}: {visible(check)}")
+    if not verdict.ok:
+        typer.echo(f"{visible(str(path))}: not verified", err=True)
+        raise typer.Exit(1)

@@ -26,6 +26,12 @@ from ccmsctl.model.netdevice import NetworkDevice
 from ccmsctl.model.site import Host, Site
 
 
+def placed(estate: Estate, placement: Placement) -> Estate:
+    """`estate` on the addresses `placement` moves it to (the lab's), else as it is: what
+    compile compiles, and what a report on the target checks its files against."""
+    return estate if placement.addresses is None else relocated(estate, placement.addresses)
+
+
 def compile_estate(
     estate: Estate,
     *,
@@ -37,8 +43,7 @@ def compile_estate(
     its folders, its services run by scripts). With `workers` > 1 the sites are compiled in
     parallel; the bytes are the same."""
     renderer = renderer or Renderer()
-    if placement.addresses is not None:
-        estate = relocated(estate, placement.addresses)
+    estate = placed(estate, placement)
     roots = placement.roots
     sites = sorted(estate.of(Site), key=lambda s: s.name)
 

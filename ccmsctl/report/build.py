@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from ccmsctl.artifacts import Artifacts
@@ -142,5 +143,5 @@ def build_report(
         network.exposure(inputs),
         waivers.waivers_section(inputs, today),
     )
-    stamped = Meta(meta.estate, meta.commit, meta.dirty, meta.version, meta.time, applicable)
+    stamped = replace(meta, frameworks=applicable)
     return Report(stamped, controls, sections, mapped)

@@ -3,6 +3,7 @@ same controls and results, for machines. Deterministic for the same report."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import asdict
 from typing import Any
@@ -22,7 +23,22 @@ def to_json(report: Report) -> str:
         "sections": [asdict(section) for section in report.sections],
         "flows": [{**asdict(flow), "cross_border": flow.cross_border} for flow in report.flows],
     }
+    document[CONTENT_DIGEST] = content_digest(document)
+    return _dumps(document)
+
+
+CONTENT_DIGEST = "content_sha256"  # of the JSON document as written without this key
+
+
+def _dumps(document: dict[str, Any]) -> str:
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n"
+
+
+def content_digest(document: dict[str, Any]) -> str:
+    """sha256 of the report's JSON text without its own `content_sha256`: a reader checks
+    a report by writing it again without the key (`ccmsctl verify-report` does)."""
+    rest = {key: value for key, value in document.items() if key != CONTENT_DIGEST}
+    return hashlib.sha256(_dumps(rest).encode()).hexdigest()
 
 
 def _location(evidence: Evidence) -> dict[str, Any]:

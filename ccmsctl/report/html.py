@@ -7,7 +7,7 @@ from __future__ import annotations
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from ccmsctl import tooling
-from ccmsctl.report.markdown import ICON
+from ccmsctl.report.markdown import ICON, collected_rows, scope
 from ccmsctl.report.model import Report
 from ccmsctl.report.picture import data_flow_picture
 
@@ -22,4 +22,10 @@ def to_html(report: Report) -> str:
         keep_trailing_newline=True,
     )
     template = environment.get_template("report.html.j2")
-    return template.render(report=report, picture=data_flow_picture(report.flows), icon=ICON)
+    return template.render(
+        report=report,
+        picture=data_flow_picture(report.flows),
+        icon=ICON,
+        scope=scope(report),
+        collected=collected_rows(report),
+    )

@@ -11,6 +11,7 @@ from ccmsctl.report.model import ControlResult, Evidence, Report, Result, Sectio
 ICON = {
     Status.ERROR: "ERROR",
     Status.FAILED: "FAILED",
+    Status.UNVERIFIED: "UNVERIFIED",
     Status.WAIVED: "WAIVED",
     Status.PASSED: "passed",
     Status.NOT_APPLICABLE: "n/a",
@@ -20,8 +21,39 @@ ICON = {
 def _evidence(items: Iterable[Evidence]) -> list[str]:
     return [
         f"  - {markdown_text(e.source)} {markdown_code(e.where)}: {markdown_code(e.text)} "
-        f"(sha256 {e.sha256[:12]})"
+        f"(sha256 {e.sha256[:12]}){f' — **{e.state}**' if e.state else ''}"
         for e in items
+    ]
+
+
+def scope(report: Report) -> str:
+    """What the report's evidence shows: the design, or what the target's hosts run."""
+    meta = report.meta
+    if not meta.target:
+        return (
+            "This report covers the design (the estate and the files compiled from it), not "
+            "the running estate: run it with --target to check each file on its host."
+        )
+    unread = [c.host for c in meta.collected if c.error]
+    return (
+        f"Each generated file cited was read on its host of {meta.target} and marked "
+        "deployed, drifted, missing or unverified"
+        + (f"; not read: {', '.join(unread)}" if unread else "")
+        + "."
+    )
+
+
+def collected_rows(report: Report) -> list[tuple[str, str, str, str, str]]:
+    """host, read at, commit applied, applied at and by, or why it could not be read."""
+    return [
+        (
+            c.host,
+            c.time,
+            c.commit or "—",
+            f"{c.applied_at or '—'} {c.applied_by}".strip(),
+            c.error or "read",
+        )
+        for c in report.meta.collected
     ]
 
 
@@ -80,13 +112,15 @@ def to_markdown(report: Report) -> str:
         f"# Compliance report: {markdown_text(meta.estate)}",
         "",
         *table(
-            ("commit", "working tree", "ccmsctl", "generated", "frameworks"),
+            ("commit", "working tree", "ccmsctl", "generated", "by", "target", "frameworks"),
             [
                 (
                     meta.commit,
                     "dirty: uncommitted changes" if meta.dirty else "clean",
                     meta.version,
                     meta.time,
+                    meta.generated_by or "—",
+                    meta.target or "none: the design only",
                     ", ".join(meta.frameworks) or "—",
                 )
             ],
@@ -94,6 +128,16 @@ def to_markdown(report: Report) -> str:
         "",
         f"**Result: {ICON[report.status]}** — {len(report.controls)} controls: {summary}.",
         "",
+        markdown_text(scope(report)),
+        "",
+        *(
+            [
+                *table(("host", "read at", "commit", "applied", "reading"), collected_rows(report)),
+                "",
+            ]
+            if report.meta.collected
+            else []
+        ),
         "## Controls",
         "",
         *table(

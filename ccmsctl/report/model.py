@@ -15,14 +15,16 @@ class Status(StrEnum):
 
     ERROR = "error"
     FAILED = "failed"
+    UNVERIFIED = "unverified"  # its evidence's host could not be read: never passed
     WAIVED = "waived"
     PASSED = "passed"
     NOT_APPLICABLE = "not applicable"
 
 
 _RANK = {
-    Status.ERROR: 4,
-    Status.FAILED: 3,
+    Status.ERROR: 5,
+    Status.FAILED: 4,
+    Status.UNVERIFIED: 3,
     Status.WAIVED: 2,
     Status.PASSED: 1,
     Status.NOT_APPLICABLE: 0,
@@ -30,7 +32,8 @@ _RANK = {
 
 
 def worst(statuses: Iterable[Status]) -> Status:
-    """error > failed > waived > passed > not applicable; nothing at all: not applicable."""
+    """error > failed > unverified > waived > passed > not applicable; nothing at all:
+    not applicable."""
     return max(statuses, key=_RANK.__getitem__, default=Status.NOT_APPLICABLE)
 
 
@@ -44,6 +47,7 @@ class Evidence:
     span: Span
     text: str
     sha256: str
+    state: str = ""  # an artifact's on its host (report --target): deployed, drifted, ...
 
     @property
     def where(self) -> str:
@@ -133,8 +137,22 @@ def roles_text(roles: set[str]) -> str:
 
 
 @dataclass(frozen=True)
+class Collected:
+    """When a host's files were read for the report, and the host's state of record then
+    (or why it could not be read)."""
+
+    host: str
+    time: str
+    commit: str = ""
+    applied_at: str = ""
+    applied_by: str = ""
+    error: str = ""
+
+
+@dataclass(frozen=True)
 class Meta:
-    """The run the report describes."""
+    """The run the report describes; `target`: the hosts its evidence was checked on ("":
+    the design only, not the running estate), each host's reading in `collected`."""
 
     estate: str
     commit: str
@@ -142,6 +160,9 @@ class Meta:
     version: str
     time: str
     frameworks: tuple[str, ...] = ()
+    target: str = ""
+    collected: tuple[Collected, ...] = ()
+    generated_by: str = ""  # who ran the report (the operator, as a host's record names one)
 
 
 @dataclass(frozen=True)
@@ -156,5 +177,5 @@ class Report:
         return worst(control.status for control in self.controls)
 
     def exit_code(self) -> int:
-        """0 pass (waived results included), 1 error, 2 failing controls."""
-        return {Status.ERROR: 1, Status.FAILED: 2}.get(self.status, 0)
+        """0 pass (waived results included), 1 error, 2 failing (or unverified) controls."""
+        return {Status.ERROR: 1, Status.FAILED: 2, Status.UNVERIFIED: 2}.get(self.status, 0)

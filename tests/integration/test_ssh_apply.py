@@ -436,6 +436,64 @@ def test_a_dead_holders_lease_runs_out_and_force_unlock_breaks_its_lock(
         assert done.returncode == 0, done.stdout + done.stderr
 
 
+def _git(repo: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", "-C", str(repo), *args], capture_output=True, text=True, timeout=60, check=True
+    )
+    return done.stdout.strip()
+
+
+def _record(hosts: Fleet, name: str) -> dict[str, str]:
+    content = hosts.read(name, f"/{RECORD}")
+    assert content is not None
+    return dict(json.loads(content))
+
+
+def test_an_apply_from_a_checkout_behind_the_hosts_is_refused_unless_the_step_back_is_meant(
+    fleet: tuple[Fleet, Path, Path], tmp_path: Path
+) -> None:
+    """alice applies a change; bob's checkout is behind it: his apply is refused, naming
+    the host, her commit and her; with --allow-rollback it steps back, and the record says
+    so; a revert committed on top is a normal forward apply."""
+    hosts, estate, _ = fleet
+    repo = tmp_path / "repo"
+    shutil.copytree(estate, repo)
+    _git(repo, "init", "-q", "-b", "main")
+    _git(repo, "-c", "user.name=t", "-c", "user.email=t@example.org", "add", "-A")
+    commit = ["-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-q", "-m"]
+    _git(repo, *commit, "the estate")
+    older = _git(repo, "rev-parse", "HEAD")
+    people = repo / "people.yaml"
+    people.write_text(people.read_text().replace("max_wait: 120s", "max_wait: 90s", 1))
+    _git(repo, *commit[:4], "commit", "-q", "-a", "-m", "a shorter wait")
+    newer = _git(repo, "rev-parse", "HEAD")
+    done = _apply(hosts, repo, operator="alice")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert _record(hosts, "a-pbx")["commit"] == newer
+    assert _record(hosts, "a-pbx")["applied_by"] == "alice"
+
+    _git(repo, "checkout", "-q", older)  # bob's checkout, behind alice's apply
+    refused = _apply(hosts, repo, operator="bob")
+    assert refused.returncode == 1, refused.stdout
+    assert "error[E1209]" in refused.stderr
+    assert f"a-pbx runs {newer[:12]}, applied by alice at " in refused.stderr
+    assert f"this checkout ({older[:12]}) does not contain it" in refused.stderr
+    assert "--allow-rollback" in refused.stderr
+    assert _record(hosts, "a-pbx")["commit"] == newer  # nothing was applied
+
+    allowed = _apply(hosts, repo, "--allow-rollback", operator="bob")
+    assert allowed.returncode == 0, allowed.stdout + allowed.stderr
+    record = _record(hosts, "a-pbx")
+    assert (record["commit"], record["applied_by"]) == (older, "bob")
+    assert record["stepped_back_from"] == newer
+
+    _git(repo, "checkout", "-q", "main")
+    _git(repo, *commit[:4], "revert", "--no-edit", "HEAD")  # the step back, committed
+    forward = _apply(hosts, repo, operator="bob")
+    assert forward.returncode == 0, forward.stdout + forward.stderr
+    assert "E1209" not in forward.stderr
+
+
 def apply_meanwhile(
     hosts: Fleet, estate: Path, line: str, meanwhile: Callable[[], None]
 ) -> tuple[int, str, str]:
@@ -513,61 +571,3 @@ def test_a_host_key_that_changes_mid_apply_is_refused_by_ansible_too(
     assert edge.process is not None  # its files, as its own namespace sees them:
     assert not Path(f"/proc/{edge.process.pid}/root/var/lib/ccmsctl/record.json").exists()
     assert Path(f"/proc/{edge.process.pid}/root/etc/hostname").exists()  # the view works
-
-
-def _git(repo: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", "-C", str(repo), *args], capture_output=True, text=True, timeout=60, check=True
-    )
-    return done.stdout.strip()
-
-
-def _record(hosts: Fleet, name: str) -> dict[str, str]:
-    content = hosts.read(name, f"/{RECORD}")
-    assert content is not None
-    return dict(json.loads(content))
-
-
-def test_an_apply_from_a_checkout_behind_the_hosts_is_refused_unless_the_step_back_is_meant(
-    fleet: tuple[Fleet, Path, Path], tmp_path: Path
-) -> None:
-    """alice applies a change; bob's checkout is behind it: his apply is refused, naming
-    the host, her commit and her; with --allow-rollback it steps back, and the record says
-    so; a revert committed on top is a normal forward apply."""
-    hosts, estate, _ = fleet
-    repo = tmp_path / "repo"
-    shutil.copytree(estate, repo)
-    _git(repo, "init", "-q", "-b", "main")
-    _git(repo, "-c", "user.name=t", "-c", "user.email=t@example.org", "add", "-A")
-    commit = ["-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-q", "-m"]
-    _git(repo, *commit, "the estate")
-    older = _git(repo, "rev-parse", "HEAD")
-    people = repo / "people.yaml"
-    people.write_text(people.read_text().replace("max_wait: 120s", "max_wait: 90s", 1))
-    _git(repo, *commit[:4], "commit", "-q", "-a", "-m", "a shorter wait")
-    newer = _git(repo, "rev-parse", "HEAD")
-    done = _apply(hosts, repo, operator="alice")
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert _record(hosts, "a-pbx")["commit"] == newer
-    assert _record(hosts, "a-pbx")["applied_by"] == "alice"
-
-    _git(repo, "checkout", "-q", older)  # bob's checkout, behind alice's apply
-    refused = _apply(hosts, repo, operator="bob")
-    assert refused.returncode == 1, refused.stdout
-    assert "error[E1209]" in refused.stderr
-    assert f"a-pbx runs {newer[:12]}, applied by alice at " in refused.stderr
-    assert f"this checkout ({older[:12]}) does not contain it" in refused.stderr
-    assert "--allow-rollback" in refused.stderr
-    assert _record(hosts, "a-pbx")["commit"] == newer  # nothing was applied
-
-    allowed = _apply(hosts, repo, "--allow-rollback", operator="bob")
-    assert allowed.returncode == 0, allowed.stdout + allowed.stderr
-    record = _record(hosts, "a-pbx")
-    assert (record["commit"], record["applied_by"]) == (older, "bob")
-    assert record["stepped_back_from"] == newer
-
-    _git(repo, "checkout", "-q", "main")
-    _git(repo, *commit[:4], "revert", "--no-edit", "HEAD")  # the step back, committed
-    forward = _apply(hosts, repo, operator="bob")
-    assert forward.returncode == 0, forward.stdout + forward.stderr
-    assert "E1209" not in forward.stderr
