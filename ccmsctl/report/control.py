@@ -9,10 +9,12 @@ evaluation; its page in docs/controls.md lists the same.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ccmsctl.report.inputs import Inputs
-from ccmsctl.report.model import ControlResult, Result, Status, WaiverNote
+from ccmsctl.report.model import ControlResult, Result, Severity, Status, WaiverNote
+
+_FIX = (Status.FAILED, Status.ERROR, Status.UNVERIFIED, Status.WAIVED)
 
 # the EU and the EEA: GDPR's reach
 _EU = frozenset(
@@ -47,6 +49,8 @@ class Control:
     impact: str
     codes: tuple[str, ...]
     evaluate: Callable[[Inputs], Iterable[Result]]
+    severity: Severity = "high"  # how much its failure weighs (InSpec's impact, SCAP's severity)
+    remediation: str = ""  # what to do when it fails
 
     def run(self, inputs: Inputs, applicable: tuple[str, ...]) -> ControlResult:
         results = [*self._from_findings(inputs)]
@@ -59,8 +63,22 @@ class Control:
         frameworks = tuple(
             f for f in self.frameworks if any(f.startswith(name) for name in applicable)
         )
+        coded = tuple(
+            replace(
+                result,
+                code=result.code or self.id,
+                remediation=self.remediation if result.status in _FIX else "",
+            )
+            for result in results
+        )
         return ControlResult(
-            self.id, self.title, self.requirement, frameworks, self.impact, tuple(results)
+            self.id,
+            self.title,
+            self.requirement,
+            frameworks,
+            self.impact,
+            coded,
+            self.severity,
         )
 
     def _from_findings(self, inputs: Inputs) -> Iterable[Result]:

@@ -18,7 +18,8 @@ def to_json(report: Report) -> str:
         "status": report.status.value,
         "exit_code": report.exit_code(),
         "controls": [
-            {**asdict(control), "status": control.status.value} for control in report.controls
+            {**asdict(control), "status": control.status.value, "counts": control.counts()}
+            for control in report.controls
         ],
         "sections": [asdict(section) for section in report.sections],
         "flows": [{**asdict(flow), "cross_border": flow.cross_border} for flow in report.flows],
@@ -50,13 +51,19 @@ def _location(evidence: Evidence) -> dict[str, Any]:
     }
 
 
+_LEVEL = {Status.WAIVED: "note", Status.UNVERIFIED: "warning"}
+# GitHub code scanning's scale for a rule's severity (0.1-10)
+SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0"}
+
+
 def _sarif_result(control_id: str, result: Result) -> dict[str, Any]:
     model = [e for e in result.evidence if e.source == "model"][:1]
     entry: dict[str, Any] = {
         "ruleId": control_id,
-        "level": "note" if result.status is Status.WAIVED else "error",
+        "level": _LEVEL.get(result.status, "error"),
         "message": {"text": f"{result.subject}: {result.message}"},
         "locations": [_location(e) for e in model],
+        "properties": {"code": result.code, "remediation": result.remediation},
     }
     if result.waiver is not None:
         waiver = result.waiver
@@ -79,7 +86,11 @@ def to_sarif(report: Report) -> str:
             "shortDescription": {"text": control.title},
             "fullDescription": {"text": control.requirement},
             "help": {"text": f"Impact: {control.impact}"},
-            "properties": {"frameworks": list(control.frameworks)},
+            "properties": {
+                "frameworks": list(control.frameworks),
+                "severity": control.severity,
+                "security-severity": SECURITY_SEVERITY[control.severity],
+            },
         }
         for control in report.controls
     ]
@@ -87,7 +98,7 @@ def to_sarif(report: Report) -> str:
         _sarif_result(control.id, result)
         for control in report.controls
         for result in control.results
-        if result.status in (Status.ERROR, Status.FAILED, Status.WAIVED)
+        if result.status in (Status.ERROR, Status.FAILED, Status.UNVERIFIED, Status.WAIVED)
     ]
     document = {
         "version": "2.1.0",

@@ -21,7 +21,7 @@ ICON = {
 def _evidence(items: Iterable[Evidence]) -> list[str]:
     return [
         f"  - {markdown_text(e.source)} {markdown_code(e.where)}: {markdown_code(e.text)} "
-        f"(sha256 {e.sha256[:12]}){f' — **{e.state}**' if e.state else ''}"
+        f"(sha256 {e.sha256}){f' — **{e.state}**' if e.state else ''}"
         for e in items
     ]
 
@@ -62,6 +62,8 @@ def _result(result: Result) -> list[str]:
         f"- **{ICON[result.status]}** {markdown_text(result.subject)}: "
         f"{markdown_text(result.message)}"
     ]
+    if result.remediation and result.status is not Status.WAIVED:
+        lines.append(f"  - remediation: {markdown_text(result.remediation)}")
     if result.waiver is not None:
         w = result.waiver
         lines.append(
@@ -71,12 +73,18 @@ def _result(result: Result) -> list[str]:
     return lines + _evidence(result.evidence)
 
 
+def counted(control: ControlResult) -> str:
+    """`3 passed, 1 FAILED, 2 n/a`: its results by status, those it has."""
+    return ", ".join(f"{n} {ICON[Status(s)]}" for s, n in control.counts().items() if n) or "none"
+
+
 def _control(control: ControlResult) -> list[str]:
     return [
         f"### {control.id}: {control.title} — {ICON[control.status]}",
         "",
         f"{control.requirement}",
         "",
+        f"Severity: {control.severity}. Results: {counted(control)}. "
         f"Frameworks: {', '.join(control.frameworks) or '—'}. Impact: {control.impact}",
         "",
         *(line for result in control.results for line in _result(result)),
@@ -141,9 +149,16 @@ def to_markdown(report: Report) -> str:
         "## Controls",
         "",
         *table(
-            ("control", "title", "status", "frameworks"),
+            ("control", "title", "severity", "status", "results", "frameworks"),
             (
-                (c.id, c.title, ICON[c.status], ", ".join(c.frameworks) or "—")
+                (
+                    c.id,
+                    c.title,
+                    c.severity,
+                    ICON[c.status],
+                    counted(c),
+                    ", ".join(c.frameworks) or "—",
+                )
                 for c in report.controls
             ),
         ),

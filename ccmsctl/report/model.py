@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Literal
 
 from ccmsctl.errors import Span
 
@@ -29,6 +30,9 @@ _RANK = {
     Status.PASSED: 1,
     Status.NOT_APPLICABLE: 0,
 }
+
+
+Severity = Literal["critical", "high", "medium", "low"]
 
 
 def worst(statuses: Iterable[Status]) -> Status:
@@ -74,8 +78,9 @@ class Result:
     status: Status
     message: str
     evidence: tuple[Evidence, ...] = ()
-    code: str = ""  # the finding code behind a failed or waived result
+    code: str = ""  # the finding code behind a failed or waived result, else the control's
     waiver: WaiverNote | None = None
+    remediation: str = ""  # what to do, on a result that does not pass
 
 
 @dataclass(frozen=True)
@@ -86,10 +91,15 @@ class ControlResult:
     frameworks: tuple[str, ...]
     impact: str
     results: tuple[Result, ...]
+    severity: Severity = "high"
 
     @property
     def status(self) -> Status:
         return worst(result.status for result in self.results)
+
+    def counts(self) -> dict[str, int]:
+        """How many of its results have each status (every status, zero included)."""
+        return {s.value: sum(r.status is s for r in self.results) for s in Status}
 
 
 @dataclass(frozen=True)

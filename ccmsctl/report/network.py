@@ -171,6 +171,11 @@ CONTROLS = (
         "Calls and caller data readable on the carrier's network.",
         ("E0706", "W0708"),
         _in_transit,
+        severity="high",
+        remediation=(
+            "Set transport: tls and srtp: true on the trunk (with the site's TLS identity), or "
+            "waive with the carrier's written assurance."
+        ),
     ),
     Control(
         "CC-ACC-1",
@@ -181,5 +186,10 @@ CONTROLS = (
         "Toll fraud and call injection from any address on the internet.",
         (),
         _carrier_acl,
+        severity="critical",
+        remediation=(
+            "Apply the estate so each edge admits exactly its site's carrier peers; find who "
+            "edited the edge's address list."
+        ),
     ),
 )

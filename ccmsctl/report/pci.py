@@ -64,5 +64,10 @@ CONTROLS = (
         "Card numbers in call recordings: the whole recording estate in PCI scope, fines.",
         (),
         _paused,
+        severity="critical",
+        remediation=(
+            "Mark the card-number collect node card: true, so the recording pauses while the "
+            "caller keys the card."
+        ),
     ),
 )

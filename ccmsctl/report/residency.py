@@ -210,6 +210,11 @@ CONTROLS = (
         "Unlawful cross-border transfer: fines, suspension of processing.",
         ("E0701", "E0702", "E0703", "E0704", "E0705", "E0707"),
         _in_allowed_countries,
+        severity="critical",
+        remediation=(
+            "Keep the data class in its allowed countries (stores, recording PBXs, burst pools), "
+            "or record the transfer mechanism the law accepts."
+        ),
     ),
     Control(
         "CC-MLPS-1",
@@ -219,5 +224,9 @@ CONTROLS = (
         "A site operating outside its filed protection level.",
         (),
         _mlps,
+        severity="medium",
+        remediation=(
+            "Record the site's MLPS 2.0 filing level (mlps_level) for every mainland China site."
+        ),
     ),
 )

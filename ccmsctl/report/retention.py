@@ -192,6 +192,10 @@ CONTROLS = (
         "Records destroyed before the law allows: evidence lost, regulatory penalty.",
         ("E0801",),
         _legal_minimum,
+        severity="high",
+        remediation=(
+            "Raise the class's keep to at least its jurisdiction's legal minimum and apply."
+        ),
     ),
     Control(
         "CC-RET-2",
@@ -204,6 +208,11 @@ CONTROLS = (
         "Personal data kept longer than disclosed: storage limitation breached.",
         ("E0803", "E0805", "W0806"),
         _purged,
+        severity="high",
+        remediation=(
+            "Give the class a keep within the policy's maximum (and a class for voicemail and "
+            "logs), then apply so every PBX that writes it purges it."
+        ),
     ),
     Control(
         "CC-ERA-1",
@@ -214,6 +223,11 @@ CONTROLS = (
         "A data subject's erasure request missed: complaint, regulator inquiry.",
         ("E0802",),
         _erasure,
+        severity="high",
+        remediation=(
+            "Give each class of personal data an erase_on_request within the policy's erasure "
+            "deadline."
+        ),
     ),
     Control(
         "CC-ENC-2",
@@ -225,5 +239,9 @@ CONTROLS = (
         "A stolen disk or backup exposes callers' conversations.",
         ("E0804",),
         _at_rest,
+        severity="high",
+        remediation=(
+            "Set encryption_at_rest on the class (with its certificate reference) and apply."
+        ),
     ),
 )

@@ -82,5 +82,9 @@ def controls(today: date) -> tuple[Control, ...]:
             "Accepted risks nobody owns, or that outlived their approval.",
             ("E0903", "E0904", "W0902"),
             lambda inputs: _within_policy(inputs, today),
+            severity="medium",
+            remediation=(
+                "Renew the waiver with a named approver within the policy, or fix what it silences."
+            ),
         ),
     )

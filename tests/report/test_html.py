@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 from typer.testing import CliRunner
 
 from ccmsctl.cli.main import app
@@ -64,12 +65,21 @@ def test_the_console_check_sees_an_error(tmp_path: Path) -> None:
     assert any('"broken"' in line for line in console_errors(shown.stderr))
 
 
-def test_the_report_prints(page: Path, tmp_path: Path) -> None:
+def test_the_report_prints_to_a4_with_a_cover_contents_and_page_numbers(
+    page: Path, tmp_path: Path
+) -> None:
     pdf = tmp_path / "report.pdf"
     chromium(page, tmp_path / "profile", f"--print-to-pdf={pdf}", "--no-pdf-header-footer")
-    data = pdf.read_bytes()
-    assert data.startswith(b"%PDF")
-    assert len(re.findall(rb"/Type\s*/Page\b", data)) >= 2
+    pages = PdfReader(pdf).pages
+    count = len(pages)
+    assert count >= 5
+    for number, sheet in enumerate(pages, start=1):
+        width, height = float(sheet.mediabox.width), float(sheet.mediabox.height)
+        assert (round(width), round(height)) == (595, 842)  # A4 in points
+        assert f"page {number} of {count}" in sheet.extract_text()
+    cover, contents = pages[0].extract_text(), pages[1].extract_text()
+    assert "Compliance report" in cover and "Scope" in cover and "Contents" not in cover
+    assert "Contents" in contents and "CC-RET-1" in contents and "Waivers" in contents
 
 
 def test_the_report_is_one_self_contained_file(page: Path) -> None:
