@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Literal
 
 from pydantic import Field, StrictStr
@@ -44,6 +45,16 @@ class TlsIdentity(Model):
     private_key: SecretRef
 
 
+class MlpsFiling(Model):
+    """The site's MLPS 2.0 filing with the public security bureau, and its last graded
+    assessment (GB/T 28448): level 3 systems are assessed every year, level 4 every half
+    year, level 2 every two years."""
+
+    number: Text = Field(description="the filing certificate's number")
+    bureau: Text = Field(description="the public security bureau it is filed with")
+    assessed: datetime.date = Field(description="the date of the last graded assessment")
+
+
 class Site(Document):
     """Where hosts stand and whose law applies: country, region, time zone."""
 
@@ -62,6 +73,11 @@ class Site(Document):
         le=5,
         strict=True,
         description="the China MLPS 2.0 protection level the site is filed under (CN sites)",
+    )
+    mlps_filing: MlpsFiling | None = Field(
+        default=None,
+        description="the filing of the site's MLPS level, and its last graded assessment "
+        "(the report's CC-MLPS-1 checks it is there and not overdue)",
     )
 
     def hosts_with(self, role: HostRole) -> tuple[Host, ...]:

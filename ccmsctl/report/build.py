@@ -114,7 +114,7 @@ def failing_controls(
 ) -> dict[str, bool]:
     """Each control the report checks, and whether it fails (or cannot be evaluated)."""
     outcome = validate_estate(estate, sources, today=today)
-    inputs = Inputs(estate, sources, outcome, artifacts)
+    inputs = Inputs(estate, sources, outcome, artifacts, today)
     applicable = applicable_frameworks(estate)
     return {
         control.id: result.status in (Status.ERROR, Status.FAILED)
@@ -132,7 +132,7 @@ def build_report(
     *,
     today: date,
 ) -> Report:
-    inputs = Inputs(estate, sources, outcome, artifacts)
+    inputs = Inputs(estate, sources, outcome, artifacts, today)
     applicable = applicable_frameworks(estate)
     controls = tuple(control.run(inputs, applicable) for control in all_controls(today))
     mapped = residency.flows(inputs)

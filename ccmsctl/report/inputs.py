@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from ccmsctl.artifacts import Artifacts
@@ -22,6 +23,7 @@ class Inputs:
     sources: SourceMap
     outcome: Outcome
     artifacts: Artifacts
+    today: date = date.min  # the day the report describes (overdue assessments, waivers)
     _files: dict[str, tuple[str, list[str]]] = field(default_factory=dict, compare=False)
     _artifacts: dict[tuple[str, str], tuple[str, list[str]]] = field(
         default_factory=dict, compare=False

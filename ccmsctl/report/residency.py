@@ -179,24 +179,54 @@ def _routed(inputs: Inputs, failed: set[str]) -> Iterator[Result]:
         )
 
 
+# how often a level's graded assessment is due (GB/T 28448-2019 and the MPS's rules)
+ASSESSMENT_DUE = {2: 730, 3: 365, 4: 182, 5: 182}
+
+
 def _mlps(inputs: Inputs) -> Iterator[Result]:
     for site in inputs.estate.of(Site):
         if site.country != "CN":
             continue
+        subject = f"Site/{site.name}"
         if site.mlps_level is None:
             yield Result(
-                f"Site/{site.name}",
+                subject,
                 Status.FAILED,
                 "a mainland China site with no MLPS 2.0 level on record (mlps_level)",
                 (inputs.model("Site", site.name, "country"),),
             )
-        else:
+            continue
+        filing = site.mlps_filing
+        level = inputs.model("Site", site.name, "mlps_level")
+        if filing is None:
             yield Result(
-                f"Site/{site.name}",
-                Status.PASSED,
-                f"filed under MLPS 2.0 level {site.mlps_level}",
-                (inputs.model("Site", site.name, "mlps_level"),),
+                subject,
+                Status.FAILED,
+                f"level {site.mlps_level}, but no filing on record (mlps_filing: number, "
+                "bureau, last assessment)",
+                (level,),
             )
+            continue
+        evidence = (level, inputs.model("Site", site.name, "mlps_filing", "assessed"))
+        due = ASSESSMENT_DUE.get(site.mlps_level)
+        age = (inputs.today - filing.assessed).days
+        if due is not None and age > due:
+            yield Result(
+                subject,
+                Status.FAILED,
+                f"level {site.mlps_level}, filed as {filing.number} with {filing.bureau}; its "
+                f"last graded assessment ({filing.assessed}) is {age} days old, past the "
+                f"{due} days its level allows",
+                evidence,
+            )
+            continue
+        yield Result(
+            subject,
+            Status.PASSED,
+            f"filed under MLPS 2.0 level {site.mlps_level} as {filing.number} with "
+            f"{filing.bureau}; last graded assessment {filing.assessed}",
+            evidence,
+        )
 
 
 CONTROLS = (
@@ -218,15 +248,18 @@ CONTROLS = (
     ),
     Control(
         "CC-MLPS-1",
-        "MLPS level on record for each mainland site",
-        "Each site in mainland China records the MLPS 2.0 protection level it is filed under.",
+        "MLPS level and filing on record for each mainland site",
+        "Each site in mainland China records the MLPS 2.0 protection level it is filed under, "
+        "its filing (number, public security bureau) and a graded assessment no older than "
+        "its level allows (level 2: two years; 3: one; 4 and 5: half a year).",
         ("China MLPS 2.0",),
         "A site operating outside its filed protection level.",
         (),
         _mlps,
         severity="medium",
         remediation=(
-            "Record the site's MLPS 2.0 filing level (mlps_level) for every mainland China site."
+            "Record the site's MLPS 2.0 level (mlps_level) and its filing (mlps_filing: number, "
+            "bureau, date of the last graded assessment); book the assessment when it is due."
         ),
     ),
 )

@@ -122,6 +122,15 @@ MUTATIONS = [
         "E0701",
     ),
     ("CC-MLPS-1", "sites/shanghai.yaml", "mlps_level: 3\n", "", ""),
+    ("CC-MLPS-1", "sites/shanghai.yaml", "assessed: 2026-06-18", "assessed: 2025-06-18", ""),
+    (
+        "CC-MLPS-1",
+        "sites/shanghai.yaml",
+        "mlps_filing:\n  number: \"31011443001-25009\"\n  bureau: Shanghai Jiading Public "
+        "Security Sub-bureau\n  assessed: 2026-05-27\n",
+        "",
+        "",
+    ),
     ("CC-WAI-1", "compliance/waivers.yaml", "expires: 2027-10-31", "expires: 2099-12-31", "E0904"),
 ]
 
