@@ -72,6 +72,11 @@ class Waiver(Document):
     approved_by: Approver
     approved_on: date
     expires: date
+    ticket: Text = Field(
+        default="",
+        description="the change or risk ticket that records the acceptance (the report "
+        "names it beside the findings the waiver silences)",
+    )
 
     def live(self, today: date) -> bool:
         return self.approved_on <= today <= self.expires

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
+from ccmsctl.errors import Finding
 from ccmsctl.model.waiver import Waiver
 from ccmsctl.report.control import Control
 from ccmsctl.report.inputs import Inputs
@@ -42,23 +43,40 @@ def _within_policy(inputs: Inputs, today: date) -> Iterator[Result]:
         )
 
 
+def _silenced(inputs: Inputs, waiver: Waiver) -> list[Finding]:
+    """The findings `waiver` silences in this run."""
+    outcome = inputs.outcome
+    return [
+        finding
+        for finding in outcome.waived
+        if (found := outcome.waiver_for(finding)) is not None and found.name == waiver.name
+    ]
+
+
 def waivers_section(inputs: Inputs, today: date) -> Section:
-    rows = tuple(
-        Row(
-            (
-                waiver.name,
-                waiver.code,
-                waiver.target,
-                waiver.approved_by,
-                waiver.approved_on.isoformat(),
-                waiver.expires.isoformat(),
-                _state(inputs, waiver, today),
-                " ".join(waiver.reason.split()),
-            ),
-            (inputs.model("Waiver", waiver.name, "code"),),
+    rows = []
+    for waiver in sorted(inputs.estate.of(Waiver), key=lambda w: w.name):
+        silenced = _silenced(inputs, waiver)
+        rows.append(
+            Row(
+                (
+                    waiver.name,
+                    waiver.code,
+                    waiver.target,
+                    waiver.ticket or "—",
+                    waiver.approved_by,
+                    waiver.approved_on.isoformat(),
+                    waiver.expires.isoformat(),
+                    _state(inputs, waiver, today),
+                    "; ".join(f"{f.code} {f.subject}: {f.message}" for f in silenced) or "none",
+                    " ".join(waiver.reason.split()),
+                ),
+                (
+                    inputs.model("Waiver", waiver.name, "code"),
+                    *(inputs.at_finding(finding) for finding in silenced),
+                ),
+            )
         )
-        for waiver in sorted(inputs.estate.of(Waiver), key=lambda w: w.name)
-    )
     policy = waiver_policy(inputs.estate)
     return Section(
         "waivers",
@@ -66,8 +84,11 @@ def waivers_section(inputs: Inputs, today: date) -> Section:
         f"Accepted exceptions. The estate lets {', '.join(policy.waivable)} be waived, for "
         f"at most {policy.max_lifetime.days} days from approval; a waiver outside that, or "
         "expired, silences nothing.",
-        ("waiver", "code", "target", "approved by", "approved on", "expires", "state", "reason"),
-        rows,
+        (
+            *("waiver", "code", "target", "ticket", "approved by", "approved on", "expires"),
+            *("state", "silences", "reason"),
+        ),
+        tuple(rows),
     )
 
 

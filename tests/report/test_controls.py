@@ -46,7 +46,9 @@ def test_the_example_passes_with_its_waivers_shown(example: Report) -> None:
     assert all(c.status in (Status.PASSED, Status.WAIVED) for c in example.controls)
     waivers = next(s for s in example.sections if s.id == "waivers")
     assert [row.cells[0] for row in waivers.rows] == ["ct-sh-card-entry", "hkt-hk-capacity"]
-    assert all(row.cells[6] == "live" for row in waivers.rows)
+    assert all(row.cells[7] == "live" for row in waivers.rows)
+    assert [row.cells[3] for row in waivers.rows] == ["CT-2026-0441", "HKT-2026-1187"]  # tickets
+    assert all(row.cells[8].startswith("W0") for row in waivers.rows)  # what each silences
     # the payment line's card digits cross ct-sh, a UDP/RTP trunk: CC-ENC-1 shows it, waived
     encrypted = control(example, "CC-ENC-1")
     assert encrypted.status is Status.WAIVED
@@ -126,7 +128,7 @@ MUTATIONS = [
     (
         "CC-MLPS-1",
         "sites/shanghai.yaml",
-        "mlps_filing:\n  number: \"31011443001-25009\"\n  bureau: Shanghai Jiading Public "
+        'mlps_filing:\n  number: "31011443001-25009"\n  bureau: Shanghai Jiading Public '
         "Security Sub-bureau\n  assessed: 2026-05-27\n",
         "",
         "",

@@ -56,8 +56,9 @@ def test_json_carries_controls_sections_and_the_run(written: dict[str, str]) -> 
 
 def test_markdown_shows_the_waiver_and_every_control(written: dict[str, str]) -> None:
     text = written["md"]
-    assert "| hkt-hk-capacity | W0901 | Trunk/hkt-hk | Head of Contact Center Operations" in text
-    assert "| ct-sh-card-entry | W0708 | Trunk/ct-sh | Head of Payments Compliance" in text
+    hkt = "| hkt-hk-capacity | W0901 | Trunk/hkt-hk | HKT-2026-1187 | Head of Contact Center"
+    assert hkt in text
+    assert "| ct-sh-card-entry | W0708 | Trunk/ct-sh | CT-2026-0441 | Head of Payments" in text
     assert text.count("\n### CC-") == 10
     assert "**Result: WAIVED**" in text
 
