@@ -22,7 +22,7 @@ from ccmsctl.errors import Severity, UserError
 from ccmsctl.escape import visible
 from ccmsctl.load.estate import load_estate
 from ccmsctl.plan.lock import operator
-from ccmsctl.plan.provenance import git_commit
+from ccmsctl.plan.provenance import git_commit, history
 from ccmsctl.report.attest import attest, observe
 from ccmsctl.report.build import all_controls, build_report
 from ccmsctl.report.compare import changes, read_previous
@@ -31,6 +31,7 @@ from ccmsctl.report.html import to_html
 from ccmsctl.report.integrity import DIGEST, digest_text, sidecar, sign, verify
 from ccmsctl.report.markdown import ICON, to_markdown
 from ccmsctl.report.model import Meta, Report
+from ccmsctl.report.period import period_section
 from ccmsctl.validate.run import validate_estate
 
 
@@ -78,6 +79,17 @@ def _written(moment: datetime) -> str:
     return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
+def _day(text: str, today: date) -> date:
+    """--since's day, no later than today."""
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not a day (YYYY-MM-DD)") from None
+    if day > today:
+        raise typer.BadParameter(f"{text} is after today ({today})")
+    return day
+
+
 def _meta(directory: Path, env: str | None) -> Meta:
     commit = git_commit(directory)
     return Meta(
@@ -109,6 +121,15 @@ def report(
         ),
     ] = None,
     lab_dir: LabDir = DEFAULT_FOLDER,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            metavar="YYYY-MM-DD",
+            help="Add the period from this day: the estate's changes in Git, the applies "
+            "the hosts' records name (with --target), waivers approved and expired.",
+        ),
+    ] = None,
     compare: Annotated[
         Path | None,
         typer.Option(
@@ -134,9 +155,10 @@ def report(
     results included), 1 on error, 2 when a control fails or cannot be verified."""
     if key is not None and out is None:
         raise typer.BadParameter("--sign signs a file: add --out")
+    today = date.today()
+    start = _day(since, today) if since is not None else None
     with guard():
         previous = read_previous(compare) if compare is not None else None
-        today = date.today()
         loaded = load_estate(directory, env)
         outcome = validate_estate(
             loaded.estate, loaded.sources, today=today, loaded=loaded.findings
@@ -163,6 +185,15 @@ def report(
         )
         if where is not None:
             built = attest(built, observe(where, artifacts, now), where.name)
+        if start is not None:
+            happened = period_section(
+                loaded.estate,
+                history(directory, start.isoformat()),
+                built.meta.collected,
+                start,
+                today,
+            )
+            built = replace(built, sections=(*built.sections[:1], happened, *built.sections[1:]))
         if previous is not None:
             built = replace(built, sections=(changes(built, previous), *built.sections))
         text = _RENDER[output](built)

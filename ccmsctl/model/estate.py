@@ -35,6 +35,16 @@ class CapacityTarget(Model):
     )
 
 
+class ReportScope(Model):
+    """What the compliance report speaks for beyond what ccmsctl configures (its sites'
+    edges and PBXs, its burst pools), and what it does not."""
+
+    includes: tuple[Text, ...] = Field(default=(), description="systems also in scope")
+    excludes: tuple[Text, ...] = Field(
+        default=(), description="systems out of scope, e.g. agents' phones, the CRM"
+    )
+
+
 class EstateInfo(Document):
     """What the estate is called, who runs it, and its SIP domain."""
 
@@ -45,6 +55,9 @@ class EstateInfo(Document):
     default_language: Language = "en-US"
     limits: Limits = Limits()
     capacity: CapacityTarget = CapacityTarget()
+    scope: ReportScope = Field(
+        default=ReportScope(), description="what the compliance report covers and does not"
+    )
     waivers: WaiverPolicy = Field(
         default=WaiverPolicy(), description="what a Waiver may silence, for how long"
     )

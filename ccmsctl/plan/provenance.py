@@ -96,3 +96,34 @@ def checkout_estate(directory: Path, ref: str, into: Path) -> Path:
     with tarfile.open(fileobj=io.BytesIO(archive.out)) as tar:
         tar.extractall(into, filter="data")
     return into / relative
+
+
+@dataclass(frozen=True)
+class Change:
+    """A commit that changed the estate: when (committer date, ISO 8601), by whom, what."""
+
+    commit: str
+    when: str
+    author: str
+    subject: str
+
+
+def history(directory: Path, since: str, limit: int = 1000) -> list[Change]:
+    """The commits since `since` (YYYY-MM-DD) that changed the estate in `directory`, newest
+    first, at most `limit`; none outside Git."""
+    done = run(
+        [
+            *("git", "-C", str(directory), "log", f"--since={since}T00:00:00Z"),
+            *(f"--max-count={limit}", "--format=%H%x00%cI%x00%an%x00%s%x1e", "--", "."),
+        ],
+        timeout=120,
+        installed_by="git",
+    )
+    if not done.ok:
+        return []
+    changes = []
+    for entry in done.stdout.split("\x1e"):
+        parts = entry.strip("\n").split("\x00")
+        if len(parts) == 4:
+            changes.append(Change(*parts))
+    return changes

@@ -17,6 +17,7 @@ from ccmsctl.report import network, pci, residency, retention, waivers
 from ccmsctl.report.control import Control, frameworks_of
 from ccmsctl.report.inputs import Inputs
 from ccmsctl.report.model import Meta, Report, Row, Section, Status
+from ccmsctl.report.period import scope_section
 from ccmsctl.validate.residency import in_transit_required
 from ccmsctl.validate.run import Outcome, validate_estate
 
@@ -137,6 +138,7 @@ def build_report(
     controls = tuple(control.run(inputs, applicable) for control in all_controls(today))
     mapped = residency.flows(inputs)
     sections = (
+        scope_section(estate),
         residency.data_flow(inputs, mapped),
         _retention_section(inputs),
         _encryption_section(inputs),

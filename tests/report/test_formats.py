@@ -39,6 +39,7 @@ def test_json_carries_controls_sections_and_the_run(written: dict[str, str]) -> 
     assert document["meta"]["time"] == "2026-11-18T11:06:40Z"  # SOURCE_DATE_EPOCH 1795000000
     assert len(document["meta"]["commit"]) == 40 and isinstance(document["meta"]["dirty"], bool)
     assert [s["id"] for s in document["sections"]] == [
+        "scope",
         "data-flow",
         "retention",
         "encryption",
