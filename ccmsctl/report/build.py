@@ -16,7 +16,7 @@ from ccmsctl.model.trunk import Trunk
 from ccmsctl.report import network, pci, residency, retention, waivers
 from ccmsctl.report.control import Control, frameworks_of
 from ccmsctl.report.inputs import Inputs
-from ccmsctl.report.model import Meta, Report, Row, Section, Status
+from ccmsctl.report.model import ControlResult, Meta, Report, Row, Section, Status
 from ccmsctl.report.period import scope_section
 from ccmsctl.validate.residency import in_transit_required
 from ccmsctl.validate.run import Outcome, validate_estate
@@ -110,6 +110,25 @@ def _encryption_section(inputs: Inputs) -> Section:
     )
 
 
+def _matrix(controls: tuple[ControlResult, ...], applicable: tuple[str, ...]) -> Section:
+    """Framework -> its clauses -> the controls that serve them, with their status."""
+    rows = sorted(
+        (name, reference.removeprefix(name).strip() or "—", control.id, control.status.value)
+        for control in controls
+        for reference in control.frameworks
+        for name in applicable
+        if reference.startswith(name)
+    )
+    return Section(
+        "frameworks",
+        "Frameworks and the controls that serve them",
+        "Each framework that applies to the estate, each of its clauses a control serves, and "
+        "that control's status.",
+        ("framework", "clause", "control", "status"),
+        tuple(Row(row) for row in rows),
+    )
+
+
 def failing_controls(
     estate: Estate, sources: SourceMap, artifacts: Artifacts, *, today: date
 ) -> dict[str, bool]:
@@ -139,6 +158,7 @@ def build_report(
     mapped = residency.flows(inputs)
     sections = (
         scope_section(estate),
+        _matrix(controls, applicable),
         residency.data_flow(inputs, mapped),
         _retention_section(inputs),
         _encryption_section(inputs),

@@ -167,7 +167,7 @@ CONTROLS = (
         "Trunks into a site whose jurisdiction's policy asks for it, and trunks whose calls "
         "reach card entry, carry signalling over SIP/TLS and media as SRTP, on every edge and "
         "PBX of the site.",
-        ("PIPL Art. 51", "GDPR Art. 32", "China MLPS 2.0", "PDPO DPP4", "PCI DSS 4.2"),
+        ("PIPL Art. 51", "GDPR Art. 32", "China MLPS 2.0", "PDPO DPP4", "PCI DSS v4.0.1 4.2.1"),
         "Calls and caller data readable on the carrier's network.",
         ("E0706", "W0708"),
         _in_transit,
@@ -182,7 +182,7 @@ CONTROLS = (
         "Edges admit only their carriers and the estate's PBXs",
         "Each edge's carrier ACL lists exactly the peers of the trunks into its site (group 1) "
         "and the estate's PBXs (group 2), and refuses every other source.",
-        ("China MLPS 2.0", "GDPR Art. 32", "PCI DSS 1.3", "PDPO DPP4"),
+        ("China MLPS 2.0", "GDPR Art. 32", "PCI DSS v4.0.1 1.3", "PDPO DPP4"),
         "Toll fraud and call injection from any address on the internet.",
         (),
         _carrier_acl,

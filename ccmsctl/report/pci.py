@@ -60,7 +60,7 @@ CONTROLS = (
         "Card entry is never recorded",
         "On IVR nodes that collect card numbers, call recording is paused while the caller "
         "keys them in, and the digits are kept in no call record.",
-        ("PCI DSS 3.3.1", "PCI DSS 3.5.1"),
+        ("PCI DSS v4.0.1 3.3.1", "PCI DSS v4.0.1 3.5.1"),
         "Card numbers in call recordings: the whole recording estate in PCI scope, fines.",
         (),
         _paused,

@@ -40,6 +40,7 @@ def test_json_carries_controls_sections_and_the_run(written: dict[str, str]) -> 
     assert len(document["meta"]["commit"]) == 40 and isinstance(document["meta"]["dirty"], bool)
     assert [s["id"] for s in document["sections"]] == [
         "scope",
+        "frameworks",
         "data-flow",
         "retention",
         "encryption",
