@@ -91,6 +91,7 @@ def _encryption_section(inputs: Inputs) -> Section:
                     asked,
                 ),
                 (inputs.model("Trunk", trunk.name, "name"),),
+                warn=trunk.transport != "tls" or not trunk.srtp,
             )
         )
     for policy, index, kept in retention.classes(inputs):
@@ -99,6 +100,7 @@ def _encryption_section(inputs: Inputs) -> Section:
             Row(
                 (f"store {kept.name}", "at rest", state, "yes" if kept.encryption_at_rest else "—"),
                 (inputs.model("RetentionPolicy", policy.name, "classes", index, "name"),),
+                warn=not kept.encryption_at_rest,
             )
         )
     return Section(

@@ -7,7 +7,7 @@ from __future__ import annotations
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from ccmsctl import tooling
-from ccmsctl.report.markdown import ICON, collected_rows, counted, scope
+from ccmsctl.report.markdown import ICON, collected_rows, counted, scope, shared
 from ccmsctl.report.model import Report
 from ccmsctl.report.picture import data_flow_picture
 
@@ -27,6 +27,7 @@ def to_html(report: Report) -> str:
         picture=data_flow_picture(report.flows),
         icon=ICON,
         counted=counted,
+        shared=shared,
         scope=scope(report),
         collected=collected_rows(report),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from ccmsctl.escape import markdown_code, markdown_text
 from ccmsctl.report.model import ControlResult, Evidence, Report, Result, Section, Status
@@ -18,11 +19,49 @@ ICON = {
 }
 
 
+@dataclass(frozen=True)
+class Shared:
+    """Evidence lines that are the same line of the same file on several hosts, shown once
+    with the hosts listed (`where`: `sh1-pbx-1, sh1-pbx-2: etc/asterisk/x.conf:12`)."""
+
+    evidence: Evidence
+    hosts: tuple[str, ...]
+
+    @property
+    def where(self) -> str:
+        if not self.hosts:
+            return self.evidence.where
+        path = self.evidence.span.file.partition(":")[2]
+        return f"{', '.join(self.hosts)}: {path}:{self.evidence.span.line}"
+
+
+def shared(items: Iterable[Evidence]) -> list[Shared]:
+    """`items` with the identical lines of one generated file across hosts (same path,
+    line, text, digest and state) as one, in the order they first appear."""
+    groups: dict[tuple[str, ...], list[Evidence]] = {}
+    for e in items:
+        key: tuple[str, ...]
+        if e.source == "artifact":
+            path = e.span.file.partition(":")[2]
+            key = ("artifact", path, str(e.span.line), e.text, e.sha256, e.state)
+        else:
+            key = (e.source, e.span.file, str(e.span.line), e.text)
+        groups.setdefault(key, []).append(e)
+    return [
+        Shared(
+            group[0],
+            tuple(e.span.file.partition(":")[0] for e in group) if key[0] == "artifact" else (),
+        )
+        for key, group in groups.items()
+    ]
+
+
 def _evidence(items: Iterable[Evidence]) -> list[str]:
     return [
-        f"  - {markdown_text(e.source)} {markdown_code(e.where)}: {markdown_code(e.text)} "
-        f"(sha256 {e.sha256}){f' — **{e.state}**' if e.state else ''}"
-        for e in items
+        f"  - {markdown_text(s.evidence.source)} {markdown_code(s.where)}: "
+        f"{markdown_code(s.evidence.text)} (sha256 {s.evidence.sha256})"
+        f"{f' — **{s.evidence.state}**' if s.evidence.state else ''}"
+        for s in shared(items)
     ]
 
 

@@ -108,6 +108,7 @@ class Row:
 
     cells: tuple[str, ...]
     evidence: tuple[Evidence, ...] = ()
+    warn: bool = False  # a weakness to see at a glance: a plain transport, an unencrypted store
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,9 @@ import pytest
 from typer.testing import CliRunner
 
 from ccmsctl.cli.main import app
+from ccmsctl.errors import Span
+from ccmsctl.report.markdown import shared
+from ccmsctl.report.model import Evidence
 from tests.conftest import EXAMPLE, fixture_estate
 
 runner = CliRunner()
@@ -107,3 +110,21 @@ def test_an_estate_with_other_errors_gets_no_report(tmp_path: Path) -> None:
     code, output = report(str(estate), "--out", str(out))
     assert code == 1 and "E0401" in output and "no report written" in output
     assert not out.exists()
+
+
+def test_identical_evidence_on_several_hosts_is_shown_once_with_its_hosts() -> None:
+    line = Evidence("artifact", Span("sh1-pbx-1:etc/asterisk/x.conf", 3, 1), "x=1", "ab" * 32)
+    twin = Evidence("artifact", Span("sh1-pbx-2:etc/asterisk/x.conf", 3, 1), "x=1", "ab" * 32)
+    other = Evidence("artifact", Span("sh2-pbx-1:etc/asterisk/x.conf", 3, 1), "x=1", "cd" * 32)
+    model = Evidence("model", Span("sites/a.yaml", 4, 1), "keep: 90d", "ef" * 32)
+    found = shared([line, model, twin, other])
+    assert [s.where for s in found] == [
+        "sh1-pbx-1, sh1-pbx-2: etc/asterisk/x.conf:3",
+        "sites/a.yaml:4",
+        "sh2-pbx-1: etc/asterisk/x.conf:3",
+    ]
+
+
+def test_plain_transports_and_unencrypted_stores_are_marked(written: dict[str, str]) -> None:
+    html = written["html"]
+    assert html.count('<tr class="warn">') >= 2
