@@ -1,5 +1,5 @@
 """`python -m ccmsctl` runs the command line."""
 
-from ccmsctl.cli.main import app
+from ccmsctl.cli.entry import run
 
-app(prog_name="ccmsctl")
+run()

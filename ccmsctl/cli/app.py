@@ -12,14 +12,15 @@ from datetime import date
 from enum import StrEnum
 from importlib.metadata import version as package_version
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ccmsctl.cli.formats import finding_text
 from ccmsctl.errors import UserError
-from ccmsctl.load.estate import Loaded, load_estate
-from ccmsctl.validate.run import validate_estate
+
+if TYPE_CHECKING:
+    from ccmsctl.load.estate import Loaded
 
 app = typer.Typer(
     name="ccmsctl",
@@ -105,6 +106,9 @@ TargetOption = Annotated[
 
 def validated(directory: Path, env: str | None = None) -> Loaded:
     """The loaded estate (environment `env` of it), or exit 1 after printing its errors."""
+    from ccmsctl.load.estate import load_estate  # noqa: PLC0415 - a command loads what it runs
+    from ccmsctl.validate.run import validate_estate  # noqa: PLC0415
+
     loaded = load_estate(directory, env)
     outcome = validate_estate(
         loaded.estate, loaded.sources, today=date.today(), loaded=loaded.findings
