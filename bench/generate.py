@@ -2,6 +2,7 @@
 2,000 IVR nodes, 500 skill groups and 10,000 agents. Deterministic: same output every run.
 
     python bench/generate.py bench/out/large
+    python bench/generate.py bench/out/huge --dids 1000000   # the same shape, 1M DIDs
 """
 
 from __future__ import annotations
@@ -89,7 +90,7 @@ def ivr_doc(index: int) -> str:
         f'{options}\n      - {{digit: "0", next: operator}}\n      - {{digit: "9", next: info}}\n'
         "    on_timeout: q0\n    on_invalid: menu\n"
         + "\n".join(queues)
-        + '\n  operator: {type: transfer, to: "+862100009999"}\n'
+        + '\n  operator: {type: transfer, to: "+862199999999"}\n'
         "  info: {type: play, prompt: info, next: menu2}\n"
         "  menu2:\n    type: menu\n    prompt: more\n    timeout: 5s\n"
         '    options: [{digit: "1", next: q1}, {digit: "2", next: voicemail}]\n'
@@ -101,9 +102,9 @@ def ivr_doc(index: int) -> str:
     )
 
 
-def numbers_docs() -> list[str]:
+def numbers_docs(dids: int = DIDS) -> list[str]:
     """Half the DIDs as blocks of 100, half as lists of single numbers."""
-    docs, per_pair = [], DIDS // (SITES // 2)
+    docs, per_pair = [], dids // (SITES // 2)
     for pair in range(SITES // 2):
         base = 862100000000 + pair * 1_000_000
         site, trunk = 2 * pair, f"trunk-{pair:02d}"
@@ -176,7 +177,7 @@ def silence() -> bytes:
     return buffer.getvalue()
 
 
-def generate(out: Path) -> None:
+def generate(out: Path, dids: int = DIDS) -> None:
     out.mkdir(parents=True, exist_ok=True)
     (out / "estate.yaml").write_text(shared_docs(), encoding="utf-8")
     for site in range(SITES):
@@ -186,7 +187,7 @@ def generate(out: Path) -> None:
         (folder / "groups.yaml").write_text(groups_doc(site), encoding="utf-8")
         (folder / "agents.yaml").write_text(agents_doc(site), encoding="utf-8")
     (out / "ivr.yaml").write_text("---\n".join(ivr_doc(i) for i in range(IVRS)), encoding="utf-8")
-    (out / "numbers.yaml").write_text("---\n".join(numbers_docs()), encoding="utf-8")
+    (out / "numbers.yaml").write_text("---\n".join(numbers_docs(dids)), encoding="utf-8")
     for language in ("en-US", "zh-CN"):
         (out / "prompts" / language).mkdir(parents=True, exist_ok=True)
         for prompt in PROMPTS:
@@ -196,4 +197,11 @@ def generate(out: Path) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", nargs="?", default="bench/out/large", type=Path)
-    generate(parser.parse_args().folder)
+    parser.add_argument(
+        "--dids",
+        type=int,
+        default=DIDS,
+        help="DIDs in all (a multiple of 5,000; 1,000,000 at most)",
+    )
+    arguments = parser.parse_args()
+    generate(arguments.folder, arguments.dids)
