@@ -170,7 +170,7 @@ def did_contexts(
 
 
 def ivr_contexts(
-    ivr: IVR, schedules: dict[str, Schedule], transfer_endpoint: str, *, root: str = ""
+    ivr: IVR, schedules: Mapping[str, Schedule], transfer_endpoint: str, *, root: str = ""
 ) -> list[Context]:
     """One context per node of `ivr`, in node-name order; prompts play from their folder
     under `root`. Entering a node adds its name to the call's record (CDR(ccms_ivr_path)),
@@ -202,7 +202,7 @@ def _node_extensions(
     ivr: IVR,
     name: str,
     node: Node,
-    schedules: dict[str, Schedule],
+    schedules: Mapping[str, Schedule],
     transfer_endpoint: str,
     prompts: str,
 ) -> tuple[Extension, ...]:

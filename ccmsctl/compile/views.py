@@ -153,7 +153,7 @@ def _dispatcher_sets(
     for owner in sorted({numbers.site for numbers in ranges if numbers.site in sites}):
         _, owner_twin = estate.twin_of(owner)
         targets = _pbx_targets(sites[owner], OWNER_PRIORITY)
-        if owner_twin in sites:
+        if owner_twin is not None and owner_twin in sites:
             targets += _pbx_targets(sites[owner_twin], TWIN_PRIORITY)
         burst = estate.burst_nodes(serving=owner)
         targets += [Target(n.name, sip_uri(n.address), BURST_PRIORITY) for n in burst]
@@ -198,7 +198,7 @@ def _acl(estate: Estate, site: Site, trunks: list[Trunk]) -> list[AclEntry]:
     the site and its twin (group 2), the estate's Prometheus scrapers (SCRAPERS)."""
     sites = estate.index(Site)
     _, twin = estate.twin_of(site.name)
-    pbx_sites = [site] + ([sites[twin]] if twin in sites else [])
+    pbx_sites = [site] + ([sites[twin]] if twin is not None and twin in sites else [])
     scrapers = {network for alerting in estate.of(Alerting) for network in alerting.scrapers}
     return sorted(
         {

@@ -84,10 +84,20 @@ class Estate:
     documents: Mapping[str, tuple[Document, ...]] = field(default_factory=dict)
     broken: frozenset[tuple[str, str]] = frozenset()
     prompts: Mapping[str, bytes] = field(default_factory=dict)
+    # of() and index() per kind, worked out once: the documents never change
+    _of: dict[type[Document], tuple[Document, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    _index: dict[type[Document], Mapping[str, Document]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def of(self, kind: type[D]) -> tuple[D, ...]:
-        docs = self.documents.get(_kind_name(kind), ())
-        return tuple(doc for doc in docs if isinstance(doc, kind))
+        found = self._of.get(kind)
+        if found is None:
+            docs = self.documents.get(_kind_name(kind), ())
+            found = self._of[kind] = tuple(doc for doc in docs if isinstance(doc, kind))
+        return found  # type: ignore[return-value]  # the documents of `kind` are D
 
     def names(self, kind: type[Document]) -> frozenset[str]:
         """Names of `kind`, including documents that failed their schema."""
@@ -160,12 +170,15 @@ class Estate:
         text = json.dumps([documents, prompts] if prompts else documents, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()
 
-    def index(self, kind: type[D]) -> dict[str, D]:
+    def index(self, kind: type[D]) -> Mapping[str, D]:
         """The first document of each name."""
-        found: dict[str, D] = {}
-        for doc in self.of(kind):
-            found.setdefault(doc.name, doc)
-        return found
+        cached = self._index.get(kind)
+        if cached is None:
+            found: dict[str, Document] = {}
+            for doc in self.of(kind):
+                found.setdefault(doc.name, doc)
+            cached = self._index[kind] = MappingProxyType(found)
+        return cached  # type: ignore[return-value]  # the documents of `kind` are D
 
 
 def _kind_name(kind: type[Document]) -> str:

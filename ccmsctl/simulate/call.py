@@ -8,7 +8,7 @@ narrate.py tells what the trace shows; this module answers the prompts.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -50,7 +50,7 @@ class Answers:
     a collect; "-" for nothing), or the language's key at a language menu when `language`
     is given; silence once the keys run out."""
 
-    def __init__(self, ivrs: dict[str, IVR], keys: Sequence[str], language: str | None) -> None:
+    def __init__(self, ivrs: Mapping[str, IVR], keys: Sequence[str], language: str | None) -> None:
         self.ivrs = ivrs
         self.keys = list(keys)
         self.language = language

@@ -5,7 +5,7 @@ call ends up (its outcome), as a review compares it."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -77,7 +77,7 @@ class Indexes:
         return found[1]
 
 
-def node_of(ivrs: dict[str, IVR], where: Where | None) -> object:
+def node_of(ivrs: Mapping[str, IVR], where: Where | None) -> object:
     if where is None or where[0] != "IVR" or len(where[2]) < 2 or where[2][0] != "nodes":
         return None
     ivr = ivrs.get(where[1])
