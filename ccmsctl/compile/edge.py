@@ -53,9 +53,24 @@ HTABLE_COLUMNS = (
 def did_table(blocks: Sequence[DidBlock]) -> bytes:
     """The db_text table the edge's `did` htable loads: one row per DID, keys in text order.
 
-    Streamed from the blocks (merged, never expanded into one object per DID), so compile
-    memory grows with the table's bytes only."""
+    Streamed from the blocks (never expanded into one object per DID), so compile memory
+    grows with the table's bytes only. Blocks of one length do not interleave in text
+    order (numbers of equal length sort as numbers, and blocks do not overlap): they are
+    written one after another; blocks of several lengths are merged."""
     chunks = [HTABLE_COLUMNS, "\n"]
+    lengths = {len(str(block.first)) for block in blocks}
+    if len(lengths) <= 1:
+        index = 1
+        for block in sorted(blocks, key=lambda b: b.first):
+            numbers = range(block.first, block.last + 1)
+            chunks.append(
+                "".join(
+                    f"{row}:{number}:0:1:{block.set}:0\n"
+                    for row, number in enumerate(numbers, start=index)
+                )
+            )
+            index += len(numbers)
+        return "".join(chunks).encode("ascii")
     rows: list[str] = []
     for index, (key, dispatcher_set) in enumerate(heapq.merge(*map(_keys, blocks)), start=1):
         rows.append(f"{index}:{key}:0:1:{dispatcher_set}:0\n")
