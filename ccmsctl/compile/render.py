@@ -37,6 +37,8 @@ FORBIDDEN: Mapping[str, str] = MappingProxyType(
     }
 )
 _LINE_BREAKING = frozenset({"Cc", "Cf", "Zl", "Zp"})
+# the forbidden characters of each target as a set (and none for a target not listed)
+_ALLOWED = {target: frozenset(chars) for target, chars in {**FORBIDDEN, "": ""}.items()}
 
 
 class UnsafeValueError(UserError):
@@ -78,7 +80,7 @@ def check_value(target: str, value: str) -> str:
     forbidden = FORBIDDEN.get(target, "")
     # most values are printable text without a forbidden character: one pass in C each (a
     # printable string has no character of the line-breaking categories)
-    if value.isprintable() and not any(char in value for char in forbidden):
+    if value.isprintable() and _ALLOWED[target if target in _ALLOWED else ""].isdisjoint(value):
         return value
     for char in value:
         if unicodedata.category(char) in _LINE_BREAKING or char in forbidden:
