@@ -268,7 +268,11 @@ def lab_up(lab: Lab, estate: Estate) -> list[str]:
 
 
 def _port_taken(address: str, port: int = 5060, kind: int = socket.SOCK_DGRAM) -> bool:
+    """Whether a process serves `address:port`: connections of a stopped one still waiting
+    out TCP's TIME_WAIT do not count (the fake devices set SO_REUSEADDR to listen again)."""
     with socket.socket(socket.AF_INET, kind) as probe:
+        if kind == socket.SOCK_STREAM:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((address, port))
         except OSError:
