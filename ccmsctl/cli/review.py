@@ -16,7 +16,7 @@ from ccmsctl.cli.estate import OutputError, write_atomically
 from ccmsctl.compile.estate import compile_estate
 from ccmsctl.compile.fanout import workers_available
 from ccmsctl.errors import Severity
-from ccmsctl.load.estate import load_estate
+from ccmsctl.load.estate import environment_names, load_estate
 from ccmsctl.plan.diff import base_states, make_plan, reviewable
 from ccmsctl.plan.network import device_changes
 from ccmsctl.plan.provenance import RevisionError, checkout_estate
@@ -33,11 +33,12 @@ class PlanFormat(StrEnum):
 
 def review_of(directory: Path, ref: str, env: str | None = None) -> Review:
     """The estate (environment `env` of it) against its state at Git revision `ref`:
-    compiled files, models, controls."""
+    compiled files, models, controls. An environment the estate did not have at `ref` (the
+    change adds it) is compared with the base as it was."""
     loaded = validated(directory, env)
     with tempfile.TemporaryDirectory(prefix="ccmsctl-base-") as folder:
         old_dir = checkout_estate(directory, ref, Path(folder))
-        old = load_estate(old_dir, env)
+        old = load_estate(old_dir, env if env in environment_names(old_dir) else None)
         if any(f.severity is Severity.ERROR for f in old.findings):
             raise RevisionError(f"the estate at {ref} does not load; compare with another base")
         before = compile_estate(old.estate, workers=workers_available())

@@ -23,7 +23,7 @@ from ccmsctl.model.ivr import IVR, Menu
 from ccmsctl.model.schedule import Schedule
 from ccmsctl.model.site import Site
 from ccmsctl.model.trunk import Trunk
-from tests.conftest import BASE, EXAMPLE, TODAY, findings_of
+from tests.conftest import BASE, EXAMPLE, TODAY, findings_of, git
 
 runner = CliRunner()
 ENVIRONMENT = "kind: Environment\nname: test\n"
@@ -305,3 +305,18 @@ def test_scaling_a_pool_of_an_environment_changes_its_overlay_only(tmp_path: Pat
         app, ["burst", "scale", "cn-east-burst", str(copy), "--nodes", "1", "--env", "production"]
     )
     assert done.exit_code == 1 and "does not patch BurstPool" in done.output
+
+
+def test_a_pull_request_adding_an_environment_is_reviewed_against_the_base(
+    tmp_path: Path,
+) -> None:
+    estate = tmp_path / "estate"
+    shutil.copytree(EXAMPLE, estate)
+    shutil.rmtree(estate / "environments")
+    git(estate, "init", "-q")
+    git(estate, "add", "-A")
+    git(estate, "commit", "-qm", "before environments")
+    shutil.copytree(EXAMPLE / "environments", estate / "environments")
+    done = runner.invoke(app, ["plan", str(estate), "--base", "HEAD", "--env", "staging"])
+    assert done.exit_code == 0, done.output
+    assert "to change" in done.output  # staging's addresses, against the base's
