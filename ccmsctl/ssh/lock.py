@@ -2,9 +2,11 @@
 any operator's machine or CI runner, meets there, never only in one folder.
 
 Each host holds it as a folder made with mkdir (atomic), with its holder (id, operation,
-who, version, since when) and a lease: the apply takes every host's in host-name order (so
-two applies cannot each hold a part and wait for the rest), renews the leases while it
-runs, and gives them back at the end. A lease past its end is taken over: its holder died.
+who, version, since when) and a lease: the apply takes the first host's (in host-name
+order), where two applies to the same fleet meet, then every other host's at once; it never
+waits holding a part (a host held by another gives back all it took), so two applies cannot
+each hold a part and wait for the rest. It renews the leases while it runs, and gives them
+back at the end, every host at once. A lease past its end is taken over: its holder died.
 A second apply gives back what it took, waits up to --lock-timeout and is refused, naming
 the holder; `force-unlock LOCK_ID --target INVENTORY` breaks a lock on every host where
 that id holds it.
@@ -15,7 +17,8 @@ from __future__ import annotations
 import base64
 import json
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import asdict, fields
 
@@ -28,6 +31,7 @@ LOCK_DIR = "/var/lib/ccmsctl/apply.lock"
 LEASE = 120  # seconds a lock outlives its holder's last renewal
 RENEW = 30  # seconds between renewals
 TIMEOUT = 60  # seconds one host may take to answer
+PARALLEL = 16  # hosts asked at once
 # Runs on the host under sh: `take ID LEASE HOLDER` (HOLDER: the holder's JSON, base64, its
 # "until" 0), `renew ID LEASE`, `release ID`, `break ID`. Prints `taken`, `renewed`,
 # `released` or `broken` (with the holder's JSON line before), or `held` and the holder's
@@ -142,37 +146,67 @@ def _take_all(
     """Take the lock on every host in order: None when all are taken, else (every host
     given back) the holder found (or "" where it cannot be read)."""
     taken: list[SshHost] = []
-    try:
-        for host in order:
-            lines = _ask(host, ["take", info.id, str(LEASE), _payload(info)], command)
-            if "taken" not in lines:
-                _give_back(taken, info.id, command)
-                return _holder(lines) or ""
-            taken.append(host)
-    except BaseException:
-        _give_back(taken, info.id, command)
-        raise
+    arguments = ["take", info.id, str(LEASE), _payload(info)]
+    failures: list[LockError] = []
+
+    def take(host: SshHost) -> list[str]:
+        try:
+            return _ask(host, arguments, command)
+        except LockError as error:  # the others still answer, and are given back
+            failures.append(error)
+            return []
+
+    for batch in (order[:1], order[1:]):  # the first host, then the rest at once
+        try:
+            answers = _each(batch, take)
+        except BaseException:  # interrupted: what this batch took runs out with its lease
+            _give_back(taken, info.id, command)
+            raise
+        taken += [host for host, lines in answers if "taken" in lines]
+        refused = [lines for _, lines in answers if "taken" not in lines]
+        if failures or refused:
+            _give_back(taken, info.id, command)
+            if failures:
+                raise failures[0]
+            return _holder(refused[0]) or ""
     return None
+
+
+def _each(
+    hosts: Sequence[SshHost], ask: Callable[[SshHost], list[str]]
+) -> list[tuple[SshHost, list[str]]]:
+    """Each host's answer, asked at once (PARALLEL at a time), in the hosts' order."""
+    if len(hosts) <= 1:
+        return [(host, ask(host)) for host in hosts]
+    with ThreadPoolExecutor(max_workers=min(PARALLEL, len(hosts))) as pool:
+        futures = [(host, pool.submit(ask, host)) for host in hosts]
+        wait([future for _, future in futures])
+        return [(host, future.result()) for host, future in futures]
 
 
 def _renew(
     order: Sequence[SshHost], lock_id: str, command: CommandFor, stop: threading.Event
 ) -> None:
     """Renew the lease on every host every RENEW seconds until `stop`."""
+
+    def renew(host: SshHost) -> list[str]:
+        try:
+            return _ask(host, ["renew", lock_id, str(LEASE)], command)
+        except LockError:
+            return []  # the next renewal tries again; the lease outlives a few misses
+
     while not stop.wait(RENEW):
-        for host in order:
-            try:
-                _ask(host, ["renew", lock_id, str(LEASE)], command)
-            except LockError:
-                continue  # the next renewal tries again; the lease outlives a few misses
+        _each(order, renew)
 
 
 def _give_back(taken: Sequence[SshHost], lock_id: str, command: CommandFor) -> None:
-    for host in reversed(taken):
+    def release(host: SshHost) -> list[str]:
         try:
-            _ask(host, ["release", lock_id], command)
+            return _ask(host, ["release", lock_id], command)
         except LockError:
-            continue  # its lease runs out
+            return []  # its lease runs out
+
+    _each(list(reversed(taken)), release)
 
 
 def break_lock(hosts: Mapping[str, SshHost], command: CommandFor, lock_id: str) -> LockInfo:
