@@ -68,9 +68,9 @@ def environment_diff(first: Loaded, second: Loaded) -> EnvironmentDiff:
         walk = _Walk(kind, name, first.sources, second.sources)
         if a is None or b is None:
             sides = (PRESENT if a else ABSENT, PRESENT if b else ABSENT)
-            walk.leaf((), "the document", *sides, binding=False)
+            walk.leaf(_ROOT, *sides, binding=False)
         else:
-            walk.model(a, b, ())
+            walk.model(a, b, _ROOT)
         found.extend(walk.found)
     return EnvironmentDiff(first.environment or "base", second.environment or "base", tuple(found))
 
@@ -83,6 +83,27 @@ def _documents(loaded: Loaded) -> dict[tuple[str, str], Document]:
     return found
 
 
+@dataclass(frozen=True)
+class _At:
+    """Where the walk stands: the path in each side's document (an item matched by its key
+    may stand at another index on each side), and as a reviewer reads it
+    (`hosts[sh1-edge-1].address`)."""
+
+    first: Path
+    second: Path
+    shown: str
+
+    def field(self, key: str) -> _At:
+        shown = f"{self.shown}.{key}" if self.shown else key
+        return _At((*self.first, key), (*self.second, key), shown)
+
+    def item(self, name: str, first: int, second: int) -> _At:
+        return _At((*self.first, first), (*self.second, second), f"{self.shown}[{name}]")
+
+
+_ROOT = _At((), (), "")
+
+
 class _Walk:
     def __init__(self, kind: str, name: str, first: SourceMap, second: SourceMap) -> None:
         self.kind = kind
@@ -90,120 +111,66 @@ class _Walk:
         self.sources = (first, second)
         self.found: list[Difference] = []
 
-    def model(self, a: BaseModel, b: BaseModel, path: Path) -> None:
+    def model(self, a: BaseModel, b: BaseModel, at: _At) -> None:
         if type(a) is not type(b):  # another node type of an IVR, say
-            self.leaf(path, _shown(path), a, b, binding=False)
+            self.leaf(at, a, b, binding=False)
             return
         for name, info in type(a).model_fields.items():
-            key = info.alias or name
-            self.value(getattr(a, name), getattr(b, name), (*path, key), info)
+            self.value(getattr(a, name), getattr(b, name), at.field(info.alias or name), info)
 
-    def value(self, a: Any, b: Any, path: Path, info: FieldInfo | None) -> None:
+    def value(self, a: Any, b: Any, at: _At, info: FieldInfo | None) -> None:
         if a == b:
             return
         if is_binding(a, info) or is_binding(b, info):
-            self.leaf(path, _shown(path), a, b, binding=True)
+            self.leaf(at, a, b, binding=True)
         elif isinstance(a, BaseModel) and isinstance(b, BaseModel):
-            self.model(a, b, path)
+            self.model(a, b, at)
         elif isinstance(a, dict) and isinstance(b, dict):
             for key in sorted(a.keys() | b.keys()):
-                self.value(a.get(key, ABSENT), b.get(key, ABSENT), (*path, key), None)
+                self.value(a.get(key, ABSENT), b.get(key, ABSENT), at.field(key), None)
         elif isinstance(a, tuple) and isinstance(b, tuple) and _keyed(a, b):
-            self.items(a, b, path)
+            self.items(a, b, at)
         else:
             values = [item for side in (a, b) if isinstance(side, tuple) for item in side]
             binding = bool(values) and all(is_binding(item, info) for item in values)
-            self.leaf(path, _shown(path), a, b, binding=binding)
+            self.leaf(at, a, b, binding=binding)
 
-    def items(self, a: tuple[Any, ...], b: tuple[Any, ...], path: Path) -> None:
+    def items(self, a: tuple[Any, ...], b: tuple[Any, ...], at: _At) -> None:
         """Lists of named items, matched by their key: an item only one side has is a
         binding where its key is one (a carrier's peer, by its address)."""
-        key = type((a or b)[0]).MERGE_KEY
-        field = type((a or b)[0]).model_fields[str(key)]
-        firsts = {str(getattr(item, str(key))): (index, item) for index, item in enumerate(a)}
-        seconds = {str(getattr(item, str(key))): (index, item) for index, item in enumerate(b)}
+        key = str(type((a or b)[0]).MERGE_KEY)
+        field = type((a or b)[0]).model_fields[key]
+        firsts = {str(getattr(item, key)): index for index, item in enumerate(a)}
+        seconds = {str(getattr(item, key)): index for index, item in enumerate(b)}
         for name in [*firsts, *(name for name in seconds if name not in firsts)]:
-            left, right = firsts.get(name), seconds.get(name)
-            shown = f"{_shown(path)}[{name}]"
-            if left is None or right is None:
-                index, item = left or right  # type: ignore[misc]
-                binding = is_binding(getattr(item, str(key)), field)
-                at = (*path, index)
-                self.leaf(
-                    at if left else None,
-                    shown,
-                    left[1] if left else ABSENT,
-                    right[1] if right else ABSENT,
-                    binding=binding,
-                    second_at=at if right else None,
-                )
+            left, right = firsts.get(name, -1), seconds.get(name, -1)
+            here = at.item(name, left, right)
+            if left < 0 or right < 0:
+                item = a[left] if left >= 0 else b[right]
+                binding = is_binding(getattr(item, key), field)
+                sides = (a[left] if left >= 0 else ABSENT, b[right] if right >= 0 else ABSENT)
+                self.leaf(here, *sides, binding=binding)
             else:
-                self.model(left[1], right[1], (*path, f"[{name}]", left[0], right[0]))
+                self.model(a[left], b[right], here)
 
-    def leaf(
-        self,
-        path: Path | None,
-        shown: str,
-        a: Any,
-        b: Any,
-        *,
-        binding: bool,
-        second_at: Path | None = None,
-    ) -> None:
-        firsts, seconds = _sides(path, second_at)
+    def leaf(self, at: _At, a: Any, b: Any, *, binding: bool) -> None:
         self.found.append(
             Difference(
                 self.kind,
                 self.name,
-                _display(shown),
+                at.shown or "the document",
                 _text(a),
                 _text(b),
                 binding,
-                self._at(0, firsts, a),
-                self._at(1, seconds, b),
+                self._span(0, at.first, a),
+                self._span(1, at.second, b),
             )
         )
 
-    def _at(self, side: int, path: Path | None, value: Any) -> Span | None:
-        if path is None or value is ABSENT:
+    def _span(self, side: int, path: Path, value: Any) -> Span | None:
+        if value is ABSENT:
             return None
         return self.sources[side].at(self.kind, self.name, *path)
-
-
-def _sides(path: Path | None, second_at: Path | None) -> tuple[Path | None, Path | None]:
-    """The paths in each side's document: an item matched by key may stand at another
-    index on each side (`(..., "[key]", first index, second index)` in the walk's path)."""
-    if second_at is not None or path is None:
-        return path, second_at if second_at is not None else path
-    for index, part in enumerate(path):
-        if isinstance(part, str) and part.startswith("["):
-            head = path[:index]
-            first, second = path[index + 1], path[index + 2]
-            rest_first, rest_second = _sides(path[index + 3 :], None)
-            return (*head, first, *(rest_first or ())), (*head, second, *(rest_second or ()))
-    return path, path
-
-
-def _shown(path: Path) -> str:
-    """`hosts[sh1-edge-1].address`: keys as `[key]`, the indexes that follow them dropped."""
-    parts: list[str] = []
-    skip = 0
-    for part in path:
-        if skip:
-            skip -= 1
-            continue
-        if isinstance(part, str) and part.startswith("["):
-            parts[-1] += part
-            skip = 2
-        elif isinstance(part, int):
-            parts[-1] += f"[{part}]"
-        else:
-            parts.append(str(part))
-    return ".".join(parts)
-
-
-def _display(shown: str) -> str:
-    return shown or "the document"
 
 
 def _keyed(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:

@@ -243,15 +243,12 @@ def _environment(directory: Path, env: str) -> _Read:
     known = environment_names(directory)
     if env not in known:
         close = difflib.get_close_matches(env, known, n=1, cutoff=0.5)
-        hint = (
-            f"did you mean '{close[0]}'?"
-            if close
-            else (
-                f"one of: {', '.join(known)}"
-                if known
-                else f"make {folder}/ with an Environment document"
-            )
-        )
+        if close:
+            hint = f"did you mean '{close[0]}'?"
+        elif known:
+            hint = f"one of: {', '.join(known)}"
+        else:
+            hint = f"make {ENVIRONMENTS}/{env}/ with an Environment document"
         where = Span((directory / ENVIRONMENTS).as_posix(), 1, 1)
         return _Read(
             findings=[
@@ -290,7 +287,7 @@ def _environment(directory: Path, env: str) -> _Read:
                     NO_ENVIRONMENT,
                     Severity.ERROR,
                     raw.spans.at(("name",)),
-                    f"the Environment in {folder.as_posix()}/ is named '{name}'",
+                    f"the Environment in {ENVIRONMENTS}/{env}/ is named '{name}'",
                     f"name it '{env}', as its folder",
                     f"Environment/{name}",
                 )

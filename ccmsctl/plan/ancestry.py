@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ccmsctl.errors import UserError
+from ccmsctl.escape import visible
 from ccmsctl.plan.state import HostState
 from ccmsctl.running import run
 
@@ -36,10 +37,11 @@ class StepBack:
     known: bool  # whether this checkout has the commit at all (else: fetch)
 
     def describe(self, ours: str) -> str:
-        by = f" by {self.applied_by}" if self.applied_by else ""
+        # the record's words are the host's, written by whoever applied: shown, never obeyed
+        by = f" by {visible(self.applied_by)}" if self.applied_by else ""
         why = "does not contain it" if self.known else "does not know it (fetch?)"
         return (
-            f"{self.host} runs {self.commit[:12]}, applied{by} at {self.applied_at}; "
+            f"{self.host} runs {self.commit[:12]}, applied{by} at {visible(self.applied_at)}; "
             f"this checkout ({ours[:12]}) {why}"
         )
 

@@ -18,10 +18,10 @@ import base64
 import json
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import asdict, fields
 
+from ccmsctl.apply.devices import each
 from ccmsctl.plan.lock import LockedError, LockError, LockInfo, new_lock
 from ccmsctl.ssh.inventory import SshHost
 from ccmsctl.ssh.remote import CommandFor, run_script
@@ -31,7 +31,6 @@ LOCK_DIR = "/var/lib/ccmsctl/apply.lock"
 LEASE = 120  # seconds a lock outlives its holder's last renewal
 RENEW = 30  # seconds between renewals
 TIMEOUT = 60  # seconds one host may take to answer
-PARALLEL = 16  # hosts asked at once
 # Runs on the host under sh: `take ID LEASE HOLDER` (HOLDER: the holder's JSON, base64, its
 # "until" 0), `renew ID LEASE`, `release ID`, `break ID`. Prints `taken`, `renewed`,
 # `released` or `broken` (with the holder's JSON line before), or `held` and the holder's
@@ -175,13 +174,11 @@ def _take_all(
 def _each(
     hosts: Sequence[SshHost], ask: Callable[[SshHost], list[str]]
 ) -> list[tuple[SshHost, list[str]]]:
-    """Each host's answer, asked at once (PARALLEL at a time), in the hosts' order."""
-    if len(hosts) <= 1:
-        return [(host, ask(host)) for host in hosts]
-    with ThreadPoolExecutor(max_workers=min(PARALLEL, len(hosts))) as pool:
-        futures = [(host, pool.submit(ask, host)) for host in hosts]
-        wait([future for _, future in futures])
-        return [(host, future.result()) for host, future in futures]
+    """Each host's answer, asked at once (bounded, as every read of the hosts is), in the
+    hosts' order; `ask` answers for a host that cannot be reached."""
+    named = {host.name: host for host in hosts}
+    answers = each(named, lambda name: ask(named[name]), LockError, "hosts")
+    return [(host, answers[host.name]) for host in hosts]
 
 
 def _renew(
