@@ -4,12 +4,13 @@ of a wave that fails.
 
 The plan says which wave each host and device is in (compile decided it: Estate.wave_of).
 Wave 1: the sites outside twin pairs and the standby side of every pair. Health gate: every
-edge of the wave runs Kamailio and answers SIP OPTIONS. Then the network devices of the
-wave get the commands the plan holds for them (each device on its own: one that refuses a
-command is put back as it was, the others are pushed in full). Wave 2: the primary sides. A
-failed wave gets its hosts' previous files and records back, and wave 2 is not touched; a
-failed device stops the apply before wave 2 too, but the wave's healthy hosts keep their new
-files."""
+edge of the wave runs Kamailio and answers SIP OPTIONS (here), and every PBX's Asterisk runs
+what its files say (the asterisk role's check, which fails the host). Then the network
+devices of the wave get the commands the plan holds for them (each device on its own: one
+that refuses a command is put back as it was, the others are pushed in full). Wave 2: the
+primary sides. A failed wave gets its hosts' previous files and records back, and wave 2 is
+not touched; a failed device stops the apply before wave 2 too, but the wave's healthy hosts
+keep their new files."""
 
 from __future__ import annotations
 

@@ -341,6 +341,90 @@ def test_config_failing_its_check_is_rolled_back_and_the_twin_untouched(lab: Pat
     assert repaired.returncode == 0, repaired.stdout + repaired.stderr
 
 
+# An Asterisk built without libsrtp: the lab's own (REAL), its modules read from a folder
+# (MODULES) that has every one of them but res_srtp.so. Its CLI consoles pass through.
+WITHOUT_SRTP = """#!/bin/bash
+set -euo pipefail
+args=("$@")
+conf=
+for ((i = 0; i < ${#args[@]}; i++)); do
+  case ${args[i]} in
+    -r | -rx | -R | -V) exec REAL "$@" ;;
+    -C) conf=$((i + 1)) ;;
+  esac
+done
+copy="MODULES.d/$(echo "${args[conf]}" | md5sum | cut -c1-12).conf"
+mkdir -p MODULES.d
+sed '/^\\[directories\\]/a astmoddir = MODULES' "${args[conf]}" >"$copy"
+args[conf]=$copy
+exec REAL "${args[@]}"
+"""
+
+
+def stop_asterisk(program: str, host_root: Path) -> None:
+    config = host_root / "etc/asterisk/asterisk.conf"
+    command = [program, "-C", str(config), "-rx", "core stop now"]
+    subprocess.run(command, capture_output=True, timeout=30, check=False)
+    pid_file = host_root / "run/asterisk/asterisk.pid"
+    deadline = time.monotonic() + 15
+    while pid_file.is_file() and time.monotonic() < deadline:
+        try:
+            os.kill(int(pid_file.read_text()), 0)
+        except (ProcessLookupError, ValueError):
+            return
+        time.sleep(0.1)
+
+
+def test_a_pbx_change_asterisk_cannot_load_is_rolled_back_and_the_twin_untouched(
+    lab: Path, tmp_path: Path
+) -> None:
+    """sh-2's PBXs run a real Asterisk built without libsrtp; SRTP toward China Telecom
+    needs res_srtp, so the asterisk role's check fails the first wave (sh-2, the standby
+    side), which is rolled back, and sh-1 is not touched."""
+    kept_file = lab / ".ccmsctl/lab/lab.json"
+    kept = json.loads(kept_file.read_text())
+    real = kept["asterisk"]
+    if not real:
+        pytest.skip("the lab runs SIPp PBX stand-ins (no Asterisk installed)")
+    installed = Path(real).parent.parent / "lib/asterisk/modules"
+    assert (installed / "res_srtp.so").is_file()
+    modules = tmp_path / "modules"
+    modules.mkdir()
+    for module in installed.iterdir():
+        if module.name != "res_srtp.so":
+            (modules / module.name).symlink_to(module)
+    without = tmp_path / "asterisk"
+    without.write_text(WITHOUT_SRTP.replace("REAL", real).replace("MODULES", str(modules)))
+    without.chmod(0o755)
+    estate = tmp_path / "estate"
+    shutil.copytree(EXAMPLE, estate)
+    trunks = estate / "carriers/trunks.yaml"
+    trunks.write_text(trunks.read_text().replace("channels: 240\n", "channels: 240\nsrtp: true\n"))
+    standby, primary = ("sh2-pbx-1", "sh2-pbx-2"), ("sh1-pbx-1", "sh1-pbx-2", "sh1-edge-1")
+    records = {host: (root(lab, host) / RECORD).read_bytes() for host in standby + primary}
+    compiled = (root(lab, "sh2-pbx-1") / "etc/asterisk/modules.conf").read_bytes()
+    kept_file.write_text(json.dumps({**kept, "asterisk": str(without)}))
+    try:
+        for host in standby:  # started again by the apply, as this Asterisk
+            stop_asterisk(real, root(lab, host))
+        failed = ccmsctl("apply", str(estate), "--auto-approve", cwd=lab)
+        assert failed.returncode == 1, failed.stdout + failed.stderr
+        assert re.search(r"apply failed on sh2-pbx-\d: Check Asterisk: ", failed.stderr)
+        assert "res_srtp.so: Unable to load module res_srtp.so" in failed.stderr
+        assert "not touched: " in failed.stderr and "sh1-pbx-1" in failed.stderr
+        for host, record in records.items():
+            assert (root(lab, host) / RECORD).read_bytes() == record, host
+        assert (root(lab, "sh2-pbx-1") / "etc/asterisk/modules.conf").read_bytes() == compiled
+    finally:
+        kept_file.write_text(json.dumps(kept))
+        for host in standby:
+            stop_asterisk(real, root(lab, host))
+    repaired = ccmsctl("apply", str(EXAMPLE), "--auto-approve", cwd=lab)
+    assert repaired.returncode == 0, repaired.stdout + repaired.stderr
+    planned = ccmsctl("plan", str(EXAMPLE), "--detailed-exitcode", cwd=lab)
+    assert planned.returncode == 0, planned.stdout + planned.stderr
+
+
 def test_apply_killed_half_way_converges_on_rerun(lab: Path) -> None:
     drift = b"99:1:0:1:10:0\n"
     edges = ("sh1-edge-1", "sh1-edge-2", "sh2-edge-1", "sh2-edge-2", "hk1-edge-1")

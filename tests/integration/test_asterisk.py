@@ -27,6 +27,7 @@ from ccmsctl.model.numbers import NumberRange
 from ccmsctl.model.site import Site
 from ccmsctl.model.skillgroup import SkillGroup
 from ccmsctl.model.trunk import Trunk
+from tests.asterisk_check import check_plugin, host_answer
 from tests.conftest import EXAMPLE, ROOT
 from tests.integration.realworld import Pbx, asterisk, asterisk_pbx, build_lab
 
@@ -195,3 +196,35 @@ def test_asterisk_loads_the_bench_estate_pbx(bench_lab: tuple[Path, Estate], hos
     into, estate = bench_lab
     site = next(s.name for s in estate.of(Site) for h in s.hosts if h.name == host)
     check_pbx(into / host, estate, site)
+
+
+def test_the_health_check_loads_what_a_reload_does_not_and_names_what_asterisk_refuses(
+    tmp_path: Path,
+) -> None:
+    """The asterisk role's check (ccms_asterisk) against a real Asterisk: the compiled PBX
+    passes; `core reload` loads no module modules.conf newly lists, which the check then
+    loads; a module this Asterisk does not have fails it, and so does a stopped Asterisk."""
+    plugin = check_plugin()
+    build_lab(EXAMPLE, tmp_path, only=("sh1-pbx-1",))
+    root = tmp_path / "sh1-pbx-1"
+    etc = root / "etc/asterisk"
+    cli = [str(asterisk()), "-C", str(etc / "asterisk.conf"), "-rx"]
+    with asterisk_pbx(root) as pbx:
+        answer = host_answer(str(etc), cli)
+        assert plugin.problems(plugin.expected(answer), plugin.running(answer), {}) == []
+        modules = etc / "modules.conf"
+        modules.write_text(modules.read_text() + "load = res_srtp.so\nload = res_absent.so\n")
+        pbx.cli("core reload")
+        answer = host_answer(str(etc), cli)
+        want, have = plugin.expected(answer), plugin.running(answer)
+        assert {"res_srtp.so", "res_absent.so"} <= set(want.modules) - have.modules
+        answer = host_answer(str(etc), cli, load=("res_absent.so", "res_srtp.so"))
+        assert answer["module load res_srtp.so"].startswith("Loaded res_srtp.so")
+        assert "Unable to load module res_absent.so" in answer["module load res_absent.so"]
+        have = plugin.running(answer)
+        assert plugin.problems(want, have, {}) == [
+            "modules.conf loads what Asterisk does not run: res_absent.so"
+        ]
+    answer = host_answer(str(etc), cli)
+    stopped = plugin.problems(plugin.expected(answer), plugin.running(answer), {})
+    assert stopped[0] == "Asterisk does not answer its CLI, or has not finished booting"

@@ -31,6 +31,7 @@ from tests.integration.realworld import served_subject
 from tests.integration.sshd import ASTERISK_STAND_IN, PORT, Fleet, start_fleet
 
 pytestmark = pytest.mark.slow
+COMMANDS = "/var/lib/ccmsctl-test-services/asterisk-commands"  # what the stand-in was asked
 HOSTS = {"a-edge": "10.1.0.1", "a-pbx": "10.1.0.2", "b-edge": "10.2.0.1", "b-pbx": "10.2.0.2"}
 
 
@@ -280,6 +281,43 @@ def test_a_second_apply_changes_nothing(fleet: tuple[Fleet, Path, Path]) -> None
     code, out, err = run(hosts, "apply", str(estate), "--target", inventory, "--auto-approve")
     assert code == 0, out + err
     assert "Apply complete. No changes. Ansible changed=0, network devices changed=0." in out
+    code, out, err = run(hosts, "plan", str(estate), "--target", inventory)
+    assert code == 0, out + err
+    assert out.rstrip().endswith("No changes.")
+
+
+def test_a_pbx_change_asterisk_cannot_load_stops_at_the_first_wave_and_is_rolled_back(
+    fleet: tuple[Fleet, Path, Path],
+) -> None:
+    """SRTP toward the carrier needs res_srtp, which these hosts' Asterisk lacks (built
+    without libsrtp): the asterisk role's check fails site-b's PBX, its wave is rolled back
+    and site-a is not touched."""
+    hosts, estate, _ = fleet
+    voice = estate / "voice.yaml"
+    before = voice.read_text()
+    records = {name: hosts.read(name, RECORD) for name in HOSTS}
+    modules = {name: hosts.read(name, "/etc/asterisk/modules.conf") for name in ("a-pbx", "b-pbx")}
+    commands = hosts.read("a-pbx", COMMANDS)
+    for name in ("a-pbx", "b-pbx"):
+        hosts.put(name, "/etc/ccmsctl-test-asterisk-lacks", b"res_srtp.so\n")
+    voice.write_text(before.replace("channels: 60\n", "channels: 60\nsrtp: true\n", 1))
+    try:
+        inventory = str(hosts.inventory)
+        code, out, err = run(hosts, "apply", str(estate), "--target", inventory, "--auto-approve")
+        assert code == 1, out + err
+        assert "apply failed on b-pbx" in err
+        assert "Check Asterisk" in err and "res_srtp.so: Unable to load module res_srtp.so" in err
+        assert "rolled back: b-pbx\nnot touched: a-pbx\n" in err
+        assert "wave 2 (site-a): applying" not in out
+        for name in HOSTS:
+            assert hosts.read(name, RECORD) == records[name], name
+        for name, content in modules.items():
+            assert hosts.read(name, "/etc/asterisk/modules.conf") == content, name
+        assert hosts.read("a-pbx", COMMANDS) == commands  # its Asterisk not even asked
+    finally:
+        voice.write_text(before)
+        for name in ("a-pbx", "b-pbx"):
+            assert hosts.ssh(name, "rm -f /etc/ccmsctl-test-asterisk-lacks").returncode == 0
     code, out, err = run(hosts, "plan", str(estate), "--target", inventory)
     assert code == 0, out + err
     assert out.rstrip().endswith("No changes.")
