@@ -4,7 +4,7 @@ of a wave that fails.
 
 The plan says which wave each host and device is in (compile decided it: Estate.wave_of).
 Wave 1: the sites outside twin pairs and the standby side of every pair. Health gate: every
-edge of the wave runs Kamailio and answers SIP OPTIONS (here), and every PBX's Asterisk runs
+edge and every PBX of the wave answers SIP OPTIONS (here), and every PBX's Asterisk runs
 what its files say (the asterisk role's check, which fails the host). Then the network
 devices of the wave get the commands the plan holds for them (each device on its own: one
 that refuses a command is put back as it was, the others are pushed in full). Wave 2: the
@@ -153,6 +153,9 @@ def apply_plan(
             shutil.rmtree(run_dir / staged, ignore_errors=True)
 
 
+# what answers SIP on a host of each role: the health gate asks each host of a wave
+SIP_SERVICE = {"edge": "Kamailio", "pbx": "the PBX (Asterisk)"}
+
 DRAIN_SECONDS = 300  # how long a retired host's calls may take to end
 
 
@@ -252,8 +255,9 @@ def _apply_hosts(
         failed = [HostResult(batch[0].name, 0, True, "apply cancelled")]
     if not failed:
         failed = [
-            HostResult(h.name, 0, True, "Kamailio does not answer SIP OPTIONS after the apply")
+            HostResult(h.name, 0, True, f"{SIP_SERVICE[role]} does not answer SIP OPTIONS")
             for h, work in zip(batch, runs, strict=True)
-            if "edge" in work.roles and not answers_options(h.address, wait=15)
+            for role in sorted(SIP_SERVICE.keys() & set(work.roles))
+            if not answers_options(h.address, wait=15)
         ]
     return results, failed

@@ -29,9 +29,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ccmsctl.lab.lab import SCENARIOS
+
 SSHD = "/usr/sbin/sshd"
 AUTHORIZED_KEYS = "/etc/ssh/ccmsctl_test_authorized_keys"
 STANDINS = Path(__file__).resolve().parent / "standins"
+PBX_SCENARIO = SCENARIOS / "pbx_uas.xml"  # what answers OPTIONS for the asterisk stand-in
 PORT = 2200  # not 22: the machine's own sshd may listen on every address there
 
 
@@ -82,6 +85,7 @@ class SshdHost:
             "groupadd -r asterisk; useradd -r -g asterisk -M -s /usr/sbin/nologin asterisk; "
             f"install -m 0755 {STANDINS}/systemctl /usr/bin/systemctl; "
             f"echo {self.address} > /etc/ccmsctl-test-address; "
+            f"echo {PBX_SCENARIO} > /etc/ccmsctl-test-pbx-scenario; "
             # apt knows only the test's repository, read as root (the _apt user cannot
             # reach the test's private folders)
             "rm -f /etc/apt/sources.list.d/*; "
