@@ -13,6 +13,7 @@ import typer
 from ccmsctl.cli.app import EnvOption, app, guard, validated
 from ccmsctl.lab.drill import plan_drill, run_drill
 from ccmsctl.lab.drillcalls import DrillResult, Kill, Phase
+from ccmsctl.lab.lab import find_asterisk
 
 failover_app = typer.Typer(help="Twin-pair failover, drilled and measured.", no_args_is_help=True)
 app.add_typer(failover_app, name="failover")
@@ -25,7 +26,8 @@ def _seconds(value: float | None) -> str:
 def _row(phase: Phase) -> str:
     return (
         f"  {phase.name:<9} {_seconds(phase.recovery):>9}  {phase.failed:>12}  "
-        f"{phase.in_progress:>11}  {phase.kept:>5}  {', '.join(phase.answered_by) or '-'}"
+        f"{phase.in_progress:>11}  {phase.kept:>5}  {phase.in_setup:>8}  "
+        f"{phase.setup_answered:>8}  {', '.join(phase.answered_by) or '-'}"
     )
 
 
@@ -35,10 +37,16 @@ def text(result: DrillResult) -> list[str]:
         f"Drill of twin pair {result.pair}: {result.kill} down ({', '.join(result.killed)}) "
         f"at {result.load:g} calls/s, each held {result.hold:g} s; {result.calls} calls; "
         f"{result.took_over or 'no edge'} took over",
-        f"  {'phase':<9} {'recovery':>9}  {'calls failed':>12}  {'in progress':>11}  "
-        f"{'kept':>5}  answered by",
+        f"  {'phase':<9} {'recovery':>9}  {'calls failed':>12}  {'established':>11}  "
+        f"{'kept':>5}  {'in setup':>8}  {'answered':>8}  answered by",
         _row(result.failover),
         _row(result.failback),
+        *(
+            [f"{result.failover.on_killed} established calls were on the killed PBXs"]
+            if result.kill != "edge"
+            else []
+        ),
+        f"PBXs: {'Asterisk' if result.asterisk else 'SIPp stand-ins'}",
         f"Recovery objective {result.rto:g} s: {verdict}",
     ]
 
@@ -48,7 +56,12 @@ def drill(
     pair: Annotated[str, typer.Argument(help="The twin pair to drill.")],
     directory: Annotated[Path, typer.Argument(help="The estate directory.")],
     kill: Annotated[
-        str, typer.Option("--kill", help="What dies: the active `edge`, or the whole `site`.")
+        str,
+        typer.Option(
+            "--kill",
+            help="What dies: the active `edge`, the `pbx` answering calls (needs Asterisk), "
+            "or the whole `site`.",
+        ),
     ] = "edge",
     load: Annotated[
         float, typer.Option("--load", min=0.5, max=200, help="Calls per second placed.")
@@ -63,18 +76,20 @@ def drill(
     as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
     env: EnvOption = None,
 ) -> None:
-    """Build the pair's edges, PBXs and carrier in network namespaces (needs root), place
-    calls through the carrier, kill the active edge or site, restore it, and report the
-    seconds until calls succeed again both ways. Exit 1 past the pair's `rto`."""
-    if kill not in ("edge", "site"):
-        typer.echo(f"error: --kill is `edge` or `site`, not {kill!r}", err=True)
+    """Build the pair's edges, PBXs (Asterisk where installed) and carrier in network
+    namespaces (needs root), place calls through the carrier, kill the active edge, a PBX
+    or the site, restore it, and report the seconds until calls succeed again both ways.
+    Exit 1 past the pair's `rto`."""
+    kills: dict[str, Kill] = {"edge": "edge", "site": "site", "pbx": "pbx"}
+    if kill not in kills:
+        typer.echo(f"error: --kill is `edge`, `pbx` or `site`, not {kill!r}", err=True)
         raise typer.Exit(2)
-    chosen: Kill = "edge" if kill == "edge" else "site"
+    chosen = kills[kill]
     with guard():
         estate = validated(directory, env).estate
         with tempfile.TemporaryDirectory(prefix="ccmsctl-drill-") as scratch:
             where = folder.resolve() if folder else Path(scratch)
-            plan = plan_drill(estate, pair, where)
+            plan = plan_drill(estate, pair, where, find_asterisk())
             result = run_drill(plan, where, kill=chosen, load=load, hold=hold)
         if as_json:
             typer.echo(json.dumps({"version": 1, **result.to_json()}, indent=2, sort_keys=True))

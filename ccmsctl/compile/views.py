@@ -80,6 +80,7 @@ class EdgeView:
     tls: bool
     vip: str  # the site's VIP, which the edge holding it answers on ("" without one)
     fr_timer_ms: int
+    pbx_timer_ms: int  # how long a PBX may stay silent to a call before the next is tried
     ping_interval: int
     probing_threshold: int
     did_table_bits: int
@@ -267,6 +268,9 @@ def edge_site_view(estate: Estate, site: Site) -> EdgeView:
         tls=any(trunk.transport == "tls" for trunk in trunks),
         vip=str(vip) if (vip := estate.vip_of(site.name)) else "",
         fr_timer_ms=max(2000, int(check.timeout.total_seconds() * 1000)) if check else 2000,
+        # a PBX answers a call with 100 Trying at once: one silent for the pair's health
+        # check timeout is taken as dead, as keepalived takes an edge
+        pbx_timer_ms=int(check.timeout.total_seconds() * 1000) if check else 2000,
         ping_interval=max(1, int(check.interval.total_seconds())) if check else 10,
         probing_threshold=check.failures if check else 3,
         did_table_bits=_table_bits(did_count),

@@ -5,9 +5,9 @@ the seconds until calls succeed again measured from the callers' side.
 What runs, each on its estate address in a namespace of its own (`netns.Network`):
 - every edge of both sites: the compiled kamailio.cfg and keepalived.conf (VRRP moves the
   VIP between a site's edges);
-- every PBX of both sites: SIPp answering calls (`pbx_uas.xml`). The drill measures the
-  edges, VRRP and the carrier's failover; what a PBX does with a call is proven by the lab's
-  call tests against real Asterisk;
+- every PBX of both sites: the compiled Asterisk where one is installed (with the lab's own
+  secrets), which takes each call into its IVR; else SIPp answering calls (`pbx_uas.xml`),
+  enough to measure the edges, VRRP and the carrier, not a PBX's own failure;
 - the carrier, which cannot run here: a Kamailio stand-in at the trunk's first peer address
   that delivers calls along the destination list compile wrote (`carriers/<trunk>.yaml`),
   as a carrier's trunk group does; and SIPp beside it placing the calls.
@@ -21,6 +21,7 @@ import io
 import os
 import signal
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -33,18 +34,27 @@ from ccmsctl.compile.carriers import FOLDER as CARRIERS
 from ccmsctl.compile.estate import compile_estate
 from ccmsctl.compile.render import Renderer
 from ccmsctl.errors import UserError
-from ccmsctl.lab.drillcalls import DrillResult, Kill, measure, read_calls
+from ccmsctl.lab.drillcalls import SETUP_SECONDS, DrillResult, Kill, measure, read_calls
 from ccmsctl.lab.netns import Network, Node
+from ccmsctl.lab.secrets import lab_secret
 from ccmsctl.model.kinds import Estate
 from ccmsctl.model.numbers import NumberRange
 from ccmsctl.model.site import Site
 from ccmsctl.model.trunk import Trunk
 from ccmsctl.model.twinpair import TwinPair
+from ccmsctl.running import run
 from ccmsctl.waiting import until
 
 SCENARIOS = Path(__file__).resolve().parent / "sipp"
+# the folders of a PBX's root Asterisk writes into (as its own install makes them)
+ASTERISK_FOLDERS = (
+    "run/asterisk",
+    "var/log/asterisk/cdr-custom",
+    "var/lib/asterisk",
+    "var/spool/asterisk",
+)
+BOOT_SECONDS = 30
 CARRIER_TIMEOUT_MS = 2000  # a carrier gives up on a silent destination after 2 s
-_ANSWER_LIMIT_MS = 10_000
 _CALLER_PORT = "5070"
 
 
@@ -78,11 +88,13 @@ class DrillPlan:
     transport: str
     number: str
     handoff: bytes  # carriers/<trunk>.yaml
-    files: dict[str, dict[str, bytes]]  # edge -> path -> content
+    files: dict[str, dict[str, bytes]]  # host -> path -> content (edges; PBXs with Asterisk)
+    asterisk: str = ""  # the Asterisk program the PBXs run; "": SIPp answers for them
 
 
-def plan_drill(estate: Estate, pair_name: str, folder: Path) -> DrillPlan:
-    """The drill of twin pair `pair_name`, its edges' files compiled to run under `folder`."""
+def plan_drill(estate: Estate, pair_name: str, folder: Path, asterisk: str = "") -> DrillPlan:
+    """The drill of twin pair `pair_name`, its edges' files compiled to run under `folder`,
+    and its PBXs' too where they run `asterisk` (the program; "": SIPp stand-ins)."""
     pair = estate.index(TwinPair).get(pair_name)
     if pair is None:
         known = ", ".join(sorted(estate.index(TwinPair))) or "none"
@@ -125,8 +137,15 @@ def plan_drill(estate: Estate, pair_name: str, folder: Path) -> DrillPlan:
     )
     if number is None:
         raise DrillError(f"trunk {trunk.name} carries no number of {primary} to call")
-    roots = {m.name: str(folder / m.name) for m in members["edge"]}
+    hosts = [*members["edge"], *(members["pbx"] if asterisk else ())]
+    roots = {m.name: str(folder / m.name) for m in hosts}
     artifacts = compile_estate(estate, placement=Placement(roots=roots))
+    files = {m.name: dict(artifacts.hosts[m.name]) for m in hosts}
+    (folder / ".secrets").mkdir(parents=True, exist_ok=True, mode=0o700)
+    for member in hosts:  # the PBXs' passwords: the lab's own
+        for path, secret_file in artifacts.secrets.get(member.name, {}).items():
+            values = {s: lab_secret(folder / ".secrets", s) for s in secret_file.secrets()}
+            files[member.name][path] = secret_file.render(values)
     return DrillPlan(
         pair=pair.name,
         primary=primary,
@@ -140,7 +159,8 @@ def plan_drill(estate: Estate, pair_name: str, folder: Path) -> DrillPlan:
         transport=trunk.transport,
         number=number,
         handoff=artifacts.estate[f"{CARRIERS}/{trunk.name}.yaml"],
-        files={m.name: dict(artifacts.hosts[m.name]) for m in members["edge"]},
+        files=files,
+        asterisk=asterisk,
     )
 
 
@@ -187,6 +207,12 @@ class World:
 
     def pbx(self, member: Member) -> None:
         node = self.nodes[member.name]
+        if self.plan.asterisk:
+            for made in ASTERISK_FOLDERS:
+                (node.root / made).mkdir(parents=True, exist_ok=True)
+            config = str(node.root / "etc/asterisk/asterisk.conf")
+            node.start("asterisk", self.plan.asterisk, "-C", config, "-f")
+            return
         node.start(
             "sipp",
             "sipp",
@@ -201,6 +227,25 @@ class World:
             "-error_file",
             str(node.root / "sipp-errors.log"),
         )
+
+    def booted(self, member: Member) -> None:
+        """Wait, bounded, until the PBX's Asterisk has fully booted."""
+        root = self.nodes[member.name].root
+        control = root / "run/asterisk/asterisk.ctl"
+        config = str(root / "etc/asterisk/asterisk.conf")
+        command = [self.plan.asterisk, "-C", config, "-rx", "core waitfullybooted"]
+
+        def up() -> bool:
+            if not control.is_socket():
+                return False
+            done = run(command, timeout=BOOT_SECONDS)
+            return done.ok and "fully booted" in done.stdout
+
+        if until(up, BOOT_SECONDS, 0.2) is None:
+            raise DrillError(
+                f"Asterisk on {member.name} did not boot within {BOOT_SECONDS} s: see "
+                f"{root / 'asterisk.log'}"
+            )
 
     def carrier(self) -> None:
         node = self.nodes["carrier"]
@@ -250,7 +295,7 @@ class World:
             "-log_file",
             str(log),
             "-recv_timeout",
-            str(_ANSWER_LIMIT_MS),
+            str(int(SETUP_SECONDS * 1000)),
         )
         return log
 
@@ -275,6 +320,8 @@ def build_world(plan: DrillPlan, folder: Path) -> Iterator[World]:
             world.edge(member)
         world.carrier()
         time.sleep(1.5)
+        for member in plan.pbxs if plan.asterisk else ():
+            world.booted(member)
         for node in world.nodes.values():
             for what in list(node.processes):
                 if not node.running(what):
@@ -325,14 +372,18 @@ def run_drill(
                 f"drill (logs under {folder})"
             )
         time.sleep(min(settle, hold + 1))  # calls in progress when the kill comes
-        victims = _victims(world, kill)
+        victims = _victims(world, kill, log)
         killed_at = time.time()
         for node in victims:
             node.stop_all(signal.SIGKILL)
             node.link(False)
         until(lambda: answered_since(killed_at), limit, 0.25)
         time.sleep(settle)
-        taker = _vip_holder(world, plan.primary if kill == "edge" else plan.standby)
+        taker = (
+            _answering(world, log, killed_at)
+            if kill == "pbx"
+            else _vip_holder(world, plan.primary if kill == "edge" else plan.standby)
+        )
         restored_at = time.time()
         for node in victims:
             node.link(True)
@@ -348,6 +399,7 @@ def run_drill(
             until(lambda: process.poll() is not None, hold + 15)
         callers.stop("callers")
         calls = list(read_calls(log).values())
+    dead_pbxs = frozenset(m.address for m in plan.pbxs if m.name in {n.name for n in victims})
     return DrillResult(
         pair=plan.pair,
         kill=kill,
@@ -356,14 +408,35 @@ def run_drill(
         load=load,
         hold=hold,
         rto=plan.rto,
-        failover=measure("failover", calls, killed_at, restored_at, site_of, hold),
+        failover=measure("failover", calls, killed_at, restored_at, site_of, hold, dead=dead_pbxs),
         failback=measure("failback", calls, restored_at, ended_at, site_of, hold, plan.primary),
         calls=len(calls),
+        asterisk=bool(plan.asterisk),
     )
 
 
-def _victims(world: World, kill: Kill) -> list[Node]:
+def _answering(world: World, log: Path, since: float) -> Node | None:
+    """The PBX that answered the most calls placed since `since`."""
+    by_address = {m.address: m.name for m in world.plan.pbxs}
+    answered = Counter(c.pbx for c in read_calls(log).values() if c.answered and c.sent >= since)
+    top = next((a for a, _ in answered.most_common() if a in by_address), None)
+    return world.nodes[by_address[top]] if top else None
+
+
+def _victims(world: World, kill: Kill, log: Path) -> list[Node]:
     primary = world.plan.primary
+    if kill == "pbx":
+        if not world.plan.asterisk:
+            raise DrillError("a PBX failure is drilled with Asterisk, which is not installed")
+        latest = max(
+            (c for c in read_calls(log).values() if c.answered),
+            key=lambda c: c.answered or 0,
+            default=None,
+        )
+        members = {m.address: m.name for m in world.plan.pbxs if m.site == primary}
+        if latest is None or latest.pbx not in members:
+            raise DrillError(f"no PBX of {primary} answers calls: nothing to kill")
+        return [world.nodes[members[latest.pbx]]]
     if kill == "edge":
         holder = _vip_holder(world, primary)
         if holder is None:

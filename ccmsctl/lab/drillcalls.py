@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-Kill = Literal["edge", "site"]
+Kill = Literal["edge", "site", "pbx"]
+SETUP_SECONDS = 10.0  # how long the drill's callers wait for an answer (SIPp's -recv_timeout)
 
 
 @dataclass
@@ -61,9 +62,12 @@ class Phase:
     at: float  # when the kill or restore happened
     recovery: float | None  # seconds until calls succeed again; None: they never did
     failed: int  # calls placed after `at` that were not answered
-    in_progress: int  # calls up when it happened
+    in_progress: int  # calls established (answered) when it happened
     kept: int  # of those, the ones that ended with a successful BYE
     answered_by: tuple[str, ...]  # sites whose PBXs answered calls placed in the phase
+    in_setup: int = 0  # calls placed, not yet answered, when it happened
+    setup_answered: int = 0  # of those, the ones answered afterwards
+    on_killed: int = 0  # of the established calls, those on a PBX that was killed
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -73,6 +77,9 @@ class Phase:
             "calls_in_progress": self.in_progress,
             "calls_kept": self.kept,
             "calls_dropped": self.in_progress - self.kept,
+            "calls_in_setup": self.in_setup,
+            "calls_in_setup_answered": self.setup_answered,
+            "calls_on_killed_pbxs": self.on_killed,
             "answered_by": list(self.answered_by),
         }
 
@@ -85,11 +92,15 @@ def measure(
     site_of: dict[str, str],
     hold: float,
     wanted: str | None = None,
+    dead: frozenset[str] = frozenset(),
 ) -> Phase:
     """The phase from `at` to `until_time`: recovery ends with the first answer to a call
     placed after the last failed one (and, with `wanted`, answered by that site's PBXs).
     A call was up at `at` if it was answered before and ended after it, or never ended but
-    was answered less than `hold` seconds before (its hang-up, not yet due, failed later)."""
+    was answered less than `hold` seconds before (its hang-up, not yet due, failed later).
+    A call was in setup at `at` if it was placed before and not yet answered, at most
+    SETUP_SECONDS before (the callers give up on an answer after that). `dead`: the
+    addresses of the PBXs killed at `at`."""
     placed = sorted((c for c in calls if at <= c.sent < until_time), key=lambda c: c.sent)
     failed = [c for c in placed if c.answered is None]
     after = [c for c in placed if not failed or c.sent > failed[-1].sent]
@@ -105,6 +116,11 @@ def measure(
         and c.answered < at
         and ((c.ended or 0) >= at or (c.ended is None and c.answered > at - hold))
     ]
+    setting_up = [
+        c
+        for c in calls
+        if at - SETUP_SECONDS < c.sent < at and (c.answered is None or c.answered >= at)
+    ]
     return Phase(
         name=name,
         at=at,
@@ -113,6 +129,9 @@ def measure(
         in_progress=len(up),
         kept=sum(1 for c in up if c.ended is not None),
         answered_by=tuple(sorted({site_of.get(c.pbx, "?") for c in placed if c.answered})),
+        in_setup=len(setting_up),
+        setup_answered=sum(1 for c in setting_up if c.answered is not None),
+        on_killed=sum(1 for c in up if c.pbx in dead),
     )
 
 
@@ -128,6 +147,7 @@ class DrillResult:
     failover: Phase
     failback: Phase
     calls: int
+    asterisk: bool = False  # the PBXs ran Asterisk (else SIPp stand-ins)
 
     @property
     def met(self) -> bool:
@@ -142,6 +162,7 @@ class DrillResult:
             "load_calls_per_second": self.load,
             "call_hold_seconds": self.hold,
             "calls": self.calls,
+            "pbx": "asterisk" if self.asterisk else "sipp",
             "rto_seconds": self.rto,
             "rto_met": self.met,
             "phases": [self.failover.to_json(), self.failback.to_json()],

@@ -20,9 +20,21 @@ class Vip(Model):
 
 
 class HealthCheck(Model):
-    interval: Annotated[Duration, within("1s", "1h")] = Field(default="2s", validate_default=True)
-    timeout: Annotated[Duration, within("1s", "1h")] = Field(default="1s", validate_default=True)
-    failures: int = Field(default=3, ge=1, le=20, strict=True)
+    """How the pair's edges check Kamailio and the PBXs: keepalived's check of its own
+    Kamailio, the dispatcher's OPTIONS to the PBXs, and how long a PBX may be silent to a
+    call before the next one is tried."""
+
+    interval: Annotated[Duration, within("1s", "1h")] = Field(
+        default="2s", validate_default=True, description="time between checks"
+    )
+    timeout: Annotated[Duration, within("1s", "1h")] = Field(
+        default="1s",
+        validate_default=True,
+        description="how long a check (or a PBX a call) may go unanswered before it fails",
+    )
+    failures: int = Field(
+        default=3, ge=1, le=20, strict=True, description="failed checks in a row that fail over"
+    )
 
 
 class TwinPair(Document):

@@ -77,11 +77,18 @@ def test_recovery_ends_with_the_first_answer_after_the_last_failure() -> None:
         Call(5, 103.0, None),
         Call(6, 104.0, 106.5, "b", 111.0),  # recovery: answered at 106.5
         Call(7, 105.0, 105.2, "b", 112.0),
+        Call(8, 99.5, 100.5, "b", 108.0),  # in setup at the kill, answered after it
+        Call(9, 99.8, None),  # in setup at the kill, never answered
+        Call(10, 80.0, None),  # long given up on at the kill
     ]
     phase = measure("failover", calls, 100.0, 120.0, sites, hold=10)
     assert phase.recovery == pytest.approx(5.2)  # call 7, placed after call 5, answered first
     assert (phase.failed, phase.in_progress, phase.kept) == (2, 2, 1)
     assert phase.answered_by == ("sh-2",)
+    assert (phase.in_setup, phase.setup_answered) == (2, 1)
+    killed = measure("failover", calls, 100.0, 120.0, sites, hold=10, dead=frozenset({"a"}))
+    assert killed.on_killed == 2 and phase.on_killed == 0  # calls 1 and 2 were on PBX a
+    assert phase.to_json()["calls_in_setup_answered"] == 1
     back = measure("failback", calls, 100.0, 120.0, sites, hold=10, wanted="sh-1")
     assert back.recovery is None  # no call placed after it reached sh-1
     assert measure("quiet", calls[:2], 100.0, 120.0, sites, hold=10).recovery is None
