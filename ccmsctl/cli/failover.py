@@ -46,6 +46,14 @@ def text(result: DrillResult) -> list[str]:
             if result.kill != "edge"
             else []
         ),
+        *(
+            [
+                f"{result.took_over} counted {result.counted[0]} calls up on the trunk as it "
+                f"took the VIP over; the callers had {result.counted[1]} up"
+            ]
+            if result.counted
+            else []
+        ),
         f"PBXs: {'Asterisk' if result.asterisk else 'SIPp stand-ins'}",
         f"Recovery objective {result.rto:g} s: {verdict}",
     ]

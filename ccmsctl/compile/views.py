@@ -95,6 +95,17 @@ class EdgeView:
     # in its data files (a TLS trunk excepted: it makes the TLS listener)
     config_sources: tuple[str, ...] = ()
     metrics: str = ""  # the socket /metrics is served on (the host's own address)
+    # the addresses of the site's edges that share its VIP (none without a VIP)
+    pair_edges: tuple[str, ...] = ()
+    address: str = ""  # the host's own address
+    dmq_peers: tuple[str, ...] = ()  # the other edges it shares its dialogs with (DMQ)
+
+    @property
+    def dialogs(self) -> str:
+        """Where the edge's dialogs are kept: the VIP whose edges share them, or its own
+        address (the trunk_calls gauge's `dialogs` label)."""
+        return self.vip if self.dmq_peers else self.address
+
     metrics_port: int = EDGE_METRICS_PORT
 
     @property
@@ -267,6 +278,7 @@ def edge_site_view(estate: Estate, site: Site) -> EdgeView:
         listen=(),
         tls=any(trunk.transport == "tls" for trunk in trunks),
         vip=str(vip) if (vip := estate.vip_of(site.name)) else "",
+        pair_edges=tuple(sorted(str(h.address) for h in site.hosts_with("edge"))) if vip else (),
         fr_timer_ms=max(2000, int(check.timeout.total_seconds() * 1000)) if check else 2000,
         # a PBX answers a call with 100 Trying at once: one silent for the pair's health
         # check timeout is taken as dead, as keepalived takes an edge
@@ -299,7 +311,9 @@ def control_socket(root: str) -> str:
 def for_host(view: EdgeView, host: Host, *, root: str = "") -> EdgeView:
     """The site's edge view, for `host` installed under `root`. The edge listens on its own
     address (listed first: its probes leave from it) and on the site's VIP, whether it holds
-    the VIP or not, so that it answers the moment VRRP hands the VIP over."""
+    the VIP or not, so that it answers the moment VRRP hands the VIP over; it shares its
+    dialogs with the other edges of the VIP (DMQ), so that the one taking the VIP over
+    knows the calls up."""
     addresses = [str(host.address), *([view.vip] if view.vip else [])]
     listen = [f"{proto}:{address}:5060" for address in addresses for proto in ("udp", "tcp")]
     if view.tls:
@@ -311,6 +325,8 @@ def for_host(view: EdgeView, host: Host, *, root: str = "") -> EdgeView:
         control=control_socket(root),
         listen=tuple(listen),
         metrics=f"tcp:{host.address}:{EDGE_METRICS_PORT}",
+        address=str(host.address),
+        dmq_peers=tuple(a for a in view.pair_edges if a != str(host.address)),
     )
 
 

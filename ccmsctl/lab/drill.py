@@ -377,6 +377,7 @@ def run_drill(
         for node in victims:
             node.stop_all(signal.SIGKILL)
             node.link(False)
+        counted = _counted_by_taker(world, kill, log, killed_at, limit)
         until(lambda: answered_since(killed_at), limit, 0.25)
         time.sleep(settle)
         taker = (
@@ -412,7 +413,35 @@ def run_drill(
         failback=measure("failback", calls, restored_at, ended_at, site_of, hold, plan.primary),
         calls=len(calls),
         asterisk=bool(plan.asterisk),
+        counted=counted,
     )
+
+
+def _counted_by_taker(
+    world: World, kill: Kill, log: Path, killed_at: float, limit: float
+) -> tuple[int, int] | None:
+    """Once the primary's other edge holds the VIP (an edge killed): the calls it counts up
+    on the trunk (its dialogs, shared by the dead edge over DMQ), and the calls up then by
+    the callers' log; None when no edge took the VIP over or it could not be asked."""
+    if kill != "edge" or not world.plan.vips:
+        return None
+    until(lambda: _vip_holder(world, world.plan.primary) is not None, limit, 0.1)
+    taker = _vip_holder(world, world.plan.primary)
+    if taker is None:
+        return None
+    at = time.time()
+    control = taker.root / "run/kamailio/kamailio_ctl"
+    command = ["kamcmd", "-s", f"unix:{control}", "dlg.profile_get_size", "trunk"]
+    done = run([*command, world.plan.trunk], timeout=10, installed_by="kamailio")
+    numbers = [word for word in done.stdout.replace(":", " ").split() if word.isdigit()]
+    if not done.ok or not numbers:
+        return None
+    up = sum(
+        1
+        for c in read_calls(log).values()
+        if c.answered is not None and c.answered < killed_at and (c.ended or at + 1) > at
+    )
+    return int(numbers[-1]), up
 
 
 def _answering(world: World, log: Path, since: float) -> Node | None:

@@ -148,6 +148,9 @@ class DrillResult:
     failback: Phase
     calls: int
     asterisk: bool = False  # the PBXs ran Asterisk (else SIPp stand-ins)
+    # an edge killed: the calls up on the trunk that the edge taking the VIP over counted,
+    # and the calls up by the callers' log then (established before the kill, not ended)
+    counted: tuple[int, int] | None = None
 
     @property
     def met(self) -> bool:
@@ -163,6 +166,8 @@ class DrillResult:
             "call_hold_seconds": self.hold,
             "calls": self.calls,
             "pbx": "asterisk" if self.asterisk else "sipp",
+            "taker_counted_calls": None if self.counted is None else self.counted[0],
+            "calls_up_when_counted": None if self.counted is None else self.counted[1],
             "rto_seconds": self.rto,
             "rto_met": self.met,
             "phases": [self.failover.to_json(), self.failback.to_json()],

@@ -49,6 +49,10 @@ def test_losing_the_active_edge_keeps_every_established_call(tmp_path: Path, run
     assert failover.in_progress > 0  # calls were up when the edge died
     assert failover.kept == failover.in_progress, f"run {run}: {failover}"
     assert failover.setup_answered == failover.in_setup, f"run {run}: {failover}"
+    # the edge taking the VIP over knew the calls up: the dead edge shared its dialogs
+    assert result.counted is not None
+    counted, up = result.counted
+    assert up > 0 and abs(counted - up) <= 3, result.counted
     assert failback.recovery is not None and failback.recovery < 10, failback
     assert failback.answered_by == ("sh-1",)
     assert result.met

@@ -47,7 +47,9 @@ HEADROOM = "ccms_capacity_headroom_ratio"  # {kind, name}: spare share of what i
 # The edges' own (xhttp_prom puts `kamailio_` before each name).
 TRUNK_PEER_UP = "kamailio_trunk_peer_up"  # {trunk, peer}: answers the edge's OPTIONS
 DESTINATION_UP = "kamailio_dispatcher_destination_up"  # {destination}: set when it changes
-TRUNK_CALLS = "kamailio_trunk_calls"  # {trunk}: calls up through this edge
+# {trunk, dialogs}: calls up through this edge, or through the VIP `dialogs` names whose
+# edges share their dialogs
+TRUNK_CALLS = "kamailio_trunk_calls"
 TRUNK_CHANNELS = "kamailio_trunk_channels"  # {trunk}: the trunk's channel limit
 TRUNK_UTILISATION = "ccms_trunk_channel_utilisation"  # recorded: calls / channel limit
 

@@ -173,11 +173,13 @@ def _queue_service_level(group: SkillGroup, wait: timedelta) -> Rule:
 
 
 def trunk_recordings(estate: Estate) -> list[Rule]:
-    """Per trunk, its channels in use over its limit, summed over every edge it reaches."""
+    """Per trunk, its channels in use over its limit, summed over every edge it reaches;
+    the edges of a VIP share their dialogs and each reports them all (`dialogs`: the VIP),
+    so they count once."""
     return [
         Rule(
             n.TRUNK_UTILISATION,
-            f'sum({n.TRUNK_CALLS}{{trunk="{trunk.name}"}}) / {trunk.channels}',
+            f'sum(max by (dialogs) ({n.TRUNK_CALLS}{{trunk="{trunk.name}"}})) / {trunk.channels}',
             labels={"trunk": trunk.name, "site": ",".join(trunk.sites)},
             record=True,
         )
