@@ -7,6 +7,7 @@ import select
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from datetime import date
@@ -128,6 +129,25 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         return (1, ORDER.index(name) if name in ORDER else len(ORDER))
 
     items.sort(key=rank)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The tests' cache of parsed files is their own, made for the run and removed after it
+    (ccmsctl's default is the user's cache folder), unless the environment names one."""
+    if "CCMSCTL_CACHE" not in os.environ:
+        folder = tempfile.mkdtemp(prefix="ccmsctl-test-cache-")
+        os.environ["CCMSCTL_CACHE"] = folder
+        config.stash[_CACHE] = folder
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    folder = config.stash.get(_CACHE, None)
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
+        os.environ.pop("CCMSCTL_CACHE", None)
+
+
+_CACHE = pytest.StashKey[str]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -21,6 +21,7 @@ from types import MappingProxyType
 from pydantic import ValidationError
 
 from ccmsctl.errors import DocumentSpans, Finding, Severity, SourceMap, Span
+from ccmsctl.load.cache import DocumentCache
 from ccmsctl.load.overlay import OVERLAY_CODES, apply_overlay
 from ccmsctl.load.schema_errors import findings_from
 from ccmsctl.load.yamlread import RawDocument, read_documents
@@ -206,7 +207,10 @@ class _Read:
 
 
 def _read_files(files: Iterable[Path]) -> _Read:
+    """The files' documents: from the cache of parsed files where a file's text is in it,
+    else parsed (and kept there when read without a finding)."""
     found = _Read()
+    cache = DocumentCache.default()
     for path in files:
         shown = path.as_posix()
         text, problem = read_text(path, shown)
@@ -216,7 +220,13 @@ def _read_files(files: Iterable[Path]) -> _Read:
         if text.startswith(VAULT_HEADER):
             continue  # an Ansible Vault of the estate's secrets, read only at apply time
         found.read.append(path)
+        cached = cache.get(text, shown) if cache is not None else None
+        if cached is not None:
+            found.documents.extend(cached)
+            continue
         raws, syntax = read_documents(text, shown)
+        if cache is not None and not syntax:
+            cache.put(text, raws)
         found.findings.extend(syntax)
         if syntax:
             found.lost.extend(_lost_documents(text, shown, raws))
