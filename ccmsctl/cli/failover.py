@@ -4,6 +4,7 @@ network namespaces, and measure how long callers wait before calls succeed again
 from __future__ import annotations
 
 import json
+import signal
 import tempfile
 from pathlib import Path
 from typing import Annotated
@@ -93,6 +94,8 @@ def drill(
         typer.echo(f"error: --kill is `edge`, `pbx` or `site`, not {kill!r}", err=True)
         raise typer.Exit(2)
     chosen = kills[kill]
+    # SIGTERM ends the drill as Ctrl-C does: its namespaces and processes are taken down
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     with guard():
         estate = validated(directory, env).estate
         with tempfile.TemporaryDirectory(prefix="ccmsctl-drill-") as scratch:

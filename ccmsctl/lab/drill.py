@@ -350,6 +350,8 @@ def run_drill(
 ) -> DrillResult:
     """Build the pair, load it, kill, restore, and measure both ways. `settle`: seconds of
     calls after each recovery before the next step (bounded by the pair's RTO)."""
+    if kill == "pbx" and not plan.asterisk:
+        raise DrillError("a PBX failure is drilled with Asterisk, which is not installed")
     site_of = {m.address: m.site for m in plan.pbxs}
     limit = max(30.0, plan.rto + 10)
     with build_world(plan, folder) as world:
@@ -455,8 +457,6 @@ def _answering(world: World, log: Path, since: float) -> Node | None:
 def _victims(world: World, kill: Kill, log: Path) -> list[Node]:
     primary = world.plan.primary
     if kill == "pbx":
-        if not world.plan.asterisk:
-            raise DrillError("a PBX failure is drilled with Asterisk, which is not installed")
         latest = max(
             (c for c in read_calls(log).values() if c.answered),
             key=lambda c: c.answered or 0,

@@ -12,7 +12,7 @@ from ruamel.yaml import YAML
 
 from ccmsctl.cli.failover import text
 from ccmsctl.compile.carriers import compile_carriers, trunk_destinations
-from ccmsctl.lab.drill import DrillError, plan_drill
+from ccmsctl.lab.drill import DrillError, plan_drill, run_drill
 from ccmsctl.lab.drillcalls import Call, DrillResult, Phase, measure, read_calls
 from ccmsctl.load.estate import load_estate
 from ccmsctl.model.trunk import Trunk
@@ -96,6 +96,8 @@ def test_recovery_ends_with_the_first_answer_after_the_last_failure() -> None:
 
 def test_the_drill_refuses_what_it_cannot_drill(tmp_path: Path) -> None:
     estate = load_estate(EXAMPLE).estate
+    with pytest.raises(DrillError, match="drilled with Asterisk, which is not installed"):
+        run_drill(plan_drill(estate, "shanghai", tmp_path), tmp_path, kill="pbx")
     with pytest.raises(DrillError, match=r"no twin pair 'nowhere'.*shanghai"):
         plan_drill(estate, "nowhere", tmp_path)
     only_tls = _copy(tmp_path, "transport: udp", "transport: tls", "carriers/trunks.yaml")
