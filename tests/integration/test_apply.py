@@ -419,6 +419,12 @@ def test_a_pbx_change_asterisk_cannot_load_is_rolled_back_and_the_twin_untouched
         kept_file.write_text(json.dumps(kept))
         for host in standby:
             stop_asterisk(real, root(lab, host))
+            # what that Asterisk logged of the module it lacks is this test's doing, not the
+            # estate's: out of the log the lab's later tests read for errors
+            log = root(lab, host) / "var/log/asterisk/messages.log"
+            if log.is_file():
+                lines = log.read_text(errors="replace").splitlines(keepends=True)
+                log.write_text("".join(line for line in lines if "res_srtp" not in line))
     repaired = ccmsctl("apply", str(EXAMPLE), "--auto-approve", cwd=lab)
     assert repaired.returncode == 0, repaired.stdout + repaired.stderr
     planned = ccmsctl("plan", str(EXAMPLE), "--detailed-exitcode", cwd=lab)
