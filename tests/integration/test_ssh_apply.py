@@ -232,7 +232,9 @@ def test_apply_installs_over_ssh_and_the_edges_answer(fleet: tuple[Fleet, Path, 
     # asked apt nothing there
     assert "a-pbx\n" in out and "  * install asterisk 22.0.0-1\n" in out
     assert "a-edge: Install the roles' packages" not in out
-    assert pbx.file("/var/lib/ccmsctl-test-services/asterisk-commands").contains("core reload")
+    # the Asterisk the package started bound its own transports: the first apply restarts it
+    assert "a-pbx: Run Asterisk: restarted" in out
+    assert pbx.file(COMMANDS).contains("module show")  # and the health gate's check ran
     edge = infra(hosts, "b-edge")
     assert edge.file("/etc/kamailio/kamailio.cfg").contains("ccmsctl")
     # node_exporter runs on every host (the plan found it stopped), reading the textfile
@@ -321,6 +323,35 @@ def test_a_pbx_change_asterisk_cannot_load_stops_at_the_first_wave_and_is_rolled
     code, out, err = run(hosts, "plan", str(estate), "--target", inventory)
     assert code == 0, out + err
     assert out.rstrip().endswith("No changes.")
+
+
+def test_a_pbx_given_a_new_address_restarts_its_asterisk(fleet: tuple[Fleet, Path, Path]) -> None:
+    """Asterisk binds PJSIP's transports only as it starts: a PBX whose address changes gets
+    a new pjsip_transports.conf, and the asterisk role restarts Asterisk (a reload would
+    keep the old bind); a change elsewhere in its files only reloads it."""
+    hosts, estate, _ = fleet
+    inventory = str(hosts.inventory)
+    sites = estate / "sites.yaml"
+    before = sites.read_text()
+    moved = before.replace("address: 10.1.0.2, channels", "address: 10.1.0.9, channels")
+    assert moved != before
+    asked = len(hosts.read("a-pbx", COMMANDS) or b"")
+    sites.write_text(moved)
+    try:
+        code, out, err = run(hosts, "apply", str(estate), "--target", inventory, "--auto-approve")
+        assert code == 0, out + err
+        assert "a-pbx: Run Asterisk: restarted" in out
+        since = (hosts.read("a-pbx", COMMANDS) or b"")[asked:]
+        assert since.startswith(b"started\n") and b"core reload" not in since
+        transports = hosts.read("a-pbx", "/etc/asterisk/pjsip_transports.conf") or b""
+        assert b"bind = 10.1.0.9:5060" in transports
+    finally:
+        sites.write_text(before)
+    code, out, err = run(hosts, "apply", str(estate), "--target", inventory, "--auto-approve")
+    assert code == 0, out + err
+    assert "a-pbx: Run Asterisk: restarted" in out
+    code, out, err = run(hosts, "plan", str(estate), "--target", inventory)
+    assert out.rstrip().endswith("No changes."), out + err
 
 
 def test_a_saved_plan_puts_a_hand_edit_back_and_is_stale_after_another(

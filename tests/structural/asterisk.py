@@ -51,12 +51,20 @@ def _strip_comment(line: str) -> str:
 
 
 def parse(path: Path) -> list[Section]:
-    """Sections of an Asterisk config file, with template inheritance applied."""
+    """Sections of an Asterisk config file, with the files it includes beside it read in
+    their place (a #tryinclude of an absent one is nothing, as in Asterisk) and template
+    inheritance applied."""
     sections: list[Section] = []
     current: Section | None = None
     for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         line = _strip_comment(raw)
-        if not line or line.startswith(("#include", "#tryinclude")):
+        if line.startswith(("#include", "#tryinclude")):
+            included = path.parent / line.split(maxsplit=1)[1].strip('"')
+            if included.is_file() and included != path:
+                sections.extend(parse(included))
+                current = None
+            continue
+        if not line:
             continue
         if match := _SECTION.match(line):
             options = [o.strip() for o in (match["opts"] or "").split(",") if o.strip()]

@@ -63,7 +63,7 @@ def test_checker_catches_breakage(
 ) -> None:
     folder = tmp_path / "asterisk"
     folder.mkdir()
-    for name in ("pjsip.conf", "extensions.conf", "queues.conf"):
+    for name in ("pjsip.conf", "pjsip_transports.conf", "extensions.conf", "queues.conf"):
         text = (example_build / "sh1-pbx-1/etc/asterisk" / name).read_text(encoding="utf-8")
         if name == file:
             assert old in text, f"{old!r} not in {name}"

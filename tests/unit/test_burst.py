@@ -68,7 +68,7 @@ def test_running_nodes_are_pbxs_behind_the_sites_own(estate: Path) -> None:
     assert scale(estate, "cn-east-burst", "--nodes", "2")[0] == 0
     artifacts = compile_estate(load_estate(estate).estate)
     node = artifacts.hosts["cn-east-burst-1"]
-    assert "bind = 10.40.0.1:5060" in node["etc/asterisk/pjsip.conf"].decode()
+    assert "bind = 10.40.0.1:5060" in node["etc/asterisk/pjsip_transports.conf"].decode()
     assert "CCMS_CHANNELS = 120" in node["etc/asterisk/extensions.conf"].decode()
     assert "(agent-phone)" not in node["etc/asterisk/pjsip.conf"].decode()  # no agents
     # no agent's password either: only the certificates what it keeps is encrypted to

@@ -32,6 +32,9 @@ UDP, TCP = TRANSPORTS
 
 
 SECRETS_INCLUDE = "pjsip_secrets.conf"
+# each PBX's transports, in a file of their own: Asterisk binds them only as it starts, so a
+# change of this file restarts it (roles/asterisk), where a change of pjsip.conf reloads it
+TRANSPORTS_INCLUDE = "pjsip_transports.conf"
 
 
 _CODECS = {"PCMA": "alaw", "PCMU": "ulaw", "G722": "g722", "G729": "g729", "opus": "opus"}

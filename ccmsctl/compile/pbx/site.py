@@ -47,6 +47,7 @@ from ccmsctl.compile.pbx.modules import pbx_modules
 from ccmsctl.compile.pbx.pjsip import (
     SECRETS_INCLUDE,
     TCP,
+    TRANSPORTS_INCLUDE,
     UDP,
     agent_sections,
     class_certificates,
@@ -86,6 +87,7 @@ class PbxSite:
 
     pjsip_body: bytes  # trunk and agent sections, after the host's own transports
     header: str
+    transports_header: str  # of the file of each PBX's transports: where its address is set
     files: dict[str, bytes]
     # the files that name paths, by the install root and the channels of the site's PBXs
     rooted: dict[tuple[str, int], dict[str, bytes]]
@@ -390,7 +392,8 @@ def compile_pbx_site(
     )
     secrets = pbx_secrets(scope.trunks, scope.agents) | class_certificates(estate, site)
     files = _site_files(scope, renderer, dialplan(""))
-    return PbxSite(body, header(scope.sources), files, rooted, secrets)
+    placing = f"BurstPool/{burst.name}" if burst else f"Site/{site.name}"
+    return PbxSite(body, header(scope.sources), header([placing]), files, rooted, secrets)
 
 
 def compile_pbx(
@@ -407,11 +410,23 @@ def compile_pbx(
         "asterisk/sections.conf.j2",
         {
             "header": shared.header,
-            "sections": transports,
-            "includes": [],
+            "sections": [],
+            "includes": [TRANSPORTS_INCLUDE],
             "intro": [
                 f"PJSIP of {host.name}: trunks reach it through the edge, which tags",
                 "each call with X-CCMS-Trunk; agents' phones register here.",
+            ],
+        },
+    )
+    bound = renderer.render(
+        "asterisk/sections.conf.j2",
+        {
+            "header": shared.transports_header,
+            "sections": transports,
+            "includes": [],
+            "intro": [
+                f"Where PJSIP of {host.name} listens. Asterisk binds its transports only as",
+                "it starts: a change here restarts it (the asterisk role).",
             ],
         },
     )
@@ -437,5 +452,6 @@ def compile_pbx(
         **shared.files,
         **shared.rooted[root, host.channels],
         "etc/asterisk/pjsip.conf": pjsip + shared.pjsip_body,
+        f"etc/asterisk/{TRANSPORTS_INCLUDE}": bound,
         "etc/asterisk/http.conf": http,
     }
