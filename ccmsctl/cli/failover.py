@@ -7,7 +7,7 @@ import json
 import signal
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, get_args
 
 import typer
 
@@ -89,11 +89,11 @@ def drill(
     namespaces (needs root), place calls through the carrier, kill the active edge, a PBX
     or the site, restore it, and report the seconds until calls succeed again both ways.
     Exit 1 past the pair's `rto`."""
-    kills: dict[str, Kill] = {"edge": "edge", "site": "site", "pbx": "pbx"}
+    kills = {name: name for name in get_args(Kill)}
     if kill not in kills:
         typer.echo(f"error: --kill is `edge`, `pbx` or `site`, not {kill!r}", err=True)
         raise typer.Exit(2)
-    chosen = kills[kill]
+    chosen: Kill = kills[kill]
     # SIGTERM ends the drill as Ctrl-C does: its namespaces and processes are taken down
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     with guard():

@@ -99,14 +99,13 @@ class EdgeView:
     pair_edges: tuple[str, ...] = ()
     address: str = ""  # the host's own address
     dmq_peers: tuple[str, ...] = ()  # the other edges it shares its dialogs with (DMQ)
+    metrics_port: int = EDGE_METRICS_PORT
 
     @property
     def dialogs(self) -> str:
         """Where the edge's dialogs are kept: the VIP whose edges share them, or its own
         address (the trunk_calls gauge's `dialogs` label)."""
         return self.vip if self.dmq_peers else self.address
-
-    metrics_port: int = EDGE_METRICS_PORT
 
     @property
     def metrics_acl(self) -> bool:

@@ -42,6 +42,7 @@ from ccmsctl.model.numbers import NumberRange
 from ccmsctl.model.site import Site
 from ccmsctl.model.trunk import Trunk
 from ccmsctl.model.twinpair import TwinPair
+from ccmsctl.plan.secrets import render_secret_files
 from ccmsctl.running import run
 from ccmsctl.waiting import until
 
@@ -140,12 +141,12 @@ def plan_drill(estate: Estate, pair_name: str, folder: Path, asterisk: str = "")
     hosts = [*members["edge"], *(members["pbx"] if asterisk else ())]
     roots = {m.name: str(folder / m.name) for m in hosts}
     artifacts = compile_estate(estate, placement=Placement(roots=roots))
-    files = {m.name: dict(artifacts.hosts[m.name]) for m in hosts}
     (folder / ".secrets").mkdir(parents=True, exist_ok=True, mode=0o700)
-    for member in hosts:  # the PBXs' passwords: the lab's own
-        for path, secret_file in artifacts.secrets.get(member.name, {}).items():
-            values = {s: lab_secret(folder / ".secrets", s) for s in secret_file.secrets()}
-            files[member.name][path] = secret_file.render(values)
+    secret_files = render_secret_files(  # the PBXs' passwords: the lab's own
+        {m.name: artifacts.secrets.get(m.name, {}) for m in hosts},
+        lambda secret: lab_secret(folder / ".secrets", secret),
+    )
+    files = {m.name: {**artifacts.hosts[m.name], **secret_files[m.name]} for m in hosts}
     return DrillPlan(
         pair=pair.name,
         primary=primary,
@@ -441,7 +442,7 @@ def _counted_by_taker(
     up = sum(
         1
         for c in read_calls(log).values()
-        if c.answered is not None and c.answered < killed_at and (c.ended or at + 1) > at
+        if c.answered is not None and c.answered < killed_at and (c.ended is None or c.ended > at)
     )
     return int(numbers[-1]), up
 

@@ -23,6 +23,7 @@ import marshal
 import os
 import secrets
 from collections.abc import Iterator, Mapping
+from functools import cache
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
 from pathlib import Path
@@ -39,6 +40,7 @@ _SIGNATURE = 32  # bytes of HMAC-SHA256
 _KEY_FILE = "key"
 
 
+@cache
 def _reader_digest() -> bytes:
     """What makes a parse: ccmsctl's version and the reader's source."""
     try:

@@ -54,16 +54,23 @@ set -- "$etc" "$@"
 MODULE_NAME = re.compile(r"^[A-Za-z0-9_]+\.so$")
 
 
+FAILED = "!"  # parts(): the key of a command that failed is its name after this
+
+
 def parts(output: str) -> dict[str, str]:
-    """The host's answer taken apart: each file's text and each command's output, by name."""
+    """The host's answer taken apart: each file's text and each command's output, by name,
+    and for a command that exited non-zero, its exit status under FAILED + its name."""
     found: dict[str, list[str]] = {}
-    current: list[str] | None = None
+    name, current = "", None
     for line in output.splitlines():
-        if line.startswith(MARK) and not line.startswith(MARK + "failed"):
-            current = found.setdefault(line[len(MARK) :], [])
+        if line.startswith(MARK + "failed "):
+            found[FAILED + name] = [line.removeprefix(MARK + "failed ")]
+        elif line.startswith(MARK):
+            name = line[len(MARK) :]
+            current = found.setdefault(name, [])
         elif current is not None:
             current.append(line)
-    return {name: "\n".join(lines) for name, lines in found.items()}
+    return {key: "\n".join(lines) for key, lines in found.items()}
 
 
 def sections(text: str) -> dict[str, dict[str, list[str]]]:
@@ -131,9 +138,10 @@ def running(answers: dict[str, str]) -> Running:
     )
     queues = re.findall(r"^(\S+) has \d+ calls", answers.get("queue show", ""), re.M)
     problems = tuple(
-        f"`{command}` gave no answer"
+        f"`{command}` failed (exit {answers[FAILED + command]}): "
+        + " ".join(answers.get(command, "").split()[-12:])
         for command in ("core waitfullybooted", *COMMANDS)
-        if command not in answers
+        if FAILED + command in answers
     )
     return Running(booted, frozenset(modules), frozenset(endpoints), frozenset(queues), problems)
 

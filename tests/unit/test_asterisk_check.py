@@ -69,3 +69,16 @@ def test_problems_name_what_differs_and_what_asterisk_said() -> None:
     assert plugin.problems(want, listed, {}) == [
         "modules.conf loads what Asterisk does not run: res_srtp.so"
     ]
+
+
+def test_a_cli_command_that_fails_is_named_with_what_it_said() -> None:
+    plugin = check_plugin()
+    mark = plugin.MARK
+    output = (
+        f"\n{mark}core waitfullybooted\nAsterisk has fully booted.\n"
+        f"\n{mark}module show\nNo such command 'module show'\n{mark}failed 1\n"
+        f"\n{mark}pjsip list endpoints\n\n{mark}queue show\n"
+    )
+    have = plugin.running(plugin.parts(output))
+    assert have.booted
+    assert have.problems == ("`module show` failed (exit 1): No such command 'module show'",)
