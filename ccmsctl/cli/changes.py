@@ -27,6 +27,7 @@ from ccmsctl.cli.metrics import MetricsDir, controls_of, recorded
 from ccmsctl.cli.review import PlanFormat, print_review, review_json, review_of
 from ccmsctl.compile.estate import compile_estate
 from ccmsctl.compile.fanout import workers_available
+from ccmsctl.compile.memo import SiteMemo
 from ccmsctl.errors import UserError
 from ccmsctl.lab.target import lab_target
 from ccmsctl.load.estate import Loaded
@@ -94,7 +95,10 @@ def plan_estate(directory: Path, where: Target, env: str | None) -> tuple[Loaded
     places it."""
     loaded = validated(directory, env)
     desired = compile_estate(
-        loaded.estate, placement=where.placement(), workers=workers_available()
+        loaded.estate,
+        placement=where.placement(),
+        workers=workers_available(),
+        memo=SiteMemo.default(),
     )
     absent = sorted(name for name in desired.hosts if where.host(name) is None)
     if absent:

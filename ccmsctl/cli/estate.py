@@ -23,6 +23,7 @@ from ccmsctl.cli.app import (
 from ccmsctl.cli.formats import finding_github, finding_json, finding_text
 from ccmsctl.compile.estate import compile_estate
 from ccmsctl.compile.fanout import workers_available
+from ccmsctl.compile.memo import SiteMemo
 from ccmsctl.compile.output import check_build_folder, write_build
 from ccmsctl.errors import Finding, Severity, UserError
 from ccmsctl.escape import visible
@@ -107,7 +108,9 @@ def compile_command(
     with guard():
         check_build_folder(out, directory)
         loaded = validated(directory, env)
-        artifacts = compile_estate(loaded.estate, workers=workers_available())
+        artifacts = compile_estate(
+            loaded.estate, workers=workers_available(), memo=SiteMemo.default()
+        )
         count = write_build(artifacts, out, directory)
         env_note = f" (environment {env})" if env else ""
         typer.echo(

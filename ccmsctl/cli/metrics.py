@@ -19,6 +19,7 @@ import typer
 from ccmsctl.apply.rollout import Outcome
 from ccmsctl.compile.estate import compile_estate
 from ccmsctl.compile.fanout import workers_available
+from ccmsctl.compile.memo import SiteMemo
 from ccmsctl.load.estate import Loaded
 from ccmsctl.metrics.runs import (
     ApplyRun,
@@ -125,5 +126,5 @@ def _changes(plan: Plan | None) -> tuple[int, dict[str, int]]:
 def controls_of(loaded: Loaded) -> dict[str, bool]:
     """Each compliance control of the report, and whether it fails: as `ccmsctl report`
     finds them, on the estate's production compile (not the lab's)."""
-    artifacts = compile_estate(loaded.estate, workers=workers_available())
+    artifacts = compile_estate(loaded.estate, workers=workers_available(), memo=SiteMemo.default())
     return failing_controls(loaded.estate, loaded.sources, artifacts, today=date.today())

@@ -18,6 +18,7 @@ from ccmsctl.cli.changes import target_of
 from ccmsctl.cli.estate import write_atomically
 from ccmsctl.cli.formats import finding_text
 from ccmsctl.compile.estate import compile_estate, placed
+from ccmsctl.compile.memo import SiteMemo
 from ccmsctl.errors import Severity, UserError
 from ccmsctl.escape import visible
 from ccmsctl.load.estate import load_estate
@@ -174,7 +175,7 @@ def report(
             raise typer.Exit(1)
         where = target_of(target, lab_dir, directory) if target is not None else None
         placement = where.placement() if where is not None else PRODUCTION
-        artifacts = compile_estate(loaded.estate, placement=placement)
+        artifacts = compile_estate(loaded.estate, placement=placement, memo=SiteMemo.default())
         built: Report = build_report(
             placed(loaded.estate, placement),
             loaded.sources,

@@ -15,6 +15,7 @@ from ccmsctl.cli.app import validated
 from ccmsctl.cli.estate import OutputError, write_atomically
 from ccmsctl.compile.estate import compile_estate
 from ccmsctl.compile.fanout import workers_available
+from ccmsctl.compile.memo import SiteMemo
 from ccmsctl.errors import Severity
 from ccmsctl.load.estate import environment_names, load_estate
 from ccmsctl.plan.diff import base_states, make_plan, reviewable
@@ -41,8 +42,9 @@ def review_of(directory: Path, ref: str, env: str | None = None) -> Review:
         old = load_estate(old_dir, env if env in environment_names(old_dir) else None)
         if any(f.severity is Severity.ERROR for f in old.findings):
             raise RevisionError(f"the estate at {ref} does not load; compare with another base")
-        before = compile_estate(old.estate, workers=workers_available())
-        after = compile_estate(loaded.estate, workers=workers_available())
+        memo = SiteMemo.default()
+        before = compile_estate(old.estate, workers=workers_available(), memo=memo)
+        after = compile_estate(loaded.estate, workers=workers_available(), memo=memo)
         plan = make_plan(reviewable(after), base_states(reviewable(before)))
         running = {name: config.decode() for name, config in before.devices.items()}
         devices = device_changes(after, running)

@@ -7,7 +7,6 @@ timestamps and no absolute build paths (`root` is the installed root, "" in prod
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 from ccmsctl.artifacts import INVENTORY, PRODUCTION, Artifacts, DeviceIntent, Placement, SecretFile
 from ccmsctl.compile.carriers import compile_carriers
@@ -16,6 +15,7 @@ from ccmsctl.compile.fanout import fan_out
 from ccmsctl.compile.inventory import burst_host, compile_inventory, host_vars
 from ccmsctl.compile.keepalived import compile_keepalived
 from ccmsctl.compile.lab import relocated
+from ccmsctl.compile.memo import SiteFiles, SiteMemo
 from ccmsctl.compile.monitoring.prometheus import compile_monitoring
 from ccmsctl.compile.network.device import compile_network_device
 from ccmsctl.compile.pbx.site import PbxSite, compile_pbx, compile_pbx_site
@@ -38,24 +38,31 @@ def compile_estate(
     renderer: Renderer | None = None,
     placement: Placement = PRODUCTION,
     workers: int = 1,
+    memo: SiteMemo | None = None,
 ) -> Artifacts:
     """All artifacts of `estate` as `placement` puts it (the lab: on its addresses, under
     its folders, its services run by scripts). With `workers` > 1 the sites are compiled in
-    parallel; the bytes are the same."""
+    parallel; with `memo`, a site whose compile would read the same as before is taken from
+    it; the bytes are the same."""
     renderer = renderer or Renderer()
     estate = placed(estate, placement)
     roots = placement.roots
     sites = sorted(estate.of(Site), key=lambda s: s.name)
+    if memo is not None:
+        memo.prepare(renderer.digest())
 
-    def compile_sites(share: Sequence[Site]) -> list[_SiteFiles]:
-        return [_compile_site(estate, site, renderer, roots) for site in share]
+    def compile_sites(share: Sequence[Site]) -> list[tuple[SiteFiles, int]]:
+        return [_remembered_site(estate, site, renderer, roots, memo) for site in share]
 
     hosts: dict[str, dict[str, bytes]] = {}
     secrets: dict[str, dict[str, SecretFile]] = {}
     for part in fan_out(compile_sites, sites, workers):
-        for site_files in part:
+        for site_files, hit in part:
             hosts |= site_files.hosts
             secrets |= site_files.secrets
+            if memo is not None:  # counted here: the sites may have been compiled elsewhere
+                memo.hits += hit
+                memo.misses += 1 - hit
     for name, (files, secret_files) in _compile_burst(estate, renderer, roots).items():
         hosts[name] = files
         if secret_files:
@@ -135,15 +142,32 @@ def device_intent(estate: Estate, device: NetworkDevice) -> DeviceIntent:
     )
 
 
-@dataclass(frozen=True)
-class _SiteFiles:
-    hosts: dict[str, dict[str, bytes]]
-    secrets: dict[str, dict[str, SecretFile]]
+def _remembered_site(
+    estate: Estate,
+    site: Site,
+    renderer: Renderer,
+    roots: Mapping[str, str],
+    memo: SiteMemo | None,
+) -> tuple[SiteFiles, int]:
+    """The files of `site`, from `memo` where its entry is still right (and 1), else
+    compiled from a view of `estate` that notes its reads, and kept (and 0)."""
+    if memo is None:
+        return _compile_site(estate, site, renderer, roots), 0
+    own_roots = {host.name: roots[host.name] for host in site.hosts if host.name in roots}
+    found = memo.get(estate, site.name, own_roots)
+    if found is not None:
+        return found, 1
+    view, reads = estate.reading()
+    # the site compiled is the first of its name (sites are compiled in name order)
+    same_name = view.where(Site, "name", [site.name])
+    files = _compile_site(view, same_name[0], renderer, own_roots)
+    memo.put(estate, site.name, own_roots, reads, files)
+    return files, 0
 
 
 def _compile_site(
     estate: Estate, site: Site, renderer: Renderer, roots: Mapping[str, str]
-) -> _SiteFiles:
+) -> SiteFiles:
     with within(f"Site/{site.name}"):
         edges = compile_edge_site(estate, site, renderer) if site.hosts_with("edge") else None
         placed = [(roots.get(h.name, ""), h.channels) for h in site.hosts_with("pbx")]
@@ -166,4 +190,4 @@ def _compile_site(
             hosts[host.name] = files
         if secret_files:
             secrets[host.name] = secret_files
-    return _SiteFiles(hosts, secrets)
+    return SiteFiles(hosts, secrets)

@@ -10,6 +10,7 @@ refuses rather than escapes.
 
 from __future__ import annotations
 
+import hashlib
 import unicodedata
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -103,8 +104,10 @@ class Renderer:
     """Renders ccmsctl's templates (or another folder's, for tests)."""
 
     def __init__(self, folder: Path | None = None) -> None:
+        self.folder = folder or tooling.templates()
+        self._digest: bytes | None = None
         self._env = Environment(
-            loader=FileSystemLoader(str(folder or tooling.templates())),
+            loader=FileSystemLoader(str(self.folder)),
             undefined=StrictUndefined,
             autoescape=False,  # noqa: S701 - config files, not HTML
             trim_blocks=True,
@@ -112,6 +115,16 @@ class Renderer:
             keep_trailing_newline=True,
             finalize=_finalize,
         )
+
+    def digest(self) -> bytes:
+        """sha256 of every file under the templates' folder, by its path there."""
+        if self._digest is None:
+            digest = hashlib.sha256()
+            for path in sorted(p for p in self.folder.rglob("*") if p.is_file()):
+                digest.update(str(path.relative_to(self.folder)).encode() + b"\0")
+                digest.update(path.read_bytes() + b"\0")
+            self._digest = digest.digest()
+        return self._digest
 
     def render(self, template: str, context: Mapping[str, Any]) -> bytes:
         """`template` rendered with `context`; an UnsafeValueError or TemplateBugError says

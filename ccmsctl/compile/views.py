@@ -261,7 +261,7 @@ def edge_site_view(estate: Estate, site: Site) -> EdgeView:
     pair, _ = estate.twin_of(site.name)
     trunks = site_trunks(estate, site)
     carried = {trunk.name for trunk in trunks}
-    ranges = [numbers for numbers in estate.of(NumberRange) if numbers.trunk in carried]
+    ranges = list(estate.where(NumberRange, "trunk", carried))
     sets, outbound = _dispatcher_sets(estate, site, trunks, ranges)
     dids = _did_blocks(estate, ranges)
     did_count = sum(block.count() for block in dids)

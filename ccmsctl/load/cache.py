@@ -7,21 +7,14 @@ source (yamlread.py and this module: a changed reader misses every entry), never
 file's name: the places are stored without it and take the name the file has now. Only a
 file read without a finding is kept.
 
-A cache can be corrupt (a disk, an interrupted write) or foreign (copied from elsewhere,
-written by someone else): each entry is signed with a key of the cache's own, made on first
-use and readable by its user only, and read only when its signature holds; anything that
-does not read back as an entry is a miss, never a wrong answer. `CCMSCTL_CACHE` names the
-folder (default: $XDG_CACHE_HOME/ccmsctl/parsed, or ~/.cache/ccmsctl/parsed), `off` turns
-the cache off.
+Entries are kept in ccmsctl's cache folder (store.py), signed: anything that does not read
+back as an entry is a miss, never a wrong answer.
 """
 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import marshal
-import os
-import secrets
 from collections.abc import Iterator, Mapping
 from functools import cache
 from importlib.metadata import PackageNotFoundError
@@ -31,13 +24,11 @@ from typing import Any
 
 from ccmsctl.errors import DocumentSpans, Span
 from ccmsctl.errors import Path as Path_
-from ccmsctl.files import write_private
 from ccmsctl.load import yamlread
 from ccmsctl.load.yamlread import RawDocument
+from ccmsctl.store import SignedStore, default_folder
 
 MAGIC = b"ccmsctl parsed 1\n"
-_SIGNATURE = 32  # bytes of HMAC-SHA256
-_KEY_FILE = "key"
 
 
 @cache
@@ -53,48 +44,18 @@ def _reader_digest() -> bytes:
     return digest.digest()
 
 
-def default_folder() -> Path | None:
-    """The cache's folder, or None when `CCMSCTL_CACHE=off`."""
-    chosen = os.environ.get("CCMSCTL_CACHE", "")
-    if chosen == "off":
-        return None
-    if chosen:
-        return Path(chosen)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "ccmsctl" / "parsed"
-
-
 class DocumentCache:
     """Parsed files under `folder`, by the digest of their text."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self._reader = _reader_digest()
-        self._secret: bytes | None = None
+        self._store = SignedStore(folder, MAGIC)
 
     @classmethod
     def default(cls) -> DocumentCache | None:
         folder = default_folder()
         return cls(folder) if folder is not None else None
-
-    def _key(self) -> bytes | None:
-        """The cache's signing key, made on first use; None when it cannot be had."""
-        if self._secret is not None:
-            return self._secret
-        path = self.folder / _KEY_FILE
-        try:
-            key = path.read_bytes()
-        except OSError:
-            key = b""
-        if len(key) != 32:  # none yet, or damaged: a new key (every entry then misses)
-            key = secrets.token_bytes(32)
-            try:
-                self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-                write_private(path, key)
-            except OSError:
-                return None
-        self._secret = key
-        return key
 
     def _entry(self, text: str) -> Path:
         digest = hashlib.sha256(self._reader + text.encode("utf-8", "surrogatepass"))
@@ -103,17 +64,8 @@ class DocumentCache:
 
     def get(self, text: str, file: str) -> list[RawDocument] | None:
         """The documents of `text` (a file now called `file`), or None: a miss."""
-        key = self._key()
-        if key is None:
-            return None
-        try:
-            blob = self._entry(text).read_bytes()
-        except OSError:
-            return None
-        head, signature = blob[: len(MAGIC)], blob[len(MAGIC) : len(MAGIC) + _SIGNATURE]
-        payload = blob[len(MAGIC) + _SIGNATURE :]
-        expected = hmac.new(key, payload, hashlib.sha256).digest()
-        if head != MAGIC or not hmac.compare_digest(signature, expected):
+        payload = self._store.get(self._entry(text))
+        if payload is None:
             return None
         try:
             # signed with this cache's key: written by this user's ccmsctl
@@ -123,20 +75,11 @@ class DocumentCache:
 
     def put(self, text: str, documents: list[RawDocument]) -> None:
         """Keep the documents of `text`; a cache that cannot be written is left alone."""
-        key = self._key()
-        if key is None:
-            return
         try:
             payload = marshal.dumps(_entries(documents))
         except ValueError:  # a value marshal does not take: not kept
             return
-        signature = hmac.new(key, payload, hashlib.sha256).digest()
-        entry = self._entry(text)
-        try:
-            entry.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            write_private(entry, MAGIC + signature + payload)
-        except OSError:
-            return
+        self._store.put(self._entry(text), payload)
 
 
 class _Places(Mapping[Path_, Span]):

@@ -1,14 +1,21 @@
-"""Every kind of document, and `Estate`: the validated documents of one estate together."""
+"""Every kind of document, and `Estate`: the validated documents of one estate together.
+
+An Estate can also be read through a view that notes what is read (`reading()`): which
+kinds whole, which documents by name, which by the value of a field, which prompts. Each
+read has a digest of what it gave (`read_digest`), so work done from a view can be known
+to be still right for another estate whose reads give the same digests (compile's cache of
+sites, compile/memo.py).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address
 from types import MappingProxyType
-from typing import Annotated, TypeVar, get_args
+from typing import Annotated, TypeVar, cast, get_args
 
 from pydantic import Field
 
@@ -72,6 +79,12 @@ AnyDocument = Annotated[
 ]
 
 D = TypeVar("D", bound=Document)
+V = TypeVar("V")
+
+# A read of an estate, as noted by a view: ("kind", KIND), ("name", KIND, NAME),
+# ("where", KIND, FIELD, *VALUES), ("prompt", KEY), ("prompts",), ("names", KIND), ("estate",)
+Read = tuple[str, ...]
+_ABSENT = b"\0absent"
 
 
 @dataclass(frozen=True)
@@ -91,8 +104,46 @@ class Estate:
     _index: dict[type[Document], Mapping[str, Document]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    # a view's reads, in the order first made (None: not a view); the digests of reads and
+    # of documents (by id: the documents live as long as the estate), worked out once
+    _reads: dict[Read, None] | None = field(default=None, init=False, repr=False, compare=False)
+    _read_digests: dict[Read, bytes] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    _doc_digests: dict[int, bytes] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def reading(self) -> tuple[Estate, Mapping[Read, None]]:
+        """A view of this estate that notes every read made through it, and the reads (in
+        the order first made). Its documents and prompts are read through it too."""
+        for kind in KINDS.values():  # so that a view never reads its documents to sort them
+            self._all(kind)
+        reads: dict[Read, None] = {}
+        view = Estate(
+            _NotedMapping(self.documents, reads, lambda name: ("kind", name), whole=("estate",)),
+            self.broken,
+            _NotedMapping(self.prompts, reads, lambda key: ("prompt", key), whole=("prompts",)),
+        )
+        for shared in ("_of", "_index", "_read_digests", "_doc_digests"):
+            object.__setattr__(view, shared, getattr(self, shared))
+        object.__setattr__(view, "_reads", reads)
+        return view, reads
+
+    def _note(self, read: Read) -> None:
+        if self._reads is not None:
+            self._reads[read] = None
+
+    def where(self, kind: type[D], field: str, values: Collection[str]) -> tuple[D, ...]:
+        """The documents of `kind` whose `field` is one of `values`, in file order."""
+        self._note(("where", _kind_name(kind), field, *sorted(values)))
+        return tuple(doc for doc in self._all(kind) if getattr(doc, field) in values)
 
     def of(self, kind: type[D]) -> tuple[D, ...]:
+        self._note(("kind", _kind_name(kind)))
+        return self._all(kind)
+
+    def _all(self, kind: type[D]) -> tuple[D, ...]:
         found = self._of.get(kind)
         if found is None:
             docs = self.documents.get(_kind_name(kind), ())
@@ -102,6 +153,7 @@ class Estate:
     def names(self, kind: type[Document]) -> frozenset[str]:
         """Names of `kind`, including documents that failed their schema."""
         kind_name = _kind_name(kind)
+        self._note(("names", kind_name))
         valid = {doc.name for doc in self.documents.get(kind_name, ())}
         return frozenset(valid | {name for k, name in self.broken if k == kind_name})
 
@@ -175,10 +227,91 @@ class Estate:
         cached = self._index.get(kind)
         if cached is None:
             found: dict[str, Document] = {}
-            for doc in self.of(kind):
+            for doc in self._all(kind):
                 found.setdefault(doc.name, doc)
             cached = self._index[kind] = MappingProxyType(found)
+        if self._reads is not None:  # a view: each name looked up is a read of its own
+            name = _kind_name(kind)
+            noted = _NotedMapping(
+                cached, self._reads, lambda key: ("name", name, key), whole=("kind", name)
+            )
+            return cast(Mapping[str, D], noted)
         return cached  # type: ignore[return-value]  # the documents of `kind` are D
+
+    def read_digest(self, read: Read) -> bytes:
+        """The digest of what `read` gives from this estate (not a view's)."""
+        found = self._read_digests.get(read)
+        if found is None:
+            found = self._read_digests[read] = self._digest_of(read)
+        return found
+
+    def _digest_of(self, read: Read) -> bytes:
+        what, *rest = read
+        digest = hashlib.sha256(repr(read).encode())
+        if what == "kind":
+            for doc in self.documents.get(rest[0], ()):
+                digest.update(self._doc_digest(doc))
+        elif what == "name" and rest[0] in KINDS:
+            named = self.index(KINDS[rest[0]]).get(rest[1])
+            digest.update(self._doc_digest(named) if named is not None else _ABSENT)
+        elif what == "where" and rest[0] in KINDS:
+            for doc in self.where(KINDS[rest[0]], rest[1], rest[2:]):
+                digest.update(self._doc_digest(doc))
+        elif what == "prompt":
+            data = self.prompts.get(rest[0])
+            digest.update(hashlib.sha256(data).digest() if data is not None else _ABSENT)
+        elif what == "prompts":
+            for key, data in sorted(self.prompts.items()):
+                digest.update(key.encode() + b"\0" + hashlib.sha256(data).digest())
+        elif what == "names" and rest[0] in KINDS:
+            digest.update(json.dumps(sorted(self.names(KINDS[rest[0]]))).encode())
+        elif what == "estate":
+            digest.update(self.digest().encode())
+        else:  # not a read any view makes: never the same as before
+            digest.update(hashlib.sha256(json.dumps(read).encode() + _ABSENT).digest())
+            return b"\0unknown " + digest.digest()
+        return digest.digest()
+
+    def _doc_digest(self, doc: Document) -> bytes:
+        found = self._doc_digests.get(id(doc))
+        if found is None:
+            text = f"{type(doc).__name__}\0{doc.model_dump_json(by_alias=True)}"
+            found = self._doc_digests[id(doc)] = hashlib.sha256(text.encode()).digest()
+        return found
+
+
+class _NotedMapping(Mapping[str, V]):
+    """`mapping` read through a view: each key looked up noted as `read(key)`, a look at
+    every key (iterating, counting) as `whole` (or every key's read)."""
+
+    __slots__ = ("mapping", "read", "reads", "whole")
+
+    def __init__(
+        self,
+        mapping: Mapping[str, V],
+        reads: dict[Read, None],
+        read: Callable[[str], Read],
+        whole: Read | None = None,
+    ) -> None:
+        self.mapping, self.reads, self.read, self.whole = mapping, reads, read, whole
+
+    def __getitem__(self, key: str) -> V:
+        self.reads[self.read(key)] = None
+        return self.mapping[key]
+
+    def __iter__(self) -> Iterator[str]:
+        self._whole()
+        return iter(self.mapping)
+
+    def __len__(self) -> int:
+        self._whole()
+        return len(self.mapping)
+
+    def _whole(self) -> None:
+        if self.whole is not None:
+            self.reads[self.whole] = None
+        else:
+            self.reads.update(dict.fromkeys(self.read(key) for key in self.mapping))
 
 
 def _kind_name(kind: type[Document]) -> str:

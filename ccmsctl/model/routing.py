@@ -24,7 +24,7 @@ def ivrs_answered(estate: Estate, site: str) -> list[str]:
     """The IVRs a call to a DID of `site` or its twin enters, by name."""
     served = estate.site_and_twin(site)
     known = estate.index(IVR)
-    return sorted({r.ivr for r in estate.of(NumberRange) if r.site in served and r.ivr in known})
+    return sorted({r.ivr for r in estate.where(NumberRange, "site", served) if r.ivr in known})
 
 
 def queues_reached(ivrs: Iterable[IVR], groups: Mapping[str, SkillGroup]) -> set[str]:
@@ -194,5 +194,5 @@ def card_ivrs(estate: Estate, trunk: str) -> list[str]:
     """The IVRs with card entry that calls from `trunk` enter: the caller's card digits
     (DTMF, in the media) cross that trunk's carrier link."""
     ivrs = estate.index(IVR)
-    entered = {r.ivr for r in estate.of(NumberRange) if r.trunk == trunk and r.ivr in ivrs}
+    entered = {r.ivr for r in estate.where(NumberRange, "trunk", [trunk]) if r.ivr in ivrs}
     return sorted(name for name in entered if card_nodes(ivrs[name]))

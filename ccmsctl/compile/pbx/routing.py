@@ -78,7 +78,7 @@ def burst_numbers(estate: Estate, pool: BurstPool) -> list[NumberRange]:
         messages = bool(mailboxes([ivr], reached))
         return ("recording" in keeps or not records) and ("voicemail" in keeps or not messages)
 
-    return [r for r in estate.of(NumberRange) if r.site in pool.serves and allowed(r)]
+    return [r for r in estate.where(NumberRange, "site", pool.serves) if allowed(r)]
 
 
 def site_calls(
@@ -95,8 +95,8 @@ def site_calls(
         used = {r.trunk for r in ranges if r.trunk in trunks}
         return ranges, used_ivrs, reached, [], sorted(used)
     served = estate.site_and_twin(site.name)
-    ranges = [r for r in estate.of(NumberRange) if r.site in served]
-    agents = [agent for agent in estate.of(Agent) if agent.site in served]
+    ranges = list(estate.where(NumberRange, "site", served))
+    agents = list(estate.where(Agent, "site", served))
     used = {r.trunk for r in ranges if r.trunk in trunks}
     used |= {t.name for t in trunks.values() if site.name in t.sites}
     return (
