@@ -31,6 +31,7 @@ MODULES = MappingProxyType(
         "failover": "failover",
         "burst": "burst",
         "env": "env",
+        "import": "importer",
     }
 )
 EAGER = frozenset({"--version"})  # answered by the app itself, before any command

@@ -1,0 +1,85 @@
+"""`ccmsctl import asterisk DIR --out ESTATE --site NAME ...`: a running PBX's configuration
+brought into a new estate, every line not modelled listed (IMPORT.md, or --format json).
+Exit status 0 when every line was modelled, 3 when some were not, 1 on an error (a file
+Asterisk itself would refuse, an estate folder in the way)."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ccmsctl.cli.app import app, guard
+from ccmsctl.importing.asterisk import SiteFacts, import_asterisk
+from ccmsctl.importing.write import estate_texts, report_json, report_markdown, write_import
+
+RESIDUE = 3  # the exit status when lines were not modelled
+
+import_app = typer.Typer(
+    help="Bring an existing PBX into a new estate, with what was not modelled listed.",
+    no_args_is_help=True,
+)
+app.add_typer(import_app, name="import")
+
+
+class ImportFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+@import_app.command("asterisk")
+def import_asterisk_command(
+    directory: Annotated[Path, typer.Argument(help="The PBX's configuration folder.")],
+    out: Annotated[Path, typer.Option("--out", help="The new estate's folder.")],
+    site: Annotated[str, typer.Option("--site", help="The site the PBX stands in.")],
+    country: Annotated[str, typer.Option("--country", help="The site's country (ISO 3166).")],
+    timezone: Annotated[str, typer.Option("--timezone", help="The site's IANA time zone.")],
+    region: Annotated[str, typer.Option("--region", help="The site's region.")] = "",
+    address: Annotated[
+        str, typer.Option("--address", help="The PBX's address where no transport binds one.")
+    ] = "",
+    language: Annotated[
+        str, typer.Option("--language", help="Callers' language where the PBX names none.")
+    ] = "en-US",
+    secrets_file: Annotated[
+        Path | None,
+        typer.Option("--secrets", help="Where the secrets found go (default: ESTATE.secrets.yml)."),
+    ] = None,
+    output: Annotated[ImportFormat, typer.Option("--format", help="Output format.")] = (
+        ImportFormat.text
+    ),
+) -> None:
+    """Read the PBX's pjsip.conf, queues.conf and the files they include into estate
+    documents; write the estate, IMPORT.md and the secrets file."""
+    with guard():
+        facts = SiteFacts(
+            site=site,
+            country=country,
+            region=region or country.lower(),
+            timezone=timezone,
+            language=language,
+            estate=out.name,
+            address=address,
+        )
+        imported = import_asterisk(directory, facts)
+        texts = estate_texts(imported.documents)
+        source = str(directory)
+        report = report_markdown(source, imported.ledger, texts)
+        target = secrets_file or out.with_name(f"{out.name}.secrets.yml")
+        write_import(out, texts, report, target, imported.secrets)
+        residue = imported.ledger.residue()
+        if output is ImportFormat.json:
+            typer.echo(json.dumps(report_json(source, imported.ledger, texts), indent=2))
+        else:
+            read, modelled = imported.ledger.counts()
+            typer.echo(
+                f"{directory}: {read} lines read, {modelled} modelled, {len(residue)} not; "
+                f"estate written to {out} (see {out / 'IMPORT.md'})"
+            )
+            if imported.secrets.values:
+                typer.echo(f"{len(imported.secrets.values)} secrets written to {target}")
+    if residue:
+        raise typer.Exit(RESIDUE)

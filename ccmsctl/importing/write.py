@@ -1,0 +1,163 @@
+"""An import written out: the estate's files in fmt's canonical layout, IMPORT.md (what was
+assumed, and every line not modelled with why) in the estate, and the secrets found in a
+file of their own beside it, readable by its owner only. All of it or nothing: the estate
+is written to a staging folder and renamed into place."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from ccmsctl.errors import UserError
+from ccmsctl.escape import markdown_code, markdown_text
+from ccmsctl.files import write_private
+from ccmsctl.importing.ledger import Ledger
+from ccmsctl.importing.secrets import VAULT_FILE, Secrets
+from ccmsctl.load.fmt import format_text, round_trip_yaml
+
+REPORT = "IMPORT.md"
+
+
+class ImportOutputError(UserError):
+    """The estate or the secrets file cannot be written where asked."""
+
+    code = "E1902"
+
+
+def estate_texts(documents: dict[str, list[dict[str, object]]]) -> dict[str, str]:
+    """Each file's YAML, in the canonical layout, by its path in the estate."""
+    yaml = round_trip_yaml()
+    texts = {}
+    for file, found in sorted(documents.items()):
+        out = io.StringIO()
+        yaml.dump_all(found, out)
+        texts[file] = format_text(out.getvalue())
+    return texts
+
+
+def secrets_text(secrets: Secrets) -> str:
+    """The secrets file: what to do with it, then each value under its key."""
+    yaml = round_trip_yaml()
+    out = io.StringIO()
+    yaml.dump(dict(secrets.values), out)
+    return (
+        "# Secrets found by ccmsctl import. Encrypt this file and move it into the estate:\n"
+        f"#   ansible-vault encrypt THIS-FILE && mv THIS-FILE ESTATE/{VAULT_FILE}\n"
+        "# Never commit it unencrypted.\n" + out.getvalue()
+    )
+
+
+def report_markdown(source: str, ledger: Ledger, texts: dict[str, str]) -> str:
+    """IMPORT.md: what came of every line of `source`."""
+    read, modelled = ledger.counts()
+    residue = ledger.residue()
+    lines = [
+        "# Import",
+        "",
+        f"From {markdown_code(source)}: {read} lines of configuration read, {modelled} "
+        f"modelled, {len(residue)} not (listed below with why).",
+        "",
+        "Files written: " + ", ".join(markdown_code(name) for name in sorted(texts)) + ".",
+        "",
+        "## Assumed",
+        "",
+    ]
+    if ledger.assumed:
+        lines += ["| document | field | value | why |", "| --- | --- | --- | --- |"]
+        lines += [
+            f"| {markdown_code(a.subject, in_table=True)} | {markdown_code(a.field, in_table=True)}"
+            f" | {markdown_code(a.value, in_table=True)} | {_cell(a.why)} |"
+            for a in ledger.assumed
+        ]
+    else:
+        lines.append("Nothing.")
+    lines += ["", "## Not modelled", ""]
+    if not residue:
+        lines.append("Every line was modelled.")
+    current = ""
+    for item in residue:
+        if item.span.file != current:
+            current = item.span.file
+            lines += ["", f"### {markdown_text(current)}", "", "| line | text | why |"]
+            lines.append("| --- | --- | --- |")
+        lines.append(
+            f"| {item.span.line} | {markdown_code(item.text, in_table=True)} | {_cell(item.why)} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def report_json(source: str, ledger: Ledger, texts: dict[str, str]) -> dict[str, Any]:
+    read, modelled = ledger.counts()
+    return {
+        "source": source,
+        "read": read,
+        "modelled": modelled,
+        "files": sorted(texts),
+        "assumed": [
+            {"document": a.subject, "field": a.field, "value": a.value, "why": a.why}
+            for a in ledger.assumed
+        ],
+        "residue": [
+            {
+                "file": r.span.file,
+                "line": r.span.line,
+                "column": r.span.col,
+                "text": r.text,
+                "why": r.why,
+            }
+            for r in ledger.residue()
+        ],
+    }
+
+
+def write_import(
+    out: Path, texts: dict[str, str], report: str, secrets_file: Path, secrets: Secrets
+) -> None:
+    """Write the estate to `out` (absent or empty) and the secrets to `secrets_file`."""
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise ImportOutputError(f"{out} exists and is not an empty folder: nothing was written")
+    where = secrets_file.resolve()
+    if where == out.resolve() or where.is_relative_to(out.resolve()):
+        raise ImportOutputError(
+            f"the secrets file {secrets_file} would be inside the estate: write it elsewhere"
+        )
+    if secrets.values and secrets_file.exists():
+        raise ImportOutputError(f"{secrets_file} exists: refusing to replace it")
+    staging: Path | None = None
+    kept = False
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+        for file, text in {**texts, REPORT: report}.items():
+            target = staging / file
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+        if secrets.values:
+            secrets_file.parent.mkdir(parents=True, exist_ok=True)
+            write_private(secrets_file, secrets_text(secrets).encode())
+            kept = True
+        if out.exists():
+            out.rmdir()
+        staging.rename(out)
+        staging = None
+    except OSError as error:
+        if kept:
+            secrets_file.unlink(missing_ok=True)
+        raise ImportOutputError(
+            f"cannot write {out}: {error.strerror or error}; nothing was written"
+        ) from None
+    finally:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _cell(text: str) -> str:
+    return markdown_text(text).replace("|", "\\|")
+
+
+def dumps(document: dict[str, Any]) -> str:
+    return json.dumps(document, indent=2, sort_keys=True)

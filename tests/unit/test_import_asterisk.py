@@ -1,0 +1,166 @@
+"""`ccmsctl import asterisk` on a hand-maintained PBX (tests/fixtures/brownfield/pudong:
+templates, an #include, a registering carrier, phones, queues with penalties, a fax machine
+it cannot model): the estate validates and names what the PBX has; every line read is
+modelled or listed with why; no secret reaches the estate or the report; the output is the
+same bytes each time; exit 3 with residue, 1 on a file Asterisk would refuse."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from ccmsctl.cli.main import app
+from ccmsctl.importing.conf import read_config
+from ccmsctl.load.estate import load_estate
+from ccmsctl.model.agent import Agent
+from ccmsctl.model.site import Site
+from ccmsctl.model.skillgroup import SkillGroup
+from ccmsctl.model.trunk import Trunk
+from tests.conftest import ROOT
+
+PUDONG = ROOT / "tests" / "fixtures" / "brownfield" / "pudong"
+SECRETS = ["Ct;Secret-2019", "zw-7731", "lf-2208", "wn-5519", "fax-0000", "4242"]
+runner = CliRunner()
+
+
+def _import(out: Path, *extra: str, source: Path = PUDONG, site: str = "sh-1") -> tuple[int, str]:
+    done = runner.invoke(
+        app,
+        [
+            "import",
+            "asterisk",
+            str(source),
+            "--out",
+            str(out),
+            "--site",
+            site,
+            "--country",
+            "CN",
+            "--timezone",
+            "Asia/Shanghai",
+            "--language",
+            "zh-CN",
+            *extra,
+        ],
+    )
+    return done.exit_code, done.output
+
+
+def test_the_estate_validates_and_names_what_the_pbx_has(tmp_path: Path) -> None:
+    status, output = _import(tmp_path / "estate")
+    assert status == 3, output  # the fax machine and a few options are not modelled
+    done = runner.invoke(app, ["validate", str(tmp_path / "estate"), "--strict"])
+    assert done.exit_code == 0, done.output
+    estate = load_estate(tmp_path / "estate").estate
+    [site] = estate.of(Site)
+    assert [(h.name, str(h.address), h.roles) for h in site.hosts] == [
+        ("sh-1-pbx-1", "10.10.2.21", ("pbx",))
+    ]
+    [trunk] = estate.of(Trunk)
+    assert [str(p.address) for p in trunk.peers] == ["203.0.113.10", "203.0.113.11"]
+    assert (trunk.codecs, trunk.registration) == (("PCMA", "G722"), True)
+    assert trunk.auth is not None and trunk.auth.username == "862161230000"
+    agents = {a.extension: a for a in estate.of(Agent)}
+    assert sorted(agents) == ["1001", "1002", "1003"]  # not the fax: it has no extension
+    assert (agents["1002"].display_name, agents["1002"].languages) == ("Li Fang", ("en-US",))
+    # penalty 0 is level 10, penalty 3 level 7: ccmsctl writes the same penalties back
+    assert agents["1002"].skills == {"sales": 7, "claims": 4}
+    groups = {g.name: g for g in estate.of(SkillGroup)}
+    assert (groups["sales"].strategy, groups["sales"].weight) == ("leastrecent", 10)
+    assert str(groups["claims"].wrapup) in ("30s", "0:00:30")
+
+
+def test_every_line_is_modelled_or_listed_with_why(tmp_path: Path) -> None:
+    status, output = _import(tmp_path / "estate", "--format", "json")
+    assert status == 3
+    report = json.loads(output)
+    statements = {
+        (s.span.file, s.span.line)
+        for name in ("pjsip.conf", "queues.conf", "extensions.conf", "voicemail.conf")
+        for s in read_config(PUDONG, name).statements
+    }
+    listed = {(r["file"], r["line"]) for r in report["residue"]}
+    assert report["read"] == len(statements)
+    assert report["modelled"] + len(listed) == len(statements)
+    why = {(r["file"], r["line"]): r["why"] for r in report["residue"]}
+    fax = "a phone without an extension of 2 to 8 digits and a password"
+    assert why[("pjsip_phones.conf", 61)] == fax  # [fax](phone)
+    assert why[("pjsip.conf", 50)] == "no field of the model says this"  # qualify_frequency
+    assert ("pjsip.conf", 57) not in listed  # the #include: what it read is accounted for
+    assert ("pjsip_phones.conf", 5) not in listed  # a template line the phones modelled
+    assert ("pjsip.conf", 16) not in listed  # inside a ;-- --; comment: not a line
+
+
+def test_no_secret_reaches_the_estate_or_the_report(tmp_path: Path) -> None:
+    status, output = _import(tmp_path / "estate")
+    assert status == 3
+    written = [p for p in (tmp_path / "estate").rglob("*") if p.is_file()]
+    texts = [p.read_text() for p in written] + [output]
+    texts.append(_import(tmp_path / "again", "--format", "json")[1])
+    for secret in SECRETS:
+        assert not any(secret in text for text in texts), secret
+    kept = (tmp_path / "estate.secrets.yml").read_text()
+    assert "Ct;Secret-2019" in kept and "zw-7731" in kept
+    assert (tmp_path / "estate.secrets.yml").stat().st_mode & 0o077 == 0
+
+
+def test_the_same_pbx_gives_the_same_bytes(tmp_path: Path) -> None:
+    _import(tmp_path / "one" / "estate")
+    _import(tmp_path / "two" / "estate")
+
+    def files(root: Path) -> dict[str, bytes]:
+        return {
+            str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+        }
+
+    one, two = files(tmp_path / "one" / "estate"), files(tmp_path / "two" / "estate")
+    assert one == two
+    assert (tmp_path / "one" / "estate.secrets.yml").read_bytes() == (
+        tmp_path / "two" / "estate.secrets.yml"
+    ).read_bytes()
+    assert {Path(name).name for name in one} >= {"trunks.yaml", "agents.yaml", "IMPORT.md"}
+
+
+def test_a_file_asterisk_would_refuse_is_an_error_at_its_line(tmp_path: Path) -> None:
+    broken = tmp_path / "pbx"
+    broken.mkdir()
+    (broken / "pjsip.conf").write_text("[t](!)\ntype = endpoint\n[a](missing)\n")
+    status, output = _import(tmp_path / "e", source=broken)
+    assert status == 1
+    assert "pjsip.conf:3:1" in output and "E1901" in output
+    assert not (tmp_path / "e").exists()
+
+
+def test_an_estate_folder_in_the_way_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "estate").mkdir()
+    (tmp_path / "estate" / "keep.yaml").write_text("x: 1\n")
+    status, output = _import(tmp_path / "estate")
+    assert status == 1 and "E1902" in output
+    assert not (tmp_path / "estate.secrets.yml").exists()
+
+
+def test_a_value_the_model_refuses_leaves_its_section_out_with_why(tmp_path: Path) -> None:
+    pbx = tmp_path / "pbx"
+    pbx.mkdir()
+    long_name = "N" * 80
+    (pbx / "pjsip.conf").write_text(
+        "[1001]\ntype = endpoint\nauth = 1001\naors = 1001\n"
+        f'callerid = "{long_name}" <1001>\n'
+        "[1001]\ntype = aor\nmax_contacts = 1\n"
+        "[1001]\ntype = auth\nauth_type = userpass\nusername = 1001\npassword = p-1\n"
+    )
+    status, output = _import(tmp_path / "e", "--format", "json", source=pbx)
+    assert status == 3, output
+    why = {r["line"]: r["why"] for r in json.loads(output)["residue"]}
+    assert why[1].startswith("the model refuses its display_name")
+    assert not (tmp_path / "e" / "people" / "agents.yaml").exists()
+    assert runner.invoke(app, ["validate", str(tmp_path / "e")]).exit_code == 0
+
+
+def test_an_option_the_model_refuses_is_an_error(tmp_path: Path) -> None:
+    status, output = _import(tmp_path / "e", site="Bad Site")
+    assert status == 1
+    assert "E1903" in output and "Bad Site" in output
+    assert not (tmp_path / "e").exists() and not (tmp_path / "e.secrets.yml").exists()
