@@ -41,6 +41,13 @@ def import_asterisk_command(
     address: Annotated[
         str, typer.Option("--address", help="The PBX's address where no transport binds one.")
     ] = "",
+    edge: Annotated[
+        str, typer.Option("--edge", help="An edge's address for the site (calls enter there).")
+    ] = "",
+    sounds: Annotated[
+        Path | None,
+        typer.Option("--sounds", help="The PBX's sounds folder, for the IVRs' recordings."),
+    ] = None,
     language: Annotated[
         str, typer.Option("--language", help="Callers' language where the PBX names none.")
     ] = "en-US",
@@ -63,13 +70,15 @@ def import_asterisk_command(
             language=language,
             estate=out.name,
             address=address,
+            sounds=sounds,
+            edge=edge,
         )
         imported = import_asterisk(directory, facts)
         texts = estate_texts(imported.documents)
         source = str(directory)
         report = report_markdown(source, imported.ledger, texts)
         target = secrets_file or out.with_name(f"{out.name}.secrets.yml")
-        write_import(out, texts, report, target, imported.secrets)
+        write_import(out, texts, report, target, imported.secrets, imported.files)
         residue = imported.ledger.residue()
         if output is ImportFormat.json:
             typer.echo(json.dumps(report_json(source, imported.ledger, texts), indent=2))

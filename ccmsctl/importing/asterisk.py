@@ -14,15 +14,28 @@ from pydantic import ValidationError
 
 from ccmsctl.errors import UserError
 from ccmsctl.importing.conf import Config, Section, read_config
+from ccmsctl.importing.dialplan import RECORDING_CLASS, Routes, import_dialplan
+from ccmsctl.importing.extensions import read_dialplan
 from ccmsctl.importing.ledger import Ledger
-from ccmsctl.importing.names import Namer
-from ccmsctl.importing.pjsip import import_pjsip
-from ccmsctl.importing.queues import import_queues
+from ccmsctl.importing.names import LANGUAGES, Namer
+from ccmsctl.importing.pjsip import Pjsip, import_pjsip
+from ccmsctl.importing.queues import ASSUMED_MAX_WAIT, import_queues
 from ccmsctl.importing.secrets import Secrets
 from ccmsctl.model.kinds import KINDS
 
 PHONE_SKILL = "phone"  # the skill of an agent in no queue (a skill group needs one)
 LOG_KEEP = "90d"
+RECORDING_KEEP = "365d"
+VOICEMAIL_KEEP = "30d"
+VOICEMAIL_ERASE = "7d"
+GENERAL_DIALPLAN = {"static": "yes", "writeprotect": "yes", "clearglobalvars": "no"}
+GENERAL_VOICEMAIL = {
+    "format": "wav",
+    "attach": "no",
+    "maxmsg": "100",
+    "maxsecs": "300",
+    "passwordlocation": "spooldir",
+}
 
 
 class ImportOptionsError(UserError):
@@ -42,6 +55,8 @@ class SiteFacts:
     language: str
     estate: str
     address: str = ""  # the PBX's, where no transport binds one
+    sounds: Path | None = None  # the PBX's sounds folder, for the IVRs' prompts
+    edge: str = ""  # the address of an edge for the site, where calls will enter
 
 
 @dataclass
@@ -51,6 +66,8 @@ class Imported:
     documents: dict[str, list[dict[str, object]]] = field(default_factory=dict)
     secrets: Secrets = field(default_factory=Secrets)
     ledger: Ledger = field(default_factory=Ledger)
+    namer: Namer = field(default_factory=Namer)
+    files: dict[str, bytes] = field(default_factory=dict)  # the prompts' recordings
 
     def add(self, file: str, document: dict[str, object], origin: Section | None = None) -> None:
         """Add `document` to `file` if the model takes it; else it is left out and the
@@ -78,7 +95,7 @@ def import_asterisk(folder: Path, facts: SiteFacts) -> Imported:
     """The estate of the PBX whose configuration folder is `folder`. Raises
     ImportSyntaxError where Asterisk would refuse a file."""
     imported = Imported()
-    ledger, namer = imported.ledger, Namer()
+    ledger, namer = imported.ledger, imported.namer
     configs = _configs(folder)
     for config in configs.values():
         ledger.add(config)
@@ -98,6 +115,9 @@ def import_asterisk(folder: Path, facts: SiteFacts) -> Imported:
         phones=pjsip.phones,
         namer=namer,
     )
+    routes = _dialplan(configs.pop("extensions.conf", None), imported, facts, pjsip, groups)
+    boxes = _mailboxes(routes, [group for _, group in groups.values()])
+    _voicemail(configs.pop("voicemail.conf", None), ledger, boxes)
     for file, config in sorted(configs.items()):
         why = f"{file} is not imported: ccmsctl writes it from the estate"
         ledger.leave_all(config.statements, why)
@@ -108,20 +128,7 @@ def import_asterisk(folder: Path, facts: SiteFacts) -> Imported:
     ledger.assume(
         f"Estate/{facts.estate}", "sip_domain", f"{facts.estate}.invalid", "not in Asterisk's files"
     )
-    address = pjsip.address or facts.address
-    hosts = [{"name": f"{facts.site}-pbx-1", "roles": ["pbx"], "address": address}]
-    if not address:
-        hosts = []
-        why = "no PJSIP transport binds an address and --address gives none: add the host"
-        ledger.assume(f"Site/{facts.site}", "hosts", "none", why)
-    site: dict[str, object] = {
-        "kind": "Site",
-        "name": facts.site,
-        "country": facts.country,
-        "region": facts.region,
-        "timezone": facts.timezone,
-    }
-    imported.add(f"sites/{facts.site}.yaml", site | ({"hosts": hosts} if hosts else {}))
+    _site(imported, facts, pjsip.address or facts.address)
     for origin, trunk in pjsip.trunks.values():
         imported.add("carriers/trunks.yaml", trunk, origin)
     for phone in sorted(pjsip.phones.values(), key=lambda p: p.extension):
@@ -131,14 +138,146 @@ def import_asterisk(folder: Path, facts: SiteFacts) -> Imported:
         imported.add("people/agents.yaml", phone.document, phone.endpoint)
     for origin, group in groups.values():
         imported.add("people/skill-groups.yaml", group, origin)
-        ledger.assume(
-            f"SkillGroup/{group['name']}", "max_wait", group["max_wait"], "no queue timeout found"
-        )
-    _compliance(imported, facts)
+        if group["max_wait"] == ASSUMED_MAX_WAIT:
+            why = "no Queue() in the dialplan gives its timeout"
+            ledger.assume(f"SkillGroup/{group['name']}", "max_wait", ASSUMED_MAX_WAIT, why)
+    for numbers in routes.ranges:
+        imported.add("carriers/numbers.yaml", numbers)
+    for schedule in routes.schedules:
+        imported.add("ivr/schedules.yaml", schedule)
+    for ivr in routes.ivrs:
+        imported.add(f"ivr/{ivr['name']}.yaml", ivr)
+    _prompts(imported, facts, routes)
+    _compliance(imported, facts, recorded=routes.recorded, messages=bool(boxes))
     return imported
 
 
-def _compliance(imported: Imported, facts: SiteFacts) -> None:
+def _site(imported: Imported, facts: SiteFacts, address: str) -> None:
+    """The site, its edge (where given) and its PBX host."""
+    ledger = imported.ledger
+    hosts: list[dict[str, object]] = []
+    if facts.edge:
+        hosts.append({"name": f"{facts.site}-edge-1", "roles": ["edge"], "address": facts.edge})
+    else:
+        why = "calls enter a site through its edges (Kamailio): add one (--edge ADDRESS)"
+        ledger.assume(f"Site/{facts.site}", "hosts", "no edge", why)
+    if address:
+        hosts.append({"name": f"{facts.site}-pbx-1", "roles": ["pbx"], "address": address})
+    else:
+        why = "no PJSIP transport binds an address and --address gives none: add the host"
+        ledger.assume(f"Site/{facts.site}", "hosts", "no PBX", why)
+    site: dict[str, object] = {
+        "kind": "Site",
+        "name": facts.site,
+        "country": facts.country,
+        "region": facts.region,
+        "timezone": facts.timezone,
+    }
+    imported.add(f"sites/{facts.site}.yaml", site | ({"hosts": hosts} if hosts else {}))
+
+
+def _dialplan(
+    config: Config | None,
+    imported: Imported,
+    facts: SiteFacts,
+    pjsip: Pjsip,
+    groups: dict[str, tuple[Section, dict[str, object]]],
+) -> Routes:
+    """The numbers and IVRs of extensions.conf; its [general] and [globals] accounted for."""
+    if config is None:
+        return Routes()
+    ledger = imported.ledger
+    dialplan = read_dialplan(config, ledger)
+    routes = import_dialplan(
+        dialplan,
+        ledger,
+        site=facts.site,
+        language=facts.language,
+        timezone=facts.timezone,
+        trunk_contexts=pjsip.contexts,
+        trunk_endpoints={name: str(doc["name"]) for name, (_, doc) in pjsip.trunks.items()},
+        groups={name: group for name, (_, group) in groups.items()},
+        phones=pjsip.phones,
+        namer=imported.namer,
+    )
+    for section in config.sections:
+        if section.name == "general":
+            ledger.model(section)
+            for setting in section.settings:
+                if GENERAL_DIALPLAN.get(setting.name) == setting.value:
+                    ledger.model(setting)
+                else:
+                    ledger.leave(setting, "ccmsctl writes extensions.conf's [general] itself")
+        elif section.name == "globals":
+            ledger.model(section)
+            for setting in section.settings:
+                if setting.name in dialplan.used:
+                    ledger.model(setting)
+                else:
+                    ledger.leave(setting, "a global variable no imported step uses")
+    return routes
+
+
+def _mailboxes(routes: Routes, groups: list[dict[str, object]]) -> set[str]:
+    """The voicemail boxes the imported calls leave messages in: the IVRs' and the groups'
+    overflows'."""
+    boxes = {
+        str(node["mailbox"])
+        for ivr in routes.ivrs
+        for node in ivr["nodes"].values()  # type: ignore[attr-defined]
+        if node.get("type") == "voicemail"
+    }
+    for group in groups:
+        overflow = group.get("overflow")
+        if isinstance(overflow, dict) and "voicemail" in overflow:
+            boxes.add(str(overflow["voicemail"]))
+    return boxes
+
+
+def _voicemail(config: Config | None, ledger: Ledger, used: set[str]) -> None:
+    """voicemail.conf: its boxes are where the imported calls leave messages; their PINs,
+    names and addresses are not in the model (ccmsctl keeps PINs in the spool)."""
+    if config is None:
+        return
+    for section in config.sections:
+        ledger.model(section)
+        for setting in section.settings:
+            if section.name == "general":
+                if GENERAL_VOICEMAIL.get(setting.name) == setting.value:
+                    ledger.model(setting)
+                else:
+                    ledger.leave(setting, "ccmsctl writes voicemail.conf's [general] itself")
+            elif setting.name in used:
+                ledger.leave(
+                    setting,
+                    "the box is in the estate; its PIN, name and e-mail are not (ccmsctl keeps "
+                    "PINs in the spool)",
+                )
+            else:
+                ledger.leave(setting, "a mailbox no imported call leaves a message in")
+
+
+def _prompts(imported: Imported, facts: SiteFacts, routes: Routes) -> None:
+    """Each IVR prompt's recording, from the PBX's sounds folder, in the estate's prompts/."""
+    codes = [code for code, tag in LANGUAGES.items() if tag == facts.language]
+    for prompt, steps in sorted(routes.prompts.items()):
+        found = None
+        if facts.sounds is not None:
+            for code in [*codes, ""]:
+                candidate = facts.sounds / code / f"{prompt}.wav"
+                if candidate.is_file():
+                    found = candidate
+                    break
+        if found is None:
+            why = f"no recording of {prompt}.wav in the sounds folder (--sounds) for it"
+            for setting in steps:
+                imported.ledger.unmodel(setting)
+                imported.ledger.leave(setting, why)
+            continue
+        imported.files[f"prompts/{facts.language}/{prompt}.wav"] = found.read_bytes()
+
+
+def _compliance(imported: Imported, facts: SiteFacts, *, recorded: bool, messages: bool) -> None:
     """Where the PBX's data may be and how long its logs are kept: the least the estate
     needs, each an assumption for the team's data protection officer to confirm."""
     country = facts.country
@@ -152,7 +291,7 @@ def _compliance(imported: Imported, facts: SiteFacts) -> None:
             "jurisdiction": country,
             "rules": [
                 {"data_class": data, "allowed_countries": [country]}
-                for data in ("recording", "cdr", "log")
+                for data in ("recording", "cdr", "log", "voicemail")
             ],
         },
     )
@@ -163,13 +302,40 @@ def _compliance(imported: Imported, facts: SiteFacts) -> None:
             "name": retention,
             "jurisdiction": country,
             "classes": [
-                {"name": "log", "data_class": "log", "keep": LOG_KEEP, "store": [facts.site]}
+                {"name": "log", "data_class": "log", "keep": LOG_KEEP, "store": [facts.site]},
+                *(
+                    [
+                        {
+                            "name": RECORDING_CLASS,
+                            "data_class": "recording",
+                            "keep": RECORDING_KEEP,
+                            "store": [facts.site],
+                        }
+                    ]
+                    if recorded
+                    else []
+                ),
+                *(
+                    [
+                        {
+                            "name": "voicemail",
+                            "data_class": "voicemail",
+                            "keep": VOICEMAIL_KEEP,
+                            "erase_on_request": VOICEMAIL_ERASE,
+                            "store": [facts.site],
+                        }
+                    ]
+                    if messages
+                    else []
+                ),
             ],
         },
     )
     why = "Asterisk's files say nothing of it: confirm with the data protection officer"
     imported.ledger.assume(f"ResidencyPolicy/{residency}", "rules", f"data stays in {country}", why)
-    imported.ledger.assume(f"RetentionPolicy/{retention}", "classes", f"logs {LOG_KEEP}", why)
+    kept = f"logs {LOG_KEEP}" + (f", recordings {RECORDING_KEEP}" if recorded else "")
+    kept += f", voicemail {VOICEMAIL_KEEP} (erased {VOICEMAIL_ERASE} after a request)" * messages
+    imported.ledger.assume(f"RetentionPolicy/{retention}", "classes", kept, why)
 
 
 def _configs(folder: Path) -> dict[str, Config]:

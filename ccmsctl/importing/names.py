@@ -49,6 +49,11 @@ class Namer:
         key = (kind, found)
         if key in self._given:
             return self._given[key]
+        name = self._given[key] = self.fresh(kind, found, person=person)
+        return name
+
+    def fresh(self, kind: str, found: str, *, person: bool = False) -> str:
+        """A name from `found` no other of `kind` has, each time asked."""
         base = _clean(found, "." if person else "-") or kind.lower()
         name, count = base, 1
         while (kind, name) in self._taken:
@@ -56,7 +61,6 @@ class Namer:
             suffix = f"-{count}"
             name = base[: 64 - len(suffix)].rstrip("._-") + suffix
         self._taken.add((kind, name))
-        self._given[key] = name
         return name
 
 

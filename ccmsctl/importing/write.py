@@ -115,7 +115,12 @@ def report_json(source: str, ledger: Ledger, texts: dict[str, str]) -> dict[str,
 
 
 def write_import(
-    out: Path, texts: dict[str, str], report: str, secrets_file: Path, secrets: Secrets
+    out: Path,
+    texts: dict[str, str],
+    report: str,
+    secrets_file: Path,
+    secrets: Secrets,
+    files: dict[str, bytes] | None = None,
 ) -> None:
     """Write the estate to `out` (absent or empty) and the secrets to `secrets_file`."""
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
@@ -132,10 +137,11 @@ def write_import(
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-        for file, text in {**texts, REPORT: report}.items():
+        written = {name: text.encode() for name, text in {**texts, REPORT: report}.items()}
+        for file, data in {**written, **(files or {})}.items():
             target = staging / file
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
+            target.write_bytes(data)
         if secrets.values:
             secrets_file.parent.mkdir(parents=True, exist_ok=True)
             write_private(secrets_file, secrets_text(secrets).encode())

@@ -15,6 +15,8 @@ from datetime import datetime
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
+from ccmsctl.appargs import split_arguments
+
 
 class UnsupportedError(Exception):
     """The dialplan uses something the simulator does not model (a bug in ccmsctl: compile
@@ -83,28 +85,6 @@ def _value(inner: str, variables: Mapping[str, str], functions: Functions) -> st
         count = int(length)
         return value[begin : begin + count] if count >= 0 else value[begin:count]
     return variables.get(inner, "")
-
-
-def split_arguments(data: str) -> list[str]:
-    """An application's or function's arguments: split at commas outside parentheses and
-    quotes."""
-    parts: list[str] = []
-    current: list[str] = []
-    depth, quoted = 0, False
-    for char in data:
-        if char == '"':
-            quoted = not quoted
-        elif not quoted and char == "(":
-            depth += 1
-        elif not quoted and char == ")":
-            depth -= 1
-        if char == "," and depth == 0 and not quoted:
-            parts.append("".join(current))
-            current = []
-        else:
-            current.append(char)
-    parts.append("".join(current))
-    return parts
 
 
 # $[...]: Asterisk's expression language, the operators the dialplan uses, loosest first

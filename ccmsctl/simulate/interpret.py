@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from ccmsctl.appargs import split_arguments
 from ccmsctl.compile.dialplan import Context, Extension, Step
 from ccmsctl.simulate.asterisk import (
     Functions,
@@ -21,7 +22,6 @@ from ccmsctl.simulate.asterisk import (
     is_true,
     literal_prefix,
     pattern_matches,
-    split_arguments,
     substitute,
     time_matches,
 )

@@ -7,6 +7,7 @@ same bytes each time; exit 3 with residue, 1 on a file Asterisk would refuse."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -15,12 +16,16 @@ from ccmsctl.cli.main import app
 from ccmsctl.importing.conf import read_config
 from ccmsctl.load.estate import load_estate
 from ccmsctl.model.agent import Agent
+from ccmsctl.model.ivr import IVR, Menu, ScheduleBranch, Transfer
+from ccmsctl.model.numbers import NumberRange
+from ccmsctl.model.schedule import Schedule
 from ccmsctl.model.site import Site
 from ccmsctl.model.skillgroup import SkillGroup
 from ccmsctl.model.trunk import Trunk
 from tests.conftest import ROOT
 
 PUDONG = ROOT / "tests" / "fixtures" / "brownfield" / "pudong"
+SOUNDS = ROOT / "tests" / "fixtures" / "brownfield" / "pudong-sounds"
 SECRETS = ["Ct;Secret-2019", "zw-7731", "lf-2208", "wn-5519", "fax-0000", "4242"]
 runner = CliRunner()
 
@@ -42,6 +47,10 @@ def _import(out: Path, *extra: str, source: Path = PUDONG, site: str = "sh-1") -
             "Asia/Shanghai",
             "--language",
             "zh-CN",
+            "--sounds",
+            str(SOUNDS),
+            "--edge",
+            "10.10.1.11",
             *extra,
         ],
     )
@@ -56,7 +65,8 @@ def test_the_estate_validates_and_names_what_the_pbx_has(tmp_path: Path) -> None
     estate = load_estate(tmp_path / "estate").estate
     [site] = estate.of(Site)
     assert [(h.name, str(h.address), h.roles) for h in site.hosts] == [
-        ("sh-1-pbx-1", "10.10.2.21", ("pbx",))
+        ("sh-1-edge-1", "10.10.1.11", ("edge",)),
+        ("sh-1-pbx-1", "10.10.2.21", ("pbx",)),
     ]
     [trunk] = estate.of(Trunk)
     assert [str(p.address) for p in trunk.peers] == ["203.0.113.10", "203.0.113.11"]
@@ -69,7 +79,65 @@ def test_the_estate_validates_and_names_what_the_pbx_has(tmp_path: Path) -> None
     assert agents["1002"].skills == {"sales": 7, "claims": 4}
     groups = {g.name: g for g in estate.of(SkillGroup)}
     assert (groups["sales"].strategy, groups["sales"].weight) == ("leastrecent", 10)
-    assert str(groups["claims"].wrapup) in ("30s", "0:00:30")
+    assert groups["claims"].wrapup.total_seconds() == 30
+    # the dialplan's Queue(sales,,,,180) and the VoiceMail after it
+    assert groups["sales"].max_wait.total_seconds() == 180
+    assert groups["sales"].overflow is not None and groups["sales"].overflow.voicemail == "9001"
+    assert groups["sales"].recording_class == "recording"  # MixMonitor before the queue
+
+
+def test_the_dialplan_gives_numbers_ivrs_and_schedules(tmp_path: Path) -> None:
+    _import(tmp_path / "estate")
+    estate = load_estate(tmp_path / "estate").estate
+    ranges = sorted((r.first, r.last, r.ivr) for r in estate.of(NumberRange))
+    assert ranges == [
+        ("+862161230000", "+862161230099", "ivr-main"),  # _+8621612300XX
+        ("+862161231000", "+862161231000", "ivr-claims"),
+        ("+862161231001", "+862161231009", "ivr-claims"),  # _+86216123100[1-9]
+    ]
+    ivrs = estate.index(IVR)
+    main = ivrs["ivr-main"]
+    hours = main.nodes[main.entry]
+    assert isinstance(hours, ScheduleBranch)
+    [schedule] = estate.of(Schedule)
+    [week] = schedule.weekly
+    # GotoIfTime(09:00-18:00,mon-fri,*,*) takes 18:00's minute in
+    assert (week.days, week.open, week.close) == (
+        ("mon", "tue", "wed", "thu", "fri"),
+        "09:00",
+        "18:01",
+    )
+    menu = main.nodes[hours.open]
+    assert isinstance(menu, Menu)
+    assert (menu.prompt, menu.timeout, menu.retries) == ("custom/welcome", timedelta(seconds=5), 0)
+    assert {o.digit: type(main.nodes[o.next]).__name__ for o in menu.options} == {
+        "1": "Queue",
+        "2": "Queue",
+        "0": "Transfer",
+    }
+    assert menu.on_invalid == hours.open  # `i` goes back to the menu
+    transfer = next(n for n in main.nodes.values() if isinstance(n, Transfer))
+    assert transfer.to == "+862161239999"  # ${TRUNK}/${OPERATOR} from [globals]
+    assert ivrs["ivr-claims"].recording_class == "recording"  # MixMonitor at its start
+    assert (tmp_path / "estate" / "prompts" / "zh-CN" / "custom" / "welcome.wav").read_bytes() == (
+        SOUNDS / "zh" / "custom" / "welcome.wav"
+    ).read_bytes()
+
+
+def test_the_imported_estate_sends_calls_where_the_pbx_did(tmp_path: Path) -> None:
+    """ccmsctl's simulator on the imported estate: open, a caller keying 1 queues to sales
+    (recorded, then voicemail 9001); closed, the closed message, then a hang-up."""
+    _import(tmp_path / "estate")
+    estate = str(tmp_path / "estate")
+    monday = "2026-12-07T10:00:00+08:00"
+    evening = "2026-12-07T20:00:00+08:00"
+    done = runner.invoke(
+        app, ["simulate", estate, "+862161230005", "--at", monday, "--digits", "1"]
+    )
+    assert done.exit_code == 0, done.output
+    assert "Ends: queue sales → voicemail 9001 (recorded: recording, CN)" in done.output
+    done = runner.invoke(app, ["simulate", estate, "+862161230005", "--at", evening])
+    assert "Path: hours-ivr-main (closed) → play-closed → hangup" in done.output
 
 
 def test_every_line_is_modelled_or_listed_with_why(tmp_path: Path) -> None:
@@ -91,16 +159,20 @@ def test_every_line_is_modelled_or_listed_with_why(tmp_path: Path) -> None:
     assert ("pjsip.conf", 57) not in listed  # the #include: what it read is accounted for
     assert ("pjsip_phones.conf", 5) not in listed  # a template line the phones modelled
     assert ("pjsip.conf", 16) not in listed  # inside a ;-- --; comment: not a line
+    assert why[("extensions.conf", 23)] == "ccmsctl's menus set their own timeouts"
+    assert why[("extensions.conf", 42)].startswith("a context no trunk's calls reach")
+    assert ("extensions.conf", 20) not in listed  # the GotoIfTime: the schedule
+    assert ("extensions.conf", 28) not in listed  # VoiceMail after Queue: the overflow
 
 
 def test_no_secret_reaches_the_estate_or_the_report(tmp_path: Path) -> None:
     status, output = _import(tmp_path / "estate")
     assert status == 3
     written = [p for p in (tmp_path / "estate").rglob("*") if p.is_file()]
-    texts = [p.read_text() for p in written] + [output]
-    texts.append(_import(tmp_path / "again", "--format", "json")[1])
+    texts = [p.read_bytes() for p in written] + [output.encode()]
+    texts.append(_import(tmp_path / "again", "--format", "json")[1].encode())
     for secret in SECRETS:
-        assert not any(secret in text for text in texts), secret
+        assert not any(secret.encode() in text for text in texts), secret
     kept = (tmp_path / "estate.secrets.yml").read_text()
     assert "Ct;Secret-2019" in kept and "zw-7731" in kept
     assert (tmp_path / "estate.secrets.yml").stat().st_mode & 0o077 == 0

@@ -1,0 +1,515 @@
+"""The dialplan into the model: the DIDs a trunk's context answers become number ranges, and
+where each call goes from there becomes an IVR, followed step by step as Asterisk runs it:
+
+- `Playback(p)` a play node; `Background(p)` with `WaitExten(t)` a menu whose options are
+  the context's one-key extensions, `t` its timeout and `i` its invalid key (retries 0: the
+  first timeout or wrong key goes there, as Asterisk does);
+- `GotoIfTime(times,days,*,*?label)` a schedule node (consecutive ones to one place are one
+  schedule's opening hours); `Goto` followed;
+- `Queue(name,,,,timeout)` a queue node (the timeout is its group's max_wait, and what the
+  call does after the queue is its overflow); `VoiceMail(box@context)` a voicemail node;
+  `Dial` to a trunk a transfer to the number, to a phone a transfer to its extension;
+  `Hangup()`, or the end of the extension, a hangup;
+- `MixMonitor` records the call from there: the IVR's recording class when it comes before
+  the caller is asked anything, else the class of the group the call queues to.
+
+Every step followed is modelled; a step of an application the model has no node for is
+residue and the call goes on past it. A context no trunk's calls reach is residue.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ccmsctl.importing.conf import Setting
+from ccmsctl.importing.extensions import Context, Dialplan, Step, split_args
+from ccmsctl.importing.ledger import Ledger
+from ccmsctl.importing.names import Namer
+from ccmsctl.importing.pjsip import Phone
+
+RECORDING_CLASS = "recording"
+CCMSCTL_PROMPTS = "/var/lib/asterisk/ccmsctl-prompts/"
+TRANSPARENT = {"answer", "noop", "ringing", "progress"}
+_PROMPT = re.compile(r"^[A-Za-z0-9_/-]{1,128}$")
+_EXTENSION = re.compile(r"^[0-9]{2,8}$")
+_E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_TIMES = re.compile(r"^([0-2][0-9]):([0-5][0-9])-([0-2][0-9]):([0-5][0-9])$")
+_DIGIT_CLASS = {"X": "0123456789", "Z": "123456789", "N": "23456789"}
+
+Key = tuple[str, str, int, bool]  # context, extension, step index, recorded
+
+
+@dataclass
+class Routes:
+    """What the dialplan gave: documents by kind, and the prompts the IVRs play."""
+
+    ranges: list[dict[str, object]] = field(default_factory=list)
+    ivrs: list[dict[str, object]] = field(default_factory=list)
+    schedules: list[dict[str, object]] = field(default_factory=list)
+    prompts: dict[str, list[Setting]] = field(default_factory=dict)  # prompt -> its steps
+    recorded: bool = False  # some call is recorded: the estate needs a recording class
+
+
+def import_dialplan(
+    dialplan: Dialplan,
+    ledger: Ledger,
+    *,
+    site: str,
+    language: str,
+    timezone: str,
+    trunk_contexts: dict[str, str],
+    trunk_endpoints: dict[str, str],
+    groups: dict[str, dict[str, object]],
+    phones: dict[str, Phone],
+    namer: Namer,
+) -> Routes:
+    routes = Routes()
+    reached: set[str] = set()
+    walks: dict[tuple[str, str, int], _Walk] = {}
+    for context_name, trunk in sorted(trunk_contexts.items()):
+        context = dialplan.contexts.get(context_name)
+        if context is None:
+            continue
+        reached.add(context_name)
+        ledger.model(context.section)
+        for pattern, steps in context.extensions.items():
+            numbers = number_range(pattern)
+            if numbers is None or not steps:
+                why = "a DID pattern that is not one range of E.164 numbers (+...)"
+                ledger.leave_all([s.setting for s in steps], why)
+                continue
+            entry = _goto_target(dialplan, context, pattern, steps[0])
+            start = entry or (context_name, pattern, 0)
+            if entry is not None:
+                ledger.model(steps[0].setting)
+            walk = walks.get(start)
+            if walk is None:
+                ivr_name = namer.name("IVR", start[0] if entry else f"{start[0]}-{pattern}")
+                walk = walks[start] = _Walk(
+                    ivr_name,
+                    dialplan,
+                    ledger,
+                    routes,
+                    language,
+                    timezone,
+                    namer,
+                    trunk_endpoints,
+                    groups,
+                    phones,
+                )
+                walk.build(start)
+                routes.ivrs.append(walk.document)
+            first, last = numbers
+            routes.ranges.append(
+                {
+                    "kind": "NumberRange",
+                    "name": namer.name("NumberRange", f"{trunk}-{first.lstrip('+')}"),
+                    "trunk": trunk,
+                    "site": site,
+                    "ivr": walk.name,
+                    "first": first,
+                    "last": last,
+                }
+            )
+        for setting in context.others:
+            ledger.leave(setting, "only a trunk context's DIDs are imported")
+    for walk in walks.values():
+        reached |= walk.contexts
+    for name, context in dialplan.contexts.items():
+        if name not in reached:
+            why = "a context no trunk's calls reach: ccmsctl writes agents' dialling itself"
+            ledger.leave(context.section, why)
+            ledger.leave_all(
+                [
+                    *context.others,
+                    *(s.setting for steps in context.extensions.values() for s in steps),
+                ],
+                why,
+            )
+    return routes
+
+
+def number_range(pattern: str) -> tuple[str, str] | None:
+    """The E.164 numbers an extension pattern matches as (first, last), when they are one
+    contiguous range: `+862161230000`, `_+8621612300XX`, `_+86216123100[1-9]`."""
+    if not pattern.startswith("_"):
+        return (pattern, pattern) if _E164.match(pattern) else None
+    sets: list[str] = []
+    at = 1
+    text = pattern
+    while at < len(text):
+        char = text[at]
+        if char in _DIGIT_CLASS:
+            sets.append(_DIGIT_CLASS[char])
+        elif char == "[":
+            end = text.find("]", at)
+            if end < 0:
+                return None
+            sets.append(_class(text[at + 1 : end]))
+            at = end
+        elif char.isdigit() or char == "+":
+            sets.append(char)
+        else:  # '.', '!', a letter: not a set of numbers of one length
+            return None
+        at += 1
+    # contiguous: fixed digits, then at most one set of consecutive digits, then only Xs
+    varying = [i for i, chars in enumerate(sets) if len(chars) > 1]
+    if varying:
+        head = varying[0]
+        consecutive = sets[head] == "".join(
+            str(d) for d in range(int(sets[head][0]), int(sets[head][-1]) + 1)
+        )
+        after = range(head + 1, len(sets))
+        if not consecutive or any(sets[i] != _DIGIT_CLASS["X"] for i in after):
+            return None
+    first = "".join(chars[0] for chars in sets)
+    last = "".join(chars[-1] for chars in sets)
+    return (first, last) if _E164.match(first) and _E164.match(last) else None
+
+
+def _class(inner: str) -> str:
+    chars: set[str] = set()
+    at = 0
+    while at < len(inner):
+        if at + 2 < len(inner) and inner[at + 1] == "-":
+            chars |= {str(d) for d in range(int(inner[at]), int(inner[at + 2]) + 1)}
+            at += 3
+        else:
+            chars.add(inner[at])
+            at += 1
+    return "".join(sorted(chars))
+
+
+def _goto_target(
+    dialplan: Dialplan, context: Context, exten: str, step: Step
+) -> tuple[str, str, int] | None:
+    """Where `Goto(...)` in `context`'s `exten` goes: (context, extension, index)."""
+    if step.name != "goto":
+        return None
+    return _resolve(dialplan, context, exten, step.args)
+
+
+def _resolve(
+    dialplan: Dialplan, context: Context, exten: str, args: tuple[str, ...]
+) -> tuple[str, str, int] | None:
+    parts = [*args]
+    if len(parts) == 1:
+        parts = [context.section.name, exten, parts[0]]
+    elif len(parts) == 2:
+        parts = [context.section.name, *parts]
+    if len(parts) != 3:
+        return None
+    target = dialplan.contexts.get(parts[0])
+    if target is None:
+        return None
+    extension = "s" if parts[1] == "${EXTEN}" and "s" not in target.extensions else parts[1]
+    if parts[1] == "${EXTEN}":
+        extension = next(iter(target.extensions), "s")
+    index = target.find(extension, parts[2])
+    return (parts[0], extension, index) if index is not None else None
+
+
+class _Walk:
+    """One IVR: the nodes of the calls that enter at one place of the dialplan."""
+
+    def __init__(
+        self,
+        name: str,
+        dialplan: Dialplan,
+        ledger: Ledger,
+        routes: Routes,
+        language: str,
+        timezone: str,
+        namer: Namer,
+        trunk_endpoints: dict[str, str],
+        groups: dict[str, dict[str, object]],
+        phones: dict[str, Phone],
+    ) -> None:
+        self.name = name
+        self.dialplan = dialplan
+        self.ledger = ledger
+        self.routes = routes
+        self.timezone = timezone
+        self.namer = namer
+        self.trunk_endpoints = trunk_endpoints
+        self.groups = groups
+        self.phones = {phone.extension: phone for phone in phones.values()}
+        self.nodes: dict[str, dict[str, object]] = {}
+        self.memo: dict[Key, str] = {}
+        self.node_names = Namer()
+        self.contexts: set[str] = set()
+        self.asked = False  # a menu has been reached: recordings from here are a group's
+        self.document: dict[str, object] = {"kind": "IVR", "name": name, "language": language}
+
+    def build(self, start: tuple[str, str, int]) -> None:
+        entry = self.at((*start, False))
+        self.document["entry"] = entry
+        self.document["nodes"] = self.nodes
+
+    def at(self, key: Key) -> str:
+        """The node a call at `key` reaches (made, with what follows, if new)."""
+        if key in self.memo:
+            return self.memo[key]
+        context_name, exten, index, recorded = key
+        context = self.dialplan.contexts[context_name]
+        self.contexts.add(context_name)
+        self.ledger.model(context.section)
+        steps = context.extensions.get(exten, [])
+        while index < len(steps):
+            step = steps[index]
+            if step.name in TRANSPARENT or (step.name == "set" and _is_timeout(step)):
+                self._modelled(step, transparent=step.name in TRANSPARENT)
+                index += 1
+                continue
+            if step.name == "mixmonitor":
+                self.ledger.model(step.setting)
+                recorded = True
+                self.routes.recorded = True
+                if not self.asked:
+                    self.document["recording_class"] = RECORDING_CLASS
+                index += 1
+                continue
+            if step.name == "goto":
+                target = _resolve(self.dialplan, context, exten, step.args)
+                if target is None:
+                    self.ledger.leave(step.setting, "a Goto to nowhere in this dialplan")
+                    return self._hangup(key)
+                self.ledger.model(step.setting)
+                name = self.at((*target, recorded))
+                self.memo[key] = name
+                return name
+            made = self._node(key, context, exten, index, recorded)
+            if made is not None:
+                return made
+            index += 1
+        return self._hangup(key)
+
+    def _modelled(self, step: Step, *, transparent: bool) -> None:
+        if transparent:
+            self.ledger.model(step.setting)
+        else:
+            self.ledger.leave(step.setting, "ccmsctl's menus set their own timeouts")
+
+    def _hangup(self, key: Key) -> str:
+        name = self.memo[key] = (
+            self._reserve(key, "hangup") if "hangup" not in self.nodes else "hangup"
+        )
+        self.nodes[name] = {"type": "hangup"}
+        return name
+
+    def _reserve(self, key: Key, hint: str) -> str:
+        name = self.node_names.name("node", hint)
+        self.memo[key] = name
+        return name
+
+    def _node(
+        self, key: Key, context: Context, exten: str, index: int, recorded: bool
+    ) -> str | None:
+        """The node of the step at `index`, or None (residue) to go on past it."""
+        steps = context.extensions[exten]
+        step = steps[index]
+        here = (context.section.name, exten)
+        if step.name == "playback" and self._prompt(step):
+            name = self._reserve(key, f"play-{step.args[0].rsplit('/', 1)[-1]}")
+            self.ledger.model(step.setting)
+            node: dict[str, object] = {"type": "play", "prompt": self._prompt(step)}
+            self.nodes[name] = node
+            node["next"] = self.at((*here, index + 1, recorded))
+            return name
+        if step.name == "background" and self._prompt(step):
+            return self._menu(key, context, exten, index, recorded)
+        if step.name == "gotoiftime":
+            return self._schedule(key, context, exten, index, recorded)
+        if step.name == "queue" and step.args and step.args[0] in self.groups:
+            return self._queue(key, step, steps[index + 1 :], recorded)
+        if step.name == "voicemail" and step.args:
+            box = step.args[0].split("@", 1)[0]
+            if _EXTENSION.match(box):
+                name = self._reserve(key, f"voicemail-{box}")
+                self.nodes[name] = {"type": "voicemail", "mailbox": box}
+                self._after_end(step, steps[index + 1 :])
+                return name
+        if step.name == "dial":
+            to = self._dialled(step)
+            if to is not None:
+                name = self._reserve(key, "transfer")
+                self.nodes[name] = {"type": "transfer", "to": to}
+                self._after_end(step, steps[index + 1 :])
+                return name
+        if step.name == "hangup":
+            self.ledger.model(step.setting)
+            return self._hangup(key)
+        self.ledger.leave(step.setting, f"{step.app}: an application ccmsctl's IVRs do not have")
+        return None
+
+    def _after_end(self, step: Step, rest: list[Step]) -> None:
+        """`step` ends the call's walk: it is modelled, and a Hangup() after it too."""
+        self.ledger.model(step.setting)
+        if rest and rest[0].name == "hangup":
+            self.ledger.model(rest[0].setting)
+
+    def _prompt(self, step: Step) -> str:
+        prompt = step.args[0].removeprefix(CCMSCTL_PROMPTS) if step.args else ""
+        if not _PROMPT.match(prompt) or prompt.startswith("/"):
+            return ""
+        self.routes.prompts.setdefault(prompt, []).append(step.setting)
+        return prompt
+
+    def _menu(self, key: Key, context: Context, exten: str, index: int, recorded: bool) -> str:
+        steps = context.extensions[exten]
+        background = steps[index]
+        self.asked = True
+        here = context.section.name
+        name = self._reserve(key, f"menu-{here}")
+        self.ledger.model(background.setting)
+        node: dict[str, object] = {"type": "menu", "prompt": self._prompt(background)}
+        self.nodes[name] = node
+        after = index + 1
+        if after < len(steps) and steps[after].name == "waitexten":
+            wait = steps[after]
+            seconds = wait.args[0] if wait.args and wait.args[0].isdigit() else "10"
+            node["timeout"] = f"{seconds}s"
+            self.ledger.model(wait.setting)
+            after += 1
+        node["retries"] = 0
+        options = [
+            {"digit": digit, "next": self.at((here, digit, 0, recorded))}
+            for digit in context.extensions
+            if len(digit) == 1 and digit in "0123456789*#"
+        ]
+        node["options"] = options
+        if "t" in context.extensions:
+            node["on_timeout"] = self.at((here, "t", 0, recorded))
+        else:  # Asterisk goes on after WaitExten
+            node["on_timeout"] = self.at((here, exten, after, recorded))
+        if "i" in context.extensions:
+            node["on_invalid"] = self.at((here, "i", 0, recorded))
+        return name
+
+    def _schedule(
+        self, key: Key, context: Context, exten: str, index: int, recorded: bool
+    ) -> str | None:
+        steps = context.extensions[exten]
+        weekly: list[dict[str, object]] = []
+        target: tuple[str, str, int] | None = None
+        timezone = self.timezone
+        at = index
+        while at < len(steps) and steps[at].name == "gotoiftime":
+            step = steps[at]
+            condition, _, jump = ",".join(step.args).partition("?")
+            parts = split_args(condition)
+            hours = _opening(parts)
+            there = _resolve(self.dialplan, context, exten, split_args(jump.split(":")[0]))
+            if hours is None or there is None or (target is not None and there != target):
+                break
+            if len(parts) > 4:
+                timezone = parts[4]
+            weekly.append(hours)
+            target = there
+            self.ledger.model(step.setting)
+            at += 1
+        if target is None:
+            self.ledger.leave(steps[index].setting, "a GotoIfTime ccmsctl's schedules cannot say")
+            return None
+        name = self._reserve(key, f"hours-{context.section.name}")
+        schedule = self.namer.name("Schedule", f"{self.name}-hours")
+        self.routes.schedules.append(
+            {"kind": "Schedule", "name": schedule, "timezone": timezone, "weekly": weekly}
+        )
+        node: dict[str, object] = {"type": "schedule", "schedule": schedule}
+        self.nodes[name] = node
+        node["open"] = self.at((*target, recorded))
+        node["closed"] = self.at((context.section.name, exten, at, recorded))
+        return name
+
+    def _queue(self, key: Key, step: Step, rest: list[Step], recorded: bool) -> str:
+        group = self.groups[step.args[0]]
+        name = self._reserve(key, f"queue-{group['name']}")
+        self.nodes[name] = {"type": "queue", "skill_group": group["name"]}
+        self.ledger.model(step.setting)
+        if len(step.args) > 4 and step.args[4].isdigit():
+            group["max_wait"] = f"{step.args[4]}s"
+        if recorded and self.asked:
+            group["recording_class"] = RECORDING_CLASS
+        if rest:
+            overflow = self._overflow(rest[0])
+            if overflow is not None and group.get("overflow", overflow) == overflow:
+                group["overflow"] = overflow
+                self._after_end(rest[0], rest[1:])
+            elif rest[0].name == "hangup":
+                self.ledger.model(rest[0].setting)
+            else:
+                self.ledger.leave(
+                    rest[0].setting,
+                    "after a queue, ccmsctl's groups overflow "
+                    "to one voicemail box, number or group",
+                )
+        return name
+
+    def _overflow(self, step: Step) -> dict[str, object] | None:
+        if step.name == "voicemail" and step.args:
+            box = step.args[0].split("@", 1)[0]
+            return {"voicemail": box} if _EXTENSION.match(box) else None
+        if step.name == "dial":
+            to = self._dialled(step)
+            return {"transfer": to} if to is not None and _E164.match(to) else None
+        return None
+
+    def _dialled(self, step: Step) -> str | None:
+        """What `Dial(...)` calls: a number through a trunk, or a phone's extension."""
+        if not step.args:
+            return None
+        target = step.args[0]
+        if not target.upper().startswith("PJSIP/"):
+            return None
+        rest = target[len("PJSIP/") :]
+        number, at, endpoint = rest.partition("@")
+        if at and endpoint in self.trunk_endpoints and _E164.match(number):
+            return number
+        endpoint, slash, number = rest.partition("/")
+        if slash and endpoint in self.trunk_endpoints and _E164.match(number):
+            return number
+        if not slash and rest in self.phones:
+            return rest
+        return None
+
+
+def _is_timeout(step: Step) -> bool:
+    return bool(step.args) and step.args[0].upper().startswith("TIMEOUT(")
+
+
+def _opening(parts: tuple[str, ...]) -> dict[str, object] | None:
+    """GotoIfTime's times,days,mdays,months as opening hours (every day of the month and
+    every month only); None when the model cannot say it."""
+    if len(parts) < 4 or parts[2] != "*" or parts[3] != "*":
+        return None
+    times = _TIMES.match(parts[0])
+    days = _days(parts[1])
+    if times is None or days is None:
+        return None
+    start_h, start_m, end_h, end_m = (int(g) for g in times.groups())
+    close = end_h * 60 + end_m + 1  # GotoIfTime's range takes its last minute in
+    if close > 24 * 60 or close <= start_h * 60 + start_m:
+        return None
+    return {
+        "days": days,
+        "open": f"{start_h:02d}:{start_m:02d}",
+        "close": f"{close // 60:02d}:{close % 60:02d}",
+    }
+
+
+def _days(text: str) -> list[str] | None:
+    if text == "*":
+        return list(_DAYS)
+    found: list[str] = []
+    for part in text.lower().split("&"):
+        first, _, last = part.partition("-")
+        if first not in _DAYS or (last and last not in _DAYS):
+            return None
+        start, end = _DAYS.index(first), _DAYS.index(last or first)
+        if end < start:
+            return None
+        found += [day for day in _DAYS[start : end + 1] if day not in found]
+    return found
