@@ -25,6 +25,7 @@ from ccmsctl.model.kinds import KINDS
 
 PHONE_SKILL = "phone"  # the skill of an agent in no queue (a skill group needs one)
 LOG_KEEP = "90d"
+CDR_KEEP = "365d"
 RECORDING_KEEP = "365d"
 VOICEMAIL_KEEP = "30d"
 VOICEMAIL_ERASE = "7d"
@@ -303,6 +304,7 @@ def _compliance(imported: Imported, facts: SiteFacts, *, recorded: bool, message
             "jurisdiction": country,
             "classes": [
                 {"name": "log", "data_class": "log", "keep": LOG_KEEP, "store": [facts.site]},
+                {"name": "cdr", "data_class": "cdr", "keep": CDR_KEEP, "store": [facts.site]},
                 *(
                     [
                         {
@@ -333,7 +335,8 @@ def _compliance(imported: Imported, facts: SiteFacts, *, recorded: bool, message
     )
     why = "Asterisk's files say nothing of it: confirm with the data protection officer"
     imported.ledger.assume(f"ResidencyPolicy/{residency}", "rules", f"data stays in {country}", why)
-    kept = f"logs {LOG_KEEP}" + (f", recordings {RECORDING_KEEP}" if recorded else "")
+    kept = f"logs {LOG_KEEP}, call records {CDR_KEEP}"
+    kept += f", recordings {RECORDING_KEEP}" if recorded else ""
     kept += f", voicemail {VOICEMAIL_KEEP} (erased {VOICEMAIL_ERASE} after a request)" * messages
     imported.ledger.assume(f"RetentionPolicy/{retention}", "classes", kept, why)
 

@@ -386,7 +386,22 @@ class _Walk:
             node["on_timeout"] = self.at((here, exten, after, recorded))
         if "i" in context.extensions:
             node["on_invalid"] = self.at((here, "i", 0, recorded))
+        self._again(name, node)
         return name
+
+    def _again(self, name: str, node: dict[str, object]) -> None:
+        """A menu whose silence or wrong key comes back to it asks again as often as the
+        caller lets it in Asterisk; a ccmsctl menu that goes to itself asks `retries` times
+        at most. So it goes to a twin of itself instead, which comes back to it: each
+        entry starts its count again, and the caller is asked for as long as Asterisk
+        would."""
+        looping = [edge for edge in ("on_timeout", "on_invalid") if node.get(edge) == name]
+        if not looping:
+            return
+        twin = self.node_names.fresh("node", f"{name}-again")
+        self.nodes[twin] = {**node, **dict.fromkeys(looping, name)}
+        for edge in looping:
+            node[edge] = twin
 
     def _schedule(
         self, key: Key, context: Context, exten: str, index: int, recorded: bool

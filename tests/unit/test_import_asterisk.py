@@ -22,38 +22,14 @@ from ccmsctl.model.schedule import Schedule
 from ccmsctl.model.site import Site
 from ccmsctl.model.skillgroup import SkillGroup
 from ccmsctl.model.trunk import Trunk
-from tests.conftest import ROOT
+from tests.brownfield import PUDONG, SOUNDS, import_arguments
 
-PUDONG = ROOT / "tests" / "fixtures" / "brownfield" / "pudong"
-SOUNDS = ROOT / "tests" / "fixtures" / "brownfield" / "pudong-sounds"
 SECRETS = ["Ct;Secret-2019", "zw-7731", "lf-2208", "wn-5519", "fax-0000", "4242"]
 runner = CliRunner()
 
 
 def _import(out: Path, *extra: str, source: Path = PUDONG, site: str = "sh-1") -> tuple[int, str]:
-    done = runner.invoke(
-        app,
-        [
-            "import",
-            "asterisk",
-            str(source),
-            "--out",
-            str(out),
-            "--site",
-            site,
-            "--country",
-            "CN",
-            "--timezone",
-            "Asia/Shanghai",
-            "--language",
-            "zh-CN",
-            "--sounds",
-            str(SOUNDS),
-            "--edge",
-            "10.10.1.11",
-            *extra,
-        ],
-    )
+    done = runner.invoke(app, import_arguments(out, *extra, source=source, site=site))
     return done.exit_code, done.output
 
 
@@ -115,7 +91,12 @@ def test_the_dialplan_gives_numbers_ivrs_and_schedules(tmp_path: Path) -> None:
         "2": "Queue",
         "0": "Transfer",
     }
-    assert menu.on_invalid == hours.open  # `i` goes back to the menu
+    # `i` asks again for as long as the caller presses wrong keys: through a twin of the
+    # menu, which comes back to it (a ccmsctl menu going to itself asks `retries` times)
+    assert menu.on_invalid == f"{hours.open}-again"
+    again = main.nodes[menu.on_invalid]
+    assert isinstance(again, Menu) and again.on_invalid == hours.open
+    assert (again.options, again.on_timeout) == (menu.options, menu.on_timeout)
     transfer = next(n for n in main.nodes.values() if isinstance(n, Transfer))
     assert transfer.to == "+862161239999"  # ${TRUNK}/${OPERATOR} from [globals]
     assert ivrs["ivr-claims"].recording_class == "recording"  # MixMonitor at its start
