@@ -1,4 +1,4 @@
-"""The hand-maintained PBX the import tests bring in (tests/fixtures/brownfield/pudong) and
+"""The hand-maintained PBX the import tests bring in (tests/pbx/pudong) and
 the command line that imports it, shared by the unit and the real-Asterisk tests."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ from pathlib import Path
 
 from tests.conftest import ROOT
 
-PUDONG = ROOT / "tests" / "fixtures" / "brownfield" / "pudong"
-SOUNDS = ROOT / "tests" / "fixtures" / "brownfield" / "pudong-sounds"
+PUDONG = ROOT / "tests" / "pbx" / "pudong"
+SOUNDS = ROOT / "tests" / "pbx" / "pudong-sounds"
 
 
 def import_arguments(

@@ -32,7 +32,7 @@ class ImportFormat(StrEnum):
 
 @import_app.command("asterisk")
 def import_asterisk_command(
-    directory: Annotated[Path, typer.Argument(help="The PBX's configuration folder.")],
+    pbx: Annotated[Path, typer.Argument(help="The PBX's configuration folder.")],
     out: Annotated[Path, typer.Option("--out", help="The new estate's folder.")],
     site: Annotated[str, typer.Option("--site", help="The site the PBX stands in.")],
     country: Annotated[str, typer.Option("--country", help="The site's country (ISO 3166).")],
@@ -73,9 +73,9 @@ def import_asterisk_command(
             sounds=sounds,
             edge=edge,
         )
-        imported = import_asterisk(directory, facts)
+        imported = import_asterisk(pbx, facts)
         texts = estate_texts(imported.documents)
-        source = str(directory)
+        source = str(pbx)
         report = report_markdown(source, imported.ledger, texts)
         target = secrets_file or out.with_name(f"{out.name}.secrets.yml")
         write_import(out, texts, report, target, imported.secrets, imported.files)
@@ -85,7 +85,7 @@ def import_asterisk_command(
         else:
             read, modelled = imported.ledger.counts()
             typer.echo(
-                f"{directory}: {read} lines read, {modelled} modelled, {len(residue)} not; "
+                f"{pbx}: {read} lines read, {modelled} modelled, {len(residue)} not; "
                 f"estate written to {out} (see {out / 'IMPORT.md'})"
             )
             if imported.secrets.values:

@@ -1,4 +1,4 @@
-"""Same calls, same way: a hand-maintained PBX (tests/fixtures/brownfield/pudong) imported,
+"""Same calls, same way: a hand-maintained PBX (tests/pbx/pudong) imported,
 then the *original* configuration run in one real Asterisk and the *imported* estate,
 compiled and applied to a lab, run in another; the same calls are placed to both (each DID
 range, each menu key, silence, a wrong key, open and closed instants through libfaketime)

@@ -1,4 +1,4 @@
-"""`ccmsctl import asterisk` on a hand-maintained PBX (tests/fixtures/brownfield/pudong:
+"""`ccmsctl import asterisk` on a hand-maintained PBX (tests/pbx/pudong:
 templates, an #include, a registering carrier, phones, queues with penalties, a fax machine
 it cannot model): the estate validates and names what the PBX has; every line read is
 modelled or listed with why; no secret reaches the estate or the report; the output is the
