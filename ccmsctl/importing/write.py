@@ -12,12 +12,13 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from ccmsctl.compile.yamltext import dump
 from ccmsctl.errors import UserError
 from ccmsctl.escape import markdown_code, markdown_text
 from ccmsctl.files import write_private
 from ccmsctl.importing.ledger import Ledger
 from ccmsctl.importing.secrets import VAULT_FILE, Secrets
-from ccmsctl.load.fmt import format_text, round_trip_yaml
+from ccmsctl.load.fmt import round_trip_yaml
 
 REPORT = "IMPORT.md"
 
@@ -29,14 +30,14 @@ class ImportOutputError(UserError):
 
 
 def estate_texts(documents: dict[str, list[dict[str, object]]]) -> dict[str, str]:
-    """Each file's YAML, in the canonical layout, by its path in the estate."""
-    yaml = round_trip_yaml()
-    texts = {}
-    for file, found in sorted(documents.items()):
-        out = io.StringIO()
-        yaml.dump_all(found, out)
-        texts[file] = format_text(out.getvalue())
-    return texts
+    """Each file's YAML, by its path in the estate, as `fmt` lays it out (block style, keys
+    in the model's order, numbers to dial and anything YAML could read otherwise quoted):
+    written directly, as a round trip through ruamel takes seconds for thousands of
+    documents."""
+    return {
+        file: "---\n".join(dump(document) for document in found)  # type: ignore[arg-type]
+        for file, found in sorted(documents.items())
+    }
 
 
 def secrets_text(secrets: Secrets) -> str:

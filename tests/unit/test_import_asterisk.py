@@ -217,3 +217,9 @@ def test_an_option_the_model_refuses_is_an_error(tmp_path: Path) -> None:
     assert status == 1
     assert "E1903" in output and "Bad Site" in output
     assert not (tmp_path / "e").exists() and not (tmp_path / "e.secrets.yml").exists()
+
+
+def test_the_estate_is_in_fmts_layout(tmp_path: Path) -> None:
+    _import(tmp_path / "estate")
+    done = runner.invoke(app, ["fmt", str(tmp_path / "estate"), "--check"])
+    assert done.exit_code == 0, done.output
