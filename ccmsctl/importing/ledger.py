@@ -48,6 +48,7 @@ class Ledger:
 
     def __init__(self) -> None:
         self._statements: dict[Span, Statement] = {}
+        self._top: dict[Span, str] = {}  # the file Asterisk reads each statement as part of
         self._modelled: set[Span] = set()
         self._left: dict[Span, str] = {}
         self._inherited: dict[Span, str] = {}  # residue of a template's line in a section
@@ -57,6 +58,7 @@ class Ledger:
         """Account for every statement of `config`; those Asterisk skips are residue."""
         for statement in config.statements:
             self._statements.setdefault(statement.span, statement)
+            self._top.setdefault(statement.span, config.file)
         for statement, why in config.loose:
             self.leave(statement, why)
         self.model(*config.followed)  # what they include is accounted for line by line
@@ -96,7 +98,8 @@ class Ledger:
             if why is None and span not in self._modelled:
                 why = self._inherited.get(span, UNREAD)
             if why is not None:
-                found.append(Residue(span, concealed(statement.text, span.file), why))
+                shown = concealed(statement.text, self._top.get(span, span.file))
+                found.append(Residue(span, shown, why))
         return sorted(found, key=lambda r: (r.span.file, r.span.line, r.span.col))
 
     def counts(self) -> tuple[int, int]:
@@ -106,14 +109,14 @@ class Ledger:
 
 
 def concealed(text: str, file: str) -> str:
-    """`text` as a report may show it: a secret's value (a password, a mailbox's PIN, the
-    password in a dial string) replaced."""
+    """`text` (a statement of `file`, or of a file it includes) as a report may show it: a
+    secret's value (a password, a mailbox's PIN, the password in a dial string) replaced."""
     name, equals, value = text.partition("=")
     if equals and _SECRET_NAME.search(name):
         return f"{name.strip()} = {CONCEALED}"
     if equals and Path(file).name == "voicemail.conf" and value.startswith(">"):
         _, comma, rest = value.partition(",")
-        return f"{name.strip()} => {CONCEALED}{comma}{rest}"
+        text = f"{name.strip()} => {CONCEALED}{comma}{rest}"
     return _CREDENTIALS.sub(lambda m: f"{m.group(1)}:{CONCEALED}@", text)
 
 
