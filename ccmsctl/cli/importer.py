@@ -12,9 +12,17 @@ from typing import Annotated
 
 import typer
 
-from ccmsctl.cli.app import app, guard
+from ccmsctl.cli.app import app, guard, validated
+from ccmsctl.escape import visible
 from ccmsctl.importing.asterisk import SiteFacts, import_asterisk
-from ccmsctl.importing.write import estate_texts, report_json, report_markdown, write_import
+from ccmsctl.importing.numbers import import_numbers
+from ccmsctl.importing.write import (
+    estate_texts,
+    report_json,
+    report_markdown,
+    write_estate_file,
+    write_import,
+)
 
 RESIDUE = 3  # the exit status when lines were not modelled
 
@@ -90,5 +98,42 @@ def import_asterisk_command(
             )
             if imported.secrets.values:
                 typer.echo(f"{len(imported.secrets.values)} secrets written to {target}")
+    if residue:
+        raise typer.Exit(RESIDUE)
+
+
+@import_app.command("numbers")
+def import_numbers_command(
+    csv_file: Annotated[Path, typer.Argument(help="The CSV file of DIDs.")],
+    into: Annotated[Path, typer.Option("--into", help="The estate to add the numbers to.")],
+    file: Annotated[
+        str, typer.Option("--file", help="The new file of the estate the ranges go in.")
+    ] = "carriers/numbers-imported.yaml",
+    output: Annotated[ImportFormat, typer.Option("--format", help="Output format.")] = (
+        ImportFormat.text
+    ),
+) -> None:
+    """Add the DIDs of a CSV file (number or first,last; trunk; site; ivr) to an estate as
+    number ranges; list each row the estate cannot take, with why."""
+    with guard():
+        loaded = validated(into)
+        found = import_numbers(csv_file, str(csv_file), loaded.estate)
+        target = into / file
+        texts = estate_texts({file: found.ranges}) if found.ranges else {}
+        write_estate_file(into, file, texts.get(file, ""))
+        residue = found.ledger.residue()
+        if output is ImportFormat.json:
+            typer.echo(json.dumps(report_json(str(csv_file), found.ledger, texts), indent=2))
+        else:
+            for item in residue:
+                typer.echo(f"{item.span}: not imported: {visible(item.why)}")
+            count = sum(
+                int(str(r["last"])[1:]) - int(str(r["first"])[1:]) + 1 for r in found.ranges
+            )
+            written = f"written to {target}" if found.ranges else "nothing written"
+            typer.echo(
+                f"{csv_file}: {count} numbers in {len(found.ranges)} ranges {written}; "
+                f"{len(residue)} rows not imported"
+            )
     if residue:
         raise typer.Exit(RESIDUE)

@@ -63,6 +63,11 @@ class Ledger:
             self.leave(statement, why)
         self.model(*config.followed)  # what they include is accounted for line by line
 
+    def add_statements(self, statements: Iterable[Statement]) -> None:
+        """Account for these statements (of a file that is not Asterisk's configuration)."""
+        for statement in statements:
+            self._statements.setdefault(statement.span, statement)
+
     def model(self, *items: Item) -> None:
         """These say something the estate says."""
         for item in items:

@@ -15,7 +15,7 @@ from typing import Any
 from ccmsctl.compile.yamltext import dump
 from ccmsctl.errors import UserError
 from ccmsctl.escape import markdown_code, markdown_text
-from ccmsctl.files import write_private
+from ccmsctl.files import write_atomic, write_private
 from ccmsctl.importing.ledger import Ledger
 from ccmsctl.importing.secrets import VAULT_FILE, Secrets
 from ccmsctl.load.fmt import round_trip_yaml
@@ -160,6 +160,23 @@ def write_import(
     finally:
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
+
+
+def write_estate_file(estate: Path, file: str, text: str) -> None:
+    """Add `file` (a path in `estate`) with `text`, whole; never over a file or outside the
+    estate. Nothing is written for no text."""
+    if not text:
+        return
+    target = estate / file
+    if ".." in Path(file).parts or Path(file).is_absolute() or not file.endswith(".yaml"):
+        raise ImportOutputError(f"{file!r} is not a .yaml file's path inside the estate")
+    if target.exists():
+        raise ImportOutputError(f"{target} exists: refusing to replace it")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(target, text.encode(), mode=0o644)
+    except OSError as error:
+        raise ImportOutputError(f"cannot write {target}: {error.strerror or error}") from None
 
 
 def _cell(text: str) -> str:

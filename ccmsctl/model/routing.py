@@ -116,6 +116,14 @@ class NumberIndex:
             return self.intervals[at][2]
         return None
 
+    def overlapping(self, low: int, high: int) -> NumberRange | None:
+        """A range with a number from `low` to `high` (digits after the '+'), if any: the
+        estate's ranges do not overlap, so the last starting at or below `high` tells."""
+        at = bisect.bisect_right(self.starts, high) - 1
+        if at >= 0 and self.intervals[at][1] >= low:
+            return self.intervals[at][2]
+        return None
+
     def neighbours(self, number: str) -> list[NumberRange]:
         """The ranges just below and just above `number` (E.164), for a number in none."""
         if not (number.startswith("+") and number[1:].isdigit()):
