@@ -22,7 +22,7 @@ from ccmsctl.model.schedule import Schedule
 from ccmsctl.model.site import Site
 from ccmsctl.model.skillgroup import SkillGroup
 from ccmsctl.model.trunk import Trunk
-from tests.brownfield import PUDONG, SOUNDS, import_arguments
+from tests.brownfield import NOT_CONFIGS, PUDONG, SOUNDS, asterisk_samples, import_arguments
 
 SECRETS = ["Ct;Secret-2019", "zw-7731", "lf-2208", "wn-5519", "fax-0000", "4242"]
 runner = CliRunner()
@@ -223,3 +223,23 @@ def test_the_estate_is_in_fmts_layout(tmp_path: Path) -> None:
     _import(tmp_path / "estate")
     done = runner.invoke(app, ["fmt", str(tmp_path / "estate"), "--check"])
     assert done.exit_code == 0, done.output
+
+
+def test_asterisks_sample_configuration_imports_with_every_line_listed(tmp_path: Path) -> None:
+    """Asterisk's sample files (all of configs/samples in one folder): no trunk's context
+    takes calls there, so little is modelled, but every line is read and accounted for and
+    the estate validates."""
+    samples = asterisk_samples(tmp_path / "samples")
+    for name in NOT_CONFIGS:
+        (samples / name).unlink()
+    status, output = _import(tmp_path / "estate", "--format", "json", source=samples)
+    assert status == 3
+    report = json.loads(output)
+    configs = {path.name: read_config(samples, path.name) for path in samples.glob("*.conf")}
+    included = {file for name, c in configs.items() for file in c.files if file != name}
+    statements = {
+        s.span for name, c in configs.items() if name not in included for s in c.statements
+    }
+    assert report["read"] == len(statements) > 1500
+    assert report["modelled"] + len(report["residue"]) == report["read"]
+    assert runner.invoke(app, ["validate", str(tmp_path / "estate")]).exit_code == 0

@@ -4,16 +4,13 @@ each rule as Asterisk's main/config.c applies it, with the file and line of ever
 from __future__ import annotations
 
 import re
-import tarfile
 from pathlib import Path
 
 import pytest
 
 from ccmsctl.errors import Span
 from ccmsctl.importing.conf import ImportSyntaxError, read_config
-from tests.conftest import ROOT
-
-VENDOR = ROOT.parent / "shared" / "vendor" / "asterisk-22.10.1.tar.gz"
+from tests.brownfield import NOT_CONFIGS, asterisk_samples
 
 
 def _read(tmp_path: Path, files: dict[str, str], top: str = "top.conf"):  # type: ignore[no-untyped-def]
@@ -137,29 +134,21 @@ def test_an_absolute_include_in_etc_asterisk_is_read_from_the_folder(tmp_path: P
     assert [s.name for s in config.sections[0].settings] == ["x"]
 
 
-@pytest.mark.skipif(not VENDOR.is_file(), reason="the vendored Asterisk sources are absent")
 def test_every_sample_config_of_asterisk_reads(tmp_path: Path) -> None:
     """Asterisk's own sample configurations (configs/samples) read without an error, but
     the three that are not in its configuration syntax (shell and SQL templates)."""
-    with tarfile.open(VENDOR) as archive:
-        members = [m for m in archive.getmembers() if "/configs/samples/" in m.name and m.isfile()]
-        for member in members:
-            name = Path(member.name).name.removesuffix(".sample")
-            stream = archive.extractfile(member)
-            assert stream is not None
-            (tmp_path / name).write_bytes(stream.read())
-    not_configs = {"ast_debug_tools.conf", "cel_sqlite3_custom.conf", "dbsep.conf"}
+    samples = asterisk_samples(tmp_path)
     read = 0
-    for path in sorted(tmp_path.glob("*.conf")):
-        if path.name in not_configs:
+    for path in sorted(samples.glob("*.conf")):
+        if path.name in NOT_CONFIGS:
             with pytest.raises(ImportSyntaxError):
-                read_config(tmp_path, path.name)
+                read_config(samples, path.name)
             continue
-        config = read_config(tmp_path, path.name)
+        config = read_config(samples, path.name)
         assert all(s.statement.span.file == path.name for s in config.sections)
         read += 1
     assert read >= 90
-    extensions = read_config(tmp_path, "extensions.conf")
+    extensions = read_config(samples, "extensions.conf")
     demo = extensions.first("demo")
     assert demo is not None
     assert any(s.name == "exten" and s.object for s in demo.settings)
