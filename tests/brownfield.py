@@ -12,6 +12,8 @@ from tests.conftest import ROOT
 
 PUDONG = ROOT / "tests" / "pbx" / "pudong"
 SOUNDS = ROOT / "tests" / "pbx" / "pudong-sounds"
+JIADING = ROOT / "tests" / "pbx" / "jiading"  # TLS and SRTP, a language menu, Read
+JIADING_SOUNDS = ROOT / "tests" / "pbx" / "jiading-sounds"
 VENDOR = ROOT.parent / "shared" / "vendor" / "asterisk-22.10.1.tar.gz"
 # the samples that are not in Asterisk's configuration syntax (shell and SQL templates)
 NOT_CONFIGS = frozenset({"ast_debug_tools.conf", "cel_sqlite3_custom.conf", "dbsep.conf"})
@@ -38,7 +40,12 @@ def asterisk_samples(into: Path) -> Path:
 
 
 def import_arguments(
-    out: Path, *extra: str, source: Path = PUDONG, site: str = "sh-1"
+    out: Path,
+    *extra: str,
+    source: Path = PUDONG,
+    site: str = "sh-1",
+    sounds: Path = SOUNDS,
+    edge: str = "10.10.1.11",
 ) -> list[str]:
     """`ccmsctl import asterisk` of `source` into `out` as a site in Shanghai, with the PBX's
     sounds and an edge."""
@@ -57,8 +64,8 @@ def import_arguments(
         "--language",
         "zh-CN",
         "--sounds",
-        str(SOUNDS),
+        str(sounds),
         "--edge",
-        "10.10.1.11",
+        edge,
         *extra,
     ]

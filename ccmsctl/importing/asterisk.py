@@ -129,7 +129,8 @@ def import_asterisk(folder: Path, facts: SiteFacts) -> Imported:
     ledger.assume(
         f"Estate/{facts.estate}", "sip_domain", f"{facts.estate}.invalid", "not in Asterisk's files"
     )
-    _site(imported, facts, pjsip.address or facts.address)
+    tls = any(doc.get("transport") == "tls" for _, doc in pjsip.trunks.values())
+    _site(imported, facts, pjsip.address or facts.address, tls=tls)
     for origin, trunk in pjsip.trunks.values():
         imported.add("carriers/trunks.yaml", trunk, origin)
     for phone in sorted(pjsip.phones.values(), key=lambda p: p.extension):
@@ -153,8 +154,9 @@ def import_asterisk(folder: Path, facts: SiteFacts) -> Imported:
     return imported
 
 
-def _site(imported: Imported, facts: SiteFacts, address: str) -> None:
-    """The site, its edge (where given) and its PBX host."""
+def _site(imported: Imported, facts: SiteFacts, address: str, *, tls: bool) -> None:
+    """The site, its edge (where given) and its PBX host; with `tls` (a trunk asks for it),
+    the certificate its edges present to carriers, as references to values to add."""
     ledger = imported.ledger
     hosts: list[dict[str, object]] = []
     if facts.edge:
@@ -174,7 +176,17 @@ def _site(imported: Imported, facts: SiteFacts, address: str) -> None:
         "region": facts.region,
         "timezone": facts.timezone,
     }
-    imported.add(f"sites/{facts.site}.yaml", site | ({"hosts": hosts} if hosts else {}))
+    if hosts:
+        site["hosts"] = hosts
+    if tls:
+        secrets = imported.secrets
+        site["tls"] = {
+            "certificate": secrets.wanted(f"tls-certificate-{facts.site}"),
+            "private_key": secrets.wanted(f"tls-private-key-{facts.site}"),
+        }
+        why = "a trunk uses TLS, which the site's edges end: add its PEM certificate and key"
+        ledger.assume(f"Site/{facts.site}", "tls", "certificate and private key", why)
+    imported.add(f"sites/{facts.site}.yaml", site)
 
 
 def _dialplan(
@@ -259,23 +271,44 @@ def _voicemail(config: Config | None, ledger: Ledger, used: set[str]) -> None:
 
 
 def _prompts(imported: Imported, facts: SiteFacts, routes: Routes) -> None:
-    """Each IVR prompt's recording, from the PBX's sounds folder, in the estate's prompts/."""
-    codes = [code for code, tag in LANGUAGES.items() if tag == facts.language]
+    """Each IVR prompt's recording in each language its callers may be in (the IVRs' own,
+    and those a language menu puts them in), from the PBX's sounds folder
+    (`sounds/<Asterisk's code>/<prompt>.wav`, or `sounds/<prompt>.wav` for the estate's
+    language), in the estate's prompts/."""
+    languages = {facts.language} | {str(ivr["language"]) for ivr in routes.ivrs}
+    languages |= {
+        str(option["language"])
+        for ivr in routes.ivrs
+        for node in ivr["nodes"].values()  # type: ignore[attr-defined]
+        for option in node.get("options", ())
+        if "language" in option
+    }
     for prompt, steps in sorted(routes.prompts.items()):
-        found = None
-        if facts.sounds is not None:
-            for code in [*codes, ""]:
-                candidate = facts.sounds / code / f"{prompt}.wav"
-                if candidate.is_file():
-                    found = candidate
-                    break
-        if found is None:
-            why = f"no recording of {prompt}.wav in the sounds folder (--sounds) for it"
+        missing = []
+        for language in sorted(languages):
+            codes = [code for code, tag in LANGUAGES.items() if tag == language]
+            folders = [*codes, *([""] if language == facts.language else [])]
+            found = next(
+                (
+                    candidate
+                    for code in folders
+                    if facts.sounds is not None
+                    and (candidate := facts.sounds / code / f"{prompt}.wav").is_file()
+                ),
+                None,
+            )
+            if found is None:
+                missing.append(language)
+            else:
+                imported.files[f"prompts/{language}/{prompt}.wav"] = found.read_bytes()
+        if missing:
+            why = (
+                f"no recording of {prompt}.wav in {', '.join(missing)} in the sounds folder "
+                "(--sounds)"
+            )
             for setting in steps:
                 imported.ledger.unmodel(setting)
                 imported.ledger.leave(setting, why)
-            continue
-        imported.files[f"prompts/{facts.language}/{prompt}.wav"] = found.read_bytes()
 
 
 def _compliance(imported: Imported, facts: SiteFacts, *, recorded: bool, messages: bool) -> None:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from ccmsctl.importing.conf import Setting
 from ccmsctl.importing.extensions import Context, Dialplan, Step, split_args
 from ccmsctl.importing.ledger import Ledger
-from ccmsctl.importing.names import Namer
+from ccmsctl.importing.names import Namer, language_tag
 from ccmsctl.importing.pjsip import Phone
 
 RECORDING_CLASS = "recording"
@@ -67,7 +67,7 @@ def import_dialplan(
 ) -> Routes:
     routes = Routes()
     reached: set[str] = set()
-    walks: dict[tuple[str, str, int], _Walk] = {}
+    walks: dict[tuple[str, str, int, str], _Walk] = {}
     for context_name, trunk in sorted(trunk_contexts.items()):
         context = dialplan.contexts.get(context_name)
         if context is None:
@@ -80,19 +80,19 @@ def import_dialplan(
                 why = "a DID pattern that is not one range of E.164 numbers (+...)"
                 ledger.leave_all([s.setting for s in steps], why)
                 continue
-            entry = _goto_target(dialplan, context, pattern, steps[0])
-            start = entry or (context_name, pattern, 0)
-            if entry is not None:
-                ledger.model(steps[0].setting)
-            walk = walks.get(start)
+            start, spoken, passed = _landing(dialplan, context_name, pattern)
+            ledger.model(*passed)
+            walk = walks.get((*start, spoken))
             if walk is None:
-                ivr_name = namer.name("IVR", start[0] if entry else f"{start[0]}-{pattern}")
-                walk = walks[start] = _Walk(
+                ivr_name = namer.name(
+                    "IVR", start[0] if start[0] != context_name else f"{start[0]}-{pattern}"
+                )
+                walk = walks[(*start, spoken)] = _Walk(
                     ivr_name,
                     dialplan,
                     ledger,
                     routes,
-                    language,
+                    spoken or language,
                     timezone,
                     namer,
                     trunk_endpoints,
@@ -182,13 +182,32 @@ def _class(inner: str) -> str:
     return "".join(sorted(chars))
 
 
-def _goto_target(
-    dialplan: Dialplan, context: Context, exten: str, step: Step
-) -> tuple[str, str, int] | None:
-    """Where `Goto(...)` in `context`'s `exten` goes: (context, extension, index)."""
-    if step.name != "goto":
-        return None
-    return _resolve(dialplan, context, exten, step.args)
+def _landing(
+    dialplan: Dialplan, context_name: str, exten: str
+) -> tuple[tuple[str, str, int], str, list[Setting]]:
+    """Where a call to a DID of `context_name`'s `exten` lands past the steps that are no
+    IVR's node (answering, setting its language, Goto): (context, extension, index), the
+    language set on the way ("" for none), and those steps."""
+    at = (context_name, exten, 0)
+    spoken = ""
+    passed: list[Setting] = []
+    seen: set[tuple[str, str, int]] = set()
+    while at not in seen:
+        seen.add(at)
+        context = dialplan.contexts[at[0]]
+        steps = context.extensions.get(at[1], [])
+        if at[2] >= len(steps):
+            break
+        step = steps[at[2]]
+        if step.name in TRANSPARENT or (step.name == "set" and _language_set(step)):
+            spoken = _language_set(step) or spoken
+            at = (at[0], at[1], at[2] + 1)
+        elif step.name == "goto" and (target := _resolve(dialplan, context, at[1], step.args)):
+            at = target
+        else:
+            break
+        passed.append(step.setting)
+    return at, spoken, passed
 
 
 def _resolve(
@@ -249,18 +268,35 @@ class _Walk:
         self.document["nodes"] = self.nodes
 
     def at(self, key: Key) -> str:
-        """The node a call at `key` reaches (made, with what follows, if new)."""
+        """The node a call at `key` reaches (made, with what follows, if new); every place
+        passed on the way (steps with no node of their own) reaches the same node."""
         if key in self.memo:
             return self.memo[key]
+        passed: list[Key] = []
+        name = self._from(key, passed)
+        for place in passed:
+            self.memo.setdefault(place, name)
+        return name
+
+    def _from(self, key: Key, passed: list[Key]) -> str:
         context_name, exten, index, recorded = key
         context = self.dialplan.contexts[context_name]
         self.contexts.add(context_name)
         self.ledger.model(context.section)
         steps = context.extensions.get(exten, [])
         while index < len(steps):
+            here = (context_name, exten, index, recorded)
+            if here in self.memo:
+                return self.memo[here]
+            passed.append(here)
             step = steps[index]
             if step.name in TRANSPARENT or (step.name == "set" and _is_timeout(step)):
                 self._modelled(step, transparent=step.name in TRANSPARENT)
+                index += 1
+                continue
+            if step.name == "set" and _language_set(step) and not self.asked:
+                self.document["language"] = _language_set(step)  # callers start in it
+                self.ledger.model(step.setting)
                 index += 1
                 continue
             if step.name == "mixmonitor":
@@ -280,7 +316,7 @@ class _Walk:
                 name = self.at((*target, recorded))
                 self.memo[key] = name
                 return name
-            made = self._node(key, context, exten, index, recorded)
+            made = self._node(here, context, exten, index, recorded)
             if made is not None:
                 return made
             index += 1
@@ -320,6 +356,8 @@ class _Walk:
             return name
         if step.name == "background" and self._prompt(step):
             return self._menu(key, context, exten, index, recorded)
+        if step.name == "read" and len(step.args) > 2 and step.args[2].isdigit():
+            return self._collect(key, context, exten, index, recorded)
         if step.name == "gotoiftime":
             return self._schedule(key, context, exten, index, recorded)
         if step.name == "queue" and step.args and step.args[0] in self.groups:
@@ -341,7 +379,7 @@ class _Walk:
         if step.name == "hangup":
             self.ledger.model(step.setting)
             return self._hangup(key)
-        self.ledger.leave(step.setting, f"{step.app}: an application ccmsctl's IVRs do not have")
+        self.ledger.leave(step.setting, _why_not(step))
         return None
 
     def _after_end(self, step: Step, rest: list[Step]) -> None:
@@ -350,8 +388,9 @@ class _Walk:
         if rest and rest[0].name == "hangup":
             self.ledger.model(rest[0].setting)
 
-    def _prompt(self, step: Step) -> str:
-        prompt = step.args[0].removeprefix(CCMSCTL_PROMPTS) if step.args else ""
+    def _prompt(self, step: Step, at: int = 0) -> str:
+        """The prompt argument `at` of `step`, as the estate names it ("" if it cannot)."""
+        prompt = step.args[at].removeprefix(CCMSCTL_PROMPTS) if len(step.args) > at else ""
         if not _PROMPT.match(prompt) or prompt.startswith("/"):
             return ""
         self.routes.prompts.setdefault(prompt, []).append(step.setting)
@@ -374,12 +413,20 @@ class _Walk:
             self.ledger.model(wait.setting)
             after += 1
         node["retries"] = 0
-        options = [
-            {"digit": digit, "next": self.at((here, digit, 0, recorded))}
-            for digit in context.extensions
-            if len(digit) == 1 and digit in "0123456789*#"
-        ]
-        node["options"] = options
+        digits = [d for d in context.extensions if len(d) == 1 and d in "0123456789*#"]
+        chosen = {d: _language_set(context.extensions[d][0]) for d in digits}
+        if digits and all(chosen.values()):  # each key sets the caller's language
+            node["type"] = "language"
+            node["options"] = []
+            for digit in digits:
+                self.ledger.model(context.extensions[digit][0].setting)
+                option = {"digit": digit, "language": chosen[digit]}
+                node["options"].append(option)  # type: ignore[attr-defined]
+                option["next"] = self.at((here, digit, 1, recorded))
+        else:
+            node["options"] = [
+                {"digit": digit, "next": self.at((here, digit, 0, recorded))} for digit in digits
+            ]
         if "t" in context.extensions:
             node["on_timeout"] = self.at((here, "t", 0, recorded))
         else:  # Asterisk goes on after WaitExten
@@ -387,6 +434,27 @@ class _Walk:
         if "i" in context.extensions:
             node["on_invalid"] = self.at((here, "i", 0, recorded))
         self._again(name, node)
+        return name
+
+    def _collect(
+        self, key: Key, context: Context, exten: str, index: int, recorded: bool
+    ) -> str | None:
+        """`Read(VAR,prompt,digits[,options[,attempts[,timeout]]])`: a collect node; what
+        the dialplan does with VAR after it is followed as written (a step the model has
+        no node for is residue)."""
+        step = context.extensions[exten][index]
+        prompt = self._prompt(step, 1)
+        digits = int(step.args[2])
+        if not prompt or not 1 <= digits <= 32:
+            return None
+        name = self._reserve(key, f"collect-{step.args[0].lower()}")
+        self.ledger.model(step.setting)
+        node: dict[str, object] = {"type": "collect", "prompt": prompt, "max_digits": digits}
+        timeout = step.args[5] if len(step.args) > 5 else ""
+        if re.match(r"^[0-9]+$", timeout) and 1 <= int(timeout) <= 120:
+            node["timeout"] = f"{timeout}s"
+        self.nodes[name] = node
+        node["next"] = self.at((context.section.name, exten, index + 1, recorded))
         return name
 
     def _again(self, name: str, node: dict[str, object]) -> None:
@@ -489,6 +557,33 @@ class _Walk:
         if not slash and rest in self.phones:
             return rest
         return None
+
+
+SOUNDS = "plays more than one sound, or one ccmsctl's prompts cannot name (a-z, 0-9, _ - /)"
+WHY_NOT = {
+    "playback": SOUNDS,
+    "background": SOUNDS,
+    "queue": "a queue queues.conf does not define",
+    "voicemail": "a mailbox that is not 2 to 8 digits",
+    "dial": "dials neither a number (+ and digits) through a trunk nor an agent's phone",
+    "read": "reads into a variable with no prompt, or more than 32 digits",
+}
+
+
+def _why_not(step: Step) -> str:
+    """Why `step` (of a flow the import follows) is not in the estate."""
+    return WHY_NOT.get(step.name, f"{step.app}: an application ccmsctl's IVRs do not have")
+
+
+def _language_set(step: Step) -> str:
+    """The language `Set(CHANNEL(language)=code)` puts the caller in, as a BCP 47 tag
+    ("" for another step, or a code without a tag)."""
+    if step.name != "set" or not step.args:
+        return ""
+    name, _, value = step.args[0].partition("=")
+    if name.strip().upper() != "CHANNEL(LANGUAGE)":
+        return ""
+    return language_tag(value) or ""
 
 
 def _is_timeout(step: Step) -> bool:

@@ -16,6 +16,8 @@ LANGUAGES = {
     "zh": "zh-CN",
     "zh_cn": "zh-CN",
     "zh_hk": "yue-HK",
+    "yue": "yue-HK",
+    "yue_hk": "yue-HK",
     "zh_tw": "zh-TW",
     "fr": "fr-FR",
     "fr_ca": "fr-CA",

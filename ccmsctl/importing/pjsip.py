@@ -303,8 +303,8 @@ def _phone(
     extension = endpoint.name if _EXTENSION.match(endpoint.name) else number
     auth = auths.get(endpoint.value("auth"))
     password = auth.get("password") if auth else None
-    if not _EXTENSION.match(extension) or auth is None or password is None:
-        why = "a phone without an extension of 2 to 8 digits and a password"
+    if not _EXTENSION.match(extension) or auth is None:
+        why = "a phone without an extension of 2 to 8 digits and an auth section"
         ledger.leave(endpoint, why)
         ledger.leave_all(endpoint.settings, why)
         return None
@@ -314,6 +314,9 @@ def _phone(
     if not display:
         display = extension
         ledger.assume(subject, "display_name", display, "the phone has no caller ID name")
+    if password is None:
+        why = "its auth section has no password (kept elsewhere): add the value to the vault"
+        ledger.assume(subject, "sip_password", f"phone-{extension}", why)
     tag = language_tag(endpoint.value("language"))
     if tag is None:
         tag = language
@@ -324,7 +327,11 @@ def _phone(
         "display_name": display,
         "site": site,
         "extension": extension,
-        "sip_password": secrets.keep(f"phone-{extension}", password.value),
+        "sip_password": (
+            secrets.keep(f"phone-{extension}", password.value)
+            if password is not None
+            else secrets.wanted(f"phone-{extension}")
+        ),
         "languages": [tag],
     }
     settings: dict[str, Callable[[Setting], bool]] = {

@@ -21,3 +21,8 @@ class Secrets:
             found = f"{key}-{count}"
         self.values[found] = value
         return {"secret": f"vault:{VAULT_FILE}#{found}"}
+
+    def wanted(self, key: str) -> dict[str, str]:
+        """A reference to a value the configuration does not hold, under `key`: the
+        operator adds it to the vault file."""
+        return {"secret": f"vault:{VAULT_FILE}#{key}"}

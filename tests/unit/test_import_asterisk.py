@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from typer.testing import CliRunner
 
@@ -16,20 +17,28 @@ from ccmsctl.cli.main import app
 from ccmsctl.importing.conf import read_config
 from ccmsctl.load.estate import load_estate
 from ccmsctl.model.agent import Agent
-from ccmsctl.model.ivr import IVR, Menu, ScheduleBranch, Transfer
+from ccmsctl.model.ivr import IVR, Collect, LanguageSelect, Menu, ScheduleBranch, Transfer
 from ccmsctl.model.numbers import NumberRange
 from ccmsctl.model.schedule import Schedule
 from ccmsctl.model.site import Site
 from ccmsctl.model.skillgroup import SkillGroup
 from ccmsctl.model.trunk import Trunk
-from tests.brownfield import NOT_CONFIGS, PUDONG, SOUNDS, asterisk_samples, import_arguments
+from tests.brownfield import (
+    JIADING,
+    JIADING_SOUNDS,
+    NOT_CONFIGS,
+    PUDONG,
+    SOUNDS,
+    asterisk_samples,
+    import_arguments,
+)
 
 SECRETS = ["Ct;Secret-2019", "zw-7731", "lf-2208", "wn-5519", "fax-0000", "4242"]
 runner = CliRunner()
 
 
-def _import(out: Path, *extra: str, source: Path = PUDONG, site: str = "sh-1") -> tuple[int, str]:
-    done = runner.invoke(app, import_arguments(out, *extra, source=source, site=site))
+def _import(out: Path, *extra: str, **given: Any) -> tuple[int, str]:
+    done = runner.invoke(app, import_arguments(out, *extra, **given))
     return done.exit_code, done.output
 
 
@@ -134,7 +143,7 @@ def test_every_line_is_modelled_or_listed_with_why(tmp_path: Path) -> None:
     assert report["read"] == len(statements)
     assert report["modelled"] + len(listed) == len(statements)
     why = {(r["file"], r["line"]): r["why"] for r in report["residue"]}
-    fax = "a phone without an extension of 2 to 8 digits and a password"
+    fax = "a phone without an extension of 2 to 8 digits and an auth section"
     assert why[("pjsip_phones.conf", 61)] == fax  # [fax](phone)
     assert why[("pjsip.conf", 50)] == "no field of the model says this"  # qualify_frequency
     assert ("pjsip.conf", 57) not in listed  # the #include: what it read is accounted for
@@ -243,3 +252,45 @@ def test_asterisks_sample_configuration_imports_with_every_line_listed(tmp_path:
     assert report["read"] == len(statements) > 1500
     assert report["modelled"] + len(report["residue"]) == report["read"]
     assert runner.invoke(app, ["validate", str(tmp_path / "estate")]).exit_code == 0
+
+
+def test_another_pbx_tls_a_language_menu_and_a_read(tmp_path: Path) -> None:
+    """tests/pbx/jiading, written in another hand: a TLS carrier with SRTP, phones with
+    hashed passwords, DIDs that set the caller's language before their Goto, a language
+    menu, two opening windows to one place, Read() before a queue, a Dial after it."""
+    status, output = _import(
+        tmp_path / "estate",
+        "--format",
+        "json",
+        source=JIADING,
+        site="sh-2",
+        sounds=JIADING_SOUNDS,
+        edge="10.20.1.11",
+    )
+    assert status == 3, output
+    why = {(r["file"], r["line"]): r["why"] for r in json.loads(output)["residue"]}
+    assert runner.invoke(app, ["validate", str(tmp_path / "estate"), "--strict"]).exit_code == 0
+    estate = load_estate(tmp_path / "estate").estate
+    [trunk] = estate.of(Trunk)
+    assert (trunk.transport, trunk.srtp, trunk.peers[0].port) == ("tls", True, 5061)
+    [site] = estate.of(Site)
+    assert site.tls is not None  # the edges end TLS now: its certificate, to add
+    [ivr] = estate.of(IVR)
+    assert ivr.name == "welcome"  # named after where the DIDs land, past Set and Goto
+    entry = ivr.nodes[ivr.entry]
+    assert isinstance(entry, LanguageSelect)
+    assert [(o.digit, o.language) for o in entry.options] == [("1", "zh-CN"), ("2", "en-US")]
+    [schedule] = estate.of(Schedule)
+    assert [(w.days, w.open, w.close) for w in schedule.weekly] == [
+        (("mon", "tue", "wed", "thu", "fri"), "08:30", "17:30"),
+        (("sat",), "09:00", "12:00"),
+    ]
+    collect = next(n for n in ivr.nodes.values() if isinstance(n, Collect))
+    assert (collect.prompt, collect.max_digits) == ("jiading/account", 8)
+    [group] = estate.of(SkillGroup)
+    assert group.overflow is not None and group.overflow.transfer == "+862131889999"
+    [agent] = estate.of(Agent)
+    assert agent.sip_password.secret == "vault:secrets/imported.yml#phone-2001"
+    assert why[("extensions.conf", 23)].startswith("plays more than one sound")
+    assert why[("extensions.conf", 28)] == "GotoIf: an application ccmsctl's IVRs do not have"
+    assert why[("pjsip.conf", 51)] == "no field of the model says this"  # md5_cred
