@@ -40,7 +40,10 @@ class ImportFormat(StrEnum):
 
 @import_app.command("asterisk")
 def import_asterisk_command(
-    pbx: Annotated[Path, typer.Argument(help="The PBX's configuration folder.")],
+    pbxs: Annotated[
+        list[Path],
+        typer.Argument(help="The PBX's configuration folder (several: the site's PBXs)."),
+    ],
     out: Annotated[Path, typer.Option("--out", help="The new estate's folder.")],
     site: Annotated[str, typer.Option("--site", help="The site the PBX stands in.")],
     country: Annotated[str, typer.Option("--country", help="The site's country (ISO 3166).")],
@@ -81,9 +84,9 @@ def import_asterisk_command(
             sounds=sounds,
             edge=edge,
         )
-        imported = import_asterisk(pbx, facts)
+        imported = import_asterisk(pbxs, facts)
         texts = estate_texts(imported.documents)
-        source = str(pbx)
+        source = " ".join(str(pbx) for pbx in pbxs)
         report = report_markdown(source, imported.ledger, texts)
         target = secrets_file or out.with_name(f"{out.name}.secrets.yml")
         write_import(out, texts, report, target, imported.secrets, imported.files)
@@ -93,7 +96,7 @@ def import_asterisk_command(
         else:
             read, modelled = imported.ledger.counts()
             typer.echo(
-                f"{pbx}: {read} lines read, {modelled} modelled, {len(residue)} not; "
+                f"{source}: {read} lines read, {modelled} modelled, {len(residue)} not; "
                 f"estate written to {out} (see {out / 'IMPORT.md'})"
             )
             if imported.secrets.values:

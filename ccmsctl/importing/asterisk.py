@@ -92,12 +92,77 @@ class Imported:
         self.documents.setdefault(file, []).append(document)
 
 
-def import_asterisk(folder: Path, facts: SiteFacts) -> Imported:
-    """The estate of the PBX whose configuration folder is `folder`. Raises
-    ImportSyntaxError where Asterisk would refuse a file."""
+class ImportMismatchError(UserError):
+    """The PBXs of a site imported together do not run the same configuration."""
+
+    code = "E1905"
+
+
+def import_asterisk(folders: list[Path], facts: SiteFacts) -> Imported:
+    """The estate of the site whose PBXs' configuration folders are `folders`: PBXs that
+    run the same configuration but for their address (as ccmsctl writes them), each a host
+    of the site. Raises ImportSyntaxError where Asterisk would refuse a file, and
+    ImportMismatchError where the PBXs differ."""
+    if len(folders) == 1:
+        return _import_pbx(folders[0], facts, "")
+    names = [folder.resolve().name for folder in folders]
+    labels = names if len(set(names)) == len(names) else [f"pbx-{n + 1}" for n in range(len(names))]
+    first, *others = [
+        _import_pbx(folder, facts, f"{label}/")
+        for folder, label in zip(folders, labels, strict=True)
+    ]
+    for label, other in zip(labels[1:], others, strict=True):
+        _merge(first, other, labels[0], label, facts)
+    return first
+
+
+def _merge(base: Imported, other: Imported, base_label: str, label: str, facts: SiteFacts) -> None:
+    """`other`, another PBX of the site, into `base`: its host added, its documents the
+    same as `base`'s (else ImportMismatchError), its lines accounted for."""
+    site_file = f"sites/{facts.site}.yaml"
+    for file in sorted(set(base.documents) | set(other.documents)):
+        if file == site_file:
+            continue
+        mine, theirs = base.documents.get(file, []), other.documents.get(file, [])
+        if mine != theirs:
+            shown = next(
+                (
+                    f"{d.get('kind')}/{d.get('name')}"
+                    for d in [*theirs, *mine]
+                    if (d in mine) != (d in theirs)
+                ),
+                file,
+            )
+            raise ImportMismatchError(
+                f"{label} does not run {base_label}'s configuration: {shown} ({file}) differs; "
+                "import the PBXs of one configuration together, each other one on its own"
+            )
+    if other.secrets.values != base.secrets.values or other.files != base.files:
+        raise ImportMismatchError(
+            f"{label}'s passwords or recordings are not {base_label}'s: import them apart"
+        )
+    hosts = [
+        host
+        for document in other.documents.get(site_file, [])
+        for host in document.get("hosts", [])  # type: ignore[attr-defined]
+        if "pbx" in host["roles"]
+    ]
+    for document in base.documents.get(site_file, []):
+        known = document.setdefault("hosts", [])
+        assert isinstance(known, list)
+        for host in hosts:
+            pbxs = sum("pbx" in h["roles"] for h in known)
+            if all(h.get("address") != host["address"] for h in known):
+                known.append(host | {"name": f"{facts.site}-pbx-{pbxs + 1}"})
+    base.ledger.absorb(other.ledger)
+
+
+def _import_pbx(folder: Path, facts: SiteFacts, prefix: str) -> Imported:
+    """The estate of the PBX whose configuration folder is `folder` (its places named after
+    `prefix`)."""
     imported = Imported()
     ledger, namer = imported.ledger, imported.namer
-    configs = _configs(folder)
+    configs = _configs(folder, prefix)
     for config in configs.values():
         ledger.add(config)
     pjsip = import_pjsip(
@@ -374,8 +439,11 @@ def _compliance(imported: Imported, facts: SiteFacts, *, recorded: bool, message
     imported.ledger.assume(f"RetentionPolicy/{retention}", "classes", kept, why)
 
 
-def _configs(folder: Path) -> dict[str, Config]:
+def _configs(folder: Path, prefix: str) -> dict[str, Config]:
     """Every `*.conf` of `folder` no other includes, read with what it includes."""
-    configs = {path.name: read_config(folder, path.name) for path in sorted(folder.glob("*.conf"))}
-    included = {file for name, config in configs.items() for file in config.files if file != name}
-    return {name: config for name, config in configs.items() if name not in included}
+    paths = sorted(folder.glob("*.conf"))
+    configs = {path.name: read_config(folder, path.name, prefix) for path in paths}
+    included = {
+        file for name, config in configs.items() for file in config.files if file != prefix + name
+    }
+    return {name: config for name, config in configs.items() if prefix + name not in included}

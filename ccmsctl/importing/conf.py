@@ -102,18 +102,20 @@ class Config:
         return found[0] if found else None
 
 
-def read_config(folder: Path, file: str) -> Config:
-    """`file` of the configuration folder `folder` as Asterisk reads it; `file` names each
-    place (relative to the folder). Raises ImportSyntaxError."""
+def read_config(folder: Path, file: str, prefix: str = "") -> Config:
+    """`file` of the configuration folder `folder` as Asterisk reads it; each place is named
+    by its file's path in the folder, after `prefix` (`pbx-2/`, where several folders are
+    read). Raises ImportSyntaxError."""
     config = Config(file)
-    _Reader(folder, config).read(file, depth=1, required=True, span=None)
+    _Reader(folder, config, prefix).read(file, depth=1, required=True, span=None)
     return config
 
 
 class _Reader:
-    def __init__(self, folder: Path, config: Config) -> None:
+    def __init__(self, folder: Path, config: Config, prefix: str) -> None:
         self.folder = folder
         self.config = config
+        self.prefix = prefix
         self.current: Section | None = None
 
     def read(self, file: str, *, depth: int, required: bool, span: Span | None) -> None:
@@ -148,7 +150,7 @@ class _Reader:
 
     def _shown(self, path: Path) -> str:
         try:
-            return str(path.relative_to(self.folder))
+            return self.prefix + str(path.relative_to(self.folder))
         except ValueError:
             return str(path)
 

@@ -63,6 +63,15 @@ class Ledger:
             self.leave(statement, why)
         self.model(*config.followed)  # what they include is accounted for line by line
 
+    def absorb(self, other: Ledger) -> None:
+        """`other`'s statements and what became of them (another PBX's files, the same
+        configuration): its assumptions are this one's already."""
+        self._statements |= other._statements
+        self._top |= other._top
+        self._modelled |= other._modelled
+        self._left |= other._left
+        self._inherited |= other._inherited
+
     def add_statements(self, statements: Iterable[Statement]) -> None:
         """Account for these statements (of a file that is not Asterisk's configuration)."""
         for statement in statements:

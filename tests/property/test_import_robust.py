@@ -134,7 +134,7 @@ def test_any_configuration_imports_or_is_refused_at_its_line(
     lines = [f"1003 => {pin},Name" if line == "MAILBOX" else line for line in lines]
     (folder / file).write_text("\n".join([*text[:at], *lines, *text[at:]]) + "\n")
     try:
-        imported = import_asterisk(folder, FACTS)
+        imported = import_asterisk([folder], FACTS)
     except UserError as error:
         event("refused at its line")
         assert error.span is not None or "cannot" in str(error)

@@ -7,6 +7,7 @@ same bytes each time; exit 3 with residue, 1 on a file Asterisk would refuse."""
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -294,3 +295,37 @@ def test_another_pbx_tls_a_language_menu_and_a_read(tmp_path: Path) -> None:
     assert why[("extensions.conf", 23)].startswith("plays more than one sound")
     assert why[("extensions.conf", 28)] == "GotoIf: an application ccmsctl's IVRs do not have"
     assert why[("pjsip.conf", 51)] == "no field of the model says this"  # md5_cred
+
+
+def test_the_pbxs_of_a_site_import_together(tmp_path: Path) -> None:
+    """Two PBXs running one configuration but for their address: one estate, each a host
+    of the site, every line of both accounted for; a PBX that differs is refused."""
+    for name, address in (("a", "10.10.2.21"), ("b", "10.10.2.22")):
+        shutil.copytree(PUDONG, tmp_path / name)
+        pjsip = tmp_path / name / "pjsip.conf"
+        pjsip.write_text(pjsip.read_text().replace("10.10.2.21", address))
+    status, output = _import(tmp_path / "estate", "--format", "json", source=tmp_path / "a")
+    alone = json.loads(output)
+    done = runner.invoke(
+        app,
+        [
+            *import_arguments(tmp_path / "both", "--format", "json", source=tmp_path / "a"),
+            str(tmp_path / "b"),
+        ],
+    )
+    both = json.loads(done.output)
+    assert done.exit_code == status == 3
+    assert both["read"] == 2 * alone["read"]
+    assert both["modelled"] == 2 * alone["modelled"]
+    assert {r["file"].split("/")[0] for r in both["residue"]} == {"a", "b"}
+    [site] = load_estate(tmp_path / "both").estate.of(Site)
+    assert [(h.name, str(h.address)) for h in site.hosts if "pbx" in h.roles] == [
+        ("sh-1-pbx-1", "10.10.2.21"),
+        ("sh-1-pbx-2", "10.10.2.22"),
+    ]
+    assert runner.invoke(app, ["validate", str(tmp_path / "both")]).exit_code == 0
+    phones = tmp_path / "b" / "pjsip_phones.conf"
+    phones.write_text(phones.read_text().replace("Zhang Wei", "Zhang W."))
+    done = runner.invoke(app, [*import_arguments(tmp_path / "mixed"), str(tmp_path / "b")])
+    assert done.exit_code == 1 and "E1905" in done.output
+    assert not (tmp_path / "mixed").exists()
