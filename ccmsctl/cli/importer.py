@@ -15,8 +15,10 @@ import typer
 from ccmsctl.cli.app import app, guard, validated
 from ccmsctl.escape import visible
 from ccmsctl.importing.asterisk import SiteFacts, import_asterisk
+from ccmsctl.importing.kamailio import import_kamailio
 from ccmsctl.importing.numbers import import_numbers
 from ccmsctl.importing.write import (
+    add_peers,
     estate_texts,
     report_json,
     report_markdown,
@@ -137,6 +139,42 @@ def import_numbers_command(
             typer.echo(
                 f"{csv_file}: {count} numbers in {len(found.ranges)} ranges {written}; "
                 f"{len(residue)} rows not imported"
+            )
+    if residue:
+        raise typer.Exit(RESIDUE)
+
+
+@import_app.command("kamailio")
+def import_kamailio_command(
+    folders: Annotated[
+        list[Path], typer.Argument(help="Kamailio's configuration folders (the site's edges).")
+    ],
+    into: Annotated[Path, typer.Option("--into", help="The estate the lists speak of.")],
+    output: Annotated[ImportFormat, typer.Option("--format", help="Output format.")] = (
+        ImportFormat.text
+    ),
+) -> None:
+    """Read an edge's address.list and dispatcher.list against an estate: each trunk's peer
+    the estate lacks is added to it (by the address's tag); every line not modelled is
+    listed with why."""
+    with guard():
+        loaded = validated(into)
+        found = import_kamailio(folders, loaded.estate)
+        changed = add_peers(loaded, into, found.peers)
+        residue = found.ledger.residue()
+        source = " ".join(str(folder) for folder in folders)
+        if output is ImportFormat.json:
+            typer.echo(json.dumps(report_json(source, found.ledger, {}), indent=2))
+        else:
+            for item in residue:
+                typer.echo(f"{item.span}: not imported: {visible(item.why)}")
+            for trunk, peers in sorted(found.peers.items()):
+                shown = ", ".join(f"{address}:{port}" for address, port in peers)
+                typer.echo(f"Trunk {trunk}: peers added: {shown}")
+            read, modelled = found.ledger.counts()
+            typer.echo(
+                f"{source}: {read} lines read, {modelled} modelled, {len(residue)} not; "
+                f"{len(changed)} file(s) of {into} changed"
             )
     if residue:
         raise typer.Exit(RESIDUE)

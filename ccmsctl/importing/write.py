@@ -9,6 +9,7 @@ import io
 import json
 import shutil
 import tempfile
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,11 @@ from ccmsctl.escape import markdown_code, markdown_text
 from ccmsctl.files import write_atomic, write_private
 from ccmsctl.importing.ledger import Ledger
 from ccmsctl.importing.secrets import VAULT_FILE, Secrets
-from ccmsctl.load.fmt import round_trip_yaml
+from ccmsctl.load.edit import EditError, set_field
+from ccmsctl.load.estate import Loaded, load_estate
+from ccmsctl.load.fmt import replace_file, round_trip_yaml
+from ccmsctl.model.trunk import Trunk
+from ccmsctl.validate.run import validate_estate
 
 REPORT = "IMPORT.md"
 
@@ -185,3 +190,45 @@ def _cell(text: str) -> str:
 
 def dumps(document: dict[str, Any]) -> str:
     return json.dumps(document, indent=2, sort_keys=True)
+
+
+def add_peers(loaded: Loaded, estate: Path, peers: dict[str, list[tuple[str, int]]]) -> list[Path]:
+    """Each trunk's new `peers` added to its document where the estate has it, the files
+    replaced whole; if the estate does not validate after, every file is as it was
+    (ImportOutputError). The files changed."""
+    before: dict[Path, str] = {}
+    try:
+        for trunk, added in sorted(peers.items()):
+            document = loaded.estate.index(Trunk)[trunk]
+            path = Path(loaded.sources.at("Trunk", trunk).file)
+            before.setdefault(path, path.read_text(encoding="utf-8-sig"))
+            listed = [
+                {"address": str(p.address)} | ({"port": p.port} if p.port != 5060 else {})
+                for p in document.peers
+            ]
+            listed += [
+                {"address": address} | ({"port": port} if port != 5060 else {})
+                for address, port in added
+            ]
+            replace_file(path, set_field(path, "Trunk", trunk, "peers", listed))
+        if before:
+            _still_valid(estate)
+    except (ImportOutputError, EditError, OSError) as error:
+        for path, text in before.items():
+            replace_file(path, text)
+        message = str(error) if isinstance(error, ImportOutputError) else f"cannot edit: {error}"
+        raise ImportOutputError(message) from None
+    return sorted(before)
+
+
+def _still_valid(estate: Path) -> None:
+    """Raise ImportOutputError if `estate` does not validate."""
+    again = load_estate(estate)
+    outcome = validate_estate(
+        again.estate, again.sources, today=date.today(), loaded=again.findings
+    )
+    if outcome.failed():
+        raise ImportOutputError(
+            "the estate does not validate with the peers added: nothing was changed "
+            f"({outcome.findings[0].message})"
+        )
