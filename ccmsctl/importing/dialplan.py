@@ -75,9 +75,9 @@ def import_dialplan(
         reached.add(context_name)
         ledger.model(context.section)
         for pattern, steps in context.extensions.items():
-            numbers = number_range(pattern)
+            numbers = number_ranges(pattern)
             if numbers is None or not steps:
-                why = "a DID pattern that is not one range of E.164 numbers (+...)"
+                why = "a DID pattern that is not ranges of E.164 numbers (+...) of one length"
                 ledger.leave_all([s.setting for s in steps], why)
                 continue
             start, spoken, passed = _landing(dialplan, context_name, pattern)
@@ -101,8 +101,7 @@ def import_dialplan(
                 )
                 walk.build(start)
                 routes.ivrs.append(walk.document)
-            first, last = numbers
-            routes.ranges.append(
+            routes.ranges += [
                 {
                     "kind": "NumberRange",
                     "name": namer.name("NumberRange", f"{trunk}-{first.lstrip('+')}"),
@@ -112,7 +111,8 @@ def import_dialplan(
                     "first": first,
                     "last": last,
                 }
-            )
+                for first, last in numbers
+            ]
         for setting in context.others:
             ledger.leave(setting, "only a trunk context's DIDs are imported")
     for walk in walks.values():
@@ -131,54 +131,80 @@ def import_dialplan(
     return routes
 
 
-def number_range(pattern: str) -> tuple[str, str] | None:
-    """The E.164 numbers an extension pattern matches as (first, last), when they are one
-    contiguous range: `+862161230000`, `_+8621612300XX`, `_+86216123100[1-9]`."""
+MAX_RANGES = 1000  # ranges one pattern may stand for
+
+
+def number_ranges(pattern: str) -> list[tuple[str, str]] | None:
+    """The E.164 numbers an extension pattern matches, as contiguous ranges (first, last)
+    in order: `+862161230000`, `_+8621612300XX` (one), `_+8621612310[13]X` (two); None for
+    a pattern of other numbers, of any length, or of more than MAX_RANGES ranges."""
     if not pattern.startswith("_"):
-        return (pattern, pattern) if _E164.match(pattern) else None
+        return [(pattern, pattern)] if _E164.match(pattern) else None
     sets: list[str] = []
     at = 1
-    text = pattern
-    while at < len(text):
-        char = text[at]
+    while at < len(pattern):
+        char = pattern[at]
         if char in _DIGIT_CLASS:
             sets.append(_DIGIT_CLASS[char])
         elif char == "[":
-            end = text.find("]", at)
-            if end < 0:
+            end = pattern.find("]", at)
+            chars = _class(pattern[at + 1 : end]) if end > at else ""
+            if not chars:
                 return None
-            sets.append(_class(text[at + 1 : end]))
+            sets.append(chars)
             at = end
-        elif char.isdigit() or char == "+":
+        elif char.isdigit() or (char == "+" and at == 1):
             sets.append(char)
         else:  # '.', '!', a letter: not a set of numbers of one length
             return None
         at += 1
-    # contiguous: fixed digits, then at most one set of consecutive digits, then only Xs
+    found = _split(sets)
+    if found is None or not all(_E164.match(a) and _E164.match(b) for a, b in found):
+        return None
+    return found
+
+
+def _split(sets: list[str]) -> list[tuple[str, str]] | None:
+    """The ranges of the numbers whose digits are one of each of `sets`, in order."""
     varying = [i for i, chars in enumerate(sets) if len(chars) > 1]
-    if varying:
-        head = varying[0]
-        consecutive = sets[head] == "".join(
-            str(d) for d in range(int(sets[head][0]), int(sets[head][-1]) + 1)
-        )
-        after = range(head + 1, len(sets))
-        if not consecutive or any(sets[i] != _DIGIT_CLASS["X"] for i in after):
+    if not varying:
+        number = "".join(sets)
+        return [(number, number)]
+    head = varying[0]
+    if all(sets[i] == _DIGIT_CLASS["X"] for i in range(head + 1, len(sets))):
+        runs: list[tuple[str, str]] = []
+        for digit in sets[head]:
+            if runs and int(runs[-1][1]) + 1 == int(digit):
+                runs[-1] = (runs[-1][0], digit)
+            else:
+                runs.append((digit, digit))
+        prefix, tail = "".join(sets[:head]), len(sets) - head - 1
+        return [(f"{prefix}{a}{'0' * tail}", f"{prefix}{b}{'9' * tail}") for a, b in runs]
+    found: list[tuple[str, str]] = []
+    for digit in sets[head]:
+        part = _split([*sets[:head], digit, *sets[head + 1 :]])
+        if part is None or len(found) + len(part) > MAX_RANGES:
             return None
-    first = "".join(chars[0] for chars in sets)
-    last = "".join(chars[-1] for chars in sets)
-    return (first, last) if _E164.match(first) and _E164.match(last) else None
+        found += part
+    return found
 
 
 def _class(inner: str) -> str:
+    """The digits of a pattern's `[...]`, sorted ("" if it holds anything but digits)."""
     chars: set[str] = set()
     at = 0
     while at < len(inner):
         if at + 2 < len(inner) and inner[at + 1] == "-":
-            chars |= {str(d) for d in range(int(inner[at]), int(inner[at + 2]) + 1)}
+            low, high = inner[at], inner[at + 2]
+            if not (low.isdigit() and high.isdigit()):
+                return ""
+            chars |= {str(d) for d in range(int(low), int(high) + 1)}
             at += 3
-        else:
+        elif inner[at].isdigit():
             chars.add(inner[at])
             at += 1
+        else:
+            return ""
     return "".join(sorted(chars))
 
 

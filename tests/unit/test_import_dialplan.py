@@ -4,73 +4,70 @@ them."""
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ccmsctl.importing.dialplan import _opening, number_range
-from ccmsctl.importing.extensions import split_args
+from ccmsctl.importing.dialplan import number_ranges
+from ccmsctl.simulate.asterisk import pattern_matches
 
 
 @pytest.mark.parametrize(
     ("pattern", "numbers"),
     [
-        ("+862161231000", ("+862161231000", "+862161231000")),
-        ("_+8621612300XX", ("+862161230000", "+862161230099")),
-        ("_+86216123100[1-9]", ("+862161231001", "+862161231009")),
-        ("_+8621612310[2-4]X", ("+862161231020", "+862161231049")),
-        ("_+862161231ZXX", ("+862161231100", "+862161231999")),
-        ("_+8621612310[13]X", None),  # 1 and 3: not one range
-        ("_+86216123X0XX", None),  # a fixed digit after a varying one
+        ("+862161231000", [("+862161231000", "+862161231000")]),
+        ("_+8621612300XX", [("+862161230000", "+862161230099")]),
+        ("_+86216123100[1-9]", [("+862161231001", "+862161231009")]),
+        ("_+8621612310[2-4]X", [("+862161231020", "+862161231049")]),
+        ("_+862161231ZXX", [("+862161231100", "+862161231999")]),
+        (
+            "_+8621612310[13]X",
+            [("+862161231010", "+862161231019"), ("+862161231030", "+862161231039")],
+        ),
+        (
+            "_+862161231[1-2]0X",
+            [("+862161231100", "+862161231109"), ("+862161231200", "+862161231209")],
+        ),
         ("_+86216123.", None),  # any length
         ("_021612300XX", None),  # not E.164
+        ("_+8621612[a-c]", None),
         ("s", None),
     ],
 )
-def test_a_did_pattern_is_one_range_or_none(pattern: str, numbers: tuple[str, str] | None) -> None:
-    assert number_range(pattern) == numbers
+def test_a_did_pattern_is_ranges_or_none(
+    pattern: str, numbers: list[tuple[str, str]] | None
+) -> None:
+    assert number_ranges(pattern) == numbers
 
 
 @given(
-    prefix=st.from_regex(r"\+[1-9][0-9]{4,8}", fullmatch=True),
-    low=st.integers(0, 9),
-    span=st.integers(0, 9),
-    tail=st.integers(0, 4),
+    prefix=st.from_regex(r"\+[1-9][0-9]{3,6}", fullmatch=True),
+    classes=st.lists(
+        st.one_of(
+            st.sampled_from(["X", "N", "Z", "5"]),
+            st.sets(st.integers(0, 9), min_size=1).map(
+                lambda d: "[" + "".join(str(x) for x in sorted(d)) + "]"
+            ),
+        ),
+        min_size=1,
+        max_size=3,
+    ),
 )
-def test_a_range_pattern_matches_exactly_its_numbers(
-    prefix: str, low: int, span: int, tail: int
+def test_the_ranges_are_exactly_the_numbers_the_pattern_matches(
+    prefix: str, classes: list[str]
 ) -> None:
-    high = min(9, low + span)
-    pattern = f"_{prefix}[{low}-{high}]" + "X" * tail
-    first, last = number_range(pattern) or ("", "")
-    assert int(last[1:]) - int(first[1:]) + 1 == (high - low + 1) * 10**tail
-
-
-@pytest.mark.parametrize(
-    ("condition", "hours"),
-    [
-        (
-            "09:00-18:00,mon-fri,*,*",
-            {"days": ["mon", "tue", "wed", "thu", "fri"], "open": "09:00", "close": "18:01"},
-        ),
-        ("08:00-23:59,sat&sun,*,*", {"days": ["sat", "sun"], "open": "08:00", "close": "24:00"}),
-        (
-            "09:00-18:00,*,*,*",
-            {
-                "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
-                "open": "09:00",
-                "close": "18:01",
-            },
-        ),
-        ("09:00-18:00,mon-fri,1-15,*", None),  # days of the month: not in the model
-        ("09:00-18:00,fri-mon,*,*", None),  # across the week's end
-        ("*,mon,*,*", None),
-    ],
-)
-def test_gotoiftime_as_opening_hours(condition: str, hours: dict[str, object] | None) -> None:
-    assert _opening(split_args(condition)) == hours
-
-
-def test_arguments_split_outside_brackets_and_quotes() -> None:
-    assert split_args('a,${IF($[1,2]?x:y)},"b,c", d ') == ("a", "${IF($[1,2]?x:y)}", '"b,c"', "d")
-    assert split_args("") == ()
+    """Against the simulator's pattern matching (Asterisk's rules), number by number."""
+    pattern = "_" + prefix + "".join(classes)
+    ranges = number_ranges(pattern)
+    assert ranges is not None
+    width = len(classes)
+    matched = {n for n in range(10**width) if pattern_matches(pattern, f"{prefix}{n:0{width}d}")}
+    covered = {
+        int(number[len(prefix) :])
+        for first, last in ranges
+        for number in (f"+{v}" for v in range(int(first[1:]), int(last[1:]) + 1))
+    }
+    assert covered == matched
+    assert all(a[1] < b[0] for a, b in itertools.pairwise(ranges))  # in order
