@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -340,28 +341,22 @@ def _prompts(imported: Imported, facts: SiteFacts, routes: Routes) -> None:
     and those a language menu puts them in), from the PBX's sounds folder
     (`sounds/<Asterisk's code>/<prompt>.wav`, or `sounds/<prompt>.wav` for the estate's
     language), in the estate's prompts/."""
-    languages = {facts.language} | {str(ivr["language"]) for ivr in routes.ivrs}
-    languages |= {
-        str(option["language"])
-        for ivr in routes.ivrs
-        for node in ivr["nodes"].values()  # type: ignore[attr-defined]
-        for option in node.get("options", ())
-        if "language" in option
-    }
+    needed: dict[str, set[str]] = {}  # prompt -> the languages its callers may be in
+    for ivr in routes.ivrs:
+        nodes: dict[str, dict[str, Any]] = ivr["nodes"]  # type: ignore[assignment]
+        spoken = {str(ivr["language"])} | {
+            str(option["language"])
+            for node in nodes.values()
+            for option in node.get("options", ())
+            if "language" in option
+        }
+        for node in nodes.values():
+            if "prompt" in node:
+                needed.setdefault(str(node["prompt"]), set()).update(spoken)
     for prompt, steps in sorted(routes.prompts.items()):
         missing = []
-        for language in sorted(languages):
-            codes = [code for code, tag in LANGUAGES.items() if tag == language]
-            folders = [*codes, *([""] if language == facts.language else [])]
-            found = next(
-                (
-                    candidate
-                    for code in folders
-                    if facts.sounds is not None
-                    and (candidate := facts.sounds / code / f"{prompt}.wav").is_file()
-                ),
-                None,
-            )
+        for language in sorted(needed.get(prompt, {facts.language})):
+            found = _recording(facts, prompt, language)
             if found is None:
                 missing.append(language)
             else:
@@ -374,6 +369,22 @@ def _prompts(imported: Imported, facts: SiteFacts, routes: Routes) -> None:
             for setting in steps:
                 imported.ledger.unmodel(setting)
                 imported.ledger.leave(setting, why)
+
+
+def _recording(facts: SiteFacts, prompt: str, language: str) -> Path | None:
+    """The recording of `prompt` in `language` in the PBX's sounds folder, where Asterisk
+    looks: `CODE/PROMPT.wav` or `DIR/CODE/NAME.wav` (CODE Asterisk's name of the language,
+    zh or zh_CN), or `PROMPT.wav` for the estate's own language."""
+    if facts.sounds is None:
+        return None
+    codes = [language.replace("-", "_"), *(c for c, tag in LANGUAGES.items() if tag == language)]
+    folder, _, name = prompt.rpartition("/")
+    candidates = [
+        *(facts.sounds / code / f"{prompt}.wav" for code in codes),
+        *(facts.sounds / folder / code / f"{name}.wav" for code in codes),
+        *([facts.sounds / f"{prompt}.wav"] if language == facts.language else []),
+    ]
+    return next((path for path in candidates if path.is_file()), None)
 
 
 def _compliance(imported: Imported, facts: SiteFacts, *, recorded: bool, messages: bool) -> None:

@@ -50,6 +50,7 @@ class Routes:
     schedules: list[dict[str, object]] = field(default_factory=list)
     prompts: dict[str, list[Setting]] = field(default_factory=dict)  # prompt -> its steps
     recorded: bool = False  # some call is recorded: the estate needs a recording class
+    overflowed: set[str] = field(default_factory=set)  # queues read as a group's overflow
 
 
 def import_dialplan(
@@ -280,18 +281,21 @@ class _Walk:
         self.namer = namer
         self.trunk_endpoints = trunk_endpoints
         self.groups = groups
+        self.phone_endpoints = phones
         self.phones = {phone.extension: phone for phone in phones.values()}
         self.nodes: dict[str, dict[str, object]] = {}
         self.memo: dict[Key, str] = {}
         self.node_names = Namer()
         self.contexts: set[str] = set()
+        self.pending: list[Step] = []  # a schedule's closed days, before its hours
         self.asked = False  # a menu has been reached: recordings from here are a group's
         self.document: dict[str, object] = {"kind": "IVR", "name": name, "language": language}
 
     def build(self, start: tuple[str, str, int]) -> None:
         entry = self.at((*start, False))
         self.document["entry"] = entry
-        self.document["nodes"] = self.nodes
+        reached = _reached(self.nodes, entry)  # a node made on the way and then not used
+        self.document["nodes"] = {n: node for n, node in self.nodes.items() if n in reached}
 
     def at(self, key: Key) -> str:
         """The node a call at `key` reaches (made, with what follows, if new); every place
@@ -325,11 +329,21 @@ class _Walk:
                 self.ledger.model(step.setting)
                 index += 1
                 continue
+            if _tries(step) is not None:  # a menu's count of asks: its retries
+                self.ledger.model(step.setting)
+                index += 1
+                continue
+            if _today(step) or _holiday(step):  # a schedule's closed days, read with it
+                self.pending.append(step)
+                index += 1
+                continue
             if step.name == "mixmonitor":
                 self.ledger.model(step.setting)
                 recorded = True
                 self.routes.recorded = True
-                if not self.asked:
+                # a recording started just before a queue is its group's (every call the
+                # group takes); one started before the caller is asked anything, the IVR's
+                if not self.asked and _next_significant(steps, index + 1) != "queue":
                     self.document["recording_class"] = RECORDING_CLASS
                 index += 1
                 continue
@@ -342,6 +356,8 @@ class _Walk:
                 name = self.at((*target, recorded))
                 self.memo[key] = name
                 return name
+            if step.name != "gotoiftime":
+                self._unread_days()
             made = self._node(here, context, exten, index, recorded)
             if made is not None:
                 return made
@@ -387,7 +403,7 @@ class _Walk:
         if step.name == "gotoiftime":
             return self._schedule(key, context, exten, index, recorded)
         if step.name == "queue" and step.args and step.args[0] in self.groups:
-            return self._queue(key, step, steps[index + 1 :], recorded)
+            return self._queue(key, context, exten, step, steps[index + 1 :], recorded)
         if step.name == "voicemail" and step.args:
             box = step.args[0].split("@", 1)[0]
             if _EXTENSION.match(box):
@@ -438,7 +454,15 @@ class _Walk:
             node["timeout"] = f"{seconds}s"
             self.ledger.model(wait.setting)
             after += 1
-        node["retries"] = 0
+        # ccmsctl's own menus count the asks (TRIES) and ask again while under retries;
+        # any other menu goes where `t` and `i` say at once
+        counted = [
+            found
+            for edge in ("t", "i")
+            for step in context.extensions.get(edge, [])
+            if (found := _tries(step))
+        ]
+        node["retries"] = int(counted[0]) if counted else 0
         digits = [d for d in context.extensions if len(d) == 1 and d in "0123456789*#"]
         chosen = {d: _language_set(context.extensions[d][0]) for d in digits}
         if digits and all(chosen.values()):  # each key sets the caller's language
@@ -459,7 +483,14 @@ class _Walk:
             node["on_timeout"] = self.at((here, exten, after, recorded))
         if "i" in context.extensions:
             node["on_invalid"] = self.at((here, "i", 0, recorded))
-        self._again(name, node)
+        if counted:
+            # asked up to its retries, then hung up: ccmsctl's menu that comes back to itself
+            for edge in ("on_timeout", "on_invalid"):
+                target = node.get(edge)
+                if isinstance(target, str) and self.nodes[target].get("type") == "hangup":
+                    node[edge] = name
+        else:
+            self._again(name, node)
         return name
 
     def _collect(
@@ -521,29 +552,70 @@ class _Walk:
             at += 1
         if target is None:
             self.ledger.leave(steps[index].setting, "a GotoIfTime ccmsctl's schedules cannot say")
+            self._unread_days()
             return None
         name = self._reserve(key, f"hours-{context.section.name}")
         schedule = self.namer.name("Schedule", f"{self.name}-hours")
-        self.routes.schedules.append(
-            {"kind": "Schedule", "name": schedule, "timezone": timezone, "weekly": weekly}
-        )
+        document: dict[str, object] = {
+            "kind": "Schedule",
+            "name": schedule,
+            "timezone": timezone,
+            "weekly": weekly,
+        }
+        self.routes.schedules.append(document)
         node: dict[str, object] = {"type": "schedule", "schedule": schedule}
         self.nodes[name] = node
+        holiday = self._days(document, context, exten)
         node["open"] = self.at((*target, recorded))
         node["closed"] = self.at((context.section.name, exten, at, recorded))
+        if holiday is not None:
+            node["holiday"] = self.at((*holiday, recorded))
         return name
 
-    def _queue(self, key: Key, step: Step, rest: list[Step], recorded: bool) -> str:
+    def _days(
+        self, schedule: dict[str, object], context: Context, exten: str
+    ) -> tuple[str, str, int] | None:
+        """The closed days tested before a schedule's hours (ccmsctl's own dialplan:
+        TODAY between two dates, to one place), as the schedule's holidays; where calls
+        go on them."""
+        pending, self.pending = self.pending, []
+        days = [(step, found) for step in pending if (found := _holiday(step)) is not None]
+        targets = {
+            _resolve(self.dialplan, context, exten, split_args(found[2])) for _, found in days
+        }
+        if not days or len(targets) != 1 or None in targets:
+            self.ledger.leave_all(
+                [step.setting for step in pending], "a date test ccmsctl's schedules cannot say"
+            )
+            return None
+        schedule["holidays"] = [
+            {"name": f"closed {found[0]}", "date": found[0]}
+            | ({"until": found[1]} if found[1] != found[0] else {})
+            for _, found in days
+        ]
+        self.ledger.model(*(step.setting for step in pending))
+        return targets.pop()
+
+    def _unread_days(self) -> None:
+        """Closed days no schedule's hours follow: residue."""
+        if self.pending:
+            why = "a date test no GotoIfTime follows: ccmsctl's schedules cannot say it"
+            self.ledger.leave_all([step.setting for step in self.pending], why)
+            self.pending = []
+
+    def _queue(
+        self, key: Key, context: Context, exten: str, step: Step, rest: list[Step], recorded: bool
+    ) -> str:
         group = self.groups[step.args[0]]
         name = self._reserve(key, f"queue-{group['name']}")
         self.nodes[name] = {"type": "queue", "skill_group": group["name"]}
         self.ledger.model(step.setting)
         if len(step.args) > 4 and step.args[4].isdigit():
             group["max_wait"] = f"{step.args[4]}s"
-        if recorded and self.asked:
+        if recorded and self.document.get("recording_class") is None:
             group["recording_class"] = RECORDING_CLASS
         if rest:
-            overflow = self._overflow(rest[0])
+            overflow = self._overflow(rest[0], context, exten)
             if overflow is not None and group.get("overflow", overflow) == overflow:
                 group["overflow"] = overflow
                 self._after_end(rest[0], rest[1:])
@@ -557,7 +629,16 @@ class _Walk:
                 )
         return name
 
-    def _overflow(self, step: Step) -> dict[str, object] | None:
+    def _overflow(self, step: Step, context: Context, exten: str) -> dict[str, object] | None:
+        if step.name == "goto":
+            target = _resolve(self.dialplan, context, exten, step.args)
+            queue = _queue_ahead(self.dialplan, target) if target else ""
+            if target is None or queue not in self.groups:
+                return None
+            if queue not in self.routes.overflowed:  # the group's own queue, read once
+                self.routes.overflowed.add(queue)
+                self._detached().build(target)
+            return {"skill_group": self.groups[queue]["name"]}
         if step.name == "voicemail" and step.args:
             box = step.args[0].split("@", 1)[0]
             return {"voicemail": box} if _EXTENSION.match(box) else None
@@ -565,6 +646,22 @@ class _Walk:
             to = self._dialled(step)
             return {"transfer": to} if to is not None and _E164.match(to) else None
         return None
+
+    def _detached(self) -> _Walk:
+        """A walk whose nodes no IVR has: to read a queue that only another group's
+        overflow reaches (its timeout, its own overflow, its recording)."""
+        return _Walk(
+            self.name,
+            self.dialplan,
+            self.ledger,
+            self.routes,
+            str(self.document["language"]),
+            self.timezone,
+            self.namer,
+            self.trunk_endpoints,
+            self.groups,
+            self.phone_endpoints,
+        )
 
     def _dialled(self, step: Step) -> str | None:
         """What `Dial(...)` calls: a number through a trunk, or a phone's extension."""
@@ -599,6 +696,91 @@ WHY_NOT = {
 def _why_not(step: Step) -> str:
     """Why `step` (of a flow the import follows) is not in the estate."""
     return WHY_NOT.get(step.name, f"{step.app}: an application ccmsctl's IVRs do not have")
+
+
+# steps that neither end nor branch a call the model would see (a queue's context in
+# ccmsctl's own dialplan: its records, its recording's name, a jump over the recording)
+_PASSING = {"set", "gotoif", "mixmonitor", "execif", "noop", "answer", "ringing", "progress"}
+
+
+def _next_significant(steps: list[Step], index: int) -> str:
+    """The application of the first step from `index` that is not only passing."""
+    return next((step.name for step in steps[index:] if step.name not in _PASSING), "")
+
+
+def _queue_ahead(dialplan: Dialplan, at: tuple[str, str, int]) -> str:
+    """The queue a call at `at` waits in next, past passing steps and Goto ("" if it does
+    something else first)."""
+    seen: set[tuple[str, str, int]] = set()
+    while at not in seen:
+        seen.add(at)
+        context = dialplan.contexts[at[0]]
+        steps = context.extensions.get(at[1], [])
+        index = at[2]
+        while index < len(steps) and steps[index].name in _PASSING:
+            index += 1
+        if index >= len(steps):
+            return ""
+        step = steps[index]
+        if step.name == "queue" and step.args:
+            return step.args[0]
+        target = _resolve(dialplan, context, at[1], step.args) if step.name == "goto" else None
+        if target is None:
+            return ""
+        at = target
+    return ""
+
+
+_TODAY = re.compile(r"^TODAY=\$\{STRFTIME\(\$\{EPOCH\},[^,]*,%Y-%m-%d\)\}$")
+_BETWEEN = re.compile(
+    r'^\$\["\$\{TODAY\}" >= "(\d{4}-\d{2}-\d{2})" & "\$\{TODAY\}" <= "(\d{4}-\d{2}-\d{2})"\]'
+    r"\?(.+)$"
+)
+
+
+_TRIES_SET = re.compile(r"^TRIES=(?:0|\$\[\$\{TRIES\} \+ 1\])$")
+_TRIES_TEST = re.compile(r"^\$\[\$\{TRIES\} <= ([0-9])\]\?")
+
+
+def _reached(nodes: dict[str, dict[str, object]], entry: str) -> set[str]:
+    """The names of the nodes a call from `entry` can reach."""
+    edges = ("next", "open", "closed", "holiday", "on_timeout", "on_invalid")
+    reached: set[str] = set()
+    todo = [entry]
+    while todo:
+        name = todo.pop()
+        if name in reached or name not in nodes:
+            continue
+        reached.add(name)
+        node = nodes[name]
+        todo += [str(node[edge]) for edge in edges if edge in node]
+        options = node.get("options", [])
+        todo += [str(option["next"]) for option in options]  # type: ignore[attr-defined]
+    return reached
+
+
+def _tries(step: Step) -> str | None:
+    """A step of ccmsctl's count of a menu's asks: `Set(TRIES=0)`, `Set(TRIES=$[${TRIES} +
+    1])` ("" for those), `GotoIf($[${TRIES} <= N]?...)` (N); None for any other step."""
+    if step.name == "set" and len(step.args) == 1 and _TRIES_SET.match(step.args[0]):
+        return ""
+    if step.name == "gotoif" and (found := _TRIES_TEST.match(",".join(step.args))):
+        return found.group(1)
+    return None
+
+
+def _today(step: Step) -> bool:
+    """`Set(TODAY=${STRFTIME(${EPOCH},ZONE,%Y-%m-%d)})`: the date a schedule tests."""
+    return step.name == "set" and len(step.args) == 1 and bool(_TODAY.match(step.args[0]))
+
+
+def _holiday(step: Step) -> tuple[str, str, str] | None:
+    """`GotoIf($["${TODAY}" >= "FIRST" & "${TODAY}" <= "LAST"]?TARGET)`: (first, last,
+    target), else None."""
+    if step.name != "gotoif":
+        return None
+    found = _BETWEEN.match(",".join(step.args))
+    return (found.group(1), found.group(2), found.group(3)) if found else None
 
 
 def _language_set(step: Step) -> str:

@@ -109,7 +109,9 @@ def test_the_dialplan_gives_numbers_ivrs_and_schedules(tmp_path: Path) -> None:
     assert (again.options, again.on_timeout) == (menu.options, menu.on_timeout)
     transfer = next(n for n in main.nodes.values() if isinstance(n, Transfer))
     assert transfer.to == "+862161239999"  # ${TRUNK}/${OPERATOR} from [globals]
-    assert ivrs["ivr-claims"].recording_class == "recording"  # MixMonitor at its start
+    # MixMonitor just before Queue(claims): the group's recording, every call it takes
+    assert ivrs["ivr-claims"].recording_class is None
+    assert estate.index(SkillGroup)["claims"].recording_class == "recording"
     assert (tmp_path / "estate" / "prompts" / "zh-CN" / "custom" / "welcome.wav").read_bytes() == (
         SOUNDS / "zh" / "custom" / "welcome.wav"
     ).read_bytes()

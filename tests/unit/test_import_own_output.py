@@ -1,0 +1,73 @@
+"""ccmsctl's own output brought back: the example's PBX sh1-pbx-1 as compiled (its
+/etc/asterisk and its prompts) imported into a new estate, which validates; then every call
+the simulator explores for the numbers that PBX answers (each range, each time class of
+its schedules, holidays included, each key path: menus with their retries, a language
+menu, card digits, silence and wrong keys) ends where it ends in the example: the same
+queue and overflows, voicemail box, transfer or hang-up, recorded or not alike.
+
+What it does not compare, yet: the recording classes' names and keeping (the import knows
+a recording, not its class), and the files byte for byte (the round trip)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from ccmsctl.cli.main import app
+from ccmsctl.compile.estate import compile_estate
+from ccmsctl.load.estate import load_estate
+from ccmsctl.simulate.call import simulate_call
+from ccmsctl.simulate.explore import Explorer
+from tests.brownfield import import_arguments
+from tests.conftest import EXAMPLE
+
+runner = CliRunner()
+PBX = "sh1-pbx-1"
+WEEK = date(2026, 12, 7)
+
+
+def _pbx_files(into: Path) -> Path:
+    example = load_estate(EXAMPLE).estate
+    for path, content in compile_estate(example).hosts[PBX].items():
+        target = into / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
+    return into
+
+
+def _ends(estate: object, number: str, at: object, keys: tuple[str, ...]) -> tuple[object, ...]:
+    outcome = simulate_call(estate, number, at, keys=keys).outcome  # type: ignore[arg-type]
+    return (outcome.kind, outcome.target, outcome.then, bool(outcome.recording))
+
+
+def test_the_compiled_pbx_imported_takes_every_call_where_the_estate_does(
+    tmp_path: Path,
+) -> None:
+    root = _pbx_files(tmp_path / "pbx")
+    done = runner.invoke(
+        app,
+        import_arguments(
+            tmp_path / "estate",
+            source=root / "etc/asterisk",
+            sounds=root / "var/lib/asterisk/ccmsctl-prompts",
+        ),
+    )
+    assert done.exit_code == 3, done.output  # ccmsctl's own files for its own machinery
+    assert runner.invoke(app, ["validate", str(tmp_path / "estate")]).exit_code == 0
+    example = load_estate(EXAMPLE).estate
+    imported = load_estate(tmp_path / "estate").estate
+    compared = 0
+    for paths_of in Explorer(example, WEEK).explore().ranges:
+        numbers = paths_of.numbers
+        if numbers.site not in ("sh-1", "sh-2"):  # the PBX answers its site's and its twin's
+            continue
+        number = numbers.first or numbers.numbers[0]
+        for moment, paths in paths_of.classes:
+            for path in paths:
+                before = _ends(example, number, moment.at, path.answers)
+                after = _ends(imported, number, moment.at, path.answers)
+                assert after == before, (number, moment.at, path.label())
+                compared += 1
+    assert compared > 100
