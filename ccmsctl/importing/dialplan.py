@@ -371,14 +371,15 @@ class _Walk:
             self.ledger.leave(step.setting, "ccmsctl's menus set their own timeouts")
 
     def _hangup(self, key: Key) -> str:
-        name = self.memo[key] = (
-            self._reserve(key, "hangup") if "hangup" not in self.nodes else "hangup"
-        )
+        """The IVR's one hangup node."""
+        name = self.memo[key] = self.node_names.name("node", "hangup")
         self.nodes[name] = {"type": "hangup"}
         return name
 
     def _reserve(self, key: Key, hint: str) -> str:
-        name = self.node_names.name("node", hint)
+        """A new node's name (never one another node has), taken before what follows it is
+        made: a menu may come back to itself."""
+        name = self.node_names.fresh("node", hint)
         self.memo[key] = name
         return name
 

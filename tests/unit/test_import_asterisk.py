@@ -331,3 +331,24 @@ def test_the_pbxs_of_a_site_import_together(tmp_path: Path) -> None:
     done = runner.invoke(app, [*import_arguments(tmp_path / "mixed"), str(tmp_path / "b")])
     assert done.exit_code == 1 and "E1905" in done.output
     assert not (tmp_path / "mixed").exists()
+
+
+def test_two_places_of_one_kind_are_two_nodes(tmp_path: Path) -> None:
+    """Two keys transferring to two numbers: two transfer nodes, each its own number."""
+    pbx = tmp_path / "pbx"
+    shutil.copytree(PUDONG, pbx)
+    dialplan = pbx / "extensions.conf"
+    dialplan.write_text(
+        dialplan.read_text().replace(
+            "exten => 0,1,Dial(${TRUNK}/${OPERATOR})",
+            "exten => 0,1,Dial(${TRUNK}/${OPERATOR})\nexten => 8,1,Dial(PJSIP/ct/+862161238888)",
+        )
+    )
+    status, output = _import(tmp_path / "estate", source=pbx)
+    assert status == 3, output
+    main = load_estate(tmp_path / "estate").estate.index(IVR)["ivr-main"]
+    menu = main.nodes[main.nodes[main.entry].open]  # type: ignore[union-attr]
+    assert isinstance(menu, Menu)
+    dialled = {o.digit: main.nodes[o.next] for o in menu.options}
+    assert isinstance(dialled["0"], Transfer) and isinstance(dialled["8"], Transfer)
+    assert (dialled["0"].to, dialled["8"].to) == ("+862161239999", "+862161238888")
