@@ -24,6 +24,7 @@ from ccmsctl.importing.queues import ASSUMED_MAX_WAIT, import_queues
 from ccmsctl.importing.secrets import Secrets
 from ccmsctl.model.kinds import KINDS
 
+CHANNELS = "CCMS_CHANNELS"  # ccmsctl's own dialplan: the calls the PBX takes at once
 PHONE_SKILL = "phone"  # the skill of an agent in no queue (a skill group needs one)
 LOG_KEEP = "90d"
 CDR_KEEP = "365d"
@@ -196,7 +197,7 @@ def _import_pbx(folder: Path, facts: SiteFacts, prefix: str) -> Imported:
         f"Estate/{facts.estate}", "sip_domain", f"{facts.estate}.invalid", "not in Asterisk's files"
     )
     tls = any(doc.get("transport") == "tls" for _, doc in pjsip.trunks.values())
-    _site(imported, facts, pjsip.address or facts.address, tls=tls)
+    _site(imported, facts, pjsip.address or facts.address, tls=tls, channels=routes.channels)
     for origin, trunk in pjsip.trunks.values():
         imported.add("carriers/trunks.yaml", trunk, origin)
     for phone in sorted(pjsip.phones.values(), key=lambda p: p.extension):
@@ -220,7 +221,7 @@ def _import_pbx(folder: Path, facts: SiteFacts, prefix: str) -> Imported:
     return imported
 
 
-def _site(imported: Imported, facts: SiteFacts, address: str, *, tls: bool) -> None:
+def _site(imported: Imported, facts: SiteFacts, address: str, *, tls: bool, channels: int) -> None:
     """The site, its edge (where given) and its PBX host; with `tls` (a trunk asks for it),
     the certificate its edges present to carriers, as references to values to add."""
     ledger = imported.ledger
@@ -231,7 +232,11 @@ def _site(imported: Imported, facts: SiteFacts, address: str, *, tls: bool) -> N
         why = "calls enter a site through its edges (Kamailio): add one (--edge ADDRESS)"
         ledger.assume(f"Site/{facts.site}", "hosts", "no edge", why)
     if address:
-        hosts.append({"name": f"{facts.site}-pbx-1", "roles": ["pbx"], "address": address})
+        pbx: dict[str, object] = {"name": f"{facts.site}-pbx-1", "roles": ["pbx"]}
+        pbx["address"] = address
+        if channels:
+            pbx["channels"] = channels
+        hosts.append(pbx)
     else:
         why = "no PJSIP transport binds an address and --address gives none: add the host"
         ledger.assume(f"Site/{facts.site}", "hosts", "no PBX", why)
@@ -290,7 +295,10 @@ def _dialplan(
         elif section.name == "globals":
             ledger.model(section)
             for setting in section.settings:
-                if setting.name in dialplan.used:
+                if setting.name == CHANNELS and setting.value.isdigit():
+                    routes.channels = int(setting.value)  # ccmsctl's own: the host's
+                    ledger.model(setting)
+                elif setting.name in dialplan.used:
                     ledger.model(setting)
                 else:
                     ledger.leave(setting, "a global variable no imported step uses")

@@ -51,6 +51,7 @@ class Routes:
     prompts: dict[str, list[Setting]] = field(default_factory=dict)  # prompt -> its steps
     recorded: bool = False  # some call is recorded: the estate needs a recording class
     overflowed: set[str] = field(default_factory=set)  # queues read as a group's overflow
+    channels: int = 0  # the calls the PBX takes at once, where its dialplan says (0: none)
 
 
 def import_dialplan(
@@ -68,7 +69,7 @@ def import_dialplan(
 ) -> Routes:
     routes = Routes()
     reached: set[str] = set()
-    walks: dict[tuple[str, str, int, str], _Walk] = {}
+    walks: dict[tuple[str, str, int, str, bool], _Walk] = {}
     for context_name, trunk in sorted(trunk_contexts.items()):
         context = dialplan.contexts.get(context_name)
         if context is None:
@@ -81,14 +82,15 @@ def import_dialplan(
                 why = "a DID pattern that is not ranges of E.164 numbers (+...) of one length"
                 ledger.leave_all([s.setting for s in steps], why)
                 continue
-            start, spoken, passed = _landing(dialplan, context_name, pattern)
+            start, spoken, recorded, passed = _landing(dialplan, context_name, pattern)
             ledger.model(*passed)
-            walk = walks.get((*start, spoken))
+            routes.recorded |= recorded
+            walk = walks.get((*start, spoken, recorded))
             if walk is None:
-                ivr_name = namer.name(
-                    "IVR", start[0] if start[0] != context_name else f"{start[0]}-{pattern}"
+                ivr_name = _ivr_name(dialplan, start) or (
+                    start[0] if start[0] != context_name else f"{start[0]}-{pattern}"
                 )
-                walk = walks[(*start, spoken)] = _Walk(
+                walk = walks[(*start, spoken, recorded)] = _Walk(
                     ivr_name,
                     dialplan,
                     ledger,
@@ -100,6 +102,8 @@ def import_dialplan(
                     groups,
                     phones,
                 )
+                if recorded:
+                    walk.document["recording_class"] = RECORDING_CLASS
                 walk.build(start)
                 routes.ivrs.append(walk.document)
             routes.ranges += [
@@ -211,12 +215,15 @@ def _class(inner: str) -> str:
 
 def _landing(
     dialplan: Dialplan, context_name: str, exten: str
-) -> tuple[tuple[str, str, int], str, list[Setting]]:
+) -> tuple[tuple[str, str, int], str, bool, list[Setting]]:
     """Where a call to a DID of `context_name`'s `exten` lands past the steps that are no
-    IVR's node (answering, setting its language, Goto): (context, extension, index), the
-    language set on the way ("" for none), and those steps."""
+    IVR's node (answering, setting its language, starting a recording, Goto; and in
+    ccmsctl's own dialplan its records of the call and its limit of calls): (context,
+    extension, index), the language set on the way ("" for none), whether a recording was
+    started, and those steps."""
     at = (context_name, exten, 0)
     spoken = ""
+    recorded = False
     passed: list[Setting] = []
     seen: set[tuple[str, str, int]] = set()
     while at not in seen:
@@ -226,15 +233,58 @@ def _landing(
         if at[2] >= len(steps):
             break
         step = steps[at[2]]
-        if step.name in TRANSPARENT or (step.name == "set" and _language_set(step)):
+        if step.name == "mixmonitor" and _next_significant(steps, at[2] + 1) == "queue":
+            break  # the recording of the group the call queues to: the walk reads it
+        if step.name in TRANSPARENT or _machinery(step) or _language_set(step):
             spoken = _language_set(step) or spoken
+            recorded |= step.name == "mixmonitor"
             at = (at[0], at[1], at[2] + 1)
         elif step.name == "goto" and (target := _resolve(dialplan, context, at[1], step.args)):
             at = target
         else:
             break
         passed.append(step.setting)
-    return at, spoken, passed
+    return at, spoken, recorded, passed
+
+
+_MACHINERY = re.compile(r"^(?:GROUP\(ccms\)=|CDR\(ccms_(?!ivr_path)[a-z_]+\)=|__CCMS_[A-Z_]+=)")
+
+
+_PATH = re.compile(r"^CDR\(ccms_ivr_path\)=\$\{CDR\(ccms_ivr_path\)\} ([^ :]+)(:[a-z]+)?$")
+
+
+def _node_named(step: Step) -> str | None:
+    """The node ccmsctl's own dialplan names in its record of the call's path
+    (`Set(CDR(ccms_ivr_path)=${CDR(ccms_ivr_path)} NODE)`; "" for `NODE:timeout` and the
+    like), else None."""
+    if step.name != "set" or len(step.args) != 1:
+        return None
+    found = _PATH.match(step.args[0])
+    if found is None:
+        return None
+    return "" if found.group(2) else found.group(1)
+
+
+def _ivr_name(dialplan: Dialplan, start: tuple[str, str, int]) -> str:
+    """The IVR's name where the call lands in ccmsctl's own dialplan (context
+    `ivr-IVR-NODE` whose first step records NODE), else ""."""
+    steps = dialplan.contexts[start[0]].extensions.get(start[1], [])
+    node = _node_named(steps[start[2]]) if start[2] < len(steps) else None
+    prefix, suffix = "ivr-", f"-{node}"
+    if node and start[0].startswith(prefix) and start[0].endswith(suffix):
+        return start[0][len(prefix) : -len(suffix)]
+    return ""
+
+
+def _machinery(step: Step) -> bool:
+    """A step of ccmsctl's own dialplan that keeps the call's records (CDR fields, its
+    recording's path, the trunk's count of calls), refuses calls past the PBX's channels,
+    or records the call: what the estate says elsewhere."""
+    if step.name == "mixmonitor":
+        return True
+    if step.name == "execif" and "GROUP_COUNT(trunk-calls@ccms)" in ",".join(step.args):
+        return True
+    return step.name == "set" and len(step.args) == 1 and bool(_MACHINERY.match(step.args[0]))
 
 
 def _resolve(
@@ -288,6 +338,7 @@ class _Walk:
         self.node_names = Namer()
         self.contexts: set[str] = set()
         self.pending: list[Step] = []  # a schedule's closed days, before its hours
+        self.named: dict[tuple[str, str], str] = {}  # nodes ccmsctl's dialplan names
         self.asked = False  # a menu has been reached: recordings from here are a group's
         self.document: dict[str, object] = {"kind": "IVR", "name": name, "language": language}
 
@@ -320,21 +371,7 @@ class _Walk:
                 return self.memo[here]
             passed.append(here)
             step = steps[index]
-            if step.name in TRANSPARENT or (step.name == "set" and _is_timeout(step)):
-                self._modelled(step, transparent=step.name in TRANSPARENT)
-                index += 1
-                continue
-            if step.name == "set" and _language_set(step) and not self.asked:
-                self.document["language"] = _language_set(step)  # callers start in it
-                self.ledger.model(step.setting)
-                index += 1
-                continue
-            if _tries(step) is not None:  # a menu's count of asks: its retries
-                self.ledger.model(step.setting)
-                index += 1
-                continue
-            if _today(step) or _holiday(step):  # a schedule's closed days, read with it
-                self.pending.append(step)
+            if self._passes(step, context_name, exten):
                 index += 1
                 continue
             if step.name == "mixmonitor":
@@ -353,6 +390,9 @@ class _Walk:
                     self.ledger.leave(step.setting, "a Goto to nowhere in this dialplan")
                     return self._hangup(key)
                 self.ledger.model(step.setting)
+                named = self.named.pop((context_name, exten), "")
+                if named:  # the node this context named is made where the Goto leads
+                    self.named.setdefault((target[0], target[1]), named)
                 name = self.at((*target, recorded))
                 self.memo[key] = name
                 return name
@@ -363,6 +403,29 @@ class _Walk:
                 return made
             index += 1
         return self._hangup(key)
+
+    def _passes(self, step: Step, context_name: str, exten: str) -> bool:
+        """Whether `step` makes no node and the call goes on past it (read here: an answer,
+        the caller's first language, a menu's timeout, ccmsctl's own names and counts)."""
+        if step.name in TRANSPARENT or (step.name == "set" and _is_timeout(step)):
+            self._modelled(step, transparent=step.name in TRANSPARENT)
+            return True
+        if step.name == "set" and _language_set(step) and not self.asked:
+            self.document["language"] = _language_set(step)  # callers start in it
+            self.ledger.model(step.setting)
+            return True
+        if (named := _node_named(step)) is not None:  # ccmsctl's own node names
+            if named:
+                self.named[(context_name, exten)] = named
+            self.ledger.model(step.setting)
+            return True
+        if _tries(step) is not None:  # a menu's count of asks: its retries
+            self.ledger.model(step.setting)
+            return True
+        if _today(step) or _holiday(step):  # a schedule's closed days, read with it
+            self.pending.append(step)
+            return True
+        return False
 
     def _modelled(self, step: Step, *, transparent: bool) -> None:
         if transparent:
@@ -379,7 +442,10 @@ class _Walk:
     def _reserve(self, key: Key, hint: str) -> str:
         """A new node's name (never one another node has), taken before what follows it is
         made: a menu may come back to itself."""
-        name = self.node_names.fresh("node", hint)
+        named = self.named.pop((key[0], key[1]), "")
+        name = (
+            self.node_names.exact("node", named) if named else self.node_names.fresh("node", hint)
+        )
         self.memo[key] = name
         return name
 

@@ -54,6 +54,14 @@ class Namer:
         name = self._given[key] = self.fresh(kind, found, person=person)
         return name
 
+    def exact(self, kind: str, name: str) -> str:
+        """`name` itself where it is a valid name no other of `kind` has (a name ccmsctl
+        wrote, read back), else a fresh one from it."""
+        if _VALID.match(name) and (kind, name) not in self._taken:
+            self._taken.add((kind, name))
+            return name
+        return self.fresh(kind, name)
+
     def fresh(self, kind: str, found: str, *, person: bool = False) -> str:
         """A name from `found` no other of `kind` has, each time asked."""
         base = _clean(found, "." if person else "-") or kind.lower()

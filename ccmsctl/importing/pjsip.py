@@ -23,6 +23,8 @@ from ccmsctl.importing.secrets import Secrets
 CODECS = {"alaw": "PCMA", "ulaw": "PCMU", "g722": "G722", "g729": "G729", "opus": "opus"}
 PHONE_CODECS = ["alaw", "g722"]  # what ccmsctl gives every phone
 DEFAULT_CHANNELS = 30
+TRUNK_HEADER = "X-CCMS-Trunk"  # how ccmsctl's edges tell a PBX which trunk a call came on
+EDGES = "edges"  # ccmsctl's endpoint of the estate's edges
 _CALLERID = re.compile(r'^\s*"?([^"<]*?)"?\s*<([^>]*)>\s*$')
 _EXTENSION = re.compile(r"^[0-9]{2,8}$")
 _URI = re.compile(r"^sips?:(?:[^@]*@)?([0-9.]+)(?::([0-9]+))?(?:;.*)?$")
@@ -64,14 +66,19 @@ def import_pjsip(
     _globals(typed.pop("global", []), ledger)
     aors = {s.name: s for s in typed.pop("aor", [])}
     auths = {s.name: s for s in typed.pop("auth", [])}
-    identifies = typed.pop("identify", [])
     registrations = typed.pop("registration", [])
     used: set[str] = set()
-    matched = {s.value("endpoint"): s for s in identifies}
+    matched = {s.value("endpoint"): s for s in typed.pop("identify", [])}
     for endpoint in typed.pop("endpoint", []):
         aor = aors.get(endpoint.value("aors"))
+        if endpoint.name == EDGES and endpoint.value("context") == f"from-{EDGES}":
+            why = "ccmsctl's endpoint of the estate's edges: written from the sites' edges"
+            _leave_section(ledger, endpoint, why)
+            if endpoint.name in matched:
+                _leave_section(ledger, matched.pop(endpoint.name), why)
+            continue
         if endpoint.name in matched or endpoint.get("outbound_auth") is not None:
-            trunk = _Trunk(endpoint, ledger, site, secrets, namer)
+            trunk = _Trunk(endpoint, ledger, site, secrets, namer, _header(matched, endpoint))
             trunk.read(aor, auths, matched.get(endpoint.name), registrations, used)
             found.trunks[endpoint.name] = (endpoint, trunk.document)
             context = endpoint.get("context")
@@ -85,16 +92,27 @@ def import_pjsip(
                 used |= {aor.name, endpoint.value("auth")}
         else:
             _leave_section(ledger, endpoint, "an endpoint neither a carrier's trunk nor a phone")
-    for name, section in [*aors.items(), *auths.items()]:
-        if name not in used:
-            _leave_section(ledger, section, f"a PJSIP {section.value('type')} nothing uses")
+    unused = [section for name, section in [*aors.items(), *auths.items()] if name not in used]
+    _leftovers(ledger, unused, list(matched.values()), typed, found)
+    return found
+
+
+def _leftovers(
+    ledger: Ledger,
+    unused: list[Section],
+    identifies: list[Section],
+    typed: dict[str, list[Section]],
+    found: Pjsip,
+) -> None:
+    """What no trunk or phone took: residue."""
+    for section in unused:
+        _leave_section(ledger, section, f"a PJSIP {section.value('type')} nothing uses")
     for section in identifies:
         if section.value("endpoint") not in found.trunks:
             _leave_section(ledger, section, "an identify section of an endpoint not imported")
     for kind, sections in typed.items():
         for section in sections:
             _leave_section(ledger, section, f"PJSIP objects of type {kind!r} have no model")
-    return found
 
 
 def _by_type(config: Config, ledger: Ledger) -> dict[str, list[Section]]:
@@ -151,12 +169,19 @@ class _Trunk:
     """One carrier trunk: the endpoint and its aor, auth, identify and registration."""
 
     def __init__(
-        self, endpoint: Section, ledger: Ledger, site: str, secrets: Secrets, namer: Namer
+        self,
+        endpoint: Section,
+        ledger: Ledger,
+        site: str,
+        secrets: Secrets,
+        namer: Namer,
+        header: str,
     ) -> None:
         self.endpoint = endpoint
         self.ledger = ledger
         self.secrets = secrets
-        self.name = namer.name("Trunk", endpoint.name)
+        self.header = header  # the trunk's name in the header an edge tags its calls with
+        self.name = namer.exact("Trunk", header) if header else namer.name("Trunk", endpoint.name)
         self.peers: dict[str, int] = {}
         self.document: dict[str, object] = {
             "kind": "Trunk",
@@ -202,6 +227,7 @@ class _Trunk:
                 "type": _always,
                 "endpoint": _always,
                 "match": lambda s: all(self._peer(part) for part in s.value.split(",")),
+                "match_header": lambda s: s.value == f"{TRUNK_HEADER}: {self.header}",
             }
             _each(ledger, identify, known, "ccmsctl admits a trunk's peers by address")
         auth = auths.get(endpoint.value("outbound_auth"))
@@ -383,6 +409,15 @@ def _each(
             ledger.model(setting)
         else:
             ledger.leave(setting, why)
+
+
+def _header(matched: dict[str, Section], endpoint: Section) -> str:
+    """The trunk's name an edge tags its calls with (`match_header = X-CCMS-Trunk: NAME`,
+    ccmsctl's own PBXs), or ""."""
+    identify = matched.get(endpoint.name)
+    value = identify.value("match_header") if identify is not None else ""
+    name, colon, trunk = value.partition(":")
+    return trunk.strip() if colon and name.strip().lower() == TRUNK_HEADER.lower() else ""
 
 
 def _always(setting: Setting) -> bool:
