@@ -7,6 +7,7 @@ rtp.conf, ...) are residue line by line, so that a setting someone relied on is 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from pydantic import ValidationError
 
 from ccmsctl.errors import UserError
 from ccmsctl.importing.conf import Config, Section, read_config
-from ccmsctl.importing.dialplan import RECORDING_CLASS, Routes, import_dialplan
+from ccmsctl.importing.dialplan import Routes, import_dialplan
 from ccmsctl.importing.extensions import read_dialplan
 from ccmsctl.importing.ledger import Ledger
 from ccmsctl.importing.names import LANGUAGES, Namer
@@ -24,6 +25,7 @@ from ccmsctl.importing.queues import ASSUMED_MAX_WAIT, import_queues
 from ccmsctl.importing.secrets import Secrets
 from ccmsctl.model.kinds import KINDS
 
+_NAME = re.compile(r"^[a-z0-9]([a-z0-9._-]{0,62}[a-z0-9])?$")
 CHANNELS = "CCMS_CHANNELS"  # ccmsctl's own dialplan: the calls the PBX takes at once
 PHONE_SKILL = "phone"  # the skill of an agent in no queue (a skill group needs one)
 LOG_KEEP = "90d"
@@ -186,6 +188,7 @@ def _import_pbx(folder: Path, facts: SiteFacts, prefix: str) -> Imported:
     routes = _dialplan(configs.pop("extensions.conf", None), imported, facts, pjsip, groups)
     boxes = _mailboxes(routes, [group for _, group in groups.values()])
     _voicemail(configs.pop("voicemail.conf", None), ledger, boxes)
+    cdr = _cdr_class(configs.get("cdr_custom.conf"), ledger)
     for file, config in sorted(configs.items()):
         why = f"{file} is not imported: ccmsctl writes it from the estate"
         ledger.leave_all(config.statements, why)
@@ -217,7 +220,7 @@ def _import_pbx(folder: Path, facts: SiteFacts, prefix: str) -> Imported:
     for ivr in routes.ivrs:
         imported.add(f"ivr/{ivr['name']}.yaml", ivr)
     _prompts(imported, facts, routes)
-    _compliance(imported, facts, recorded=routes.recorded, messages=bool(boxes))
+    _compliance(imported, facts, recordings=routes.classes, messages=bool(boxes), cdr=cdr)
     return imported
 
 
@@ -395,7 +398,14 @@ def _recording(facts: SiteFacts, prompt: str, language: str) -> Path | None:
     return next((path for path in candidates if path.is_file()), None)
 
 
-def _compliance(imported: Imported, facts: SiteFacts, *, recorded: bool, messages: bool) -> None:
+def _compliance(
+    imported: Imported,
+    facts: SiteFacts,
+    *,
+    recordings: dict[str, bool],
+    messages: bool,
+    cdr: str,
+) -> None:
     """Where the PBX's data may be and how long its logs are kept: the least the estate
     needs, each an assumption for the team's data protection officer to confirm."""
     country = facts.country
@@ -421,18 +431,10 @@ def _compliance(imported: Imported, facts: SiteFacts, *, recorded: bool, message
             "jurisdiction": country,
             "classes": [
                 {"name": "log", "data_class": "log", "keep": LOG_KEEP, "store": [facts.site]},
-                {"name": "cdr", "data_class": "cdr", "keep": CDR_KEEP, "store": [facts.site]},
+                {"name": cdr, "data_class": "cdr", "keep": CDR_KEEP, "store": [facts.site]},
                 *(
-                    [
-                        {
-                            "name": RECORDING_CLASS,
-                            "data_class": "recording",
-                            "keep": RECORDING_KEEP,
-                            "store": [facts.site],
-                        }
-                    ]
-                    if recorded
-                    else []
+                    _recording_class(imported, name, sealed, facts)
+                    for name, sealed in sorted(recordings.items())
                 ),
                 *(
                     [
@@ -453,9 +455,39 @@ def _compliance(imported: Imported, facts: SiteFacts, *, recorded: bool, message
     why = "Asterisk's files say nothing of it: confirm with the data protection officer"
     imported.ledger.assume(f"ResidencyPolicy/{residency}", "rules", f"data stays in {country}", why)
     kept = f"logs {LOG_KEEP}, call records {CDR_KEEP}"
-    kept += f", recordings {RECORDING_KEEP}" if recorded else ""
+    kept += f", recordings {RECORDING_KEEP}" if recordings else ""
     kept += f", voicemail {VOICEMAIL_KEEP} (erased {VOICEMAIL_ERASE} after a request)" * messages
     imported.ledger.assume(f"RetentionPolicy/{retention}", "classes", kept, why)
+
+
+def _cdr_class(config: Config | None, ledger: Ledger) -> str:
+    """The class the call records are kept by: named by the file cdr_custom writes them to
+    (`[NAME.csv]`, as ccmsctl writes it), else "cdr"."""
+    for section in config.sections if config is not None else []:
+        name = section.name.removesuffix(".csv")
+        if name != section.name and _NAME.match(name):
+            ledger.model(section)
+            return name
+    return "cdr"
+
+
+def _recording_class(
+    imported: Imported, name: str, sealed: bool, facts: SiteFacts
+) -> dict[str, object]:
+    """A class of the calls' recordings; one its PBX encrypts names the certificate to
+    encrypt to (a value to add)."""
+    found: dict[str, object] = {
+        "name": name,
+        "data_class": "recording",
+        "keep": RECORDING_KEEP,
+        "store": [facts.site],
+    }
+    if sealed:
+        found["encryption_at_rest"] = True
+        found["encryption_certificate"] = imported.secrets.wanted(f"recording-key-{name}")
+        why = "its recordings are encrypted to a certificate not in Asterisk's files: add it"
+        imported.ledger.assume(f"RetentionClass/{name}", "encryption_certificate", name, why)
+    return found
 
 
 def _configs(folder: Path, prefix: str) -> dict[str, Config]:

@@ -29,6 +29,7 @@ from ccmsctl.importing.names import Namer, language_tag
 from ccmsctl.importing.pjsip import Phone
 
 RECORDING_CLASS = "recording"
+CARD_VARIABLE = "CCMS_CARD_"  # ccmsctl's own dialplan reads card digits into CCMS_CARD_<NODE>
 CCMSCTL_PROMPTS = "/var/lib/asterisk/ccmsctl-prompts/"
 TRANSPARENT = {"answer", "noop", "ringing", "progress"}
 _PROMPT = re.compile(r"^[A-Za-z0-9_/-]{1,128}$")
@@ -38,7 +39,7 @@ _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _TIMES = re.compile(r"^([0-2][0-9]):([0-5][0-9])-([0-2][0-9]):([0-5][0-9])$")
 _DIGIT_CLASS = {"X": "0123456789", "Z": "123456789", "N": "23456789"}
 
-Key = tuple[str, str, int, bool]  # context, extension, step index, recorded
+Key = tuple[str, str, int, str]  # context, extension, step index, recording class ("": none)
 
 
 @dataclass
@@ -49,7 +50,7 @@ class Routes:
     ivrs: list[dict[str, object]] = field(default_factory=list)
     schedules: list[dict[str, object]] = field(default_factory=list)
     prompts: dict[str, list[Setting]] = field(default_factory=dict)  # prompt -> its steps
-    recorded: bool = False  # some call is recorded: the estate needs a recording class
+    classes: dict[str, bool] = field(default_factory=dict)  # recording classes: encrypted?
     overflowed: set[str] = field(default_factory=set)  # queues read as a group's overflow
     channels: int = 0  # the calls the PBX takes at once, where its dialplan says (0: none)
 
@@ -69,7 +70,7 @@ def import_dialplan(
 ) -> Routes:
     routes = Routes()
     reached: set[str] = set()
-    walks: dict[tuple[str, str, int, str, bool], _Walk] = {}
+    walks: dict[tuple[str, str, int, str, str], _Walk] = {}
     for context_name, trunk in sorted(trunk_contexts.items()):
         context = dialplan.contexts.get(context_name)
         if context is None:
@@ -82,9 +83,10 @@ def import_dialplan(
                 why = "a DID pattern that is not ranges of E.164 numbers (+...) of one length"
                 ledger.leave_all([s.setting for s in steps], why)
                 continue
-            start, spoken, recorded, passed = _landing(dialplan, context_name, pattern)
+            start, spoken, recorded, sealed, passed = _landing(dialplan, context_name, pattern)
             ledger.model(*passed)
-            routes.recorded |= recorded
+            if recorded:
+                routes.classes[recorded] = routes.classes.get(recorded, False) or sealed
             walk = walks.get((*start, spoken, recorded))
             if walk is None:
                 ivr_name = _ivr_name(dialplan, start) or (
@@ -103,8 +105,8 @@ def import_dialplan(
                     phones,
                 )
                 if recorded:
-                    walk.document["recording_class"] = RECORDING_CLASS
-                walk.build(start)
+                    walk.document["recording_class"] = recorded
+                walk.build(start, recorded)
                 routes.ivrs.append(walk.document)
             routes.ranges += [
                 {
@@ -215,15 +217,16 @@ def _class(inner: str) -> str:
 
 def _landing(
     dialplan: Dialplan, context_name: str, exten: str
-) -> tuple[tuple[str, str, int], str, bool, list[Setting]]:
+) -> tuple[tuple[str, str, int], str, str, bool, list[Setting]]:
     """Where a call to a DID of `context_name`'s `exten` lands past the steps that are no
     IVR's node (answering, setting its language, starting a recording, Goto; and in
     ccmsctl's own dialplan its records of the call and its limit of calls): (context,
-    extension, index), the language set on the way ("" for none), whether a recording was
-    started, and those steps."""
+    extension, index), the language set on the way ("" for none), the class of a recording
+    started ("" for none) and whether it is encrypted, and those steps."""
     at = (context_name, exten, 0)
     spoken = ""
-    recorded = False
+    recorded = ""
+    recording = Recording()
     passed: list[Setting] = []
     seen: set[tuple[str, str, int]] = set()
     while at not in seen:
@@ -237,16 +240,44 @@ def _landing(
             break  # the recording of the group the call queues to: the walk reads it
         if step.name in TRANSPARENT or _machinery(step) or _language_set(step):
             spoken = _language_set(step) or spoken
-            recorded |= step.name == "mixmonitor"
+            recording.read(step)
+            if step.name == "mixmonitor":
+                recorded = recording.started()
             at = (at[0], at[1], at[2] + 1)
         elif step.name == "goto" and (target := _resolve(dialplan, context, at[1], step.args)):
             at = target
         else:
             break
         passed.append(step.setting)
-    return at, spoken, recorded, passed
+    return at, spoken, recorded, recording.sealed, passed
 
 
+class Recording:
+    """The class and encryption of the recording a call is about to start, as ccmsctl's own
+    dialplan names them before its MixMonitor (its file under recording/CLASS/, its key
+    recording-keys/CLASS.pem); a PBX that names none records into RECORDING_CLASS."""
+
+    def __init__(self) -> None:
+        self.name = ""
+        self.sealed = False
+
+    def read(self, step: Step) -> None:
+        if step.name != "set" or len(step.args) != 1:
+            return
+        if found := _RECORDING_FILE.match(step.args[0]):
+            self.name = found.group(1)
+        elif _RECORDING_KEY.match(step.args[0]):
+            self.sealed = True
+
+    def started(self) -> str:
+        """The class of the recording a MixMonitor starts now."""
+        name = self.name or RECORDING_CLASS
+        self.name = ""
+        return name
+
+
+_RECORDING_FILE = re.compile(r"^__CCMS_RECORDING=/var/spool/asterisk/recording/([a-z0-9._-]+)/")
+_RECORDING_KEY = re.compile(r"^__CCMS_ENCRYPT_TO=/etc/asterisk/recording-keys/[a-z0-9._-]+\.pem$")
 _MACHINERY = re.compile(r"^(?:GROUP\(ccms\)=|CDR\(ccms_(?!ivr_path)[a-z_]+\)=|__CCMS_[A-Z_]+=)")
 
 
@@ -339,11 +370,13 @@ class _Walk:
         self.contexts: set[str] = set()
         self.pending: list[Step] = []  # a schedule's closed days, before its hours
         self.named: dict[tuple[str, str], str] = {}  # nodes ccmsctl's dialplan names
+        self.recording = Recording()
         self.asked = False  # a menu has been reached: recordings from here are a group's
         self.document: dict[str, object] = {"kind": "IVR", "name": name, "language": language}
 
-    def build(self, start: tuple[str, str, int]) -> None:
-        entry = self.at((*start, False))
+    def build(self, start: tuple[str, str, int], recorded: str = "") -> None:
+        """The IVR of the calls at `start` (recorded into class `recorded` from there)."""
+        entry = self.at((*start, recorded))
         self.document["entry"] = entry
         reached = _reached(self.nodes, entry)  # a node made on the way and then not used
         self.document["nodes"] = {n: node for n, node in self.nodes.items() if n in reached}
@@ -374,14 +407,19 @@ class _Walk:
             if self._passes(step, context_name, exten):
                 index += 1
                 continue
+            if step.name == "mixmonitor" and recorded:  # recording again: in its class
+                self.ledger.model(step.setting)
+                index += 1
+                continue
             if step.name == "mixmonitor":
                 self.ledger.model(step.setting)
-                recorded = True
-                self.routes.recorded = True
+                recorded = self.recording.started()
+                sealed = self.recording.sealed
+                self.routes.classes[recorded] = self.routes.classes.get(recorded, False) or sealed
                 # a recording started just before a queue is its group's (every call the
                 # group takes); one started before the caller is asked anything, the IVR's
                 if not self.asked and _next_significant(steps, index + 1) != "queue":
-                    self.document["recording_class"] = RECORDING_CLASS
+                    self.document["recording_class"] = recorded
                 index += 1
                 continue
             if step.name == "goto":
@@ -419,6 +457,10 @@ class _Walk:
                 self.named[(context_name, exten)] = named
             self.ledger.model(step.setting)
             return True
+        if _machinery(step) and step.name != "mixmonitor":  # ccmsctl's own records
+            self.recording.read(step)
+            self.ledger.model(step.setting)
+            return True
         if _tries(step) is not None:  # a menu's count of asks: its retries
             self.ledger.model(step.setting)
             return True
@@ -450,7 +492,7 @@ class _Walk:
         return name
 
     def _node(
-        self, key: Key, context: Context, exten: str, index: int, recorded: bool
+        self, key: Key, context: Context, exten: str, index: int, recorded: str
     ) -> str | None:
         """The node of the step at `index`, or None (residue) to go on past it."""
         steps = context.extensions[exten]
@@ -505,7 +547,7 @@ class _Walk:
         self.routes.prompts.setdefault(prompt, []).append(step.setting)
         return prompt
 
-    def _menu(self, key: Key, context: Context, exten: str, index: int, recorded: bool) -> str:
+    def _menu(self, key: Key, context: Context, exten: str, index: int, recorded: str) -> str:
         steps = context.extensions[exten]
         background = steps[index]
         self.asked = True
@@ -561,7 +603,7 @@ class _Walk:
         return name
 
     def _collect(
-        self, key: Key, context: Context, exten: str, index: int, recorded: bool
+        self, key: Key, context: Context, exten: str, index: int, recorded: str
     ) -> str | None:
         """`Read(VAR,prompt,digits[,options[,attempts[,timeout]]])`: a collect node; what
         the dialplan does with VAR after it is followed as written (a step the model has
@@ -574,6 +616,8 @@ class _Walk:
         name = self._reserve(key, f"collect-{step.args[0].lower()}")
         self.ledger.model(step.setting)
         node: dict[str, object] = {"type": "collect", "prompt": prompt, "max_digits": digits}
+        if step.args[0].startswith(CARD_VARIABLE):  # ccmsctl's own: card digits, unrecorded
+            node["card"] = True
         timeout = step.args[5] if len(step.args) > 5 else ""
         if re.match(r"^[0-9]+$", timeout) and 1 <= int(timeout) <= 120:
             node["timeout"] = f"{timeout}s"
@@ -596,7 +640,7 @@ class _Walk:
             node[edge] = twin
 
     def _schedule(
-        self, key: Key, context: Context, exten: str, index: int, recorded: bool
+        self, key: Key, context: Context, exten: str, index: int, recorded: str
     ) -> str | None:
         steps = context.extensions[exten]
         weekly: list[dict[str, object]] = []
@@ -671,7 +715,7 @@ class _Walk:
             self.pending = []
 
     def _queue(
-        self, key: Key, context: Context, exten: str, step: Step, rest: list[Step], recorded: bool
+        self, key: Key, context: Context, exten: str, step: Step, rest: list[Step], recorded: str
     ) -> str:
         group = self.groups[step.args[0]]
         name = self._reserve(key, f"queue-{group['name']}")
@@ -680,7 +724,7 @@ class _Walk:
         if len(step.args) > 4 and step.args[4].isdigit():
             group["max_wait"] = f"{step.args[4]}s"
         if recorded and self.document.get("recording_class") is None:
-            group["recording_class"] = RECORDING_CLASS
+            group["recording_class"] = recorded
         if rest:
             overflow = self._overflow(rest[0], context, exten)
             if overflow is not None and group.get("overflow", overflow) == overflow:
