@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from ccmsctl.cli.main import app
@@ -44,22 +45,29 @@ def _ends(estate: object, number: str, at: object, keys: tuple[str, ...]) -> tup
     return (outcome.kind, outcome.target, outcome.then, bool(outcome.recording))
 
 
-def test_the_compiled_pbx_imported_takes_every_call_where_the_estate_does(
-    tmp_path: Path,
-) -> None:
-    root = _pbx_files(tmp_path / "pbx")
+@pytest.fixture(scope="module")
+def imported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The compiled PBX's folder, and the estate imported from it (validated)."""
+    work = tmp_path_factory.mktemp("own")
+    root = _pbx_files(work / "pbx")
     done = runner.invoke(
         app,
         import_arguments(
-            tmp_path / "estate",
+            work / "estate",
             source=root / "etc/asterisk",
             sounds=root / "var/lib/asterisk/ccmsctl-prompts",
         ),
     )
     assert done.exit_code == 3, done.output  # ccmsctl's own files for its own machinery
-    assert runner.invoke(app, ["validate", str(tmp_path / "estate")]).exit_code == 0
+    assert runner.invoke(app, ["validate", str(work / "estate")]).exit_code == 0
+    return root, work / "estate"
+
+
+def test_the_compiled_pbx_imported_takes_every_call_where_the_estate_does(
+    imported: tuple[Path, Path],
+) -> None:
     example = load_estate(EXAMPLE).estate
-    imported = load_estate(tmp_path / "estate").estate
+    estate = load_estate(imported[1]).estate
     compared = 0
     for paths_of in Explorer(example, WEEK).explore().ranges:
         numbers = paths_of.numbers
@@ -69,7 +77,7 @@ def test_the_compiled_pbx_imported_takes_every_call_where_the_estate_does(
         for moment, paths in paths_of.classes:
             for path in paths:
                 before = _ends(example, number, moment.at, path.answers)
-                after = _ends(imported, number, moment.at, path.answers)
+                after = _ends(estate, number, moment.at, path.answers)
                 assert after == before, (number, moment.at, path.label())
                 compared += 1
     assert compared > 100
@@ -98,18 +106,11 @@ def _normalised(name: str, text: str) -> list[str]:
     return lines
 
 
-def test_the_compiled_pbx_imported_compiles_to_the_same_pbx_files(tmp_path: Path) -> None:
-    root = _pbx_files(tmp_path / "pbx")
-    done = runner.invoke(
-        app,
-        import_arguments(
-            tmp_path / "estate",
-            source=root / "etc/asterisk",
-            sounds=root / "var/lib/asterisk/ccmsctl-prompts",
-        ),
-    )
-    assert done.exit_code == 3, done.output
-    again = compile_estate(load_estate(tmp_path / "estate").estate).hosts["sh-1-pbx-1"]
+def test_the_compiled_pbx_imported_compiles_to_the_same_pbx_files(
+    imported: tuple[Path, Path],
+) -> None:
+    root, estate = imported
+    again = compile_estate(load_estate(estate).estate).hosts["sh-1-pbx-1"]
     compared = []
     for path in sorted((root / "etc/asterisk").glob("*.conf")):
         name = path.name
