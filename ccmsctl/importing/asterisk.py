@@ -210,7 +210,7 @@ def _import_pbx(folder: Path, facts: SiteFacts, prefix: str) -> Imported:
         imported.add("people/agents.yaml", phone.document, phone.endpoint)
     for origin, group in groups.values():
         imported.add("people/skill-groups.yaml", group, origin)
-        if group["max_wait"] == ASSUMED_MAX_WAIT:
+        if group["name"] not in routes.timed:
             why = "no Queue() in the dialplan gives its timeout"
             ledger.assume(f"SkillGroup/{group['name']}", "max_wait", ASSUMED_MAX_WAIT, why)
     for numbers in routes.ranges:

@@ -53,6 +53,7 @@ class Routes:
     classes: dict[str, bool] = field(default_factory=dict)  # recording classes: encrypted?
     overflowed: set[str] = field(default_factory=set)  # queues read as a group's overflow
     channels: int = 0  # the calls the PBX takes at once, where its dialplan says (0: none)
+    timed: set[str] = field(default_factory=set)  # groups whose Queue() gives their max_wait
 
 
 def import_dialplan(
@@ -723,6 +724,7 @@ class _Walk:
         self.ledger.model(step.setting)
         if len(step.args) > 4 and step.args[4].isdigit():
             group["max_wait"] = f"{step.args[4]}s"
+            self.routes.timed.add(str(group["name"]))
         if recorded and self.document.get("recording_class") is None:
             group["recording_class"] = recorded
         if rest:
