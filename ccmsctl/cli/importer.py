@@ -44,7 +44,10 @@ class ImportFormat(StrEnum):
 def import_asterisk_command(
     pbxs: Annotated[
         list[Path],
-        typer.Argument(help="The PBX's configuration folder (several: the site's PBXs)."),
+        typer.Argument(
+            metavar="PBX_CONF_DIR...",
+            help="The PBX's configuration folder (several: the site's PBXs).",
+        ),
     ],
     out: Annotated[Path, typer.Option("--out", help="The new estate's folder.")],
     site: Annotated[str, typer.Option("--site", help="The site the PBX stands in.")],
@@ -72,8 +75,10 @@ def import_asterisk_command(
         ImportFormat.text
     ),
 ) -> None:
-    """Read the PBX's pjsip.conf, queues.conf and the files they include into estate
-    documents; write the estate, IMPORT.md and the secrets file."""
+    """Read a PBX's configuration (pjsip.conf, queues.conf, extensions.conf, voicemail.conf
+    and what they include) into a new estate: trunks, phones, skill groups, numbers, IVRs
+    and schedules; write the estate, IMPORT.md (every line not modelled, and why) and the
+    secrets file."""
     with guard():
         facts = SiteFacts(
             site=site,
