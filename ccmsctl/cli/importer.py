@@ -45,7 +45,7 @@ def import_asterisk_command(
     pbxs: Annotated[
         list[Path],
         typer.Argument(
-            metavar="PBX_CONF_DIR...",
+            metavar="PBX_CONF_DIR",
             help="The PBX's configuration folder (several: the site's PBXs).",
         ),
     ],
