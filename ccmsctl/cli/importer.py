@@ -136,7 +136,7 @@ def import_numbers_command(
             typer.echo(json.dumps(report_json(str(csv_file), found.ledger, texts), indent=2))
         else:
             for item in residue:
-                typer.echo(f"{item.span}: not imported: {visible(item.why)}")
+                typer.echo(f"{visible(str(item.span))}: not imported: {visible(item.why)}")
             count = sum(
                 int(str(r["last"])[1:]) - int(str(r["first"])[1:]) + 1 for r in found.ranges
             )
@@ -172,7 +172,7 @@ def import_kamailio_command(
             typer.echo(json.dumps(report_json(source, found.ledger, {}), indent=2))
         else:
             for item in residue:
-                typer.echo(f"{item.span}: not imported: {visible(item.why)}")
+                typer.echo(f"{visible(str(item.span))}: not imported: {visible(item.why)}")
             for trunk, peers in sorted(found.peers.items()):
                 shown = ", ".join(f"{address}:{port}" for address, port in peers)
                 typer.echo(f"Trunk {trunk}: peers added: {shown}")

@@ -15,6 +15,7 @@ it as residue: nothing read is dropped without a word.
 
 from __future__ import annotations
 
+import glob
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -144,7 +145,9 @@ class _Reader:
     def _paths(self, file: str) -> list[Path]:
         """The files `file` names in the folder (`/etc/asterisk/...` is the folder)."""
         if any(char in file for char in "*?["):
-            return sorted(p for p in self.folder.glob(file) if p.is_file())
+            # glob(3)'s rules, as Asterisk's (`**` is two `*`), in the folder only
+            found = glob.glob(file, root_dir=self.folder)  # noqa: PTH207
+            return sorted(path for name in found if (path := self.folder / name).is_file())
         path = self.folder / file
         return [path] if path.is_file() else []
 

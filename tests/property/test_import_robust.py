@@ -99,6 +99,7 @@ LINES = st.one_of(
             ";-- open",
             "--;",
             "#include missing.conf",
+            "#include we**ird[a-.conf",
             "#tryinclude nothing.conf",
             "#exec /bin/true",
             "no equals sign",
