@@ -289,12 +289,8 @@ def _dialplan(
     )
     for section in config.sections:
         if section.name == "general":
-            ledger.model(section)
-            for setting in section.settings:
-                if GENERAL_DIALPLAN.get(setting.name) == setting.value:
-                    ledger.model(setting)
-                else:
-                    ledger.leave(setting, "ccmsctl writes extensions.conf's [general] itself")
+            why = "ccmsctl writes extensions.conf's [general] itself"
+            ledger.fixed(section, GENERAL_DIALPLAN, why)
         elif section.name == "globals":
             ledger.model(section)
             for setting in section.settings:
@@ -330,14 +326,13 @@ def _voicemail(config: Config | None, ledger: Ledger, used: set[str]) -> None:
     if config is None:
         return
     for section in config.sections:
+        if section.name == "general":
+            why = "ccmsctl writes voicemail.conf's [general] itself"
+            ledger.fixed(section, GENERAL_VOICEMAIL, why)
+            continue
         ledger.model(section)
         for setting in section.settings:
-            if section.name == "general":
-                if GENERAL_VOICEMAIL.get(setting.name) == setting.value:
-                    ledger.model(setting)
-                else:
-                    ledger.leave(setting, "ccmsctl writes voicemail.conf's [general] itself")
-            elif setting.name in used:
+            if setting.name in used:
                 ledger.leave(
                     setting,
                     "the box is in the estate; its PIN, name and e-mail are not (ccmsctl keeps "

@@ -239,7 +239,12 @@ def _landing(
         step = steps[at[2]]
         if step.name == "mixmonitor" and _next_significant(steps, at[2] + 1) == "queue":
             break  # the recording of the group the call queues to: the walk reads it
-        if step.name in TRANSPARENT or _machinery(step) or _language_set(step):
+        if (
+            step.name in TRANSPARENT
+            or step.name == "mixmonitor"
+            or _machinery(step)
+            or _language_set(step)
+        ):
             spoken = _language_set(step) or spoken
             recording.read(step)
             if step.name == "mixmonitor":
@@ -310,10 +315,8 @@ def _ivr_name(dialplan: Dialplan, start: tuple[str, str, int]) -> str:
 
 def _machinery(step: Step) -> bool:
     """A step of ccmsctl's own dialplan that keeps the call's records (CDR fields, its
-    recording's path, the trunk's count of calls), refuses calls past the PBX's channels,
-    or records the call: what the estate says elsewhere."""
-    if step.name == "mixmonitor":
-        return True
+    recording's path, the trunk's count of calls) or refuses calls past the PBX's channels:
+    what the estate says elsewhere."""
     if step.name == "execif" and "GROUP_COUNT(trunk-calls@ccms)" in ",".join(step.args):
         return True
     return step.name == "set" and len(step.args) == 1 and bool(_MACHINERY.match(step.args[0]))
@@ -332,9 +335,8 @@ def _resolve(
     target = dialplan.contexts.get(parts[0])
     if target is None:
         return None
-    extension = "s" if parts[1] == "${EXTEN}" and "s" not in target.extensions else parts[1]
-    if parts[1] == "${EXTEN}":
-        extension = next(iter(target.extensions), "s")
+    # Goto(context,${EXTEN},1): the call's own number, which the context's first pattern takes
+    extension = next(iter(target.extensions), "s") if parts[1] == "${EXTEN}" else parts[1]
     index = target.find(extension, parts[2])
     return (parts[0], extension, index) if index is not None else None
 
@@ -446,8 +448,11 @@ class _Walk:
     def _passes(self, step: Step, context_name: str, exten: str) -> bool:
         """Whether `step` makes no node and the call goes on past it (read here: an answer,
         the caller's first language, a menu's timeout, ccmsctl's own names and counts)."""
-        if step.name in TRANSPARENT or (step.name == "set" and _is_timeout(step)):
-            self._modelled(step, transparent=step.name in TRANSPARENT)
+        if step.name in TRANSPARENT:
+            self.ledger.model(step.setting)
+            return True
+        if step.name == "set" and _is_timeout(step):
+            self.ledger.leave(step.setting, "ccmsctl's menus set their own timeouts")
             return True
         if step.name == "set" and _language_set(step) and not self.asked:
             self.document["language"] = _language_set(step)  # callers start in it
@@ -458,7 +463,7 @@ class _Walk:
                 self.named[(context_name, exten)] = named
             self.ledger.model(step.setting)
             return True
-        if _machinery(step) and step.name != "mixmonitor":  # ccmsctl's own records
+        if _machinery(step):  # ccmsctl's own records
             self.recording.read(step)
             self.ledger.model(step.setting)
             return True
@@ -469,12 +474,6 @@ class _Walk:
             self.pending.append(step)
             return True
         return False
-
-    def _modelled(self, step: Step, *, transparent: bool) -> None:
-        if transparent:
-            self.ledger.model(step.setting)
-        else:
-            self.ledger.leave(step.setting, "ccmsctl's menus set their own timeouts")
 
     def _hangup(self, key: Key) -> str:
         """The IVR's one hangup node."""

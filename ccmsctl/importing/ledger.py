@@ -7,7 +7,7 @@ import assumes one and says so (`assumed`)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,6 +100,16 @@ class Ledger:
     def leave_all(self, items: Iterable[Item], why: str) -> None:
         for item in items:
             self.leave(item, why)
+
+    def fixed(self, section: Section, values: Mapping[str, str], why: str) -> None:
+        """A section ccmsctl writes itself with `values`: each setting that says the same
+        is modelled, any other is residue with `why`."""
+        self.model(section)
+        for setting in section.settings:
+            if values.get(setting.name) == setting.value:
+                self.model(setting)
+            else:
+                self.leave(setting, why)
 
     def assume(self, subject: str, field: str, value: object, why: str) -> None:
         self.assumed.append(Assumption(subject, field, str(value), why))

@@ -48,7 +48,6 @@ class Pjsip:
     trunks: dict[str, tuple[Section, dict[str, object]]] = field(default_factory=dict)
     phones: dict[str, Phone] = field(default_factory=dict)  # by endpoint
     contexts: dict[str, str] = field(default_factory=dict)  # trunk name by its context
-    endpoint_settings: dict[str, Setting] = field(default_factory=dict)  # context settings
 
 
 def import_pjsip(
@@ -84,7 +83,6 @@ def import_pjsip(
             context = endpoint.get("context")
             if context is not None:
                 found.contexts[context.value] = str(trunk.document["name"])
-                found.endpoint_settings[endpoint.name] = context
         elif endpoint.get("auth") is not None and aor is not None and not aor.get("contact"):
             phone = _phone(endpoint, aor, auths, ledger, site, language, secrets, namer)
             if phone is not None:

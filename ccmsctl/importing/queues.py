@@ -43,12 +43,7 @@ def import_queues(
     groups: dict[str, tuple[Section, dict[str, object]]] = {}
     for section in config.sections:
         if section.name == "general":
-            ledger.model(section)
-            for setting in section.settings:
-                if GENERAL.get(setting.name) == setting.value:
-                    ledger.model(setting)
-                else:
-                    ledger.leave(setting, "ccmsctl writes queues.conf's [general] itself")
+            ledger.fixed(section, GENERAL, "ccmsctl writes queues.conf's [general] itself")
         elif section.template:
             ledger.model(section)  # accounted for where queues inherit it
         else:

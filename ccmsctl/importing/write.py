@@ -6,7 +6,6 @@ is written to a staging folder and renamed into place."""
 from __future__ import annotations
 
 import io
-import json
 import shutil
 import tempfile
 from datetime import date
@@ -186,10 +185,6 @@ def write_estate_file(estate: Path, file: str, text: str) -> None:
 
 def _cell(text: str) -> str:
     return markdown_text(text).replace("|", "\\|")
-
-
-def dumps(document: dict[str, Any]) -> str:
-    return json.dumps(document, indent=2, sort_keys=True)
 
 
 def add_peers(loaded: Loaded, estate: Path, peers: dict[str, list[tuple[str, int]]]) -> list[Path]:

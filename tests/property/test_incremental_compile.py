@@ -21,6 +21,7 @@ from ccmsctl.compile.memo import MAGIC, SiteMemo
 from ccmsctl.compile.render import Renderer
 from ccmsctl.load.estate import Loaded, load_estate
 from ccmsctl.model.kinds import Estate
+from ccmsctl.model.site import Site
 from ccmsctl.store import SignedStore
 from ccmsctl.tooling import templates
 from ccmsctl.validate.run import validate_estate
@@ -128,8 +129,6 @@ def test_a_warm_compile_is_a_full_compile(
 
 
 def full_sites(estate: Estate) -> list[str]:
-    from ccmsctl.model.site import Site  # noqa: PLC0415
-
     return [site.name for site in estate.of(Site)]
 
 
