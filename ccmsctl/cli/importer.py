@@ -60,6 +60,20 @@ def import_asterisk_command(
     edge: Annotated[
         str, typer.Option("--edge", help="An edge's address for the site (calls enter there).")
     ] = "",
+    edges: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--edges",
+            help="An edge's configuration folder (its /etc, or its kamailio folder); once per "
+            "edge, the twin's too.",
+        ),
+    ] = None,
+    twin: Annotated[
+        str,
+        typer.Option(
+            "--twin", help="The twin site's name, when the PBXs and edges given are a pair's."
+        ),
+    ] = "",
     sounds: Annotated[
         Path | None,
         typer.Option("--sounds", help="The PBX's sounds folder, for the IVRs' recordings."),
@@ -90,6 +104,8 @@ def import_asterisk_command(
             address=address,
             sounds=sounds,
             edge=edge,
+            edges=tuple(edges or ()),
+            twin=twin,
         )
         imported = import_asterisk(pbxs, facts)
         texts = estate_texts(imported.documents)

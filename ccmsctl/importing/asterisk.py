@@ -16,13 +16,16 @@ from pydantic import ValidationError
 
 from ccmsctl.errors import UserError
 from ccmsctl.importing.conf import Config, Section, read_config
+from ccmsctl.importing.cron import Kept, read_jobs
 from ccmsctl.importing.dialplan import Routes, import_dialplan
+from ccmsctl.importing.edges import Edges, read_edges
 from ccmsctl.importing.extensions import read_dialplan
 from ccmsctl.importing.ledger import Ledger
 from ccmsctl.importing.names import LANGUAGES, Namer
 from ccmsctl.importing.pjsip import Pjsip, import_pjsip
 from ccmsctl.importing.queues import ASSUMED_MAX_WAIT, import_queues
 from ccmsctl.importing.secrets import Secrets
+from ccmsctl.importing.sites import ImportOptionsError, apply_edges, trunk_peers
 from ccmsctl.model.kinds import KINDS
 
 _NAME = re.compile(r"^[a-z0-9]([a-z0-9._-]{0,62}[a-z0-9])?$")
@@ -33,6 +36,7 @@ CDR_KEEP = "365d"
 RECORDING_KEEP = "365d"
 VOICEMAIL_KEEP = "30d"
 VOICEMAIL_ERASE = "7d"
+COMPLIANCE = "compliance.yaml"
 GENERAL_DIALPLAN = {"static": "yes", "writeprotect": "yes", "clearglobalvars": "no"}
 GENERAL_VOICEMAIL = {
     "format": "wav",
@@ -41,12 +45,6 @@ GENERAL_VOICEMAIL = {
     "maxsecs": "300",
     "passwordlocation": "spooldir",
 }
-
-
-class ImportOptionsError(UserError):
-    """An option of the import (a site's name, its country or time zone) the model refuses."""
-
-    code = "E1903"
 
 
 @dataclass(frozen=True)
@@ -62,6 +60,8 @@ class SiteFacts:
     address: str = ""  # the PBX's, where no transport binds one
     sounds: Path | None = None  # the PBX's sounds folder, for the IVRs' prompts
     edge: str = ""  # the address of an edge for the site, where calls will enter
+    edges: tuple[Path, ...] = ()  # the site's (and its twin's) edges' configuration folders
+    twin: str = ""  # the twin site's name, whose PBXs and edges are imported with the site's
 
 
 @dataclass
@@ -73,6 +73,9 @@ class Imported:
     ledger: Ledger = field(default_factory=Ledger)
     namer: Namer = field(default_factory=Namer)
     files: dict[str, bytes] = field(default_factory=dict)  # the prompts' recordings
+    # each PBX (by address): the addresses its trunks reach (the site's VIP or edge)
+    contacts: dict[str, set[str]] = field(default_factory=dict)
+    stored: dict[str, set[str]] = field(default_factory=dict)  # retention class: its PBXs
 
     def add(self, file: str, document: dict[str, object], origin: Section | None = None) -> None:
         """Add `document` to `file` if the model takes it; else it is left out and the
@@ -107,23 +110,78 @@ def import_asterisk(folders: list[Path], facts: SiteFacts) -> Imported:
     run the same configuration but for their address (as ccmsctl writes them), each a host
     of the site. Raises ImportSyntaxError where Asterisk would refuse a file, and
     ImportMismatchError where the PBXs differ."""
+    edges = read_edges(list(facts.edges)) if facts.edges else None
     if len(folders) == 1:
-        return _import_pbx(folders[0], facts, "")
-    names = [folder.resolve().name for folder in folders]
-    labels = names if len(set(names)) == len(names) else [f"pbx-{n + 1}" for n in range(len(names))]
-    first, *others = [
-        _import_pbx(folder, facts, f"{label}/")
-        for folder, label in zip(folders, labels, strict=True)
-    ]
-    for label, other in zip(labels[1:], others, strict=True):
-        _merge(first, other, labels[0], label, facts)
+        first = _import_pbx(folders[0], facts, "", edges)
+    else:
+        names = [_label(folder) for folder in folders]
+        unique = len(set(names)) == len(names)
+        labels = names if unique else [f"pbx-{n + 1}" for n in range(len(names))]
+        first, *others = [
+            _import_pbx(folder, facts, f"{label}/", edges)
+            for folder, label in zip(folders, labels, strict=True)
+        ]
+        for label, other in zip(labels[1:], others, strict=True):
+            _merge(first, other, labels[0], label, facts)
+    if edges is not None:
+        if facts.edge:
+            raise ImportOptionsError("--edge ADDRESS and --edges: give one (--edges reads them)")
+        apply_edges(
+            first.documents,
+            first.ledger,
+            first.contacts,
+            edges,
+            site=facts.site,
+            twin=facts.twin,
+            wanted=first.secrets.wanted,
+            stored=first.stored,
+        )
     return first
+
+
+def _label(folder: Path) -> str:
+    """How a host's folder is named in the report: its name, or its host's (`.../etc`)."""
+    resolved = folder.resolve()
+    for part in (resolved, *resolved.parents):
+        if part.name not in ("asterisk", "etc", "kamailio"):
+            return part.name or resolved.name
+    return resolved.name
+
+
+def _merge_retention(base: Imported, other: Imported, base_label: str, label: str) -> None:
+    """The retention classes of another PBX's into `base`'s: a class both keep alike is
+    one, kept on both PBXs; one only `other` keeps is added (its jobs keep it there only)."""
+    policies = {
+        str(d["name"]): d
+        for d in base.documents.get(COMPLIANCE, [])
+        if d["kind"] == "RetentionPolicy"
+    }
+    for theirs in other.documents.get(COMPLIANCE, []):
+        mine = policies.get(str(theirs["name"]))
+        if theirs["kind"] != "RetentionPolicy" or mine is None:
+            continue
+        classes = mine["classes"]
+        assert isinstance(classes, list)
+        known = {str(c["name"]): c for c in classes}
+        for kept in theirs["classes"]:  # type: ignore[attr-defined]
+            same = known.get(kept["name"])
+            if same is None:
+                classes.append(kept)
+            elif same != kept:
+                raise ImportMismatchError(
+                    f"{label} does not run {base_label}'s configuration: retention class "
+                    f"{kept['name']} differs; import the PBXs of one configuration together"
+                )
+        theirs["classes"] = classes
+    for name, pbxs in other.stored.items():
+        base.stored.setdefault(name, set()).update(pbxs)
 
 
 def _merge(base: Imported, other: Imported, base_label: str, label: str, facts: SiteFacts) -> None:
     """`other`, another PBX of the site, into `base`: its host added, its documents the
     same as `base`'s (else ImportMismatchError), its lines accounted for."""
     site_file = f"sites/{facts.site}.yaml"
+    _merge_retention(base, other, base_label, label)
     for file in sorted(set(base.documents) | set(other.documents)):
         if file == site_file:
             continue
@@ -159,9 +217,10 @@ def _merge(base: Imported, other: Imported, base_label: str, label: str, facts: 
             if all(h.get("address") != host["address"] for h in known):
                 known.append(host | {"name": f"{facts.site}-pbx-{pbxs + 1}"})
     base.ledger.absorb(other.ledger)
+    base.contacts |= other.contacts
 
 
-def _import_pbx(folder: Path, facts: SiteFacts, prefix: str) -> Imported:
+def _import_pbx(folder: Path, facts: SiteFacts, prefix: str, edges: Edges | None) -> Imported:
     """The estate of the PBX whose configuration folder is `folder` (its places named after
     `prefix`)."""
     imported = Imported()
@@ -189,9 +248,10 @@ def _import_pbx(folder: Path, facts: SiteFacts, prefix: str) -> Imported:
     boxes = _mailboxes(routes, [group for _, group in groups.values()])
     _voicemail(configs.pop("voicemail.conf", None), ledger, boxes)
     cdr = _cdr_class(configs.get("cdr_custom.conf"), ledger)
+    records = _records(configs.get("cdr.conf"), ledger)
     for file, config in sorted(configs.items()):
         why = f"{file} is not imported: ccmsctl writes it from the estate"
-        ledger.leave_all(config.statements, why)
+        ledger.leave_all((s for s in config.statements if not ledger.modelled(s)), why)
     imported.add(
         "estate.yaml",
         {"kind": "Estate", "name": facts.estate, "sip_domain": f"{facts.estate}.invalid"},
@@ -199,6 +259,8 @@ def _import_pbx(folder: Path, facts: SiteFacts, prefix: str) -> Imported:
     ledger.assume(
         f"Estate/{facts.estate}", "sip_domain", f"{facts.estate}.invalid", "not in Asterisk's files"
     )
+    if edges is not None:
+        imported.contacts[pjsip.address] = trunk_peers(pjsip, edges)
     tls = any(doc.get("transport") == "tls" for _, doc in pjsip.trunks.values())
     _site(imported, facts, pjsip.address or facts.address, tls=tls, channels=routes.channels)
     for origin, trunk in pjsip.trunks.values():
@@ -220,7 +282,18 @@ def _import_pbx(folder: Path, facts: SiteFacts, prefix: str) -> Imported:
     for ivr in routes.ivrs:
         imported.add(f"ivr/{ivr['name']}.yaml", ivr)
     _prompts(imported, facts, routes)
-    _compliance(imported, facts, recordings=routes.classes, messages=bool(boxes), cdr=cdr)
+    kept = read_jobs(folder, ledger, prefix)
+    _compliance(
+        imported,
+        facts,
+        recordings=routes.classes,
+        messages=bool(boxes),
+        cdr=cdr if records else "",
+        kept=kept,
+    )
+    for policy in imported.documents.get(COMPLIANCE, []):
+        for kept_class in policy.get("classes", []):  # type: ignore[attr-defined]
+            imported.stored[kept_class["name"]] = {pjsip.address}
     return imported
 
 
@@ -400,14 +473,16 @@ def _compliance(
     recordings: dict[str, bool],
     messages: bool,
     cdr: str,
+    kept: Kept,
 ) -> None:
-    """Where the PBX's data may be and how long its logs are kept: the least the estate
-    needs, each an assumption for the team's data protection officer to confirm."""
+    """Where the PBX's data may be and how long it is kept: the keep periods its cron jobs
+    say, the least the estate needs for the rest, each an assumption for the team's data
+    protection officer to confirm."""
     country = facts.country
     residency = f"residency-{country.lower()}"
     retention = f"retention-{country.lower()}"
     imported.add(
-        "compliance.yaml",
+        COMPLIANCE,
         {
             "kind": "ResidencyPolicy",
             "name": residency,
@@ -418,41 +493,99 @@ def _compliance(
             ],
         },
     )
+    assumed: list[str] = []
+
+    def keep(name: str, data_class: str, default: str, shown: str) -> str:
+        days = kept.keep(data_class, name)
+        if days:
+            return f"{days}d"
+        assumed.append(f"{shown} {default}")
+        return default
+
+    order = {name: index for index, name in enumerate(kept.recordings)}
+    classes = [
+        _recording_class(
+            imported,
+            name,
+            sealed,
+            facts,
+            keep(name, "recording", RECORDING_KEEP, name),
+            held=kept.read and name not in kept.recordings,
+        )
+        for name, sealed in sorted(
+            recordings.items(), key=lambda item: (order.get(item[0], len(order)), item[0])
+        )
+    ]
+    if cdr:
+        classes.insert(
+            0,
+            _cdr_retention(
+                imported,
+                facts,
+                cdr,
+                keep(cdr, "cdr", CDR_KEEP, "call records"),
+                sealed=cdr in kept.encrypted,
+            ),
+        )
+    if messages:
+        classes.append(
+            {
+                "name": "voicemail",
+                "data_class": "voicemail",
+                "keep": keep("voicemail", "voicemail", VOICEMAIL_KEEP, "voicemail"),
+                "erase_on_request": VOICEMAIL_ERASE,
+                "store": [facts.site],
+            }
+        )
+    if kept.logs or not kept.found:  # jobs that rotate no logs: they are not kept
+        classes.append(
+            {
+                "name": "log",
+                "data_class": "log",
+                "keep": keep("log", "log", LOG_KEEP, "logs"),
+                "store": [facts.site],
+            }
+        )
     imported.add(
-        "compliance.yaml",
-        {
-            "kind": "RetentionPolicy",
-            "name": retention,
-            "jurisdiction": country,
-            "classes": [
-                {"name": "log", "data_class": "log", "keep": LOG_KEEP, "store": [facts.site]},
-                {"name": cdr, "data_class": "cdr", "keep": CDR_KEEP, "store": [facts.site]},
-                *(
-                    _recording_class(imported, name, sealed, facts)
-                    for name, sealed in sorted(recordings.items())
-                ),
-                *(
-                    [
-                        {
-                            "name": "voicemail",
-                            "data_class": "voicemail",
-                            "keep": VOICEMAIL_KEEP,
-                            "erase_on_request": VOICEMAIL_ERASE,
-                            "store": [facts.site],
-                        }
-                    ]
-                    if messages
-                    else []
-                ),
-            ],
-        },
+        COMPLIANCE,
+        {"kind": "RetentionPolicy", "name": retention, "jurisdiction": country, "classes": classes},
     )
     why = "Asterisk's files say nothing of it: confirm with the data protection officer"
     imported.ledger.assume(f"ResidencyPolicy/{residency}", "rules", f"data stays in {country}", why)
-    kept = f"logs {LOG_KEEP}, call records {CDR_KEEP}"
-    kept += f", recordings {RECORDING_KEEP}" if recordings else ""
-    kept += f", voicemail {VOICEMAIL_KEEP} (erased {VOICEMAIL_ERASE} after a request)" * messages
-    imported.ledger.assume(f"RetentionPolicy/{retention}", "classes", kept, why)
+    if messages:
+        assumed.append(f"voicemail erased {VOICEMAIL_ERASE} after a request")
+    if assumed:
+        imported.ledger.assume(f"RetentionPolicy/{retention}", "classes", ", ".join(assumed), why)
+
+
+def _cdr_retention(
+    imported: Imported, facts: SiteFacts, name: str, keep: str, *, sealed: bool
+) -> dict[str, object]:
+    """The class of the call records, kept `keep`; `sealed` ones (encrypted as they are
+    rotated) name the certificate to encrypt to (a value to add)."""
+    found: dict[str, object] = {
+        "name": name,
+        "data_class": "cdr",
+        "keep": keep,
+        "store": [facts.site],
+    }
+    if sealed:
+        found["encryption_at_rest"] = True
+        found["encryption_certificate"] = imported.secrets.wanted(f"recording-key-{name}")
+        why = "its call records are encrypted to a certificate not in Asterisk's files: add it"
+        imported.ledger.assume(f"RetentionClass/{name}", "encryption_certificate", name, why)
+    return found
+
+
+def _records(config: Config | None, ledger: Ledger) -> bool:
+    """Whether the PBX keeps call records: not when cdr.conf's [general] says `enable = no`
+    (the estate then has no class of call records at its site)."""
+    for section in config.sections if config is not None else []:
+        setting = section.get("enable") if section.name == "general" else None
+        if setting is not None and setting.value.lower() in ("no", "false", "0", "off"):
+            ledger.model(setting)
+            return False
+    return True
 
 
 def _cdr_class(config: Config | None, ledger: Ledger) -> str:
@@ -467,16 +600,20 @@ def _cdr_class(config: Config | None, ledger: Ledger) -> str:
 
 
 def _recording_class(
-    imported: Imported, name: str, sealed: bool, facts: SiteFacts
+    imported: Imported, name: str, sealed: bool, facts: SiteFacts, keep: str, *, held: bool
 ) -> dict[str, object]:
-    """A class of the calls' recordings; one its PBX encrypts names the certificate to
-    encrypt to (a value to add)."""
+    """A class of the calls' recordings kept `keep` (never purged: `held`); one its PBX
+    encrypts names the certificate to encrypt to (a value to add)."""
     found: dict[str, object] = {
         "name": name,
         "data_class": "recording",
-        "keep": RECORDING_KEEP,
+        "keep": keep,
         "store": [facts.site],
     }
+    if held:
+        found["legal_hold"] = True
+        why = "the PBX's cron jobs purge other classes' recordings, never this one's"
+        imported.ledger.assume(f"RetentionClass/{name}", "legal_hold", True, why)
     if sealed:
         found["encryption_at_rest"] = True
         found["encryption_certificate"] = imported.secrets.wanted(f"recording-key-{name}")

@@ -266,11 +266,14 @@ class Recording:
     def __init__(self) -> None:
         self.name = ""
         self.sealed = False
+        self.resumed = False  # the next MixMonitor goes on with the call's recording
 
     def read(self, step: Step) -> None:
         if step.name != "set" or len(step.args) != 1:
             return
-        if found := _RECORDING_FILE.match(step.args[0]):
+        if step.args[0] == _RESUMED:  # ccmsctl's: recording again after a card was keyed
+            self.resumed = True
+        elif found := _RECORDING_FILE.match(step.args[0]):
             self.name = found.group(1)
         elif _RECORDING_KEY.match(step.args[0]):
             self.sealed = True
@@ -282,6 +285,7 @@ class Recording:
         return name
 
 
+_RESUMED = "__CCMS_RECORDING=${CCMS_RECORDING:0:-4}-${EPOCH}.wav"
 _RECORDING_FILE = re.compile(r"^__CCMS_RECORDING=/var/spool/asterisk/recording/([a-z0-9._-]+)/")
 _RECORDING_KEY = re.compile(r"^__CCMS_ENCRYPT_TO=/etc/asterisk/recording-keys/[a-z0-9._-]+\.pem$")
 _MACHINERY = re.compile(r"^(?:GROUP\(ccms\)=|CDR\(ccms_(?!ivr_path)[a-z_]+\)=|__CCMS_[A-Z_]+=)")
@@ -410,8 +414,9 @@ class _Walk:
             if self._passes(step, context_name, exten):
                 index += 1
                 continue
-            if step.name == "mixmonitor" and recorded:  # recording again: in its class
-                self.ledger.model(step.setting)
+            if step.name == "mixmonitor" and (recorded or self.recording.resumed):
+                self.ledger.model(step.setting)  # recording again: in its class
+                self.recording.resumed = False
                 index += 1
                 continue
             if step.name == "mixmonitor":
@@ -476,8 +481,10 @@ class _Walk:
         return False
 
     def _hangup(self, key: Key) -> str:
-        """The IVR's one hangup node."""
-        name = self.memo[key] = self.node_names.name("node", "hangup")
+        """A hangup node: named as ccmsctl named it, else the IVR's one "hangup"."""
+        named = self.named.pop((key[0], key[1]), "")
+        exact = self.node_names.exact("node", named) if named else ""
+        name = self.memo[key] = exact or self.node_names.name("node", "hangup")
         self.nodes[name] = {"type": "hangup"}
         return name
 

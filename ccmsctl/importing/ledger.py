@@ -97,6 +97,9 @@ class Ledger:
         for statement in _statements(item):
             left.setdefault(statement.span, why)
 
+    def modelled(self, statement: Statement) -> bool:
+        return statement.span in self._modelled
+
     def leave_all(self, items: Iterable[Item], why: str) -> None:
         for item in items:
             self.leave(item, why)

@@ -290,9 +290,16 @@ class _Trunk:
             "auth_type": lambda s: s.value == "userpass",
         }
         _each(ledger, auth, known, "ccmsctl's trunks authenticate with a user name and password")
-        if username is None or password is None:
+        if username is None:
             return
-        reference = self.secrets.keep(f"trunk-{self.name}", password.value)
+        if password is None:
+            reference = self.secrets.wanted(f"trunk-{self.name}")
+            why = "its auth section has no password (kept elsewhere): add the value to the vault"
+            ledger.assume(
+                f"Trunk/{self.document['name']}", "auth.password", f"trunk-{self.name}", why
+            )
+        else:
+            reference = self.secrets.keep(f"trunk-{self.name}", password.value)
         self.document["auth"] = {"username": username.value, "password": reference}
         for registration in registrations:
             if registration.value("outbound_auth") != auth.name:
@@ -306,6 +313,7 @@ class _Trunk:
                 "transport": _always,
                 "server_uri": lambda s: self._peer(s.value),
                 "retry_interval": lambda s: s.value == "60",
+                "outbound_proxy": _always,  # ccmsctl's: the edge it registers through
                 "client_uri": lambda s, client=client: s.value.startswith(client),  # type: ignore[misc]
             }
             _each(ledger, registration, registered, "ccmsctl writes a trunk's registration")
