@@ -377,6 +377,7 @@ class _Walk:
         self.contexts: set[str] = set()
         self.pending: list[Step] = []  # a schedule's closed days, before its hours
         self.named: dict[tuple[str, str], str] = {}  # nodes ccmsctl's dialplan names
+        self.unnamed_hangups: set[str] = set()  # hangup nodes of a Hangup() in a context
         self.recording = Recording()
         self.asked = False  # a menu has been reached: recordings from here are a group's
         self.document: dict[str, object] = {"kind": "IVR", "name": name, "language": language}
@@ -485,6 +486,8 @@ class _Walk:
         named = self.named.pop((key[0], key[1]), "")
         exact = self.node_names.exact("node", named) if named else ""
         name = self.memo[key] = exact or self.node_names.name("node", "hangup")
+        if not exact:
+            self.unnamed_hangups.add(name)
         self.nodes[name] = {"type": "hangup"}
         return name
 
@@ -600,10 +603,11 @@ class _Walk:
         if "i" in context.extensions:
             node["on_invalid"] = self.at((here, "i", 0, recorded))
         if counted:
-            # asked up to its retries, then hung up: ccmsctl's menu that comes back to itself
+            # asked up to its retries, then hung up there: ccmsctl's menu that comes back to
+            # itself (one that goes on to a hangup node goes there by name)
             for edge in ("on_timeout", "on_invalid"):
                 target = node.get(edge)
-                if isinstance(target, str) and self.nodes[target].get("type") == "hangup":
+                if isinstance(target, str) and target in self.unnamed_hangups:
                     node[edge] = name
         else:
             self._again(name, node)

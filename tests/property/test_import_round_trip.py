@@ -25,7 +25,7 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -41,12 +41,11 @@ from tests.conftest import BASE, EXAMPLE, FIXTURES, fixture_estate
 
 runner = CliRunner()
 WARNINGS = sorted(p.name for p in FIXTURES.iterdir() if p.name.startswith("W"))
-WORK = Path("/dev/shm") if Path("/dev/shm").is_dir() else None
 _SET = re.compile(r"^(\d+) sip:|:0:1:(\d+):0$|ds_select_dst\(\"(\d+)\"")
 
 
 @cache
-def _estate(which: str, folder: Path) -> tuple[Path, Estate, dict[str, dict[str, bytes]]]:
+def _estate(which: str, folder: Path) -> tuple[Estate, dict[str, dict[str, bytes]]]:
     """An estate of the round trip by name, loaded and compiled (once per run)."""
     if which == "example":
         root = EXAMPLE
@@ -56,7 +55,7 @@ def _estate(which: str, folder: Path) -> tuple[Path, Estate, dict[str, dict[str,
     else:
         root = BASE if which == "_base" else fixture_estate(which, folder / which)
     estate = load_estate(root).estate
-    return root, estate, compile_estate(estate).hosts
+    return estate, compile_estate(estate).hosts
 
 
 def _groups(estate: Estate) -> list[tuple[str, str]]:
@@ -152,12 +151,13 @@ def normalised(path: str, text: str, others: frozenset[str]) -> list[str]:
     return lines
 
 
-def _round_trip(which: str, pick: int, work: Path) -> int:
-    root, estate, hosts = _estate(which, work / "estates")
+def _round_trip(which: str, pick: int, work: Path, attempt: str = "picked") -> int:
+    """The round trip of group `pick` of estate `which` (0 if this `attempt` did it)."""
+    estate, hosts = _estate(which, work / "estates")
     groups = _groups(estate)
     group = groups[pick % len(groups)]
-    into = work / f"{which}-{'-'.join(s for s in group if s)}"
-    if into.exists():
+    into = work / attempt / f"{which}-{'-'.join(s for s in group if s)}"
+    if into.exists():  # imported already (an earlier example picked it)
         return 0
     imported, names = _import(estate, hosts, group, into)
     assert runner.invoke(app, ["validate", str(imported)]).exit_code == 0
@@ -185,27 +185,20 @@ def _round_trip(which: str, pick: int, work: Path) -> int:
 ESTATES = ["example", "_base", *WARNINGS, "bench"]
 
 
-@settings(
-    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@pytest.fixture(scope="module")
+def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("round-trip")
+
+
+@settings(max_examples=12, deadline=None)
 @given(which=st.sampled_from(ESTATES), pick=st.integers(0, 24))
-def test_an_imported_site_compiles_back_to_its_files(
-    which: str, pick: int, tmp_path_factory: pytest.TempPathFactory
-) -> None:
-    _round_trip(which, pick, _work(tmp_path_factory))
+def test_an_imported_site_compiles_back_to_its_files(work: Path, which: str, pick: int) -> None:
+    _round_trip(which, pick, work)
 
 
-@cache
-def _work_of(base: str) -> Path:
-    return Path(base)
-
-
-def _work(factory: pytest.TempPathFactory) -> Path:
-    return _work_of(str(factory.getbasetemp() / "round-trip"))
-
-
-@pytest.mark.parametrize("which", ["example"])
-def test_every_site_of_the_example_compiles_back(which: str, tmp_path: Path) -> None:
-    _, estate, _ = _estate(which, tmp_path / "estates")
-    compared = sum(_round_trip(which, pick, tmp_path) for pick in range(len(_groups(estate))))
+@pytest.mark.parametrize("which", ["example", "_base", *WARNINGS])
+def test_every_site_compiles_back(which: str, work: Path) -> None:
+    estate, _ = _estate(which, work / "estates")
+    picks = range(len(_groups(estate)))
+    compared = sum(_round_trip(which, pick, work, "every") for pick in picks)
     assert compared > 40
