@@ -12,6 +12,7 @@ from tests.conftest import ROOT
 
 PUDONG = ROOT / "tests" / "pbx" / "pudong"
 SOUNDS = ROOT / "tests" / "pbx" / "pudong-sounds"
+EDGE = ROOT / "tests" / "pbx" / "pudong-edge"  # its hand-maintained Kamailio
 JIADING = ROOT / "tests" / "pbx" / "jiading"  # TLS and SRTP, a language menu, Read
 JIADING_SOUNDS = ROOT / "tests" / "pbx" / "jiading-sounds"
 VENDOR = ROOT.parent / "shared" / "vendor" / "asterisk-22.10.1.tar.gz"
@@ -48,7 +49,7 @@ def import_arguments(
     edge: str = "10.10.1.11",
 ) -> list[str]:
     """`ccmsctl import asterisk` of `source` into `out` as a site in Shanghai, with the PBX's
-    sounds and an edge."""
+    sounds and an edge's address (none: "")."""
     return [
         "import",
         "asterisk",
@@ -65,7 +66,6 @@ def import_arguments(
         "zh-CN",
         "--sounds",
         str(sounds),
-        "--edge",
-        edge,
+        *(["--edge", edge] if edge else []),
         *extra,
     ]

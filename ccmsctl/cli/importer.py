@@ -109,7 +109,7 @@ def import_asterisk_command(
         )
         imported = import_asterisk(pbxs, facts)
         texts = estate_texts(imported.documents)
-        source = " ".join(str(pbx) for pbx in pbxs)
+        source = " ".join(str(folder) for folder in [*pbxs, *(edges or [])])
         report = report_markdown(source, imported.ledger, texts)
         target = secrets_file or out.with_name(f"{out.name}.secrets.yml")
         write_import(out, texts, report, target, imported.secrets, imported.files)

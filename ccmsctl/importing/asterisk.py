@@ -21,7 +21,7 @@ from ccmsctl.importing.dialplan import Routes, import_dialplan
 from ccmsctl.importing.edges import Edges, read_edges
 from ccmsctl.importing.extensions import read_dialplan
 from ccmsctl.importing.ledger import Ledger
-from ccmsctl.importing.names import LANGUAGES, Namer
+from ccmsctl.importing.names import LANGUAGES, Namer, folder_label
 from ccmsctl.importing.pjsip import Pjsip, import_pjsip
 from ccmsctl.importing.queues import ASSUMED_MAX_WAIT, import_queues
 from ccmsctl.importing.secrets import Secrets
@@ -114,7 +114,7 @@ def import_asterisk(folders: list[Path], facts: SiteFacts) -> Imported:
     if len(folders) == 1:
         first = _import_pbx(folders[0], facts, "", edges)
     else:
-        names = [_label(folder) for folder in folders]
+        names = [folder_label(folder) for folder in folders]
         unique = len(set(names)) == len(names)
         labels = names if unique else [f"pbx-{n + 1}" for n in range(len(names))]
         first, *others = [
@@ -137,15 +137,6 @@ def import_asterisk(folders: list[Path], facts: SiteFacts) -> Imported:
             stored=first.stored,
         )
     return first
-
-
-def _label(folder: Path) -> str:
-    """How a host's folder is named in the report: its name, or its host's (`.../etc`)."""
-    resolved = folder.resolve()
-    for part in (resolved, *resolved.parents):
-        if part.name not in ("asterisk", "etc", "kamailio"):
-            return part.name or resolved.name
-    return resolved.name
 
 
 def _merge_retention(base: Imported, other: Imported, base_label: str, label: str) -> None:
@@ -265,16 +256,7 @@ def _import_pbx(folder: Path, facts: SiteFacts, prefix: str, edges: Edges | None
     _site(imported, facts, pjsip.address or facts.address, tls=tls, channels=routes.channels)
     for origin, trunk in pjsip.trunks.values():
         imported.add("carriers/trunks.yaml", trunk, origin)
-    for phone in sorted(pjsip.phones.values(), key=lambda p: p.extension):
-        if not phone.document.get("skills"):
-            phone.document["skills"] = {PHONE_SKILL: 5}
-            ledger.assume(f"Agent/{phone.document['name']}", "skills", PHONE_SKILL, "in no queue")
-        imported.add("people/agents.yaml", phone.document, phone.endpoint)
-    for origin, group in groups.values():
-        imported.add("people/skill-groups.yaml", group, origin)
-        if group["name"] not in routes.timed:
-            why = "no Queue() in the dialplan gives its timeout"
-            ledger.assume(f"SkillGroup/{group['name']}", "max_wait", ASSUMED_MAX_WAIT, why)
+    _people(imported, pjsip, groups, routes)
     for numbers in routes.ranges:
         imported.add("carriers/numbers.yaml", numbers)
     for schedule in routes.schedules:
@@ -295,6 +277,26 @@ def _import_pbx(folder: Path, facts: SiteFacts, prefix: str, edges: Edges | None
         for kept_class in policy.get("classes", []):  # type: ignore[attr-defined]
             imported.stored[kept_class["name"]] = {pjsip.address}
     return imported
+
+
+def _people(
+    imported: Imported,
+    pjsip: Pjsip,
+    groups: dict[str, tuple[Section, dict[str, object]]],
+    routes: Routes,
+) -> None:
+    """The agents (their phones) and the skill groups (the queues)."""
+    ledger = imported.ledger
+    for phone in sorted(pjsip.phones.values(), key=lambda p: p.extension):
+        if not phone.document.get("skills"):
+            phone.document["skills"] = {PHONE_SKILL: 5}
+            ledger.assume(f"Agent/{phone.document['name']}", "skills", PHONE_SKILL, "in no queue")
+        imported.add("people/agents.yaml", phone.document, phone.endpoint)
+    for origin, group in groups.values():
+        imported.add("people/skill-groups.yaml", group, origin)
+        if group["name"] not in routes.timed:
+            why = "no Queue() in the dialplan gives its timeout"
+            ledger.assume(f"SkillGroup/{group['name']}", "max_wait", ASSUMED_MAX_WAIT, why)
 
 
 def _site(imported: Imported, facts: SiteFacts, address: str, *, tls: bool, channels: int) -> None:

@@ -25,6 +25,7 @@ from pathlib import Path
 from ccmsctl.errors import Span
 from ccmsctl.importing.conf import Statement
 from ccmsctl.importing.ledger import Ledger
+from ccmsctl.importing.names import folder_label
 
 KAMAILIO_WRITTEN = "ccmsctl writes kamailio.cfg from the estate"
 KEEPALIVED_WRITTEN = "ccmsctl writes keepalived.conf from the estate"
@@ -81,6 +82,10 @@ class Edges:
     probing_threshold: int = 0
     silent_ms: int = 0
     ledger: Ledger = field(default_factory=Ledger)
+    # what only a twin pair has a field for (its VIPs, its health check)
+    pair_lines: list[Statement] = field(default_factory=list)
+    # lines that speak of a trunk (by name) or a PBX (by address): modelled if it is imported
+    claims: list[tuple[str, str, Statement]] = field(default_factory=list)
 
     def owners(self, number: str) -> tuple[str, ...]:
         """The PBXs (addresses) a number's calls go to first."""
@@ -120,7 +125,7 @@ def read_edges(folders: list[Path]) -> Edges:
     for folder in folders:
         kamailio = folder / "kamailio" if (folder / "kamailio").is_dir() else folder
         keepalived = folder / "keepalived" / "keepalived.conf"
-        shown = f"{folder.name}/" if len(folders) > 1 else ""
+        shown = f"{folder_label(folder)}/" if len(folders) > 1 else ""
         edge = Edge(folder=str(folder))
         for path in _files(kamailio):
             relative = path.relative_to(kamailio).as_posix()
@@ -137,9 +142,9 @@ def read_edges(folders: list[Path]) -> Edges:
         if keepalived.is_file():
             lines = _lines(keepalived, f"{shown}keepalived/keepalived.conf")
             found.ledger.add_statements(lines)
-            _keepalived(lines, edge, found.ledger)
+            _keepalived(lines, edge, found)
         if not edge.name:
-            edge.name = folder.resolve().name
+            edge.name = folder_label(folder)
         found.edges.append(edge)
     return found
 
@@ -180,9 +185,12 @@ def _config(statement: Statement, edge: Edge, found: Edges) -> None:
         ledger.model(statement)
     elif (param := _MODPARAM.match(text)) and _dispatcher(param.groups(), edge, found):
         ledger.model(statement)
+        if param.group(1) != "ds_ping_from":
+            found.pair_lines.append(statement)
     elif silent := _SILENT.match(text):
         found.silent_ms = int(silent.group(1))
         ledger.model(statement)
+        found.pair_lines.append(statement)
     else:
         ledger.leave(statement, KAMAILIO_WRITTEN)
 
@@ -212,8 +220,10 @@ def _address(statement: Statement, edge: Edge, found: Edges) -> None:
         if address not in admitted:
             admitted.append(address)
         edge.trunks.add(tag)
+        found.claims.append(("trunk", tag, statement))
     elif group == PBXS and mask == "32":
         found.pbx_names.setdefault(address, tag)
+        found.claims.append(("pbx", address, statement))
     elif group == SCRAPERS and mask.isdigit() and _network(f"{address}/{mask}"):
         network = str(IPv4Network(f"{address}/{mask}", strict=False))
         if network not in found.scrapers:
@@ -240,10 +250,17 @@ def _destination(statement: Statement, edge: Edge, found: Edges) -> None:
     if destination not in destinations:
         destinations.append(destination)
     trunk, _, index = name.rpartition("-")  # a carrier's peer is TRUNK-N
-    if address not in found.pbx_names and trunk and index.isdigit():
+    if address in found.pbx_names:
+        found.claims.append(("pbx", address, statement))
+    elif trunk and index.isdigit():
         peers = found.dispatched.setdefault(trunk, [])
         if (address, port, destination.transport) not in peers:
             peers.append((address, port, destination.transport))
+        found.claims.append(("trunk", trunk, statement))
+    else:
+        why = "a destination neither a PBX (address.list's group 2) nor a carrier's peer (TRUNK-N)"
+        found.ledger.leave(statement, why)
+        return
     found.ledger.model(statement)
 
 
@@ -260,11 +277,14 @@ def _did(statement: Statement, edge: Edge, found: Edges) -> None:
 
 
 def _trunk_row(statement: Statement, edge: Edge, found: Edges) -> None:
+    """A row of the table of trunks whose calls the edge counts."""
     row = _TRUNK_ROW.match(statement.text)
-    if statement.text.startswith("id(int,auto)") or (row and row.group(1) in found.admitted):
+    if row is not None:
+        found.claims.append(("trunk", row.group(1), statement))
+    if row is not None or statement.text.startswith("id(int,auto)"):
         found.ledger.model(statement)
     else:
-        found.ledger.leave(statement, "a trunk no carrier peer of address.list has")
+        found.ledger.leave(statement, "not a row of the trunks table: id:name:0:1:name:0")
 
 
 _READERS = {
@@ -276,8 +296,9 @@ _READERS = {
 }
 
 
-def _keepalived(lines: list[Statement], edge: Edge, ledger: Ledger) -> None:
+def _keepalived(lines: list[Statement], edge: Edge, found: Edges) -> None:
     """keepalived.conf: blocks by name; the VIP, the priority, the check."""
+    ledger = found.ledger
     blocks: list[str] = []
     for statement in lines:
         words = statement.text.split()
@@ -293,6 +314,8 @@ def _keepalived(lines: list[Statement], edge: Edge, ledger: Ledger) -> None:
         block = blocks[-1] if blocks else ""
         if _vrrp(block, words, edge):
             ledger.model(statement)
+            if block in ("vrrp_script", "virtual_ipaddress"):
+                found.pair_lines.append(statement)
         else:
             ledger.leave(statement, KEEPALIVED_WRITTEN)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from pathlib import Path
 
 # Asterisk's sound languages (the folder names of its prompts) and their usual tags
 LANGUAGES = {
@@ -79,3 +80,13 @@ def _clean(text: str, joiner: str) -> str:
     words = re.findall(r"[a-z0-9]+", ascii_text.lower())
     name = joiner.join(words)[:64].strip("._-")
     return name if _VALID.match(name) else ""
+
+
+def folder_label(folder: Path) -> str:
+    """How a host's folder is named in the report: its name, or its host's where it is a
+    folder of its /etc (`.../sh1-pbx-1/etc/asterisk`: sh1-pbx-1)."""
+    resolved = folder.resolve()
+    for part in (resolved, *resolved.parents):
+        if part.name not in ("asterisk", "etc", "kamailio"):
+            return part.name or resolved.name
+    return resolved.name

@@ -93,6 +93,9 @@ def apply_edges(
             if channels.get(address) or channels.get(first):
                 pbx["channels"] = channels.get(address) or channels.get(first)
             hosts.append(pbx)
+            if address not in channels:
+                why = "the edges send calls to it; its folder was not read: import it too"
+                ledger.assume(f"Site/{name}", "hosts", f"{pbx['name']} runs as {first}", why)
         document = {k: v for k, v in site_doc.items() if k not in ("hosts", "tls")}
         document |= {"name": name, "hosts": hosts}
         if any(edge.tls for edge in placed[name]):
@@ -111,8 +114,29 @@ def apply_edges(
     if twin:
         documents[site_file].append(_pair(edges, placed, site, twin, ledger))
         _reach(documents, placed, sites, stored)
+    else:
+        ledger.unmodel(*edges.pair_lines)
+        why = "a VIP and a health check are a twin pair's (TwinPair): import the twin with it"
+        ledger.leave_all(edges.pair_lines, why)
     _estate(documents, edges, ledger)
     _numbers(documents, edges, sites, ledger)
+    _claims(documents, edges, sites, ledger)
+
+
+def _claims(
+    documents: Documents, edges: Edges, sites: dict[str, tuple[str, ...]], ledger: Ledger
+) -> None:
+    """A line of the edges' lists that speaks of a trunk or a PBX the PBXs' files do not
+    have is residue."""
+    known = {
+        "trunk": {str(t["name"]) for t in documents.get("carriers/trunks.yaml", [])},
+        "pbx": {address for members in sites.values() for address in members},
+    }
+    for kind, key, statement in edges.claims:
+        if key not in known[kind]:
+            ledger.unmodel(statement)
+            what = "a trunk" if kind == "trunk" else "a PBX"
+            ledger.leave(statement, f"{what} none of the PBXs' files has")
 
 
 def _place_edges(

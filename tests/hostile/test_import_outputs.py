@@ -12,7 +12,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from ccmsctl.cli.main import app
-from tests.brownfield import PUDONG, import_arguments
+from tests.brownfield import EDGE, PUDONG, import_arguments
 from tests.hostile.test_outputs import _markdown_shape
 
 runner = CliRunner()
@@ -55,3 +55,33 @@ def test_json_holds_the_hostile_strings_whole(tmp_path: Path) -> None:
     residue = json.loads(output)["residue"]
     assert any(r["text"] == f"user_agent = {HOSTILE}" for r in residue)
     assert any(r["file"] == HOSTILE_FILE for r in residue)
+
+
+def _edge(tmp_path: Path, line: str, name: str) -> Path:
+    edge = tmp_path / "edge"
+    shutil.copytree(EDGE, edge)
+    config = edge / "kamailio" / "kamailio.cfg"
+    config.write_text(config.read_text() + f"{line}\n")
+    (edge / "kamailio" / name).write_text(f"{line}\n")
+    return edge
+
+
+def test_the_edges_lines_and_file_names_stay_content(tmp_path: Path) -> None:
+    shapes = []
+    for label, line, name in (
+        ("clean", "debug=3", "extra.cfg"),
+        ("hostile", f"# {HOSTILE}\nalias_text={HOSTILE}", HOSTILE_FILE),
+    ):
+        edge = _edge(tmp_path / label, line, name)
+        out = tmp_path / label / "estate"
+        done = runner.invoke(app, import_arguments(out, "--edges", str(edge), edge=""))
+        assert done.exit_code == 3, done.output
+        assert len(done.output.splitlines()) == 2  # the summary, the secrets written
+        shapes.append(_markdown_shape((out / "IMPORT.md").read_text()))
+    assert shapes[0] == shapes[1]
+    listed = runner.invoke(
+        app, import_arguments(tmp_path / "json", "--edges", str(edge), "--format", "json", edge="")
+    )
+    residue = json.loads(listed.output)["residue"]
+    assert any(r["text"] == f"alias_text={HOSTILE}" for r in residue)
+    assert any(r["file"] == f"kamailio/{HOSTILE_FILE}" for r in residue)

@@ -6,9 +6,9 @@ menu, card digits, silence and wrong keys) ends where it ends in the example: th
 queue and overflows, voicemail box, transfer or hang-up, recorded or not alike.
 
 And compiled again, that estate gives the PBX's files back, up to what `_normalised` says
-(comments, the order of DIDs, the edges' addresses: the edges' files are not read yet).
-What is not compared yet: the retention job's keeping (the cron file is not read), the
-edges' files, the other PBXs and sites of the estate."""
+(comments, the order of DIDs, the edges' addresses: this imports the PBX alone, without its
+edges' folders; tests/property/test_import_round_trip.py brings every PBX and edge of a
+site in and compares all their files)."""
 
 from __future__ import annotations
 
@@ -88,7 +88,7 @@ def _normalised(name: str, text: str) -> list[str]:
     documents, some of which no PBX file names: agents, number ranges, retention policies);
     the DIDs of a trunk's context in order (ccmsctl lists them by their ranges' names); in
     pjsip.conf, the edges' addresses out (a trunk's aor contact and the edges' identify
-    list: the edges' files say them, which this import does not read)."""
+    list: the edges' files say them, which this import is not given)."""
     lines = [line for line in text.splitlines() if not line.startswith(";")]
     if name == "pjsip.conf":
         lines = [line for line in lines if not line.startswith(("contact = ", "match = "))]
