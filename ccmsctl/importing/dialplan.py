@@ -508,7 +508,11 @@ class _Walk:
         steps = context.extensions[exten]
         step = steps[index]
         here = (context.section.name, exten)
-        if step.name == "playback" and self._prompt(step):
+        # a Background the dialplan goes on from (not to WaitExten, not its last step) is
+        # heard as a Playback: a key pressed while it plays is not modelled
+        goes_on = index + 1 < len(steps) and steps[index + 1].name != "waitexten"
+        played = step.name == "playback" or (step.name == "background" and goes_on)
+        if played and self._prompt(step):
             name = self._reserve(key, f"play-{step.args[0].rsplit('/', 1)[-1]}")
             self.ledger.model(step.setting)
             node: dict[str, object] = {"type": "play", "prompt": self._prompt(step)}
