@@ -7,7 +7,9 @@ rtp.conf, ...) are residue line by line, so that a setting someone relied on is 
 
 from __future__ import annotations
 
+import io
 import re
+import wave
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,7 @@ from ccmsctl.importing.pjsip import Pjsip, import_pjsip
 from ccmsctl.importing.queues import ASSUMED_MAX_WAIT, import_queues
 from ccmsctl.importing.secrets import Secrets
 from ccmsctl.importing.sites import ImportOptionsError, apply_edges, trunk_peers
+from ccmsctl.load.estate import read_prompt
 from ccmsctl.model.kinds import KINDS
 
 _NAME = re.compile(r"^[a-z0-9]([a-z0-9._-]{0,62}[a-z0-9])?$")
@@ -434,22 +437,36 @@ def _prompts(imported: Imported, facts: SiteFacts, routes: Routes) -> None:
         for node in nodes.values():
             if "prompt" in node:
                 needed.setdefault(str(node["prompt"]), set()).update(spoken)
-    for prompt, steps in sorted(routes.prompts.items()):
-        missing = []
+    for prompt in sorted(routes.prompts):
+        missing: list[str] = []
         for language in sorted(needed.get(prompt, {facts.language})):
             found = _recording(facts, prompt, language)
-            if found is None:
+            data, problem = read_prompt(found) if found is not None else (b"", "")
+            if problem:
+                missing.append(f"{language} ({found.name if found else prompt}: {problem})")
+            elif not data:
                 missing.append(language)
-            else:
-                imported.files[f"prompts/{language}/{prompt}.wav"] = found.read_bytes()
+            imported.files[f"prompts/{language}/{prompt}.wav"] = data or SILENCE
         if missing:
             why = (
-                f"no recording of {prompt}.wav in {', '.join(missing)} in the sounds folder "
-                "(--sounds)"
+                f"no playable recording of {prompt}.wav in the sounds folder (--sounds) in "
+                f"{', '.join(missing)}: record it (8 kHz, 16-bit, mono WAV) over the silence"
             )
-            for setting in steps:
-                imported.ledger.unmodel(setting)
-                imported.ledger.leave(setting, why)
+            imported.ledger.assume(f"Prompt/{prompt}", "recording", "1 s of silence", why)
+
+
+def _silence(seconds: float) -> bytes:
+    """A recording of silence as Asterisk plays prompts (8 kHz, 16-bit, mono WAV)."""
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(8000)
+        out.writeframes(b"\0\0" * int(8000 * seconds))
+    return buffer.getvalue()
+
+
+SILENCE = _silence(1.0)  # a prompt's recording where the PBX's sounds folder has none
 
 
 def _recording(facts: SiteFacts, prompt: str, language: str) -> Path | None:

@@ -326,7 +326,7 @@ def read_prompts(directory: Path) -> tuple[dict[str, bytes], list[Finding]]:
     paths, findings = estate_files(folder, (".wav",), root=directory)
     prompts: dict[str, bytes] = {}
     for path in paths:
-        data, problem = _prompt(path)
+        data, problem = read_prompt(path)
         if problem:
             findings.append(
                 Finding(
@@ -343,7 +343,7 @@ def read_prompts(directory: Path) -> tuple[dict[str, bytes], list[Finding]]:
     return prompts, findings
 
 
-def _prompt(path: Path) -> tuple[bytes, str]:
+def read_prompt(path: Path) -> tuple[bytes, str]:
     """The recording's bytes, or why Asterisk would not play it as a prompt."""
     try:
         if path.stat().st_size > MAX_PROMPT_BYTES:

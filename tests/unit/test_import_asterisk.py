@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import wave
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -354,3 +355,31 @@ def test_two_places_of_one_kind_are_two_nodes(tmp_path: Path) -> None:
     dialled = {o.digit: main.nodes[o.next] for o in menu.options}
     assert isinstance(dialled["0"], Transfer) and isinstance(dialled["8"], Transfer)
     assert (dialled["0"].to, dialled["8"].to) == ("+862161239999", "+862161238888")
+
+
+def test_prompts_without_a_playable_recording_are_silence_listed_to_record(
+    tmp_path: Path,
+) -> None:
+    """No --sounds given, or a recording Asterisk has that the model does not play (16 kHz):
+    the estate still validates, each such prompt 1 s of silence, listed as assumed with why."""
+    sounds = tmp_path / "sounds"
+    shutil.copytree(SOUNDS, sounds)
+    wide = sounds / "zh" / "custom" / "welcome.wav"
+    with wave.open(str(wide), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(16000)
+        out.writeframes(b"\0\0" * 1600)
+    done = runner.invoke(
+        app, import_arguments(tmp_path / "estate", "--format", "json", sounds=sounds)
+    )
+    assert done.exit_code == 3, done.output
+    assert runner.invoke(app, ["validate", str(tmp_path / "estate")]).exit_code == 0
+    assumed = {a["document"]: a["why"] for a in json.loads(done.output)["assumed"]}
+    assert "16000 Hz" in assumed["Prompt/custom/welcome"]
+    empty = tmp_path / "none"
+    empty.mkdir()
+    bare = runner.invoke(app, import_arguments(tmp_path / "bare", "--format", "json", sounds=empty))
+    assert runner.invoke(app, ["validate", str(tmp_path / "bare")]).exit_code == 0
+    silent = [a for a in json.loads(bare.output)["assumed"] if a["document"].startswith("Prompt/")]
+    assert len(silent) >= 2 and all(a["value"] == "1 s of silence" for a in silent)
