@@ -455,7 +455,7 @@ def _prompts(imported: Imported, facts: SiteFacts, routes: Routes) -> None:
             imported.ledger.assume(f"Prompt/{prompt}", "recording", "1 s of silence", why)
 
 
-def _silence(seconds: float) -> bytes:
+def silence(seconds: float) -> bytes:
     """A recording of silence as Asterisk plays prompts (8 kHz, 16-bit, mono WAV)."""
     buffer = io.BytesIO()
     with wave.open(buffer, "wb") as out:
@@ -466,7 +466,7 @@ def _silence(seconds: float) -> bytes:
     return buffer.getvalue()
 
 
-SILENCE = _silence(1.0)  # a prompt's recording where the PBX's sounds folder has none
+SILENCE = silence(1.0)  # a prompt's recording where the PBX's sounds folder has none
 
 
 def _recording(facts: SiteFacts, prompt: str, language: str) -> Path | None:

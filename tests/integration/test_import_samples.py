@@ -12,13 +12,12 @@ after the same prompts in the same order."""
 
 from __future__ import annotations
 
-import io
-import wave
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from ccmsctl.importing.asterisk import silence
 from ccmsctl.lab.call import lab_call
 from ccmsctl.lab.lab import open_lab
 from ccmsctl.model.kinds import Estate
@@ -77,16 +76,6 @@ CALLS = [
 ]
 
 
-def _silence(seconds: float) -> bytes:
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(8000)
-        out.writeframes(b"\0\0" * int(8000 * seconds))
-    return buffer.getvalue()
-
-
 @pytest.fixture(scope="module")
 def samples(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """The samples with the test's wiring, and their prompts (short silences) in a sounds
@@ -101,7 +90,7 @@ def samples(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     sounds = work / "sounds" / "en"
     sounds.mkdir(parents=True)
     for prompt in PROMPTS:
-        (sounds / f"{prompt}.wav").write_bytes(_silence(0.3))
+        (sounds / f"{prompt}.wav").write_bytes(silence(0.3))
     return etc, sounds.parent
 
 
