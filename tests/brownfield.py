@@ -13,6 +13,7 @@ from tests.conftest import ROOT
 PUDONG = ROOT / "tests" / "pbx" / "pudong"
 SOUNDS = ROOT / "tests" / "pbx" / "pudong-sounds"
 EDGE = ROOT / "tests" / "pbx" / "pudong-edge"  # its hand-maintained Kamailio
+MINHANG = ROOT / "tests" / "pbx" / "minhang"  # national DIDs, phone templates, no sounds
 JIADING = ROOT / "tests" / "pbx" / "jiading"  # TLS and SRTP, a language menu, Read
 JIADING_SOUNDS = ROOT / "tests" / "pbx" / "jiading-sounds"
 VENDOR = ROOT.parent / "shared" / "vendor" / "asterisk-22.10.1.tar.gz"

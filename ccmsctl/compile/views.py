@@ -13,6 +13,7 @@ from ccmsctl.compile.monitoring.names import EDGE_METRICS_PORT
 from ccmsctl.model.alerting import Alerting
 from ccmsctl.model.estate import EstateInfo
 from ccmsctl.model.kinds import Estate
+from ccmsctl.model.numbering import NUMBERING
 from ccmsctl.model.numbers import NumberRange
 from ccmsctl.model.site import Host, Site
 from ccmsctl.model.trunk import Trunk
@@ -92,13 +93,17 @@ class EdgeView:
     sources: tuple[str, ...]
     trunks: tuple[str, ...] = ()  # the trunks reaching the site, by name
     # what kamailio.cfg is made from: the sources less the trunks and numbers, which reach it
-    # in its data files (a TLS trunk excepted: it makes the TLS listener)
+    # in its data files (a TLS trunk excepted: it makes the TLS listener; and a trunk whose
+    # numbers are national: kamailio.cfg reads them)
     config_sources: tuple[str, ...] = ()
     metrics: str = ""  # the socket /metrics is served on (the host's own address)
     # the addresses of the site's edges that share its VIP (none without a VIP)
     pair_edges: tuple[str, ...] = ()
     address: str = ""  # the host's own address
     dmq_peers: tuple[str, ...] = ()  # the other edges it shares its dialogs with (DMQ)
+    # the trunks whose carriers write called numbers nationally: (trunk, its country's
+    # trunk prefix, calling code)
+    national: tuple[tuple[str, str, str], ...] = ()
     metrics_port: int = EDGE_METRICS_PORT
 
     @property
@@ -292,10 +297,19 @@ def edge_site_view(estate: Estate, site: Site) -> EdgeView:
         dids=tuple(dids),
         sources=tuple(sorted(sources)),
         trunks=tuple(trunk.name for trunk in trunks),
+        national=tuple(
+            (trunk.name, NUMBERING[country].trunk_prefix, NUMBERING[country].calling_code)
+            for trunk in trunks
+            if (country := trunk.national_numbers)
+        ),
         config_sources=tuple(
             sorted(
                 {s for s in sources if not s.startswith(("Trunk/", "NumberRange/"))}
-                | {f"Trunk/{trunk.name}" for trunk in trunks if trunk.transport == "tls"}
+                | {
+                    f"Trunk/{trunk.name}"
+                    for trunk in trunks
+                    if trunk.transport == "tls" or trunk.national_numbers
+                }
             )
         ),
     )

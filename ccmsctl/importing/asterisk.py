@@ -258,6 +258,10 @@ def _import_pbx(folder: Path, facts: SiteFacts, prefix: str, edges: Edges | None
     tls = any(doc.get("transport") == "tls" for _, doc in pjsip.trunks.values())
     _site(imported, facts, pjsip.address or facts.address, tls=tls, channels=routes.channels)
     for origin, trunk in pjsip.trunks.values():
+        if trunk["name"] in routes.national:
+            trunk["national_numbers"] = facts.country
+            why = "its context's DIDs are written nationally: read as the site's (--country)"
+            ledger.assume(f"Trunk/{trunk['name']}", "national_numbers", facts.country, why)
         imported.add("carriers/trunks.yaml", trunk, origin)
     _people(imported, pjsip, groups, routes)
     for numbers in routes.ranges:
@@ -359,6 +363,7 @@ def _dialplan(
         site=facts.site,
         language=facts.language,
         timezone=facts.timezone,
+        country=facts.country,
         trunk_contexts=pjsip.contexts,
         trunk_endpoints={name: str(doc["name"]) for name, (_, doc) in pjsip.trunks.items()},
         groups={name: group for name, (_, group) in groups.items()},

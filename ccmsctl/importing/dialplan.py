@@ -27,6 +27,7 @@ from ccmsctl.importing.extensions import Context, Dialplan, Step, split_args
 from ccmsctl.importing.ledger import Ledger
 from ccmsctl.importing.names import Namer, language_tag
 from ccmsctl.importing.pjsip import Phone
+from ccmsctl.model.numbering import NUMBERING, to_e164
 
 RECORDING_CLASS = "recording"
 CARD_VARIABLE = "CCMS_CARD_"  # ccmsctl's own dialplan reads card digits into CCMS_CARD_<NODE>
@@ -54,6 +55,7 @@ class Routes:
     overflowed: set[str] = field(default_factory=set)  # queues read as a group's overflow
     channels: int = 0  # the calls the PBX takes at once, where its dialplan says (0: none)
     timed: set[str] = field(default_factory=set)  # groups whose Queue() gives their max_wait
+    national: set[str] = field(default_factory=set)  # trunks whose DIDs are national numbers
 
 
 def import_dialplan(
@@ -63,6 +65,7 @@ def import_dialplan(
     site: str,
     language: str,
     timezone: str,
+    country: str,
     trunk_contexts: dict[str, str],
     trunk_endpoints: dict[str, str],
     groups: dict[str, dict[str, object]],
@@ -79,11 +82,16 @@ def import_dialplan(
         reached.add(context_name)
         ledger.model(context.section)
         for pattern, steps in context.extensions.items():
-            numbers = number_ranges(pattern)
+            numbers = number_ranges(pattern, country)
             if numbers is None or not steps:
-                why = "a DID pattern that is not ranges of E.164 numbers (+...) of one length"
+                why = (
+                    "a DID pattern that is not ranges of numbers of one length (E.164, or "
+                    f"{country}'s national form)"
+                )
                 ledger.leave_all([s.setting for s in steps], why)
                 continue
+            if is_national(pattern, country):
+                routes.national.add(trunk)
             start, spoken, recorded, sealed, passed = _landing(dialplan, context_name, pattern)
             ledger.model(*passed)
             if recorded:
@@ -142,12 +150,54 @@ def import_dialplan(
 MAX_RANGES = 1000  # ranges one pattern may stand for
 
 
-def number_ranges(pattern: str) -> list[tuple[str, str]] | None:
+def number_ranges(pattern: str, country: str = "") -> list[tuple[str, str]] | None:
     """The E.164 numbers an extension pattern matches, as contiguous ranges (first, last)
     in order: `+862161230000`, `_+8621612300XX` (one), `_+8621612310[13]X` (two); None for
-    a pattern of other numbers, of any length, or of more than MAX_RANGES ranges."""
+    a pattern of other numbers, of any length, or of more than MAX_RANGES ranges. Without
+    a `+`, the digits are `country`'s: its calling code and the rest (`_8621612300XX`),
+    or its national form (`_021612300XX`)."""
+    found = _digit_ranges(pattern)
+    if found is None:
+        return None
+    ranges = [(as_e164(first, country), as_e164(last, country)) for first, last in found]
+    if not all(_E164.match(first) and _E164.match(last) for first, last in ranges):
+        return None
+    return ranges
+
+
+def is_national(pattern: str, country: str) -> bool:
+    """Whether a DID pattern's numbers are written in `country`'s national form."""
+    digits = pattern.removeprefix("_")
+    plan = NUMBERING.get(country)
+    international = _international(digits, country)
+    return plan is not None and not digits.startswith("+") and international is None
+
+
+def as_e164(number: str, country: str) -> str:
+    """`number` (of a DID pattern) in E.164: as it is with its `+`; `country`'s calling
+    code and the rest, with a `+`; else read in `country`'s national form ("" if it is
+    none of these)."""
+    if number.startswith("+"):
+        return number
+    return _international(number, country) or to_e164(number, country) or ""
+
+
+def _international(number: str, country: str = "") -> str | None:
+    """`number` with a `+` if it starts with `country`'s calling code (and not its trunk
+    prefix, which national numbers start with)."""
+    plan = NUMBERING.get(country)
+    if plan is None or not number.startswith(plan.calling_code):
+        return None
+    # (in North America the trunk prefix is the calling code, 1: the two forms are one)
+    if plan.trunk_prefix and number.startswith(plan.trunk_prefix) and plan.trunk_prefix != "1":
+        return None
+    return "+" + number
+
+
+def _digit_ranges(pattern: str) -> list[tuple[str, str]] | None:
+    """The numbers (digits, a leading `+` kept) an extension pattern matches, as ranges."""
     if not pattern.startswith("_"):
-        return [(pattern, pattern)] if _E164.match(pattern) else None
+        return [(pattern, pattern)] if re.match(r"^\+?[0-9]{2,16}$", pattern) else None
     sets: list[str] = []
     at = 1
     while at < len(pattern):
@@ -166,10 +216,7 @@ def number_ranges(pattern: str) -> list[tuple[str, str]] | None:
         else:  # '.', '!', a letter: not a set of numbers of one length
             return None
         at += 1
-    found = _split(sets)
-    if found is None or not all(_E164.match(a) and _E164.match(b) for a, b in found):
-        return None
-    return found
+    return _split(sets)
 
 
 def _split(sets: list[str]) -> list[tuple[str, str]] | None:

@@ -24,7 +24,9 @@ from ccmsctl.lab.clock import held_at
 from ccmsctl.lab.dtmf import EVENTS, key_presses
 from ccmsctl.lab.lab import SCENARIOS, Lab, LabError
 from ccmsctl.model.kinds import Estate
+from ccmsctl.model.numbering import to_national
 from ccmsctl.model.routing import NumberIndex
+from ccmsctl.model.trunk import Trunk
 from ccmsctl.running import Ran, run
 from ccmsctl.simulate.call import Simulation
 from ccmsctl.simulate.route import NoRouteError, Router
@@ -124,7 +126,7 @@ def lab_call(
         done = carrier_call(
             source,
             str(edge.address),
-            did,
+            as_written(did, trunk),
             timeout=timeout,
             scenario=scenario,
             extra=("-cid_str", f"{call_id}-%u-%p@%s"),
@@ -136,6 +138,12 @@ def lab_call(
     if lab.asterisk:
         return _with_record(lab, result, call_id) if answered else result
     return _with_stand_in(lab, result, call_id) if answered else result
+
+
+def as_written(did: str, trunk: Trunk) -> str:
+    """`did` as the trunk's carrier writes it: E.164, or its country's national form."""
+    country = trunk.national_numbers
+    return (to_national(did, country) or did) if country else did
 
 
 def _with_record(lab: Lab, result: CallResult, call_id: str) -> CallResult:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, StrictBool
+from pydantic import Field, StrictBool, field_validator
+from pydantic_core import PydanticCustomError
 
 from ccmsctl.model.base import BINDING, Document, Model
+from ccmsctl.model.numbering import NUMBERING
 from ccmsctl.model.secret import SecretRef
-from ccmsctl.model.types import Address, Name, SipUser, Text
+from ccmsctl.model.types import Address, Country, Name, SipUser, Text
 
 Codec = Literal["PCMA", "PCMU", "G722", "G729", "opus"]
 
@@ -46,3 +48,20 @@ class Trunk(Document):
     srtp: StrictBool = False
     registration: StrictBool = Field(default=False, description="register to the carrier")
     auth: TrunkAuth | None = None
+    national_numbers: Country | None = Field(
+        default=None,
+        description="the country whose national form the carrier writes called numbers in "
+        "(021..., the trunk prefix and no country code); the edge reads them as E.164. "
+        "Unset: E.164 (+8621..., or the same digits without the +)",
+    )
+
+    @field_validator("national_numbers")
+    @classmethod
+    def _numbering_known(cls, country: str | None) -> str | None:
+        if country is not None and country not in NUMBERING:
+            raise PydanticCustomError(
+                "numbering",
+                "no national numbering of '{country}' is known: give its numbers in E.164",
+                {"country": country},
+            )
+        return country

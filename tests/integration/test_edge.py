@@ -267,3 +267,39 @@ def test_an_outbound_call_counts_on_the_trunk_that_carries_it(tmp_path: Path) ->
     assert held and held[0].ok, held[0].stdout + held[0].stderr if held else ""
     assert [line for trace in refusing.values() for line in invites(trace)]  # tried first
     assert counted == {"ct-sh": 1, "cu-sh": 0}
+
+
+def test_a_national_trunks_numbers_reach_the_pbx_and_the_carrier_in_their_forms(
+    tmp_path: Path,
+) -> None:
+    """ct-sh's carrier written as writing numbers nationally (national_numbers: CN): its
+    021... reaches the PBX as +8621...; a PBX's call out to +8621... reaches that carrier as
+    021...; and a carrier writing E.164 without its + (cu-sh) reaches the PBX with it."""
+    estate = tmp_path / "estate"
+    shutil.copytree(EXAMPLE, estate)
+    trunks = estate / "carriers/trunks.yaml"
+    trunks.write_text(
+        trunks.read_text()
+        .replace("codecs: [PCMA, G722]\n", "codecs: [PCMA, G722]\nnational_numbers: CN\n", 1)
+        .replace("transport: tcp\n", "transport: udp\n", 1)
+    )
+    peers = lab_addresses(load_estate(estate).estate).peers
+    addresses = build_lab(estate, tmp_path / "lab")
+    edge, pbx = addresses["sh1-edge-1"], addresses["sh1-pbx-1"]
+    sh1 = [addresses["sh1-pbx-1"], addresses["sh1-pbx-2"]]
+    sh2 = [addresses["sh2-pbx-1"], addresses["sh2-pbx-2"]]
+    with (
+        kamailio(tmp_path / "lab" / "sh1-edge-1", edge) as log,
+        pbx_stand_ins(sh1 + sh2, tmp_path) as pbxs,
+        pbx_stand_ins(list(peers["ct-sh"]), tmp_path / "carrier") as carriers,
+    ):
+        national = carrier_call("127.1.1.1", edge, "02161230005", tmp_path)
+        digits = carrier_call("127.1.2.1", edge, SH2_DID.lstrip("+"), tmp_path)
+        out = call.carrier_call(pbx, edge, "+862155550000", timeout=20)
+        assert national.ok and digits.ok and out.ok, log.read_text()
+    reached = [line for a in sh1 + sh2 for line in invites(pbxs[a])]
+    assert sorted(reached) == sorted(
+        [f"INVITE sip:{SH1_DID}@{edge}:5060 SIP/2.0", f"INVITE sip:{SH2_DID}@{edge}:5060 SIP/2.0"]
+    )
+    sent = [line for trace in carriers.values() for line in invites(trace)]
+    assert len(sent) == 1 and sent[0].startswith("INVITE sip:02155550000@"), sent

@@ -28,6 +28,7 @@ from ccmsctl.model.trunk import Trunk
 from tests.brownfield import (
     JIADING,
     JIADING_SOUNDS,
+    MINHANG,
     NOT_CONFIGS,
     PUDONG,
     SOUNDS,
@@ -383,3 +384,29 @@ def test_prompts_without_a_playable_recording_are_silence_listed_to_record(
     assert runner.invoke(app, ["validate", str(tmp_path / "bare")]).exit_code == 0
     silent = [a for a in json.loads(bare.output)["assumed"] if a["document"].startswith("Prompt/")]
     assert len(silent) >= 2 and all(a["value"] == "1 s of silence" for a in silent)
+
+
+def test_a_pbx_whose_carrier_writes_national_numbers(tmp_path: Path) -> None:
+    """tests/pbx/minhang: DIDs written nationally (021...), phones from templates, no sounds
+    folder: an estate that validates, with its DIDs in E.164 and its trunk reading them."""
+    out = tmp_path / "estate"
+    arguments = import_arguments(out, source=MINHANG, site="minhang", sounds=tmp_path, edge="")
+    done = runner.invoke(app, arguments)
+    assert done.exit_code == 3, done.output
+    assert runner.invoke(app, ["validate", str(out)]).exit_code == 0
+    estate = load_estate(out).estate
+    trunk = estate.index(Trunk)["cmcc"]
+    assert trunk.national_numbers == "CN"
+    spans = sorted(span for r in estate.of(NumberRange) for span in r.spans())
+    assert spans == [
+        (862154300100, 862154300100),
+        (862154300110, 862154300119),
+        (862154300199, 862154300199),
+    ]
+    assert sorted(estate.index(Agent)) == ["chen.jie", "liu.fang", "zhang.wei"]
+    groups = estate.index(SkillGroup)
+    assert groups["sales"].max_wait == timedelta(seconds=120) and groups["support"].recording_class
+    assert len(estate.of(Schedule)) == 1 and sorted(estate.index(IVR)) == [
+        "mainmenu",
+        "support-direct",
+    ]

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ccmsctl.importing.dialplan import number_ranges
+from ccmsctl.importing.dialplan import is_national, number_ranges
 from ccmsctl.simulate.asterisk import pattern_matches
 
 
@@ -31,7 +31,7 @@ from ccmsctl.simulate.asterisk import pattern_matches
             [("+862161231100", "+862161231109"), ("+862161231200", "+862161231209")],
         ),
         ("_+86216123.", None),  # any length
-        ("_021612300XX", None),  # not E.164
+        ("_021612300XX", None),  # national: a country is needed to read it
         ("_+8621612[a-c]", None),
         ("s", None),
     ],
@@ -71,3 +71,23 @@ def test_the_ranges_are_exactly_the_numbers_the_pattern_matches(
     }
     assert covered == matched
     assert all(a[1] < b[0] for a, b in itertools.pairwise(ranges))  # in order
+
+
+@pytest.mark.parametrize(
+    ("pattern", "country", "numbers", "national"),
+    [
+        ("_021612300XX", "CN", [("+862161230000", "+862161230099")], True),
+        ("_8621612300XX", "CN", [("+862161230000", "+862161230099")], False),
+        ("02161231000", "CN", [("+862161231000", "+862161231000")], True),
+        ("_2123456[0-4]", "HK", [("+85221234560", "+85221234564")], True),
+        ("_8522123456X", "HK", [("+85221234560", "+85221234569")], False),
+        ("_121255500XX", "US", [("+12125550000", "+12125550099")], False),
+        ("_021612300XX", "ZZ", None, False),  # no numbering known
+        ("_+8621612300XX", "CN", [("+862161230000", "+862161230099")], False),
+    ],
+)
+def test_a_did_pattern_without_a_plus_is_read_in_the_sites_country(
+    pattern: str, country: str, numbers: list[tuple[str, str]] | None, national: bool
+) -> None:
+    assert number_ranges(pattern, country) == numbers
+    assert is_national(pattern, country) is national
