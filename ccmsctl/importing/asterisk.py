@@ -28,6 +28,7 @@ from ccmsctl.importing.pjsip import Pjsip, import_pjsip
 from ccmsctl.importing.queues import ASSUMED_MAX_WAIT, import_queues
 from ccmsctl.importing.secrets import Secrets
 from ccmsctl.importing.sites import ImportOptionsError, apply_edges, trunk_peers
+from ccmsctl.importing.wizard import expand_wizards, wizard_statements, wizard_templates
 from ccmsctl.load.estate import read_prompt
 from ccmsctl.model.kinds import KINDS
 
@@ -222,8 +223,16 @@ def _import_pbx(folder: Path, facts: SiteFacts, prefix: str, edges: Edges | None
     configs = _configs(folder, prefix)
     for config in configs.values():
         ledger.add(config)
+    pjsip_config = configs.pop("pjsip.conf", Config("pjsip.conf"))
+    if (wizard := configs.pop("pjsip_wizard.conf", None)) is not None:
+        pjsip_config.sections += expand_wizards(wizard)
+        ledger.model(*wizard_templates(wizard))
+        ledger.leave_all(
+            (s for s in wizard.statements if s not in wizard_statements(wizard)),
+            "only the wizard's sections (type = wizard) are imported",
+        )
     pjsip = import_pjsip(
-        configs.pop("pjsip.conf", Config("pjsip.conf")),
+        pjsip_config,
         ledger,
         site=facts.site,
         language=facts.language,

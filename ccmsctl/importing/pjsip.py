@@ -259,11 +259,17 @@ class _Trunk:
         codecs: list[str] = []
         for setting in self.endpoint.every("allow"):
             names = [name.strip() for name in setting.value.split(",")]
-            if all(name in CODECS for name in names):
-                codecs += [CODECS[name] for name in names if CODECS[name] not in codecs]
-                self.ledger.model(setting)
-            else:
+            if not all(name.removeprefix("!") in {*CODECS, "all"} for name in names):
                 self.ledger.leave(setting, f"ccmsctl's codecs are {', '.join(CODECS)}")
+                continue
+            for name in names:  # `!all` and `!codec` take away, as `disallow` does
+                if name == "!all":
+                    codecs.clear()
+                elif name.startswith("!"):
+                    codecs = [c for c in codecs if c != CODECS.get(name[1:])]
+                elif name != "all" and CODECS[name] not in codecs:
+                    codecs.append(CODECS[name])
+            self.ledger.model(setting)
         if codecs and codecs != ["PCMA"]:
             self.document["codecs"] = codecs
 

@@ -35,6 +35,7 @@ from tests.brownfield import (
     asterisk_samples,
     import_arguments,
 )
+from tests.conftest import ROOT
 
 SECRETS = ["Ct;Secret-2019", "zw-7731", "lf-2208", "wn-5519", "fax-0000", "4242"]
 runner = CliRunner()
@@ -410,3 +411,32 @@ def test_a_pbx_whose_carrier_writes_national_numbers(tmp_path: Path) -> None:
         "mainmenu",
         "support-direct",
     ]
+
+
+def test_a_wizard_configuration_imports_as_its_pjsip_objects(tmp_path: Path) -> None:
+    """tests/pbx/minhang-wizard: the Minhang PBX with its trunk and phones in
+    pjsip_wizard.conf (a registering trunk, phones from a wizard template): the same trunk
+    and agents as written out in pjsip.conf, and every wizard line accounted for."""
+    pbx = tmp_path / "pbx"
+    shutil.copytree(MINHANG, pbx)
+    for path in (ROOT / "tests/pbx/minhang-wizard").iterdir():
+        shutil.copy(path, pbx / path.name)
+    out = tmp_path / "estate"
+    arguments = import_arguments(
+        out, "--format", "json", source=pbx, site="minhang", sounds=tmp_path, edge=""
+    )
+    done = runner.invoke(app, arguments)
+    assert done.exit_code == 3, done.output
+    assert runner.invoke(app, ["validate", str(out)]).exit_code == 0
+    estate = load_estate(out).estate
+    trunk = estate.index(Trunk)["cmcc"]
+    assert trunk.registration and trunk.auth is not None
+    assert [str(p.address) for p in trunk.peers] == ["198.51.100.7"]
+    assert sorted(estate.index(Agent)) == ["chen.jie", "liu.fang", "zhang.wei"]
+    assert len(estate.of(NumberRange)) == 3
+    wizard = {
+        r["line"]: r["why"]
+        for r in json.loads(done.output)["residue"]
+        if r["file"] == "pjsip_wizard.conf"
+    }
+    assert set(wizard) == {7, 9}  # the phones' transport and codecs, ccmsctl's own
