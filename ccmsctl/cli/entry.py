@@ -32,6 +32,7 @@ MODULES = MappingProxyType(
         "burst": "burst",
         "env": "env",
         "import": "importer",
+        "secrets": "secrets",
     }
 )
 EAGER = frozenset({"--version"})  # answered by the app itself, before any command

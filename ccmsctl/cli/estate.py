@@ -53,11 +53,21 @@ def _summary(directory: Path, loaded: Loaded, outcome: Outcome) -> str:
     waived = f", {len(outcome.waived)} waived" if outcome.waived else ""
     verdict = "valid" if not errors else "invalid"
     env = f" (environment {loaded.environment})" if loaded.environment else ""
+    unread = sorted({f.span.file for f in loaded.findings if f.code in UNREADABLE})
+    shown = ", ".join(visible(file) for file in unread[:3]) + (", ..." if len(unread) > 3 else "")
+    not_read = (
+        f" ({len(unread)} could not be read, their documents not counted: {shown})"
+        if unread
+        else ""
+    )
     return (
         f"{visible(str(directory))}{env}: {verdict}: "
         f"{errors} error(s), {warnings} warning(s){waived}\n"
-        f"  {documents} documents in {len(loaded.files)} files: {counts or 'none'}"
+        f"  {documents} documents in {len(loaded.files)} files{not_read}: {counts or 'none'}"
     )
+
+
+UNREADABLE = ("E0001", "E0005")  # YAML syntax, not UTF-8: the file's documents are not read
 
 
 @app.command()

@@ -16,6 +16,7 @@ from ccmsctl.cli import (
     init,
     lab,
     report,
+    secrets,
     simulate,
 )
 from ccmsctl.cli.app import app
@@ -34,5 +35,6 @@ __all__ = [
     "init",
     "lab",
     "report",
+    "secrets",
     "simulate",
 ]

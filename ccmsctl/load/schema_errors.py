@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
@@ -116,9 +116,7 @@ def _message(details: list[ErrorDetails], path: Path) -> str:
 
 def _hint(code: str, detail: ErrorDetails, path: Path, raw: RawDocument, model: type) -> str:
     if code == UNKNOWN_FIELD:
-        field = str(detail["loc"][-1]) if detail["loc"] else ""
-        close = difflib.get_close_matches(field, sorted(_field_names(model)), n=1)
-        return f"did you mean '{close[0]}'?" if close else ""
+        return _unknown_field_hint(str(detail["loc"][-1]) if detail["loc"] else "", path, model)
     if code == INLINE_SECRET:
         return "put the value in an environment variable or Ansible Vault and reference it"
     if detail["type"] == "string_pattern_mismatch" and detail["loc"][-1:] == ("secret",):
@@ -140,6 +138,93 @@ def _hint(code: str, detail: ErrorDetails, path: Path, raw: RawDocument, model: 
         return f'quote it: "{text}"'
     if detail["type"] == "duration_type" and text.isdigit():
         return f"give a unit: {text}s, {text}m or {text}d"
+    return ""
+
+
+def _unknown_field_hint(field: str, path: Path, model: type) -> str:
+    """Where `field` belongs when it is a field one level up or down (or elsewhere in the
+    document): an indentation slip; else the closest field of this level, or of the
+    document."""
+    here = _shown(path[:-1])
+    places = [place for place, name in _places(model) if name == field]
+    if places:
+        where = " or ".join(
+            f"in {place.removesuffix('.' + field)}" if "." in place else "at the top level"
+            for place in places[:3]
+        )
+        return f"'{field}' belongs {where}, not {_in(here)}: check its indentation"
+    level = sorted({name for m in _models_at(model, path[:-1]) for name in _own_fields(m)})
+    close = difflib.get_close_matches(field, level, n=1)
+    if close:
+        return f"did you mean '{close[0]}'?"
+    elsewhere = difflib.get_close_matches(field, sorted(_field_names(model)), n=1)
+    if elsewhere:
+        found = next(place for place, name in _places(model) if name == elsewhere[0])
+        return f"did you mean '{elsewhere[0]}' (a field of {found})?"
+    return f"the fields of {here}: {', '.join(level)}" if level else ""
+
+
+def _in(place: str) -> str:
+    return "at the top level" if place == "the document" else f"in {place}"
+
+
+def _shown(path: Path) -> str:
+    """A place in a document as the hints name it: `hosts[]`, `nodes.lang`, `the document`."""
+    shown = ""
+    for part in path:
+        shown += "[]" if isinstance(part, int) else (f".{part}" if shown else str(part))
+    return shown or "the document"
+
+
+def _own_fields(model: type[BaseModel]) -> list[str]:
+    return [info.alias or name for name, info in model.model_fields.items()]
+
+
+def _models_at(model: type, path: Path) -> list[type[BaseModel]]:
+    """The models a place in a document may be (a union's members all), walking `path`:
+    a field name steps into the models its type holds; an index or a mapping's key stays."""
+    current = [model] if isinstance(model, type) and issubclass(model, BaseModel) else []
+    for part in path:
+        stepped = [
+            inner
+            for m in current
+            if isinstance(part, str) and part in m.model_fields
+            for inner in _types_in(m.model_fields[part].annotation)
+            if isinstance(inner, type) and issubclass(inner, BaseModel)
+        ]
+        current = stepped or current
+    return current
+
+
+def _places(
+    model: type, prefix: str = "", seen: frozenset[type] = frozenset()
+) -> list[tuple[str, str]]:
+    """(`hosts[].channels`, `channels`): every field anywhere in `model`, where it is."""
+    if model in seen or not (isinstance(model, type) and issubclass(model, BaseModel)):
+        return []
+    found = []
+    for name, info in model.model_fields.items():
+        key = info.alias or name
+        place = f"{prefix}{key}"
+        found.append((place, key))
+        step = {"dict": f"{place}.<name>.", "list": f"{place}[]."}.get(
+            _container(info.annotation), f"{place}."
+        )
+        for nested in _types_in(info.annotation):
+            found += _places(nested, step, seen | {model})
+    return found
+
+
+def _container(annotation: Any) -> str:
+    """ "list" for a tuple or list of items, "dict" for a mapping, else ""."""
+    origin = get_origin(annotation)
+    if origin in (tuple, list, set, frozenset):
+        return "list"
+    if origin is dict:
+        return "dict"
+    for arg in get_args(annotation) if origin is not None else ():
+        if found := _container(arg):
+            return found
     return ""
 
 

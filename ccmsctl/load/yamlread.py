@@ -296,7 +296,7 @@ def _read(text: str, file: str, *, pure: bool) -> tuple[list[RawDocument], list[
                     documents.append(RawDocument(builder.data, spans, builder.plain))
                 builder = None
     except MarkedYAMLError as error:
-        findings.append(_syntax_finding(error, file))
+        findings.append(_syntax_finding(error, file, text))
         parser_failed = True
     except YAMLError as error:
         findings.append(_reader_finding(error, text, file))
@@ -331,12 +331,65 @@ def _feed(builder: _Builder, event: Any, anchors_of_open: list[str | None]) -> N
         builder.add(value, span, None, size=size)
 
 
-def _syntax_finding(error: MarkedYAMLError, file: str) -> Finding:
+def _syntax_finding(error: MarkedYAMLError, file: str, text: str = "") -> Finding:
     mark = error.problem_mark or error.context_mark
     line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     problem = " ".join(part for part in (error.problem, error.context) if part)
-    hint = "YAML is indented with spaces: replace the tab" if "'\\t'" in problem else ""
-    return Finding(SYNTAX, Severity.ERROR, Span(file, line, col), f"YAML syntax: {problem}", hint)
+    opened = error.context_mark.line + 1 if error.context_mark is not None else line
+    lines = text.splitlines()
+    here = lines[line - 1] if 0 < line <= len(lines) else ""
+    plain, advice = _explained(problem, here, line, opened)
+    hint = f"{advice} (the parser: {problem})" if advice else ""
+    if error.context_mark is not None and any(cause in problem for cause in _OPENED):
+        # where the quote, the bracket or the key began: the line to look at
+        line, col = error.context_mark.line + 1, error.context_mark.column + 1
+    return Finding(SYNTAX, Severity.ERROR, Span(file, line, col), f"YAML syntax: {plain}", hint)
+
+
+_OPENED = ("quoted scalar", "flow sequence", "flow mapping", "simple key")
+
+
+def _explained(problem: str, here: str, line: int, opened: int) -> tuple[str, str]:
+    """What a YAML parser's complaint usually means, in plain words, and what to do at which
+    line; the parser's own words where no usual cause fits."""
+    if "'\\t'" in problem:
+        return (
+            "a tab in the indentation",
+            f"YAML is indented with spaces: replace the tab on line {line}",
+        )
+    if "mapping values are not allowed" in problem:
+        if here.count(": ") + here.rstrip().endswith(":") > 1:
+            return (
+                "a value holds ': ', which YAML reads as another key",
+                f'quote the value on line {line} ("...")',
+            )
+        return (
+            f"line {line} is indented under a key that already has a value",
+            f"check the indentation of line {line} and of the key above it",
+        )
+    if "quoted scalar" in problem:
+        return (
+            f"a quote opened on line {opened} is never closed",
+            f"close the quote on line {opened}",
+        )
+    if "flow sequence" in problem or "flow mapping" in problem:
+        bracket = "[" if "sequence" in problem else "{"
+        return (
+            f"a '{bracket}' opened on line {opened} is not closed, or an item lacks its comma",
+            f"close the bracket on line {opened}, or add the missing comma",
+        )
+    if "expected <block end>" in problem or "did not find expected" in problem:
+        return (
+            f"line {line} is indented differently from the lines it belongs with "
+            f"(from line {opened})",
+            f"line up line {line} with the keys or items above it, using spaces",
+        )
+    if "could not find expected ':'" in problem:
+        return (
+            f"line {opened} is neither 'key: value' nor a list item",
+            f"add the ':' after the key on line {opened}, or indent it into the value above",
+        )
+    return problem, ""
 
 
 def _reader_finding(error: YAMLError, text: str, file: str) -> Finding:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from pydantic import ConfigDict, Field, StrictStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, model_validator
 from pydantic_core import PydanticCustomError
 
 from ccmsctl.model.base import Model
@@ -41,3 +42,31 @@ class SecretRef(Model):
 
     def __str__(self) -> str:
         return "(sensitive value)"
+
+
+Place = tuple[str, str, tuple[str | int, ...]]  # (kind, name, path in the document)
+
+
+def references(documents: Iterable[Any]) -> list[tuple[Place, SecretRef]]:
+    """Every secret reference in `documents` (models), where it stands, in document order."""
+    found: list[tuple[Place, SecretRef]] = []
+    for document in documents:
+        where = (str(document.kind), str(document.name))
+        found += [((*where, path), ref) for path, ref in _walk(document, ())]
+    return found
+
+
+def _walk(
+    value: Any, path: tuple[str | int, ...]
+) -> Iterator[tuple[tuple[str | int, ...], SecretRef]]:
+    if isinstance(value, SecretRef):
+        yield path, value
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from _walk(getattr(value, name), (*path, name))
+    elif isinstance(value, tuple | list):
+        for index, item in enumerate(value):
+            yield from _walk(item, (*path, index))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _walk(item, (*path, str(key)))

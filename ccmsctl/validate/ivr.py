@@ -25,6 +25,7 @@ from ccmsctl.model.kinds import Estate
 from ccmsctl.model.numbers import NumberRange
 from ccmsctl.model.skillgroup import SkillGroup
 from ccmsctl.validate.check import Check
+from ccmsctl.validate.refs import known_hint
 
 _ENDS = (Queue, Transfer, Voicemail, Hangup)
 
@@ -57,6 +58,7 @@ def _unknown_targets(estate: Estate, sources: SourceMap, check: Check) -> Iterat
                 sources,
                 ("IVR", ivr.name, ("entry",)),
                 f"entry node '{ivr.entry}' does not exist in IVR '{ivr.name}'",
+                known_hint(ivr.entry, set(ivr.nodes)),
             )
         for name, node in ivr.nodes.items():
             for path, target in node_targets(node):
@@ -65,6 +67,7 @@ def _unknown_targets(estate: Estate, sources: SourceMap, check: Check) -> Iterat
                         sources,
                         ("IVR", ivr.name, ("nodes", name, *path)),
                         f"node '{name}' goes to unknown node '{target}'",
+                        known_hint(target, set(ivr.nodes)),
                     )
 
 
@@ -161,6 +164,7 @@ def _unknown_queue(estate: Estate, sources: SourceMap, check: Check) -> Iterator
                     sources,
                     ("IVR", ivr.name, ("nodes", name, "skill_group")),
                     f"queue node '{name}' names unknown skill group '{node.skill_group}'",
+                    known_hint(node.skill_group, groups),
                 )
 
 
@@ -177,12 +181,16 @@ def _unknown_extension(estate: Estate, sources: SourceMap, check: Check) -> Iter
                     a.extension == node.to and (sites is None or a.site in sites) for a in agents
                 ):
                     where = f" at {', '.join(sorted(sites))}" if sites else ""
+                    there = {a.extension for a in agents if sites is None or a.site in sites}
+                    close = known_hint(node.to, there) if there else ""
                     yield check.finding(
                         sources,
                         ("IVR", ivr.name, ("nodes", name, "to")),
                         f"transfer node '{name}' dials extension {node.to}, "
                         f"which no agent{where} has",
-                        "transfer to an agent's extension, or to an E.164 number",
+                        close
+                        if close.startswith("did you mean")
+                        else "transfer to an agent's extension, or to an E.164 number",
                     )
 
 

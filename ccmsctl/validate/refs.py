@@ -104,7 +104,7 @@ def _dangling(estate: Estate, sources: SourceMap, check: Check) -> Iterator[Find
                 sources,
                 (kind, name, path),
                 f"{kind} '{name}' references unknown {label} '{given}'",
-                _known_hint(given, _suggestable(estate, kind, name, target, known[target])),
+                known_hint(given, _suggestable(estate, kind, name, target, known[target])),
             )
     for waiver in estate.of(Waiver):
         target_kind, _, target_name = waiver.target.partition("/")
@@ -140,7 +140,8 @@ def _suggestable(
     return names
 
 
-def _known_hint(given: str, names: frozenset[str]) -> str:
+def known_hint(given: str, names: frozenset[str] | set[str]) -> str:
+    """`did you mean '...'?` for the closest of `names`, else the names known."""
     close = difflib.get_close_matches(given, sorted(names), n=1)
     if close:
         return f"did you mean '{close[0]}'?"
