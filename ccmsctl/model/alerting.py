@@ -14,11 +14,22 @@ class Threshold(Model):
     MERGE_KEY = "name"
 
     name: Name
-    metric: StrictStr = Field(pattern=r"^[a-zA-Z_:][a-zA-Z0-9_:]{0,199}$")
-    above: float | None = Field(default=None, allow_inf_nan=False)
-    below: float | None = Field(default=None, allow_inf_nan=False)
-    for_: Annotated[Duration, within("0s", "7d")] = Field(alias="for")
-    severity: Literal["page", "ticket", "info"] = "ticket"
+    metric: StrictStr = Field(
+        description="the Prometheus metric the rule watches",
+        pattern=r"^[a-zA-Z_:][a-zA-Z0-9_:]{0,199}$",
+    )
+    above: float | None = Field(
+        description="alert when the metric is above this", default=None, allow_inf_nan=False
+    )
+    below: float | None = Field(
+        description="alert when the metric is below this", default=None, allow_inf_nan=False
+    )
+    for_: Annotated[Duration, within("0s", "7d")] = Field(
+        description="how long the condition must hold", alias="for"
+    )
+    severity: Literal["page", "ticket", "info"] = Field(
+        default="ticket", description="page, ticket or info: how the alert is routed"
+    )
     runbook: Text = Field(
         default="",
         description="what to do when it fires: a URL or one line of text (the alert's "
@@ -42,7 +53,7 @@ class Threshold(Model):
 
 
 class Alerting(Document):
-    kind: Literal["Alerting"]
+    kind: Literal["Alerting"] = Field(description="the document's kind: Alerting")
     receiver: StrictStr = Field(
         pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._@-]{0,99}$",
         description="the Alertmanager receiver its alerts are routed to (the generated "
@@ -56,7 +67,9 @@ class Alerting(Document):
         description="how often Prometheus scrapes the estate and evaluates its rules; a "
         "target is down after three missed scrapes",
     )
-    thresholds: tuple[Threshold, ...] = ()
+    thresholds: tuple[Threshold, ...] = Field(
+        default=(), description="the alert rules of the estate's own thresholds"
+    )
     scrapers: tuple[Network, ...] = Field(
         default=(),
         description="the addresses Prometheus scrapes the estate from: each edge answers "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
 
 from ccmsctl.model.types import Name, Prose
@@ -28,4 +28,6 @@ class Document(Model):
     """A top-level YAML document: `kind:` selects the model, `name:` identifies it."""
 
     name: Name
-    description: Prose = ""
+    description: Prose = Field(
+        default="", description="what this document is for, for the people reading the estate"
+    )

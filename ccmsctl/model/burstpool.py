@@ -19,9 +19,15 @@ Provider = Literal["aws", "azure", "gcp", "aliyun", "tencent", "huawei"]
 class ScaleTrigger(Model):
     """Scale out when `metric` stays above `above` for `for_`."""
 
-    metric: Literal["channel_utilisation", "queue_wait", "cpu"]
-    above: float = Field(gt=0, le=1_000_000, allow_inf_nan=False)
-    for_: Annotated[Duration, within("0s", "1d")] = Field(alias="for")
+    metric: Literal["channel_utilisation", "queue_wait", "cpu"] = Field(
+        description="what is watched: channel_utilisation, queue_wait or cpu"
+    )
+    above: float = Field(
+        description="the value past which the pool grows", gt=0, le=1_000_000, allow_inf_nan=False
+    )
+    for_: Annotated[Duration, within("0s", "1d")] = Field(
+        description="how long the value must stay past it", alias="for"
+    )
 
 
 @dataclass(frozen=True)
@@ -34,13 +40,21 @@ class BurstNode:
 
 
 class BurstPool(Document):
-    kind: Literal["BurstPool"]
-    provider: Provider
+    kind: Literal["BurstPool"] = Field(description="the document's kind: BurstPool")
+    provider: Provider = Field(description="the cloud provider")
     region: Token = Field(description="the provider's region id, e.g. cn-shanghai")
-    country: Country
+    country: Country = Field(description="the country the nodes run in (residency applies)")
     node_template: Token
-    min: int = Field(ge=0, le=1000, strict=True, json_schema_extra=BINDING)
-    max: int = Field(ge=1, le=1000, strict=True, json_schema_extra=BINDING)
+    min: int = Field(
+        description="the fewest nodes running",
+        ge=0,
+        le=1000,
+        strict=True,
+        json_schema_extra=BINDING,
+    )
+    max: int = Field(
+        description="the most nodes running", ge=1, le=1000, strict=True, json_schema_extra=BINDING
+    )
     node_channels: int = Field(
         ge=1,
         le=100_000,
@@ -50,7 +64,7 @@ class BurstPool(Document):
     )
     serves: tuple[Name, ...] = Field(min_length=1, description="sites whose calls it may take")
     data_classes: tuple[DataClass, ...] = Field(description="data the nodes process or keep")
-    trigger: ScaleTrigger
+    trigger: ScaleTrigger = Field(description="when the pool grows")
     subnet: Network = Field(
         description="the nodes' addresses: node 1 on its first host address, and so on"
     )

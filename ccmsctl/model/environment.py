@@ -13,6 +13,7 @@ from enum import StrEnum
 from ipaddress import IPv4Address, IPv4Network
 from typing import Literal
 
+from pydantic import Field
 from pydantic.fields import FieldInfo
 
 from ccmsctl.model.base import BINDING, Document
@@ -32,7 +33,7 @@ class Environment(Document):
     """One environment of the estate (staging, production): its folder's overlay applies to
     the base for every command given `--env NAME`."""
 
-    kind: Literal["Environment"]
+    kind: Literal["Environment"] = Field(description="the document's kind: Environment")
 
 
 def is_binding(value: object, field: FieldInfo | None) -> bool:

@@ -48,13 +48,27 @@ class ReportScope(Model):
 class EstateInfo(Document):
     """What the estate is called, who runs it, and its SIP domain."""
 
-    kind: Literal["Estate"]
-    organisation: Text = ""
+    kind: Literal["Estate"] = Field(description="the document's kind: Estate")
+    organisation: Text = Field(
+        default="", description="the organisation the contact center serves (the report's cover)"
+    )
     contact: Text = Field(default="", description="who is paged for this estate")
-    sip_domain: StrictStr = Field(pattern=r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$")
-    default_language: Language = "en-US"
-    limits: Limits = Limits()
-    capacity: CapacityTarget = CapacityTarget()
+    sip_domain: StrictStr = Field(
+        description="the estate's SIP domain: the edges answer to it (Kamailio's alias) and "
+        "ping from it",
+        pattern=r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$",
+    )
+    default_language: Language = Field(
+        default="en-US", description="callers' language where an IVR names none (BCP 47)"
+    )
+    limits: Limits = Field(
+        default=Limits(),
+        description="ceilings on DIDs, raised on purpose: a typo in a range cannot make millions",
+    )
+    capacity: CapacityTarget = Field(
+        default=CapacityTarget(),
+        description="the blocking target capacity plans each trunk and PBX for",
+    )
     scope: ReportScope = Field(
         default=ReportScope(), description="what the compliance report covers and does not"
     )

@@ -14,11 +14,22 @@ from ccmsctl.model.types import Address, Name, Text
 class Gateway(Document):
     """A TDM gateway seen by the PBX as a SIP peer."""
 
-    kind: Literal["Gateway"]
-    site: Name
-    vendor: Text
-    model: Text = ""
-    address: Address
-    interface: Literal["e1", "t1", "fxo", "fxs"] = "e1"
-    spans: int = Field(default=1, ge=1, le=64, strict=True, json_schema_extra=BINDING)
-    secret: SecretRef | None = None
+    kind: Literal["Gateway"] = Field(description="the document's kind: Gateway")
+    site: Name = Field(description="the site the gateway stands in")
+    vendor: Text = Field(description="the gateway's maker")
+    model: Text = Field(default="", description="the gateway's model")
+    address: Address = Field(description="the gateway's IPv4 address")
+    interface: Literal["e1", "t1", "fxo", "fxs"] = Field(
+        default="e1", description="its TDM interface: e1, t1, fxo or fxs"
+    )
+    spans: int = Field(
+        description="how many spans (E1/T1 lines) it has",
+        default=1,
+        ge=1,
+        le=64,
+        strict=True,
+        json_schema_extra=BINDING,
+    )
+    secret: SecretRef | None = Field(
+        default=None, description="the credential it authenticates with (a secret reference)"
+    )

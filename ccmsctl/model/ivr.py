@@ -32,30 +32,42 @@ class _Prompting(Model):
     """Shared by nodes that wait for a key press."""
 
     prompt: Prompt
-    timeout: Annotated[Duration, within("1s", "10m")] | None = None
-    retries: int = Field(default=2, ge=0, le=9, strict=True)
-    on_timeout: Name | None = None
-    on_invalid: Name | None = None
+    timeout: Annotated[Duration, within("1s", "10m")] | None = Field(
+        default=None, description="how long the caller has to press a key"
+    )
+    retries: int = Field(
+        description="how many times the prompt is asked again after a timeout or a wrong key",
+        default=2,
+        ge=0,
+        le=9,
+        strict=True,
+    )
+    on_timeout: Name | None = Field(default=None, description="the node after the last silence")
+    on_invalid: Name | None = Field(default=None, description="the node after the last wrong key")
 
 
 class Menu(_Prompting):
-    type: Literal["menu"]
-    options: tuple[MenuOption, ...] = Field(min_length=1)
+    type: Literal["menu"] = Field(description="menu: a prompt and a key per option")
+    options: tuple[MenuOption, ...] = Field(
+        description="the keys and where each goes", min_length=1
+    )
 
 
 class LanguageSelect(_Prompting):
-    type: Literal["language"]
-    options: tuple[LanguageOption, ...] = Field(min_length=1)
+    type: Literal["language"] = Field(description="language: each key sets the caller's language")
+    options: tuple[LanguageOption, ...] = Field(
+        description="the keys, their languages and where each goes", min_length=1
+    )
 
 
 class Play(Model):
-    type: Literal["play"]
+    type: Literal["play"] = Field(description="play: a prompt, then the next node")
     prompt: Prompt
     next: Name
 
 
 class ScheduleBranch(Model):
-    type: Literal["schedule"]
+    type: Literal["schedule"] = Field(description="schedule: open, closed or holiday by a Schedule")
     schedule: Name
     open: Name
     closed: Name
@@ -63,22 +75,27 @@ class ScheduleBranch(Model):
 
 
 class Queue(Model):
-    type: Literal["queue"]
+    type: Literal["queue"] = Field(
+        description="queue: the caller waits for an agent of a skill group"
+    )
     skill_group: Name
 
 
 class Transfer(Model):
-    type: Literal["transfer"]
-    to: E164 | Extension = Field(json_schema_extra=BINDING)
+    type: Literal["transfer"] = Field(description="transfer: the call is dialled on")
+    to: E164 | Extension = Field(
+        description="an E.164 number (out through a trunk) or an agent's extension",
+        json_schema_extra=BINDING,
+    )
 
 
 class Voicemail(Model):
-    type: Literal["voicemail"]
+    type: Literal["voicemail"] = Field(description="voicemail: the caller leaves a message")
     mailbox: Extension
 
 
 class Hangup(Model):
-    type: Literal["hangup"]
+    type: Literal["hangup"] = Field(description="hangup: the call ends")
 
 
 class Collect(Model):
@@ -86,11 +103,17 @@ class Collect(Model):
     `card`: the digits are payment card data (PCI DSS): a recording running is paused while
     they are keyed and resumed after, and they are kept in no record."""
 
-    type: Literal["collect"]
+    type: Literal["collect"] = Field(description="collect: the caller keys in digits")
     prompt: Prompt
-    max_digits: int = Field(ge=1, le=32, strict=True)
-    timeout: Annotated[Duration, within("1s", "2m")] = Field(default="10s", validate_default=True)
-    card: StrictBool = False
+    max_digits: int = Field(description="the most digits taken", ge=1, le=32, strict=True)
+    timeout: Annotated[Duration, within("1s", "2m")] = Field(
+        description="how long the caller has to key them", default="10s", validate_default=True
+    )
+    card: StrictBool = Field(
+        default=False,
+        description="the digits are a card number: recording pauses while they are keyed, "
+        "and they are never kept",
+    )
     next: Name
 
 
@@ -129,10 +152,10 @@ def node_targets(node: Node) -> list[tuple[tuple[str | int, ...], str]]:
 class IVR(Document):
     """`entry` names the first node; `nodes` maps node names to nodes."""
 
-    kind: Literal["IVR"]
+    kind: Literal["IVR"] = Field(description="the document's kind: IVR")
     entry: Name
     language: Language = "en-US"
-    nodes: dict[Name, Node] = Field(min_length=1)
+    nodes: dict[Name, Node] = Field(description="the IVR's nodes by name", min_length=1)
     recording_class: Name | None = Field(
         default=None,
         description="record each call from the IVR's entry into this retention class (its "

@@ -27,23 +27,37 @@ Platform = Annotated[
 
 
 class Vlan(Model):
-    id: int = Field(ge=1, le=4094, strict=True)
+    id: int = Field(description="the VLAN id", ge=1, le=4094, strict=True)
     name: Name
-    subnet: Network | None = None
+    subnet: Network | None = Field(default=None, description="the VLAN's subnet")
 
 
 class Credentials(Model):
     username: LoginName
-    password: SecretRef
+    password: SecretRef = Field(description="the login's password (a secret reference)")
 
 
 class NetworkDevice(Document):
-    kind: Literal["NetworkDevice"]
+    kind: Literal["NetworkDevice"] = Field(description="the document's kind: NetworkDevice")
     site: Name
-    platform: Platform
-    management: Address
-    port: int = Field(default=22, ge=1, le=65535, strict=True, json_schema_extra=BINDING)
-    credentials: Credentials
-    voice_vlan: Vlan
-    access_ports: tuple[InterfaceName, ...] = ()
-    uplinks: tuple[InterfaceName, ...] = ()
+    platform: Platform = Field(
+        description="the device's OS: cisco_ios, cisco_nxos, arista_eos, juniper_junos or "
+        "huawei_vrp"
+    )
+    management: Address = Field(description="the address ccmsctl reaches it on over SSH")
+    port: int = Field(
+        description="the SSH port",
+        default=22,
+        ge=1,
+        le=65535,
+        strict=True,
+        json_schema_extra=BINDING,
+    )
+    credentials: Credentials = Field(description="the login ccmsctl uses")
+    voice_vlan: Vlan = Field(description="the VLAN of the voice network")
+    access_ports: tuple[InterfaceName, ...] = Field(
+        default=(), description="ports where phones and PBXs connect (in the voice VLAN)"
+    )
+    uplinks: tuple[InterfaceName, ...] = Field(
+        default=(), description="ports that carry the voice VLAN tagged"
+    )

@@ -13,13 +13,25 @@ from ccmsctl.model.types import E164, Name
 class NumberRange(Document):
     """A contiguous block `first`..`last`, or a list of single `numbers`; all E.164 strings."""
 
-    kind: Literal["NumberRange"]
-    trunk: Name
+    kind: Literal["NumberRange"] = Field(description="the document's kind: NumberRange")
+    trunk: Name = Field(description="the trunk the numbers arrive on")
     site: Name = Field(description="the site whose PBX owns these numbers")
     ivr: Name = Field(description="the IVR a call to these numbers enters")
-    first: E164 | None = Field(default=None, json_schema_extra=BINDING)
-    last: E164 | None = Field(default=None, json_schema_extra=BINDING)
-    numbers: tuple[E164, ...] = Field(default=(), json_schema_extra=BINDING)
+    first: E164 | None = Field(
+        description="the first number of a contiguous range (E.164)",
+        default=None,
+        json_schema_extra=BINDING,
+    )
+    last: E164 | None = Field(
+        description="the last number of the range, as long as the first",
+        default=None,
+        json_schema_extra=BINDING,
+    )
+    numbers: tuple[E164, ...] = Field(
+        description="single numbers (E.164), instead of first and last",
+        default=(),
+        json_schema_extra=BINDING,
+    )
 
     @model_validator(mode="after")
     def _one_form(self) -> NumberRange:

@@ -24,10 +24,17 @@ Mechanism = Literal[
 class ResidencyRule(Model):
     MERGE_KEY = "data_class"
 
-    data_class: DataClass
-    allowed_countries: tuple[Country, ...] = Field(min_length=1)
-    cross_border: Literal["forbidden", "allowed"] = "forbidden"
-    mechanism: Mechanism | None = None
+    data_class: DataClass = Field(description="the kind of data the rule is for")
+    allowed_countries: tuple[Country, ...] = Field(
+        description="the countries the data may be stored or processed in", min_length=1
+    )
+    cross_border: Literal["forbidden", "allowed"] = Field(
+        default="forbidden",
+        description="whether it may leave the jurisdiction: forbidden or allowed",
+    )
+    mechanism: Mechanism | None = Field(
+        default=None, description="the legal mechanism a transfer abroad relies on"
+    )
 
     @model_validator(mode="after")
     def _mechanism_for_transfer(self) -> ResidencyRule:
@@ -44,9 +51,9 @@ class InTransit(Model):
 
 
 class ResidencyPolicy(Document):
-    kind: Literal["ResidencyPolicy"]
-    jurisdiction: Country
-    rules: tuple[ResidencyRule, ...] = Field(min_length=1)
+    kind: Literal["ResidencyPolicy"] = Field(description="the document's kind: ResidencyPolicy")
+    jurisdiction: Country = Field(description="the country whose law the policy follows")
+    rules: tuple[ResidencyRule, ...] = Field(description="a rule per data class", min_length=1)
     encryption_in_transit: InTransit = Field(
         default=InTransit(),
         description="what every trunk of a site in the jurisdiction must use toward its carrier",

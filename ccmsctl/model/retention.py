@@ -28,8 +28,8 @@ class RetentionClass(Model):
     MERGE_KEY = "name"
 
     name: Name
-    data_class: DataClass
-    keep: Duration
+    data_class: DataClass = Field(description="the kind of data: recording, cdr, voicemail or log")
+    keep: Duration = Field(description="how long the data is kept before it is deleted")
     legal_hold: StrictBool = Field(
         default=False, description="never purged, and not erased on request, while the hold lasts"
     )
@@ -65,9 +65,11 @@ class RetentionClass(Model):
 
 
 class RetentionPolicy(Document):
-    kind: Literal["RetentionPolicy"]
-    jurisdiction: Country
-    legal_minimum: dict[DataClass, Duration] = Field(default_factory=dict)
+    kind: Literal["RetentionPolicy"] = Field(description="the document's kind: RetentionPolicy")
+    jurisdiction: Country = Field(description="the country whose law the policy follows")
+    legal_minimum: dict[DataClass, Duration] = Field(
+        description="the least each data class must be kept", default_factory=dict
+    )
     legal_maximum: dict[DataClass, Duration] = Field(
         default_factory=dict,
         description="longest the law or contract lets each data class be kept (a class under "
@@ -81,7 +83,9 @@ class RetentionPolicy(Document):
         description="longest time to meet an erasure request; every class of personal data "
         "not under legal hold must promise erase_on_request within it",
     )
-    classes: tuple[RetentionClass, ...] = Field(min_length=1)
+    classes: tuple[RetentionClass, ...] = Field(
+        description="the retention classes groups and IVRs name", min_length=1
+    )
 
 
 def retention_classes(policies: Iterable[RetentionPolicy]) -> dict[str, RetentionClass]:

@@ -14,9 +14,11 @@ Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
 class OpeningHours(Model):
-    days: tuple[Weekday, ...] = Field(min_length=1)
-    open: Clock
-    close: Clock
+    days: tuple[Weekday, ...] = Field(description="the weekdays these hours apply to", min_length=1)
+    open: Clock = Field(description="opening time (HH:MM), in the schedule's time zone")
+    close: Clock = Field(
+        description="closing time (HH:MM); before open: the hours run past midnight"
+    )
 
     @model_validator(mode="after")
     def _open_before_close(self) -> OpeningHours:
@@ -30,9 +32,11 @@ class Holiday(Model):
 
     MERGE_KEY = "date"
 
-    name: Text
-    date: datetime.date
-    until: datetime.date | None = None
+    name: Text = Field(description="the holiday's name")
+    date: datetime.date = Field(description="its (first) day")
+    until: datetime.date | None = Field(
+        default=None, description="its last day, for a holiday of several days"
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> Holiday:
@@ -42,7 +46,9 @@ class Holiday(Model):
 
 
 class Schedule(Document):
-    kind: Literal["Schedule"]
-    timezone: TimeZone
-    weekly: tuple[OpeningHours, ...] = Field(min_length=1)
-    holidays: tuple[Holiday, ...] = ()
+    kind: Literal["Schedule"] = Field(description="the document's kind: Schedule")
+    timezone: TimeZone = Field(description="the time zone the hours are in (IANA)")
+    weekly: tuple[OpeningHours, ...] = Field(description="the weekly opening hours", min_length=1)
+    holidays: tuple[Holiday, ...] = Field(
+        default=(), description="days closed whatever the weekly hours say"
+    )

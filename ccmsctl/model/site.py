@@ -20,8 +20,11 @@ class Host(Model):
     MERGE_KEY = "name"
 
     name: Name
-    roles: tuple[HostRole, ...] = Field(min_length=1)
-    address: Address
+    roles: tuple[HostRole, ...] = Field(
+        description="what runs on the host: edge (Kamailio, keepalived), pbx (Asterisk)",
+        min_length=1,
+    )
+    address: Address = Field(description="the host's IPv4 address: SSH, SIP and the ACLs use it")
     interface: StrictStr = Field(
         default="eth0", pattern=r"^[A-Za-z0-9_.:-]{1,15}$", description="NIC for VRRP (edge)"
     )
@@ -41,8 +44,10 @@ class TlsIdentity(Model):
     (with its chain) and its private key, both behind secret references, delivered by apply
     to each edge (key readable by Kamailio's group only)."""
 
-    certificate: SecretRef
-    private_key: SecretRef
+    certificate: SecretRef = Field(
+        description="the PEM certificate the site's edges present on TLS"
+    )
+    private_key: SecretRef = Field(description="the PEM private key of that certificate")
 
 
 class MlpsFiling(Model):
@@ -58,12 +63,16 @@ class MlpsFiling(Model):
 class Site(Document):
     """Where hosts stand and whose law applies: country, region, time zone."""
 
-    kind: Literal["Site"]
-    type: Literal["datacenter", "office", "cloud"] = "datacenter"
-    country: Country
-    region: Text
-    timezone: TimeZone
-    hosts: tuple[Host, ...] = ()
+    kind: Literal["Site"] = Field(description="the document's kind: Site")
+    type: Literal["datacenter", "office", "cloud"] = Field(
+        default="datacenter", description="what kind of place it is: datacenter, office or cloud"
+    )
+    country: Country = Field(
+        description="the country the site stands in (ISO 3166-1): residency rules apply by it"
+    )
+    region: Text = Field(description="the region, for grouping and reports")
+    timezone: TimeZone = Field(description="the site's IANA time zone")
+    hosts: tuple[Host, ...] = Field(default=(), description="the site's servers: edges and PBXs")
     tls: TlsIdentity | None = Field(
         default=None, description="certificate and key of the edges' TLS listener"
     )

@@ -20,24 +20,42 @@ class Peer(Model):
 
     MERGE_KEY = "address"
 
-    address: Address
-    port: int = Field(default=5060, ge=1, le=65535, strict=True, json_schema_extra=BINDING)
+    address: Address = Field(description="a carrier signalling address, admitted by the edges' ACL")
+    port: int = Field(
+        description="the peer's SIP port",
+        default=5060,
+        ge=1,
+        le=65535,
+        strict=True,
+        json_schema_extra=BINDING,
+    )
 
 
 class TrunkAuth(Model):
     username: SipUser
-    password: SecretRef
+    password: SecretRef = Field(description="the carrier account's password (a secret reference)")
 
 
 class Trunk(Document):
     """Carrier, transport, peers, codecs and the channel limit that bounds concurrent calls."""
 
-    kind: Literal["Trunk"]
-    carrier: Text
-    sites: tuple[Name, ...] = Field(min_length=1)
-    transport: Literal["udp", "tcp", "tls"] = "udp"
-    peers: tuple[Peer, ...] = Field(min_length=1)
-    codecs: tuple[Codec, ...] = Field(default=("PCMA",), min_length=1)
+    kind: Literal["Trunk"] = Field(description="the document's kind: Trunk")
+    carrier: Text = Field(description="the carrier's name, as people call it")
+    sites: tuple[Name, ...] = Field(
+        description="the sites the trunk reaches (their edges admit its peers)", min_length=1
+    )
+    transport: Literal["udp", "tcp", "tls"] = Field(
+        default="udp", description="SIP transport toward the carrier: udp, tcp or tls"
+    )
+    peers: tuple[Peer, ...] = Field(
+        description="the carrier's signalling addresses, in the order calls out try them",
+        min_length=1,
+    )
+    codecs: tuple[Codec, ...] = Field(
+        description="the codecs offered to the carrier, in order of preference",
+        default=("PCMA",),
+        min_length=1,
+    )
     channels: int = Field(
         ge=1,
         le=100_000,
@@ -45,9 +63,11 @@ class Trunk(Document):
         description="concurrent call limit",
         json_schema_extra=BINDING,
     )
-    srtp: StrictBool = False
+    srtp: StrictBool = Field(default=False, description="media toward the carrier as SDES-SRTP")
     registration: StrictBool = Field(default=False, description="register to the carrier")
-    auth: TrunkAuth | None = None
+    auth: TrunkAuth | None = Field(
+        default=None, description="the account the PBXs authenticate (and register) with"
+    )
     national_numbers: Country | None = Field(
         default=None,
         description="the country whose national form the carrier writes called numbers in "

@@ -16,7 +16,9 @@ class Vip(Model):
     MERGE_KEY = "site"
 
     site: Name
-    address: Address
+    address: Address = Field(
+        description="the VIP the site's edges hold by VRRP: carriers send calls to it"
+    )
 
 
 class HealthCheck(Model):
@@ -40,12 +42,19 @@ class HealthCheck(Model):
 class TwinPair(Document):
     """Twin data centers: which is primary, their VIPs, and how fast failover must be."""
 
-    kind: Literal["TwinPair"]
-    sites: tuple[Name, Name]
-    mode: Literal["active-standby", "active-active"]
+    kind: Literal["TwinPair"] = Field(description="the document's kind: TwinPair")
+    sites: tuple[Name, Name] = Field(description="the two sites that back each other up")
+    mode: Literal["active-standby", "active-active"] = Field(
+        description="active-standby (the primary takes calls, the other waits) or active-active"
+    )
     primary: Name | None = Field(default=None, description="required for active-standby")
-    vips: tuple[Vip, ...] = ()
-    health_check: HealthCheck = HealthCheck()
+    vips: tuple[Vip, ...] = Field(
+        default=(),
+        description="each site's VIP (sites without one take calls on their edges' own addresses)",
+    )
+    health_check: HealthCheck = Field(
+        default=HealthCheck(), description="how edges and PBXs are checked and failed over"
+    )
     rto: Annotated[Duration, within("1s", "1d")] = Field(
         description="recovery time objective, e.g. 60s"
     )

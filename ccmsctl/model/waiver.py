@@ -65,13 +65,18 @@ class Waiver(Document):
     """Silences finding `code` on the document `target` ("Kind/name") from `approved_on`
     until `expires`, if the estate's waiver policy allows it."""
 
-    kind: Literal["Waiver"]
-    code: StrictStr = Field(pattern=r"^[EW][0-9]{4}$")
-    target: StrictStr = Field(pattern=r"^[A-Za-z]{1,20}/[a-z0-9][a-z0-9._-]{0,63}$")
-    reason: Prose = Field(min_length=10)
-    approved_by: Approver
-    approved_on: date
-    expires: date
+    kind: Literal["Waiver"] = Field(description="the document's kind: Waiver")
+    code: StrictStr = Field(
+        description="the finding code waived (E or W and four digits)", pattern=r"^[EW][0-9]{4}$"
+    )
+    target: StrictStr = Field(
+        description="the document it applies to: Kind/name",
+        pattern=r"^[A-Za-z]{1,20}/[a-z0-9][a-z0-9._-]{0,63}$",
+    )
+    reason: Prose = Field(description="why the finding is accepted", min_length=10)
+    approved_by: Approver = Field(description="who accepted it (a named person, not a team)")
+    approved_on: date = Field(description="when it was approved")
+    expires: date = Field(description="its last day")
     ticket: Text = Field(
         default="",
         description="the change or risk ticket that records the acceptance (the report "
