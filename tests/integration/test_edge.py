@@ -291,15 +291,25 @@ def test_a_national_trunks_numbers_reach_the_pbx_and_the_carrier_in_their_forms(
     with (
         kamailio(tmp_path / "lab" / "sh1-edge-1", edge) as log,
         pbx_stand_ins(sh1 + sh2, tmp_path) as pbxs,
-        pbx_stand_ins(list(peers["ct-sh"]), tmp_path / "carrier") as carriers,
     ):
         national = carrier_call("127.1.1.1", edge, "02161230005", tmp_path)
         digits = carrier_call("127.1.2.1", edge, SH2_DID.lstrip("+"), tmp_path)
-        out = call.carrier_call(pbx, edge, "+862155550000", timeout=20)
-        assert national.ok and digits.ok and out.ok, log.read_text()
+        assert national.ok and digits.ok, log.read_text()
     reached = [line for a in sh1 + sh2 for line in invites(pbxs[a])]
     assert sorted(reached) == sorted(
         [f"INVITE sip:{SH1_DID}@{edge}:5060 SIP/2.0", f"INVITE sip:{SH2_DID}@{edge}:5060 SIP/2.0"]
     )
+    # out: cu-sh's peer (tried first) refuses, so the call fails over to ct-sh, whose
+    # carrier takes the country's numbers nationally
+    (tmp_path / "carrier").mkdir()
+    with (
+        kamailio(tmp_path / "lab" / "sh1-edge-1", edge) as log,
+        pbx_stand_ins(list(peers["cu-sh"]), tmp_path, "pbx_503_uas.xml") as refusing,
+        pbx_stand_ins(list(peers["ct-sh"]), tmp_path / "carrier") as carriers,
+    ):
+        out = call.carrier_call(pbx, edge, "+862155550000", timeout=20)
+        assert out.ok, out.stdout + out.stderr + log.read_text()
+    tried = [line for trace in refusing.values() for line in invites(trace)]
+    assert tried and tried[0].startswith("INVITE sip:+862155550000@"), tried
     sent = [line for trace in carriers.values() for line in invites(trace)]
     assert len(sent) == 1 and sent[0].startswith("INVITE sip:02155550000@"), sent
