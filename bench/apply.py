@@ -37,7 +37,7 @@ def site(index: int) -> str:
 
 def estate(folder: Path, sites: int) -> Path:
     docs = [
-        "kind: Estate\nname: bench\nsip_domain: bench.example\n",
+        "kind: Estate\nname: bench\nformat: 2\nsip_domain: bench.example\n",
         "kind: IVR\nname: main\nentry: bye\nnodes:\n  bye: {type: hangup}\n",
         "kind: ResidencyPolicy\nname: cn\njurisdiction: CN\nrules:\n"
         "  - {data_class: recording, allowed_countries: [CN]}\n"

@@ -50,6 +50,7 @@ FIRST = 862150000000
 ESTATE = """\
 kind: Estate
 name: bench
+format: 2
 sip_domain: bench.example
 ---
 kind: Site

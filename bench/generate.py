@@ -126,7 +126,7 @@ def numbers_docs(dids: int = DIDS) -> list[str]:
 
 
 def shared_docs() -> str:
-    docs = ["kind: Estate\nname: large\nsip_domain: cc.large.example\n"]
+    docs = ["kind: Estate\nname: large\nformat: 2\nsip_domain: cc.large.example\n"]
     for country, zone in ZONES.items():
         code = country.lower()
         stores = ", ".join(f"site-{i:02d}" for i, c in enumerate(COUNTRIES) if c == country)

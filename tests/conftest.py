@@ -89,6 +89,7 @@ ORDER = [
     "test_gitops.py",  # a lab of its own on the loopback addresses the shared lab takes next
     "test_import_calls.py",  # a lab of its own too
     "test_import_samples.py",  # and one more
+    "test_migrate.py",  # and one more
     "test_apply.py",
     "test_alerts.py",
     "test_lab_network.py",

@@ -185,11 +185,18 @@ def fmt_command(
         bool, typer.Option("--check", help="Write nothing; exit 1 if a file would change.")
     ] = False,
     diff: Annotated[bool, typer.Option("--diff", help="Show what would change.")] = False,
+    migrate_format: Annotated[
+        bool,
+        typer.Option(
+            "--migrate", help="Also write an older estate format's documents in the current one."
+        ),
+    ] = False,
 ) -> None:
     """Rewrite the estate's YAML in the canonical layout: comments and key order kept, DIDs
-    in double quotes. With --check (CI, the pre-commit hook), only say which files differ."""
+    in double quotes. With --check (CI, the pre-commit hook), only say which files differ;
+    with --migrate, take an estate of an older format to the current one."""
     with guard():
-        files, problems = format_estate(directory)
+        files, problems = format_estate(directory, migrate_format=migrate_format)
         for problem in problems:
             typer.echo(finding_text(problem), err=True)
         changed = [f for f in files if f.changed]

@@ -30,6 +30,7 @@ from ccmsctl.importing.secrets import Secrets
 from ccmsctl.importing.sites import ImportOptionsError, apply_edges, trunk_peers
 from ccmsctl.importing.wizard import expand_wizards, wizard_statements, wizard_templates
 from ccmsctl.load.estate import read_prompt
+from ccmsctl.model.estate import ESTATE_FORMAT
 from ccmsctl.model.kinds import KINDS
 
 _NAME = re.compile(r"^[a-z0-9]([a-z0-9._-]{0,62}[a-z0-9])?$")
@@ -257,7 +258,12 @@ def _import_pbx(folder: Path, facts: SiteFacts, prefix: str, edges: Edges | None
         ledger.leave_all((s for s in config.statements if not ledger.modelled(s)), why)
     imported.add(
         "estate.yaml",
-        {"kind": "Estate", "name": facts.estate, "sip_domain": f"{facts.estate}.invalid"},
+        {
+            "kind": "Estate",
+            "name": facts.estate,
+            "format": ESTATE_FORMAT,
+            "sip_domain": f"{facts.estate}.invalid",
+        },
     )
     ledger.assume(
         f"Estate/{facts.estate}", "sip_domain", f"{facts.estate}.invalid", "not in Asterisk's files"

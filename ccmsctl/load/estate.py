@@ -6,6 +6,7 @@ one pass. Reads files; writes nothing.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import io
 import os
@@ -14,7 +15,7 @@ import stat
 import struct
 import wave
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 
@@ -22,6 +23,7 @@ from pydantic import ValidationError
 
 from ccmsctl.errors import DocumentSpans, Finding, Severity, SourceMap, Span
 from ccmsctl.load.cache import DocumentCache
+from ccmsctl.load.migrate import FORMAT, NEWER, OLDER, format_of, migrate
 from ccmsctl.load.overlay import OVERLAY_CODES, apply_overlay
 from ccmsctl.load.schema_errors import findings_from
 from ccmsctl.load.yamlread import RawDocument, read_documents
@@ -47,6 +49,8 @@ _TOP_KEY = re.compile(r"^(kind|name):[ \t]*[\"']?([A-Za-z0-9._-]+)[\"']?[ \t]*(?
 LOAD_CODES: Mapping[str, str] = MappingProxyType(
     {
         "E0001": "The file is not valid YAML.",
+        "E0014": "The estate is written for a newer estate format than this ccmsctl reads.",
+        "W0015": "The estate is written for an older estate format (read as the current one).",
         "E0002": "A document is not a mapping with 'kind:' and 'name:'.",
         "E0003": "A document names an unknown kind.",
         "E0004": "A mapping gives the same key twice.",
@@ -166,6 +170,8 @@ def load_estate(directory: Path, env: str | None = None) -> Loaded:
         overlaid = apply_overlay(raws, overlay.documents, KINDS)
         findings.extend(overlaid.findings)
         raws, lost, read = overlaid.documents, [*lost, *overlay.lost], [*read, *overlay.read]
+    raws, formatted = _in_this_format(raws)
+    findings.extend(formatted)
     documents: dict[str, list[Document]] = {kind: [] for kind in KINDS}
     spans: dict[tuple[str, str], list[DocumentSpans]] = {}
     broken: set[tuple[str, str]] = set()
@@ -193,6 +199,40 @@ def load_estate(directory: Path, env: str | None = None) -> Loaded:
     if files and not any(kind == "Estate" for kind, _ in broken):
         findings.extend(_estate_count(estate, sources, directory, (read or files)[0]))
     return Loaded(estate, sources, tuple(findings), tuple(path.as_posix() for path in read), env)
+
+
+def _in_this_format(raws: list[RawDocument]) -> tuple[list[RawDocument], list[Finding]]:
+    """The documents in the estate format this version reads: an older estate's migrated in
+    memory (a warning says so), a newer one's refused (an error: they may mean what this
+    version cannot read)."""
+    version = format_of([raw.data for raw in raws])
+    estate = next(
+        (r for r in raws if isinstance(r.data, dict) and r.data.get("kind") == "Estate"), None
+    )
+    if version is None or estate is None or version == FORMAT:
+        return raws, []
+    if version > FORMAT:
+        return raws, [
+            Finding(
+                NEWER,
+                Severity.ERROR,
+                estate.spans.at(("format",)),
+                f"the estate is written for estate format {version}; this ccmsctl reads "
+                f"formats up to {FORMAT}",
+                "upgrade ccmsctl to a version that reads it (see the changelog)",
+            )
+        ]
+    migrated = [replace(raw, data=copy.deepcopy(raw.data)) for raw in raws]
+    migrate([raw.data for raw in migrated if isinstance(raw.data, dict)], version)
+    return migrated, [
+        Finding(
+            OLDER,
+            Severity.WARNING,
+            estate.spans.at(("kind",)),
+            f"the estate is written for estate format {version}: read as format {FORMAT}",
+            "run `ccmsctl fmt --migrate` to write it in the current format",
+        )
+    ]
 
 
 @dataclass

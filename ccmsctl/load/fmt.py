@@ -36,6 +36,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 from ccmsctl.errors import Finding, Severity, Span, UserError
 from ccmsctl.files import write_atomic
 from ccmsctl.load.estate import VAULT_HEADER, estate_files, read_text
+from ccmsctl.load.migrate import FORMAT, NEWER, format_of, migrate
 from ccmsctl.load.yamlread import read_documents
 
 _DIAL = re.compile(r"^\+?[0-9*#]+$")  # a DID, an E.164 number, an extension, a menu key
@@ -185,8 +186,11 @@ def format_file(path: Path, shown: str) -> tuple[Formatted | None, Finding | Non
     return Formatted(path, text, after), None
 
 
-def format_estate(directory: Path) -> tuple[list[Formatted], list[Finding]]:
-    """Every YAML file of the estate, formatted (not written), and the files that cannot be."""
+def format_estate(
+    directory: Path, *, migrate_format: bool = False
+) -> tuple[list[Formatted], list[Finding]]:
+    """Every YAML file of the estate, formatted (not written), and the files that cannot be;
+    with `migrate_format`, in the current estate format (ccmsctl/load/migrate.py)."""
     paths, problems = estate_files(directory)
     done: list[Formatted] = []
     for path in paths:
@@ -195,7 +199,32 @@ def format_estate(directory: Path) -> tuple[list[Formatted], list[Finding]]:
             done.append(formatted)
         if problem is not None:
             problems.append(problem)
+    if migrate_format and not problems:
+        done, problems = _migrated(done)
     return done, problems
+
+
+def _migrated(files: list[Formatted]) -> tuple[list[Formatted], list[Finding]]:
+    """The formatted files with the estate's documents taken to the current format (all the
+    estate's files at once: a step may change documents in any of them)."""
+    yaml = round_trip_yaml()
+    loaded = [(entry, list(yaml.load_all(entry.after))) for entry in files]
+    documents = [d for _, docs in loaded for d in docs if isinstance(d, CommentedMap)]
+    version = format_of(documents)
+    if version is None or version == FORMAT:
+        return files, []
+    if version > FORMAT:
+        message = f"the estate is written for estate format {version}; this ccmsctl knows {FORMAT}"
+        where = Span(str(files[0].path) if files else ".", 1, 1)
+        return files, [Finding(NEWER, Severity.ERROR, where, message)]
+    migrate(documents, version)
+    done = []
+    for entry, docs in loaded:
+        out = io.StringIO()
+        yaml.dump_all([_quote_dials(d) for d in docs], out)
+        text = out.getvalue() if out.getvalue().endswith("\n") else out.getvalue() + "\n"
+        done.append(Formatted(entry.path, entry.before, text))
+    return done, []
 
 
 def write_formatted(files: Iterable[Formatted]) -> None:

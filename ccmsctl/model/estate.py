@@ -45,10 +45,20 @@ class ReportScope(Model):
     )
 
 
+ESTATE_FORMAT = 2  # the estate format this version writes (ccmsctl/load/migrate.py)
+
+
 class EstateInfo(Document):
     """What the estate is called, who runs it, and its SIP domain."""
 
     kind: Literal["Estate"] = Field(description="the document's kind: Estate")
+    format: int = Field(
+        default=1,
+        ge=1,
+        strict=True,
+        description="the estate format the documents are written for; an estate that "
+        "states none is of format 1 (`ccmsctl fmt --migrate` brings it up to date)",
+    )
     organisation: Text = Field(
         default="", description="the organisation the contact center serves (the report's cover)"
     )

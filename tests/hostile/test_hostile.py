@@ -295,7 +295,7 @@ def test_deep_nesting_is_a_located_error_within_memory(tmp_path: Path, text: str
         (
             "kind: TwinPair\nname: reversed\nsites: [site-b, site-a]\nmode: active-standby\n"
             "primary: site-b\nrto: 60s\n",
-            ["sites.yaml:25:9: error[E0604]", "sites.yaml:25:17: error[E0604]"],
+            ["sites.yaml:26:9: error[E0604]", "sites.yaml:26:17: error[E0604]"],
         ),
         # a VIP that is a host's own address
         (
@@ -304,7 +304,7 @@ def test_deep_nesting_is_a_located_error_within_memory(tmp_path: Path, text: str
         ),
         # a second Estate document
         (
-            "kind: Estate\nname: other\nsip_domain: other.example\n",
+            "kind: Estate\nname: other\nformat: 2\nsip_domain: other.example\n",
             ["sites.yaml:2:7: error[E0008]"],
         ),
         # an IPv6 carrier peer: refused, not written into an IPv4 ACL
@@ -325,7 +325,7 @@ def test_unbounded_and_fail_open_input_is_refused(
 def test_a_twin_vip_on_a_host_address_is_refused(tmp_path: Path) -> None:
     sites = (BASE / "sites.yaml").read_text() + "vips: [{site: site-a, address: 10.1.0.2}]\n"
     estate = overlay(tmp_path, {"sites.yaml": sites})
-    assert codes_at(estate) == ["sites.yaml:29:32: error[E0204]"]
+    assert codes_at(estate) == ["sites.yaml:30:32: error[E0204]"]
 
 
 def test_an_estate_without_an_estate_document_is_refused(tmp_path: Path) -> None:

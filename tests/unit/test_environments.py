@@ -67,7 +67,7 @@ def test_a_keyed_list_merges_by_name_and_each_value_points_at_its_own_file(estat
     kept = loaded.sources.at("Site", "site-a", "hosts", 1, "channels")
     added = loaded.sources.at("Site", "site-a", "hosts", 2, "name")
     assert (patched.file, patched.line) == (path.as_posix(), 5)
-    assert (Path(kept.file).name, kept.line) == ("sites.yaml", 12)
+    assert (Path(kept.file).name, kept.line) == ("sites.yaml", 13)
     assert (added.file, added.line) == (path.as_posix(), 6)
     # the base alone is untouched
     assert len(load_estate(estate).estate.index(Site)["site-a"].hosts) == 2
