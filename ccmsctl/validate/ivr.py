@@ -205,12 +205,20 @@ def _missing_prompts(estate: Estate, sources: SourceMap, check: Check) -> Iterat
             ]
             if missing:
                 files = ", ".join(f"prompts/{lang}/{node.prompt}.wav" for lang in missing)
+                there = {
+                    key.partition("/")[2]
+                    for key in estate.prompts
+                    if key.startswith(f"{missing[0]}/")
+                }
+                close = known_hint(str(node.prompt), there) if there else ""
                 yield check.finding(
                     sources,
                     ("IVR", ivr.name, ("nodes", name, "prompt")),
                     f"node '{name}' plays '{node.prompt}' to callers in {', '.join(missing)}: "
                     f"the estate has no playable {files}",
-                    "record it (8 kHz, 16-bit, mono WAV) into the estate's prompts/ folder",
+                    close
+                    if close.startswith("did you mean")
+                    else "record it (8 kHz, 16-bit, mono WAV) into the estate's prompts/ folder",
                 )
 
 
