@@ -6,7 +6,6 @@ lab the old one was applied to: the migration changed the files, not what they m
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 
