@@ -39,11 +39,12 @@ STEPS: dict[int, Callable[[Sequence[MutableMapping[str, Any]]], None]] = {1: _st
 
 def format_of(documents: list[Any]) -> int | None:
     """The format the Estate document states (1 when it states none; None: no Estate, or a
-    `format:` that is not a whole number, which the schema reports)."""
+    `format:` that is not a whole number from 1, which the schema reports)."""
     for document in documents:
         if isinstance(document, dict) and document.get("kind") == "Estate":
             stated = document.get("format", 1)
-            return stated if isinstance(stated, int) and not isinstance(stated, bool) else None
+            whole = isinstance(stated, int) and not isinstance(stated, bool) and stated >= 1
+            return stated if whole else None
     return None
 
 

@@ -42,3 +42,15 @@ def test_a_newer_format_is_refused(tmp_path: Path) -> None:
     validated = runner.invoke(app, ["validate", str(estate)])
     assert validated.exit_code == 1
     assert "written for estate format 3; this ccmsctl reads formats up to 2" in validated.output
+
+
+def test_a_format_that_is_no_version_is_a_schema_error_not_a_migration(tmp_path: Path) -> None:
+    for stated in ("0", "-1", "two"):
+        estate = fixture_estate("W0015-older-format", tmp_path / stated)
+        sites = estate / "sites.yaml"
+        sites.write_text(
+            sites.read_text().replace("name: fixture\n", f"name: fixture\nformat: {stated}\n", 1)
+        )
+        assert [f.code for f in findings_of(estate)] in (["E0104"], ["E0103"])
+        done = runner.invoke(app, ["fmt", str(estate), "--migrate"])
+        assert done.exit_code == 0 and f"format: {stated}\n" in sites.read_text()
