@@ -110,10 +110,16 @@ def _dangling(estate: Estate, sources: SourceMap, check: Check) -> Iterator[Find
         target_kind, _, target_name = waiver.target.partition("/")
         names = estate.names(KINDS[target_kind]) if target_kind in KINDS else frozenset()
         if target_name not in names:
+            hint = (
+                known_hint(target_name, names)
+                if target_kind in KINDS
+                else known_hint(target_kind, frozenset(KINDS))
+            )
             yield check.finding(
                 sources,
                 ("Waiver", waiver.name, ("target",)),
                 f"Waiver '{waiver.name}' targets unknown document '{waiver.target}'",
+                hint,
             )
 
 

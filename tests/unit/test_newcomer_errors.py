@@ -47,6 +47,13 @@ def _example(tmp_path: Path, file: str, old: str, new: str) -> Path:
         ("ivr/claims-cn.yaml", "entry: ", "entry: x", "E0406", "did you mean"),
         ("carriers/numbers.yaml", "trunk: ct-sh", "trunk: ct-hs", "E0202", "did you mean 'ct-sh'?"),
         (
+            "compliance/waivers.yaml",
+            "target: Trunk/ct-sh",
+            "target: Trunk/ct-hs",
+            "E0202",
+            "did you mean 'ct-sh'?",
+        ),
+        (
             "ivr/main-hk.yaml",
             "prompt: lotus/hk-closed",
             "prompt: lotus/hk-close",
