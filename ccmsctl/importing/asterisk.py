@@ -228,8 +228,9 @@ def _import_pbx(folder: Path, facts: SiteFacts, prefix: str, edges: Edges | None
     if (wizard := configs.pop("pjsip_wizard.conf", None)) is not None:
         pjsip_config.sections += expand_wizards(wizard)
         ledger.model(*wizard_templates(wizard))
+        made = set(wizard_statements(wizard))
         ledger.leave_all(
-            (s for s in wizard.statements if s not in wizard_statements(wizard)),
+            (s for s in wizard.statements if s not in made),
             "only the wizard's sections (type = wizard) are imported",
         )
     pjsip = import_pjsip(
@@ -543,12 +544,13 @@ def _compliance(
 
     order = {name: index for index, name in enumerate(kept.recordings)}
     classes = [
-        _recording_class(
+        _retention_class(
             imported,
-            name,
-            sealed,
             facts,
+            name,
+            "recording",
             keep(name, "recording", RECORDING_KEEP, name),
+            sealed=sealed,
             held=kept.read and name not in kept.recordings,
         )
         for name, sealed in sorted(
@@ -558,10 +560,11 @@ def _compliance(
     if cdr:
         classes.insert(
             0,
-            _cdr_retention(
+            _retention_class(
                 imported,
                 facts,
                 cdr,
+                "cdr",
                 keep(cdr, "cdr", CDR_KEEP, "call records"),
                 sealed=cdr in kept.encrypted,
             ),
@@ -597,25 +600,6 @@ def _compliance(
         imported.ledger.assume(f"RetentionPolicy/{retention}", "classes", ", ".join(assumed), why)
 
 
-def _cdr_retention(
-    imported: Imported, facts: SiteFacts, name: str, keep: str, *, sealed: bool
-) -> dict[str, object]:
-    """The class of the call records, kept `keep`; `sealed` ones (encrypted as they are
-    rotated) name the certificate to encrypt to (a value to add)."""
-    found: dict[str, object] = {
-        "name": name,
-        "data_class": "cdr",
-        "keep": keep,
-        "store": [facts.site],
-    }
-    if sealed:
-        found["encryption_at_rest"] = True
-        found["encryption_certificate"] = imported.secrets.wanted(f"recording-key-{name}")
-        why = "its call records are encrypted to a certificate not in Asterisk's files: add it"
-        imported.ledger.assume(f"RetentionClass/{name}", "encryption_certificate", name, why)
-    return found
-
-
 def _records(config: Config | None, ledger: Ledger) -> bool:
     """Whether the PBX keeps call records: not when cdr.conf's [general] says `enable = no`
     (the estate then has no class of call records at its site)."""
@@ -638,14 +622,21 @@ def _cdr_class(config: Config | None, ledger: Ledger) -> str:
     return "cdr"
 
 
-def _recording_class(
-    imported: Imported, name: str, sealed: bool, facts: SiteFacts, keep: str, *, held: bool
+def _retention_class(
+    imported: Imported,
+    facts: SiteFacts,
+    name: str,
+    data_class: str,
+    keep: str,
+    *,
+    sealed: bool,
+    held: bool = False,
 ) -> dict[str, object]:
-    """A class of the calls' recordings kept `keep` (never purged: `held`); one its PBX
-    encrypts names the certificate to encrypt to (a value to add)."""
+    """A class of the PBX's recordings or call records, kept `keep` (never purged: `held`);
+    one the PBX encrypts (`sealed`) names the certificate to encrypt to (a value to add)."""
     found: dict[str, object] = {
         "name": name,
-        "data_class": "recording",
+        "data_class": data_class,
         "keep": keep,
         "store": [facts.site],
     }
@@ -656,7 +647,8 @@ def _recording_class(
     if sealed:
         found["encryption_at_rest"] = True
         found["encryption_certificate"] = imported.secrets.wanted(f"recording-key-{name}")
-        why = "its recordings are encrypted to a certificate not in Asterisk's files: add it"
+        what = "recordings" if data_class == "recording" else "call records"
+        why = f"its {what} are encrypted to a certificate not in Asterisk's files: add it"
         imported.ledger.assume(f"RetentionClass/{name}", "encryption_certificate", name, why)
     return found
 

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
 
-from ccmsctl.errors import Span
 from ccmsctl.importing.conf import Statement
+from ccmsctl.importing.kamailio import config_lines
 from ccmsctl.importing.ledger import Ledger
 from ccmsctl.importing.names import folder_label
 
@@ -45,7 +45,6 @@ _TRUNK_ROW = re.compile(r"^[0-9]+:([^:]+):0:1:([^:]+):0$")
 class Edge:
     """One edge host as its files say it."""
 
-    folder: str
     name: str = ""
     address: str = ""
     vip: str = ""
@@ -106,9 +105,6 @@ class Edges:
                     found.append(members)
         return found
 
-    def trunks(self) -> list[str]:
-        return sorted(set(self.dispatched) | set(self.admitted))
-
     def peers(self, trunk: str) -> list[tuple[str, int, str]]:
         """The trunk's peers, in the dispatcher's order, then those only admitted."""
         found = list(self.dispatched.get(trunk, []))
@@ -126,11 +122,11 @@ def read_edges(folders: list[Path]) -> Edges:
         kamailio = folder / "kamailio" if (folder / "kamailio").is_dir() else folder
         keepalived = folder / "keepalived" / "keepalived.conf"
         shown = f"{folder_label(folder)}/" if len(folders) > 1 else ""
-        edge = Edge(folder=str(folder))
+        edge = Edge()
         for path in _files(kamailio):
             relative = path.relative_to(kamailio).as_posix()
             prefix = "kamailio/" if kamailio != folder else ""
-            lines = _lines(path, f"{shown}{prefix}{relative}")
+            lines = config_lines(path, f"{shown}{prefix}{relative}")
             found.ledger.add_statements(lines)
             reader = _READERS.get(relative)
             if reader is None:
@@ -140,7 +136,7 @@ def read_edges(folders: list[Path]) -> Edges:
             for statement in lines:
                 reader(statement, edge, found)
         if keepalived.is_file():
-            lines = _lines(keepalived, f"{shown}keepalived/keepalived.conf")
+            lines = config_lines(keepalived, f"{shown}keepalived/keepalived.conf")
             found.ledger.add_statements(lines)
             _keepalived(lines, edge, found)
         if not edge.name:
@@ -153,21 +149,6 @@ def _files(folder: Path) -> list[Path]:
     if not folder.is_dir():
         return []
     return sorted(p for p in folder.rglob("*") if p.is_file())
-
-
-def _lines(path: Path, shown: str) -> list[Statement]:
-    """The lines of `path` that say something (not blank, not a comment)."""
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return []
-    found = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        stripped = line.strip()
-        if stripped and not stripped.startswith(("#", "//")):
-            column = len(line) - len(line.lstrip()) + 1
-            found.append(Statement(Span(shown, number, column), stripped))
-    return found
 
 
 def _config(statement: Statement, edge: Edge, found: Edges) -> None:

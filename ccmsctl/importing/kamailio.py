@@ -41,7 +41,7 @@ def import_kamailio(folders: list[Path], estate: Estate) -> KamailioLists:
     for folder in folders:
         prefix = f"{folder.name}/" if len(folders) > 1 else ""
         for path in sorted(p for p in folder.iterdir() if p.is_file()):
-            lines = _lines(path, prefix + path.name)
+            lines = config_lines(path, prefix + path.name)
             found.ledger.add_statements(lines)
             if path.name == "address.list":
                 for statement in lines:
@@ -71,8 +71,9 @@ class _Known:
         self.scrapers = [net for alerting in estate.of(Alerting) for net in alerting.scrapers]
 
 
-def _lines(path: Path, shown: str) -> list[Statement]:
-    """The lines of `path` that say something (not blank, not a comment)."""
+def config_lines(path: Path, shown: str) -> list[Statement]:
+    """The lines of `path` that say something (not blank, not a `#` or `//` comment): a
+    Kamailio or keepalived file, or one of Kamailio's lists."""
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:

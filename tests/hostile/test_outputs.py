@@ -45,6 +45,10 @@ def _estate(repo: Path, approver: str, name: str) -> None:
         f"approved_by: {json.dumps(approver)}",
     )
     waiver.unlink()
+    # the gateway, whose credential `secrets` lists where it is used, moves into that file too
+    gateways = estate / "carriers" / "gateways.yaml"
+    text += "---\n" + gateways.read_text(encoding="utf-8")
+    gateways.unlink()
     schedules = estate / "ivr" / "schedules.yaml"
     holiday = "  - name: National Day\n"
     assert holiday in schedules.read_text(encoding="utf-8")
@@ -106,6 +110,8 @@ def outputs(repo: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
         ],
         "env-diff": ["env", "diff", "estate", "production", "staging", "--bindings"],
         "env-diff-json": ["env", "diff", "estate", "production", "staging", "--format", "json"],
+        "secrets": ["secrets", "estate"],
+        "secrets-json": ["secrets", "estate", "--json"],
         "erase": [
             *("erase", "estate", "--caller", "+8613812345678", "--request", "R-1"),
             *("--requested", "2026-11-20", "--out", f"erasure {FILE_NAME}"),
@@ -212,7 +218,7 @@ def test_workflow_commands_are_only_ccmsctls_own(
     "output",
     [
         *("plan-text", "validate-text", "fmt-diff", "capacity", "report-md", "erase"),
-        *("simulate-text", "simulate-all", "env-diff"),
+        *("simulate-text", "simulate-all", "env-diff", "secrets"),
     ],
 )
 def test_text_outputs_start_no_workflow_command(hostile: dict[str, str], output: str) -> None:
@@ -249,6 +255,14 @@ def test_plan_json_lines_parse_and_hold_the_file_name_whole(hostile: dict[str, s
     risks = [m for m in messages if m["type"] == "risk"]
     assert messages[0]["type"] == "version" and risks
     assert risks[0]["file"].endswith(FILE_NAME)
+
+
+def test_secrets_name_the_hostile_file_on_one_line_and_whole_in_json(
+    hostile: dict[str, str],
+) -> None:
+    assert "compliance/waivers\\n::warning file=x::pwned" in hostile["secrets"]
+    used = [u for n in json.loads(hostile["secrets-json"]) for u in n["used"]]
+    assert any(f"compliance/{FILE_NAME}:" in place for place in used), used
 
 
 def test_erase_names_its_folder_on_one_line(hostile: dict[str, str]) -> None:
